@@ -1,0 +1,81 @@
+// Entry point of `bin/kestrel`: global flags, subcommand dispatch, --help, and the mapping from
+// errors to exit codes. Commands themselves live in src/main/commands/, one file each.
+import { parseArgs } from 'node:util';
+import { commands } from './commands/index.js';
+import type { Command, CommandContext } from './command.js';
+import { ExitCode, KestrelError, UsageError, exitCodeFor } from '../shared/errors.js';
+import { initLogger } from '../shared/log.js';
+import { formatError } from './format-error.js';
+
+const GLOBAL_HELP = `kestrel — on-host behaviour detection with EQL
+
+Usage: kestrel <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Global options:
+  --log-level L   fatal|error|warn|info|debug|trace|silent (env KESTREL_LOG_LEVEL; default info)
+  -h, --help      help for kestrel or for one command
+
+Run 'kestrel <command> --help' for a command's options.
+`;
+
+export function commandHelp(cmd: Command): string {
+  const lines = [`Usage: kestrel ${cmd.name} ${cmd.usage}`, '', cmd.summary];
+  if (cmd.description) lines.push('', cmd.description.trimEnd());
+  const opts = Object.entries(cmd.options);
+  if (opts.length) {
+    lines.push('', 'Options:');
+    for (const [name, spec] of opts) {
+      const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.arg ?? 'VALUE'}` : ''}`;
+      lines.push(`  ${flag.padEnd(28)} ${spec.help}`);
+    }
+  }
+  lines.push('  --log-level L                log level (default info)', '  -h, --help                   this help');
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[], ctx: CommandContext = defaultContext()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    ctx.out.write(GLOBAL_HELP);
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    ctx.out.write('kestrel 0.1.0\n');
+    return ExitCode.ok;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    ctx.err.write(`kestrel: unknown command '${name}'\n\n${GLOBAL_HELP}`);
+    return ExitCode.usage;
+  }
+  try {
+    const options = {
+      ...Object.fromEntries(Object.entries(cmd.options).map(([k, v]) => [k, { type: v.type, short: v.short, multiple: v.multiple, default: v.default }])),
+      'log-level': { type: 'string' as const },
+      help: { type: 'boolean' as const, short: 'h' },
+    };
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError('usage', `${(e as Error).message}\nRun 'kestrel ${cmd.name} --help' for usage.`);
+    }
+    if (parsed.values.help) {
+      ctx.out.write(commandHelp(cmd));
+      return ExitCode.ok;
+    }
+    initLogger(parsed.values['log-level'] as string | undefined);
+    return await cmd.run(parsed as never, ctx);
+  } catch (e) {
+    ctx.err.write(formatError(e) + '\n');
+    if (!(e instanceof KestrelError) && process.env.KESTREL_DEBUG) ctx.err.write(String((e as Error)?.stack) + '\n');
+    return exitCodeFor(e);
+  }
+}
+
+function defaultContext(): CommandContext {
+  return { out: process.stdout, err: process.stderr, stdin: process.stdin };
+}
