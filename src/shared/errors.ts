@@ -7,7 +7,7 @@ export interface Span {
   end: number;
 }
 
-export type ErrorKind = 'syntax' | 'semantic' | 'schema' | 'type' | 'input' | 'limit' | 'usage' | 'internal';
+export type ErrorKind = 'syntax' | 'semantic' | 'schema' | 'type' | 'input' | 'limit' | 'usage' | 'runtime' | 'internal';
 
 export interface KestrelErrorDetails {
   /** Location in the rule/query source, if the error is about a piece of it. */
@@ -92,6 +92,10 @@ export class LimitError extends KestrelError {
 export class UsageError extends KestrelError {
   readonly kind = 'usage';
 }
+/** The engine could not go on: a worker crashed, a ruleset generation failed to load. */
+export class RuntimeError extends KestrelError {
+  readonly kind = 'runtime';
+}
 /** A bug in Kestrel. */
 export class InternalError extends KestrelError {
   readonly kind = 'internal';
@@ -109,6 +113,8 @@ export const ExitCode = {
   inputError: 2,
   /** A bug: an unexpected exception. */
   internal: 3,
+  /** The runtime failed (a worker crashed during replay, the sensor could not start). */
+  runtime: 4,
   /** Command-line usage error. */
   usage: 64,
 } as const;
@@ -126,6 +132,8 @@ export function exitCodeFor(err: unknown): number {
       return ExitCode.inputError;
     case 'usage':
       return ExitCode.usage;
+    case 'runtime':
+      return ExitCode.runtime;
     default:
       return ExitCode.internal;
   }

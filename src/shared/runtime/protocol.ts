@@ -1,0 +1,36 @@
+// What the main thread and partition workers tell each other outside the rings. Ring traffic
+// (records, watermarks, alerts, progress) is framed binary (see ring/frames.ts); this file covers
+// start-up data and the few structured messages that go over postMessage.
+import type { SharedRingHandles } from '../ring/shared-ring.js';
+
+export interface PartitionWorkerData {
+  partition: number;
+  partitions: number;
+  input: SharedRingHandles;
+  alerts: SharedRingHandles;
+  /** Monitoring counters (Float64Array over this SAB, COUNTER_* indices). */
+  counters: SharedArrayBuffer;
+  /** Module (file URL) exporting `createProcessor(init)`; the EQL engine in production. */
+  processorModule: string;
+  /** Opaque, structured-clonable configuration for the processor (rules, schema, limits). */
+  processorConfig: unknown;
+  /** Words of the worker's input buffer (at least the largest frame). */
+  readBufferWords: number;
+}
+
+/** Counter slots in the per-worker counters SAB. Written by the worker, read by main for metrics. */
+export const COUNTER_EVENTS = 0;
+export const COUNTER_ALERTS = 1;
+export const COUNTER_BATCHES = 2;
+export const COUNTER_SLEEPS = 3;
+export const COUNTER_LAST_SEQ = 4;
+export const COUNTER_STATE_ENTRIES = 5;
+export const COUNTER_EVICTIONS = 6;
+export const COUNTER_ERRORS = 7;
+export const COUNTER_BUSY_NS = 8;
+export const COUNTER_SLOTS = 16;
+
+/** Messages a worker posts to main (rare events only; data goes through rings). */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'fatal'; partition: number; message: string; stack?: string };

@@ -1,0 +1,124 @@
+// A partition worker: drains its input ring in batches, feeds its processor, and sends alerts and
+// progress back on its alert ring. It owns every piece of state for the keys hashed to its
+// partition, so it never shares mutable data with other threads.
+//
+// Ordering contract with the main thread's merge (runtime/merge.ts): within the alert ring, every
+// alert with ordering seq ≤ S is written before the progress frame for S.
+import { parentPort, workerData } from 'node:worker_threads';
+import { SharedRing } from '../shared/ring/shared-ring.js';
+import { FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../shared/ring/frames.js';
+import {
+  COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_LAST_SEQ, COUNTER_SLEEPS,
+  COUNTER_STATE_ENTRIES, type PartitionWorkerData, type WorkerMessage,
+} from '../shared/runtime/protocol.js';
+import type { AlertOut, CreateProcessor } from './processor.js';
+
+const data = workerData as PartitionWorkerData;
+const port = parentPort!;
+const input = new SharedRing(data.input);
+const alertRing = new SharedRing(data.alerts);
+const counters = new Float64Array(data.counters);
+const reader = new FrameReader(data.readBufferWords);
+const out = new FrameBatch(4096);
+const utf8 = new TextEncoder();
+/** How long one sleep may last before re-checking (a safety net; wake-ups normally come by notify). */
+const SLEEP_MS = 200;
+
+function post(msg: WorkerMessage): void {
+  port.postMessage(msg);
+}
+
+async function main(): Promise<void> {
+  const { createProcessor } = (await import(data.processorModule)) as { createProcessor: CreateProcessor };
+  const proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config: data.processorConfig });
+  post({ type: 'ready' });
+
+  let alertsSent = 0;
+  const emit = (a: AlertOut): void => {
+    const bytes = utf8.encode(a.json);
+    out.append(FrameType.alert, a.ruleIndex, a.seq, bytes, 0, bytes.length);
+    alertsSent++;
+  };
+
+  let lastSeq = -1;
+  let published = -1;
+  let events = 0;
+  let ended = false;
+  const timeView = new DataView(reader.bytes.buffer);
+
+  while (!ended) {
+    reader.refill((t, o, m) => input.read(t, o, m));
+    let at = reader.next();
+    if (at < 0) {
+      if (input.isClosed() && input.availableWords() === 0) throw new Error('input ring closed without an end frame');
+      counters[COUNTER_SLEEPS]++;
+      input.sleepUntilData(SLEEP_MS);
+      continue;
+    }
+    const started = process.hrtime.bigint();
+    for (; at >= 0; at = reader.next()) {
+      const words = reader.words;
+      const seq = frameSeq(words, at);
+      switch (words[at + F_TYPE]) {
+        case FrameType.record:
+          proc.onEvent(reader.bytes, (at + FRAME_HEADER_WORDS) * 4, words[at + F_PAYLOAD_BYTES], seq, words[at + F_GROUP_MASK], emit);
+          events++;
+          lastSeq = seq;
+          break;
+        case FrameType.watermark:
+          proc.onWatermark(seq, timeView.getFloat64((at + FRAME_HEADER_WORDS) * 4, true), emit);
+          if (seq > lastSeq) lastSeq = seq;
+          break;
+        case FrameType.end:
+          proc.onEnd(emit);
+          ended = true;
+          break;
+        default:
+          throw new Error(`internal: unknown frame type ${words[at + F_TYPE]} on input ring`);
+      }
+    }
+    // Progress after each batch, held below the processor's floor (see Processor.progressFloor).
+    const progress = ended ? Number.MAX_SAFE_INTEGER : Math.min(lastSeq, proc.progressFloor() - 1);
+    if (progress > published) {
+      out.append(FrameType.progress, 0, progress, null);
+      published = progress;
+    }
+    flush();
+    counters[COUNTER_EVENTS] = events;
+    counters[COUNTER_ALERTS] = alertsSent;
+    counters[COUNTER_BATCHES]++;
+    counters[COUNTER_LAST_SEQ] = lastSeq;
+    counters[COUNTER_STATE_ENTRIES] = proc.stateEntries();
+    counters[COUNTER_EVICTIONS] = proc.evictions();
+    counters[COUNTER_BUSY_NS] += Number(process.hrtime.bigint() - started);
+  }
+  alertRing.close();
+}
+
+/** Moves staged alert/progress frames into the alert ring, waiting for main to drain when full. */
+function flush(): void {
+  let at = 0;
+  while (at < out.lengthWords) {
+    // Largest run of whole frames that fits the ring right now (at least one frame).
+    let end = at;
+    const room = Math.max(alertRing.freeWords(), 0);
+    while (end < out.lengthWords && end + out.words[end] - at <= room) end += out.words[end];
+    if (end === at) {
+      const need = out.words[at];
+      if (need > alertRing.capacityWords) throw new Error(`alert of ${need * 4} bytes exceeds the alert ring (${alertRing.capacityWords * 4} bytes)`);
+      alertRing.sleepUntilSpace(need, SLEEP_MS);
+      continue;
+    }
+    if (!alertRing.tryWrite(out.words, at, end - at)) continue;
+    alertRing.wakeConsumer();
+    at = end;
+  }
+  out.clear();
+}
+
+main().catch((e: unknown) => {
+  const err = e as Error;
+  post({ type: 'fatal', partition: data.partition, message: err?.message ?? String(e), stack: err?.stack });
+  // Exit non-zero so main's supervisor sees the crash even if the message is lost.
+  process.exit(70);
+});

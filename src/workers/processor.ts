@@ -1,0 +1,51 @@
+// The contract between a partition worker's loop (transport) and the detection logic it runs.
+// The loop owns rings, batching, sleeping and progress; a processor owns all per-key state of its
+// partition and turns events into alerts. Production uses the EQL engine processor; tests plug in
+// small fixtures to exercise the transport alone.
+
+export interface AlertOut {
+  /**
+   * Ordering seq: the seq of the event that completed the alert (for window-closing completions,
+   * the seq of the match's last real event). Never depends on partitioning or timing.
+   */
+  seq: number;
+  /** Index of the rule in the ruleset (merge order among alerts completed by the same event). */
+  ruleIndex: number;
+  /** Complete alert JSON line (no trailing newline); its content must depend only on input and rules. */
+  json: string;
+}
+
+export interface ProcessorInit {
+  partition: number;
+  partitions: number;
+  config: unknown;
+}
+
+export interface Processor {
+  /**
+   * One event record routed to this partition. `bytes[offset, offset+length)` is the record and is
+   * only valid during the call (the buffer is reused): copy what must outlive it.
+   * `groupMask` says which key groups the event was routed here for.
+   */
+  onEvent(bytes: Uint8Array, offset: number, length: number, seq: number, groupMask: number, emit: (a: AlertOut) => void): void;
+  /**
+   * Every event with sequence number ≤ seq has been routed, and global event time has reached
+   * `timeMs` (time of event seq). Event-time expiry and window closing run here, so a partition
+   * that gets no events of its own still advances.
+   */
+  onWatermark(seq: number, timeMs: number, emit: (a: AlertOut) => void): void;
+  /** End of stream: flush windows that were waiting for more events (e.g. trailing missing events). */
+  onEnd(emit: (a: AlertOut) => void): void;
+  /**
+   * The smallest ordering seq an alert from this partition may still carry (Infinity when none is
+   * pending). Alerts that complete when a window closes (trailing missing events) are ordered by
+   * the seq of their last real event, which may be older than the events processed since; the loop
+   * holds its published progress below this floor so the merge never releases past them.
+   */
+  progressFloor(): number;
+  /** Live state entries (for the counters). */
+  stateEntries(): number;
+  evictions(): number;
+}
+
+export type CreateProcessor = (init: ProcessorInit) => Processor | Promise<Processor>;
