@@ -1,0 +1,78 @@
+// Shared helpers for benchmark scripts: machine description, timing, percentiles, a text table,
+// and a JSON results file. Each bench/*.bench.mjs runs in its own process (see run-all.mjs) so
+// one scenario's heap and JIT state never colour another's.
+import { cpus, totalmem, platform, release } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = join(ROOT, 'dist');
+
+export function machine() {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${platform()} ${release()}`,
+  };
+}
+
+/** Peak resident set size of this process so far, in MiB. */
+export function peakRssMiB() {
+  return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
+export function nowNs() {
+  return process.hrtime.bigint();
+}
+
+/** Runs fn `repeat` times and returns the median seconds (after one warm-up run). */
+export function medianSeconds(fn, repeat = 3) {
+  fn();
+  const times = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = nowNs();
+    fn();
+    times.push(Number(nowNs() - t0) / 1e9);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Percentile of a numeric array (p in 0..100), nearest-rank. */
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export function fmt(n, digits = 1) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toFixed(digits);
+}
+
+/** Prints rows (objects) as an aligned text table with the given columns. */
+export function printTable(title, rows, columns = Object.keys(rows[0] ?? {})) {
+  const cells = rows.map((r) => columns.map((c) => (typeof r[c] === 'number' ? fmt(r[c]) : String(r[c] ?? ''))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+  const line = (vals) => vals.map((v, i) => v.padStart(widths[i])).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(columns));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of cells) console.log(line(row));
+}
+
+/** Writes bench/results/<name>.json with the machine description and the data. */
+export function writeResults(name, data) {
+  const file = join(ROOT, 'bench/results', `${name}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ name, machine: machine(), date: new Date().toISOString(), ...data }, null, 2) + '\n');
+  console.log(`\nresults: ${file}`);
+  return file;
+}
