@@ -1,0 +1,46 @@
+// uid → user name and gid → group name from /etc/passwd and /etc/group (what ECS user.name and
+// group.name hold). Re-read when the files change, so users added after start resolve too.
+import { readFileSync, statSync } from 'node:fs';
+
+class NameFile {
+  private names = new Map<number, string>();
+  private mtimeMs = -1;
+  constructor(private readonly path: string) {}
+
+  lookup(id: number): string | undefined {
+    this.refresh();
+    return this.names.get(id);
+  }
+
+  private refresh(): void {
+    let mtime: number;
+    try {
+      mtime = statSync(this.path).mtimeMs;
+    } catch {
+      return; // no such file (minimal containers): names stay unknown
+    }
+    if (mtime === this.mtimeMs) return;
+    this.mtimeMs = mtime;
+    const names = new Map<number, string>();
+    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 3 && /^\d+$/.test(f[2]) && !names.has(Number(f[2]))) names.set(Number(f[2]), f[0]);
+    }
+    this.names = names;
+  }
+}
+
+export class UserDb {
+  private readonly users: NameFile;
+  private readonly groups: NameFile;
+  constructor(etc = '/etc') {
+    this.users = new NameFile(`${etc}/passwd`);
+    this.groups = new NameFile(`${etc}/group`);
+  }
+  userName(uid: number): string | undefined {
+    return this.users.lookup(uid);
+  }
+  groupName(gid: number): string | undefined {
+    return this.groups.lookup(gid);
+  }
+}
