@@ -30,6 +30,8 @@ const TWO_POW_63 = 2 ** 63;
 interface Evidence {
   type: FieldType | undefined;
   multi: boolean;
+  /** A negative number was seen here (decides long + unsigned_long). */
+  negative: boolean;
   /** Number of sampled events in which the path held a value. */
   events: number;
   /** Index of the last event counted in `events`, so repeats inside one event count once. */
@@ -56,12 +58,16 @@ function scalarType(value: unknown): FieldType | undefined {
 const NUMERIC = new Set<FieldType>(['long', 'unsigned_long', 'double']);
 
 /**
- * The type that holds values of both types. Numbers widen to double (long with unsigned_long too:
- * no 64-bit integer type holds both ranges); any other disagreement falls back to keyword, which
- * every JSON scalar can be compared as.
+ * The type that holds values of both types. long and unsigned_long meet in unsigned_long while no
+ * negative value was seen, else in double (no 64-bit integer type holds both ranges); other numbers
+ * widen to double; any other disagreement falls back to keyword, which every JSON scalar can be
+ * compared as.
  */
-function widen(a: FieldType | undefined, b: FieldType): FieldType {
+function widen(a: FieldType | undefined, b: FieldType, sawNegative: boolean): FieldType {
   if (a === undefined || a === b) return b;
+  if ((a === 'long' && b === 'unsigned_long') || (a === 'unsigned_long' && b === 'long')) {
+    return sawNegative ? 'double' : 'unsigned_long';
+  }
   if (NUMERIC.has(a) && NUMERIC.has(b)) return 'double';
   return 'keyword';
 }
@@ -109,7 +115,7 @@ class Inferrer {
       return this.#walkObject(value, path, depth + 1, multi);
     }
     const type = scalarType(value);
-    if (type !== undefined) this.#record(path, type, multi);
+    if (type !== undefined) this.#record(path, type, multi, (typeof value === 'number' || typeof value === 'bigint') && value < 0);
   }
 
   #evidence(path: string): Evidence | undefined {
@@ -119,16 +125,17 @@ class Inferrer {
         this.#droppedValues++;
         return undefined;
       }
-      ev = { type: undefined, multi: false, events: 0, lastEvent: -1 };
+      ev = { type: undefined, multi: false, negative: false, events: 0, lastEvent: -1 };
       this.#seen.set(path, ev);
     }
     return ev;
   }
 
-  #record(path: string, type: FieldType, multi: boolean): void {
+  #record(path: string, type: FieldType, multi: boolean, negative = false): void {
     const ev = this.#evidence(path);
     if (ev === undefined) return;
-    ev.type = widen(ev.type, type);
+    ev.negative ||= negative;
+    ev.type = widen(ev.type, type, ev.negative);
     ev.multi ||= multi;
     if (ev.lastEvent !== this.#event) {
       ev.lastEvent = this.#event;
@@ -160,7 +167,8 @@ class Inferrer {
 
 /**
  * A non-strict schema describing the first `maxEvents` events. Fields are listed in order of first
- * appearance. Conflicting types widen (long + double → double; anything else → keyword).
+ * appearance. Conflicting types widen (long + double → double, long + unsigned_long →
+ * unsigned_long unless negative, anything else → keyword).
  */
 export function inferSchema(events: Iterable<Record<string, unknown>>, name: string, opts: InferOptions = {}): BuiltSchema {
   const maxEvents = opts.maxEvents ?? INFER_DEFAULTS.maxEvents;
