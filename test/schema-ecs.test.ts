@@ -127,6 +127,8 @@ describe('ECS Linux schema', () => {
     expect(schema.lookup('process.parent.name.text')).toBe(schema.lookup('process.parent.name'));
     // process.io.text is a real field, not a multi-field of process.io.
     expect(schema.aliasOf('process.io.text')).toBeUndefined();
+    expect(schema.aliasOf('user.id.text')).toBeUndefined();
+    expect(schema.aliasOf('user.name.text')).toBe('user.name');
     expect(schema.lookup('process.io.text')?.type).toBe('wildcard');
   });
 

@@ -34,7 +34,7 @@ valid boolean Whether the signature is intact and well formed.
 
 /** Credentials of a task, from its cred struct (all process-like entities carry them). */
 const CREDENTIALS = `
-user.id keyword~ Effective user id (euid), as a decimal string.
+user.id keyword Effective user id (euid), as a decimal string.
 user.name keyword~ Effective user name.
 group.id keyword Effective group id (egid), as a decimal string.
 group.name keyword Effective group name.
@@ -154,7 +154,7 @@ Ext.shmget.flags long Flags passed to shmget.
 `;
 
 const USER_CORE = `
-id keyword~ User id, as a decimal string on Linux.
+id keyword User id, as a decimal string on Linux.
 name keyword~ User name.
 domain keyword Domain of the user (directory service), if any.
 full_name keyword~ Full name (GECOS).
