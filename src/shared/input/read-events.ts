@@ -78,10 +78,12 @@ export async function* readRecords(file: string, stdin: NodeJS.ReadableStream = 
   const chunks = textChunks(file, stdin);
   let head = '';
   let kind: string | undefined;
-  for await (const chunk of chunks) {
-    head += chunk;
+  // Pull by hand: leaving a for-await loop early would close the generator.
+  while (kind === undefined) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head += next.value;
     kind = firstSignificant(head);
-    if (kind !== undefined) break;
   }
   if (kind === undefined) return; // empty input: no events
   if (kind === '[') {
