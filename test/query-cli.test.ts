@@ -37,7 +37,7 @@ describe('kestrel query', () => {
   });
 
   it('prints id arrays with --id-field, null for a missing-event slot', () => {
-    const r = kestrel(['--id-field', 'id', 'sequence by host [process where true] [network where true] ![file where true]', events]);
+    const r = kestrel(['--id-field', 'id', 'sequence by host with maxspan=1m [process where true] [network where true] ![file where true]', events]);
     expect(r.code).toBe(0);
     expect(r.out).toBe('[1,2,null]\n');
   });

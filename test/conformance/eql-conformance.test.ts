@@ -94,6 +94,7 @@ describe('EQL conformance (Elasticsearch suites)', () => {
       const unlisted = failures.filter((f) => !listed.has(f.name));
       const stale = [...listed].filter((n) => !failures.some((f) => f.name === n));
       console.log(`${suite.file}: ${doc.queries.length - failures.length} passed, ${failures.length} failed (${failures.length - unlisted.length} known), ${doc.queries.length} total`);
+      for (const f of unlisted) console.log(`  ${f.name}: ${f.why}`);
       expect(unlisted, 'differences not in known-differences.json').toEqual([]);
       expect(stale, 'known differences that now pass').toEqual([]);
     });

@@ -66,7 +66,9 @@ export async function executeQuery(
   const compiled = compileQuery(checked, {});
 
   const engine = createEngine(compiled, { onResult, size: options.size, maxSamplesPerKey: options.maxSamplesPerKey });
-  for (const ev of options.sort ? sortEvents(head, options.tiebreaker) : head) {
+  // Samples are not ordered by time in ES (hits come in index order), so --sort leaves them be.
+  const sort = options.sort && compiled.kind !== 'sample';
+  for (const ev of sort ? sortEvents(head, options.tiebreaker) : head) {
     if (engine.done) break;
     engine.push(ev);
   }
