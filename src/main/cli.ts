@@ -53,7 +53,13 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
   }
   try {
     const options = {
-      ...Object.fromEntries(Object.entries(cmd.options).map(([k, v]) => [k, { type: v.type, short: v.short, multiple: v.multiple, default: v.default }])),
+      // parseArgs rejects keys present with an undefined value, so copy only those that are set.
+      ...Object.fromEntries(
+        Object.entries(cmd.options).map(([k, { type, short, multiple, default: dflt }]) => [
+          k,
+          { type, ...(short !== undefined && { short }), ...(multiple !== undefined && { multiple }), ...(dflt !== undefined && { default: dflt }) },
+        ]),
+      ),
       'log-level': { type: 'string' as const },
       help: { type: 'boolean' as const, short: 'h' },
     };

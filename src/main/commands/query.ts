@@ -1,0 +1,77 @@
+// `kestrel query`: runs one EQL query over event files and prints the results, one line each.
+import type { Command } from '../command.js';
+import { ExitCode, UsageError, exitCodeFor } from '../../shared/errors.js';
+import type { EngineResult } from '../../shared/engine/event.js';
+import { readPath } from '../../shared/input/field-path.js';
+import { toJsonText } from '../../shared/output/json-text.js';
+import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryOptions } from '../../shared/query/execute.js';
+import { formatError } from '../format-error.js';
+import { KestrelError } from '../../shared/errors.js';
+
+export const queryCommand: Command = {
+  name: 'query',
+  summary: 'run one EQL query over event files (NDJSON, JSON array, Elasticsearch .data)',
+  usage: "[options] 'QUERY' FILE...",
+  description: `FILE is NDJSON, a JSON array, or an Elasticsearch .data file (a JSON array that may contain
+// comment lines); '-' reads stdin. Each result prints as one line: {"events":[…],"join_keys":[…]},
+or with --id-field F a JSON array of the F values of its events (null for a missing-event slot).
+Exit status: 0 success (also with no results), 1 query error, 2 input error.`,
+  options: {
+    'id-field': { type: 'string', arg: 'F', help: 'print the F values of each result’s events' },
+    'time-field': { type: 'string', arg: 'F', help: 'event time field (default @timestamp)' },
+    'time-unit': { type: 'string', arg: 'U', help: 'ms (epoch millis or ISO-8601; default) or filetime' },
+    tiebreaker: { type: 'string', arg: 'F', help: 'secondary ordering field' },
+    'category-field': { type: 'string', arg: 'F', help: 'the field behind `process where` (default event.category)' },
+    sort: { type: 'boolean', help: 'sort the input by (time, tiebreaker) first, as Elasticsearch does' },
+    size: { type: 'string', arg: 'N', help: 'result limit, as the Elasticsearch request parameter' },
+    'max-samples-per-key': { type: 'string', arg: 'N', help: 'samples per join key (default 1)' },
+    mapping: { type: 'string', arg: 'FILE', help: 'Elasticsearch index mapping (JSON): field types, aliases, null_value' },
+  },
+  async run(args, ctx) {
+    const [text, ...files] = args.positionals;
+    if (text === undefined || files.length === 0) throw new UsageError('usage', "expected 'QUERY' and at least one FILE\nRun 'kestrel query --help' for usage.");
+    const v = args.values;
+    const options: QueryOptions = {
+      ...DEFAULT_QUERY_OPTIONS,
+      timeField: (v['time-field'] as string | undefined) ?? DEFAULT_QUERY_OPTIONS.timeField,
+      timeUnit: timeUnit(v['time-unit'] as string | undefined),
+      tiebreaker: v.tiebreaker as string | undefined,
+      categoryField: (v['category-field'] as string | undefined) ?? DEFAULT_QUERY_OPTIONS.categoryField,
+      sort: v.sort === true,
+      size: count(v.size as string | undefined, '--size'),
+      maxSamplesPerKey: count(v['max-samples-per-key'] as string | undefined, '--max-samples-per-key'),
+      mapping: v.mapping as string | undefined,
+    };
+    const idField = v['id-field'] as string | undefined;
+    const print = (r: EngineResult): void => {
+      ctx.out.write(toJsonText(idField === undefined ? resultObject(r) : r.events.map((e) => (e ? (readPath(e.view, idField) ?? null) : null))) + '\n');
+    };
+    try {
+      await executeQuery(text, files, options, print, ctx.stdin);
+    } catch (e) {
+      // Query errors point into the query text: render them with line:col and carets.
+      if (e instanceof KestrelError && e.span) {
+        ctx.err.write(formatError(e, { name: 'query', text }) + '\n');
+        return exitCodeFor(e);
+      }
+      throw e;
+    }
+    return ExitCode.ok;
+  },
+};
+
+function resultObject(r: EngineResult): { events: unknown[]; join_keys: unknown[] } {
+  return { events: r.events.map((e) => (e ? e.view : null)), join_keys: r.joinKeys };
+}
+
+function timeUnit(u: string | undefined): QueryOptions['timeUnit'] {
+  if (u === undefined || u === 'ms') return 'ms';
+  if (u === 'filetime') return 'filetime';
+  throw new UsageError('usage', `--time-unit must be ms or filetime, not '${u}'`);
+}
+
+function count(s: string | undefined, flag: string): number | undefined {
+  if (s === undefined) return undefined;
+  if (!/^\d+$/.test(s)) throw new UsageError('usage', `${flag} must be a non-negative integer, not '${s}'`);
+  return Number(s);
+}

@@ -1,0 +1,85 @@
+// The streaming engine: feeds events, in event order, to the query's matcher and passes results
+// through the head/tail pipes and the size cap. One engine runs one compiled query.
+import type { CompiledQuery } from './compiled.js';
+import { emptyStats, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
+import { ResultLimiter } from './limits.js';
+import { SampleCollector } from './sample-collector.js';
+import { SequenceMatcher } from './sequence-matcher.js';
+
+export interface EngineOptions {
+  /** Called for every result, in Elasticsearch result order. */
+  onResult(result: EngineResult): void;
+  /** The ES `size` request parameter: a cap on results that pipes cannot exceed. Default: none. */
+  size?: number;
+  /** ES `max_samples_per_key` (samples only). Default 1. */
+  maxSamplesPerKey?: number;
+  /** Cap on live sequence partials; the oldest are evicted beyond it. Default: none. */
+  maxPartials?: number;
+}
+
+export interface Engine {
+  /** Offers the next event. Events must come in event order (time order for maxspan semantics). */
+  push(ev: EngineEvent): void;
+  /** Ends the stream: flushes tail pipes, pending trailing missing-event checks and samples. */
+  end(): void;
+  /** True when no further result can come (a head pipe or the size cap is satisfied). */
+  readonly done: boolean;
+  readonly stats: Readonly<EngineStats>;
+}
+
+export function createEngine(query: CompiledQuery, options: EngineOptions): Engine {
+  const stats = emptyStats();
+  const limiter = new ResultLimiter<EngineResult>(query.pipes, options.size, (r) => {
+    stats.results++;
+    options.onResult(r);
+  });
+  const base = { stats };
+
+  switch (query.kind) {
+    case 'event': {
+      const filter = query.steps[0].filter;
+      return {
+        ...base,
+        get done() { return limiter.done; },
+        push(ev) {
+          stats.eventsSeen++;
+          if (filter.test(ev.view)) limiter.push({ events: [ev], joinKeys: [] });
+        },
+        end: () => limiter.end(),
+      };
+    }
+    case 'sequence': {
+      const matcher = new SequenceMatcher(query, stats, (r) => limiter.push(r), { maxPartials: options.maxPartials });
+      return {
+        ...base,
+        get done() { return limiter.done; },
+        push(ev) {
+          stats.eventsSeen++;
+          matcher.push(ev);
+        },
+        end() {
+          matcher.end();
+          limiter.end();
+        },
+      };
+    }
+    case 'sample': {
+      const collector = new SampleCollector(query, stats, options.maxSamplesPerKey ?? 1);
+      return {
+        ...base,
+        get done() { return limiter.done; },
+        push(ev) {
+          stats.eventsSeen++;
+          collector.push(ev);
+        },
+        end() {
+          collector.finish((r) => {
+            limiter.push(r);
+            return !limiter.done;
+          });
+          limiter.end();
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// What flows into and out of the streaming engine. The engine never reads event contents itself:
+// compiled filters and key extractors do; it only needs each event's time and arrival number.
+import type { EventView, Value } from './compiled.js';
+
+export interface EngineEvent {
+  /** The event as the compiled closures read it (a normalised JSON object for `kestrel query`). */
+  view: EventView;
+  /**
+   * Event time in epoch milliseconds (fractions allowed), or null when the event has none.
+   * Sequences skip timeless events (they cannot be placed in a time window); event and sample
+   * queries do not need a time.
+   */
+  time: number | null;
+  /** Arrival number: the event's position in event order (0, 1, 2 …). */
+  seq: number;
+}
+
+export interface EngineResult {
+  /** One entry per (expanded) step; null in the slot of a missing event `![…]`. */
+  events: (EngineEvent | null)[];
+  /** The join key values shared by the result's events (empty for event queries). */
+  joinKeys: Value[];
+}
+
+/** Counters for memory accounting and later caps; all monotonic except the *Live ones. */
+export interface EngineStats {
+  eventsSeen: number;
+  /** Sequence partials currently waiting for their next step. */
+  partialsLive: number;
+  partialsCreated: number;
+  /** Partials freed because they could no longer complete within maxspan. */
+  partialsExpired: number;
+  /** Partials overwritten by a newer partial waiting at the same step (ES semantics). */
+  partialsReplaced: number;
+  /** Partials dropped by an `until` event of their key. */
+  partialsUntil: number;
+  /** Partials dropped because the live-partial cap was reached (oldest first). */
+  evictions: number;
+  /** Sequences rejected because the next event came later than maxspan after the first one. */
+  rejectedMaxspan: number;
+  /** Sequences rejected because a missing event `![…]` was present. */
+  rejectedMissing: number;
+  /** Completed sequences waiting to learn whether a trailing missing event shows up. */
+  pendingTrailing: number;
+  /** Join keys with any state (partials, pending completions, leading-missing marks, samples). */
+  keysLive: number;
+  results: number;
+}
+
+export function emptyStats(): EngineStats {
+  return {
+    eventsSeen: 0,
+    partialsLive: 0,
+    partialsCreated: 0,
+    partialsExpired: 0,
+    partialsReplaced: 0,
+    partialsUntil: 0,
+    evictions: 0,
+    rejectedMaxspan: 0,
+    rejectedMissing: 0,
+    pendingTrailing: 0,
+    keysLive: 0,
+    results: 0,
+  };
+}

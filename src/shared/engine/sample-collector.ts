@@ -1,0 +1,76 @@
+// `sample by …` with Elasticsearch's semantics (x-pack/plugin/eql SampleIterator): for every join
+// key present in all steps, take each step's first matching events (ES fetches
+// steps × max_samples_per_key hits per step, in index order — here, input order), then pick
+// combinations of distinct events, one per step, by backtracking, up to max_samples_per_key
+// samples per key. Keys come out in composite-aggregation order (see key-order.ts). Samples need
+// no event time; they are produced when the stream ends, so memory grows with the number of keys,
+// and per key is bounded by steps² × max_samples_per_key events.
+import type { CompiledQuery } from './compiled.js';
+import type { EngineEvent, EngineResult, EngineStats } from './event.js';
+import { expandJoinKeys, type JoinKey } from './join-key.js';
+import { compareKeys } from './key-order.js';
+
+interface KeyHits {
+  key: JoinKey;
+  perStep: EngineEvent[][];
+}
+
+export class SampleCollector {
+  private readonly byKey = new Map<string, KeyHits>();
+  private readonly perStepCap: number;
+
+  constructor(
+    private readonly query: CompiledQuery,
+    private readonly stats: EngineStats,
+    private readonly maxSamplesPerKey: number,
+  ) {
+    this.perStepCap = query.steps.length * maxSamplesPerKey;
+  }
+
+  push(ev: EngineEvent): void {
+    const steps = this.query.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (!step.filter.test(ev.view)) continue;
+      for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) {
+        let hits = this.byKey.get(key.id);
+        if (!hits) {
+          hits = { key, perStep: steps.map(() => []) };
+          this.byKey.set(key.id, hits);
+          this.stats.keysLive++;
+        }
+        const list = hits.perStep[i];
+        if (list.length < this.perStepCap) list.push(ev);
+      }
+    }
+  }
+
+  /** Emits the samples in ES order; `emit` returns false to stop early (result limit reached). */
+  finish(emit: (r: EngineResult) => boolean): void {
+    const complete = [...this.byKey.values()].filter((h) => h.perStep.every((l) => l.length > 0));
+    complete.sort((a, b) => compareKeys(a.key.values, b.key.values));
+    for (const h of complete) {
+      for (const events of pickDistinct(h.perStep, this.maxSamplesPerKey)) {
+        if (!emit({ events, joinKeys: h.key.values })) return;
+      }
+    }
+  }
+}
+
+/** Up to `max` combinations of pairwise distinct events, one per step, in lexicographic order of choice. */
+function pickDistinct(perStep: EngineEvent[][], max: number): EngineEvent[][] {
+  const out: EngineEvent[][] = [];
+  const chosen: EngineEvent[] = [];
+  const walk = (step: number): void => {
+    for (const ev of perStep[step]) {
+      if (out.length >= max) return;
+      if (chosen.includes(ev)) continue;
+      chosen.push(ev);
+      if (step === perStep.length - 1) out.push([...chosen]);
+      else walk(step + 1);
+      chosen.pop();
+    }
+  };
+  if (max > 0) walk(0);
+  return out;
+}

@@ -1,0 +1,406 @@
+// The streaming sequence state machine, with Elasticsearch's semantics (x-pack/plugin/eql
+// SequenceMatcher, KeyToSequences, TumblingWindow) replayed one event at a time:
+//
+// - Per join key, at most one partial waits at each step: ES keeps a list per stage but a match
+//   always takes the newest earlier partial and discards everything older, so only the newest
+//   can ever be used. A newer partial at a step therefore replaces the older one.
+// - An event is offered to the steps from last to first, so a partial it advances is never
+//   advanced by it again (one event never fills two steps of one sequence), while the same event
+//   may still start or extend another partial.
+// - maxspan is measured from the first event; a gap equal to maxspan still matches. A partial
+//   taken by a too-late event is consumed and rejected, as in ES.
+// - `until` drops the key's partials, including ones the until event itself just advanced (ES
+//   treats an until marker equal to the partial's last event as "between").
+// - Missing events `![…]` follow TumblingWindow's post-completion check: a middle one rejects
+//   when an event of the key lies strictly between the neighbouring matches' times; leading and
+//   trailing ones compare the nearest such event with maxspan. Trailing checks wait until the
+//   maxspan window closes (or the stream ends); results are still emitted in ES order, that is
+//   by the last matched event.
+// Partials that can no longer complete within maxspan are freed as event time advances, so
+// memory stays bounded on an endless stream.
+import type { CompiledQuery, CompiledStep } from './compiled.js';
+import type { EngineEvent, EngineResult, EngineStats } from './event.js';
+import { expandJoinKeys, type JoinKey } from './join-key.js';
+
+/** A step after `runs=N` expansion. */
+interface Stage {
+  step: CompiledStep;
+  missing: boolean;
+}
+
+interface Partial {
+  key: JoinKey;
+  state: KeyState;
+  /** Events of the positive steps filled so far. */
+  events: EngineEvent[];
+  startTime: number;
+  lastTime: number;
+  /** Time of the latest leading missing-event match strictly before startTime, or null. */
+  lastLeading: number | null;
+  /** Earliest time of a middle missing-event match after lastTime, in the current gap. */
+  gapMissTime: number | null;
+  /** A middle missing event was found: the sequence still advances (it occupies its slot, as in ES) but is rejected on completion. */
+  discarded: boolean;
+  /** Index in state.waiting where it waits, or -1 once consumed/dropped. */
+  slot: number;
+}
+
+interface KeyState {
+  key: JoinKey;
+  /** waiting[j]: the partial whose last filled positive step is j. */
+  waiting: (Partial | null)[];
+  live: number;
+  /** Completed sequences of this key still waiting for their trailing missing-event verdict. */
+  pending: Completion[];
+}
+
+interface Completion {
+  partial: Partial;
+  /** Time maxspan is measured from for the trailing verdict (ES: start, or the leading miss). */
+  reference: number;
+  verdict: 'pending' | 'accept' | 'reject';
+}
+
+/** Latest two distinct times of leading missing-event matches, per key. */
+interface LeadingMark {
+  last: number;
+  previous: number;
+}
+
+export interface SequenceMatcherOptions {
+  /** Cap on live partials; the oldest are evicted beyond it (counted in stats.evictions). */
+  maxPartials?: number;
+}
+
+export class SequenceMatcher {
+  private readonly stages: Stage[];
+  /** Indices (into stages) of the positive steps. */
+  private readonly positive: number[];
+  /** gapOfMissing[s]: for a middle missing stage, the positive index it follows; -1 leading, -2 trailing. */
+  private readonly missingRole: Map<number, number>;
+  private readonly hasLeading: boolean;
+  private readonly hasTrailing: boolean;
+  private readonly maxspan: number;
+  private readonly keys = new Map<string, KeyState>();
+  private readonly leading = new Map<string, LeadingMark>();
+  /** Partials in creation order (so in start-time order for time-ordered input), for expiry/eviction. */
+  private readonly byAge: Partial[] = [];
+  private byAgeHead = 0;
+  /** Completions in ES result order, held back only while a trailing verdict is pending. */
+  private readonly outQueue: Completion[] = [];
+  private outHead = 0;
+  private now = -Infinity;
+
+  constructor(
+    private readonly query: CompiledQuery,
+    private readonly stats: EngineStats,
+    private readonly emit: (r: EngineResult) => void,
+    private readonly options: SequenceMatcherOptions = {},
+  ) {
+    this.stages = [];
+    for (const step of query.steps) for (let r = 0; r < Math.max(1, step.runs); r++) this.stages.push({ step, missing: step.missing });
+    this.positive = [];
+    this.stages.forEach((s, i) => {
+      if (!s.missing) this.positive.push(i);
+    });
+    if (this.positive.length === 0) throw new Error('a sequence needs at least one step that is not a missing event');
+    const first = this.positive[0];
+    const last = this.positive[this.positive.length - 1];
+    this.missingRole = new Map();
+    this.stages.forEach((s, i) => {
+      if (!s.missing) return;
+      if (i < first) this.missingRole.set(i, -1);
+      else if (i > last) this.missingRole.set(i, -2);
+      else this.missingRole.set(i, this.positive.filter((p) => p < i).length - 1);
+    });
+    this.hasLeading = first > 0;
+    this.hasTrailing = last < this.stages.length - 1;
+    this.maxspan = query.maxspanMs ?? 0;
+  }
+
+  push(ev: EngineEvent): void {
+    const t = ev.time;
+    if (t === null || Number.isNaN(t)) return;
+    if (t > this.now) {
+      this.now = t;
+      if (this.maxspan > 0) this.expire(t);
+    }
+    // Missing-event steps first: a leading match at the very time a sequence starts is not
+    // "before" it, and a middle/trailing match is only counted strictly after the previous match.
+    if (this.missingRole.size) this.offerMissing(ev, t);
+    const P = this.positive.length;
+    for (let j = P - 1; j >= 0; j--) {
+      const step = this.stages[this.positive[j]].step;
+      if (!step.filter.test(ev.view)) continue;
+      for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) this.advance(j, key, ev, t);
+    }
+    const until = this.query.until;
+    if (until && until.filter.test(ev.view)) {
+      for (const key of expandJoinKeys(until.keys(ev.view), until.keyNullable)) this.dropKey(key.id);
+    }
+    this.maybeEvict();
+  }
+
+  /** End of stream: every pending trailing verdict becomes "no missing event seen". */
+  end(): void {
+    for (let i = this.outHead; i < this.outQueue.length; i++) {
+      const c = this.outQueue[i];
+      if (c.verdict === 'pending') this.settle(c, 'accept');
+    }
+    this.flush();
+  }
+
+  private advance(j: number, key: JoinKey, ev: EngineEvent, t: number): void {
+    const P = this.positive.length;
+    if (j === 0) {
+      const state = this.stateFor(key);
+      const partial: Partial = {
+        key,
+        state,
+        events: [ev],
+        startTime: t,
+        lastTime: t,
+        lastLeading: this.hasLeading ? this.leadingBefore(key.id, t) : null,
+        gapMissTime: null,
+        discarded: false,
+        slot: -1,
+      };
+      this.stats.partialsCreated++;
+      if (P === 1) this.complete(partial);
+      else this.park(state, partial, 0);
+      this.releaseIfIdle(state);
+      return;
+    }
+    const state = this.keys.get(key.id);
+    const partial = state?.waiting[j - 1];
+    if (!state || !partial) return;
+    this.unpark(state, partial);
+    if (this.maxspan > 0 && t - partial.startTime > this.maxspan) {
+      this.stats.rejectedMaxspan++;
+    } else {
+      if (partial.gapMissTime !== null && partial.gapMissTime < t) partial.discarded = true;
+      partial.gapMissTime = null;
+      partial.events.push(ev);
+      partial.lastTime = t;
+      if (j === P - 1) this.complete(partial);
+      else this.park(state, partial, j);
+    }
+    this.releaseIfIdle(state);
+  }
+
+  private offerMissing(ev: EngineEvent, t: number): void {
+    for (const [s, role] of this.missingRole) {
+      const step = this.stages[s].step;
+      if (!step.filter.test(ev.view)) continue;
+      for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) {
+        if (role === -1) this.markLeading(key.id, t);
+        else if (role === -2) this.trailingSeen(key.id, t);
+        else {
+          const p = this.keys.get(key.id)?.waiting[role];
+          if (p && p.gapMissTime === null && t > p.lastTime) p.gapMissTime = t;
+        }
+      }
+    }
+  }
+
+  private markLeading(id: string, t: number): void {
+    const mark = this.leading.get(id);
+    if (!mark) {
+      this.leading.set(id, { last: t, previous: -Infinity });
+      return;
+    }
+    if (t > mark.last) {
+      mark.previous = mark.last;
+      mark.last = t;
+      // Re-insert so the map stays ordered by last time, which lets expiry stop at the first live mark.
+      this.leading.delete(id);
+      this.leading.set(id, mark);
+    } else if (t < mark.last && t > mark.previous) mark.previous = t;
+  }
+
+  /** ES looks for leading missing events with a time strictly before the sequence start. */
+  private leadingBefore(id: string, start: number): number | null {
+    const mark = this.leading.get(id);
+    if (!mark) return null;
+    const t = mark.last < start ? mark.last : mark.previous;
+    return t === -Infinity ? null : t;
+  }
+
+  private trailingSeen(id: string, t: number): void {
+    const state = this.keys.get(id);
+    if (!state || state.pending.length === 0) return;
+    let changed = false;
+    // settle() removes from state.pending, so walk a copy.
+    for (const c of [...state.pending]) {
+      if (c.verdict !== 'pending' || t <= c.partial.lastTime) continue;
+      // The first trailing event decides: accepted only if it is beyond maxspan.
+      this.settle(c, this.maxspan > 0 && t - c.reference > this.maxspan ? 'accept' : 'reject');
+      changed = true;
+    }
+    if (changed) this.flush();
+  }
+
+  private complete(p: Partial): void {
+    if (p.discarded) {
+      this.stats.rejectedMissing++;
+      return;
+    }
+    let verdict: Completion['verdict'] = 'accept';
+    let reference = p.startTime;
+    if (this.hasLeading && p.lastLeading !== null) {
+      reference = p.lastLeading;
+      // Leading only: rejected when the leading event is within maxspan of the last match.
+      if (!this.hasTrailing && !(this.maxspan > 0 && p.lastTime - p.lastLeading > this.maxspan)) verdict = 'reject';
+    }
+    // With a trailing missing step the verdict waits, unless a leading step found nothing (ES
+    // accepts then whatever follows).
+    if (verdict === 'accept' && this.hasTrailing && !(this.hasLeading && p.lastLeading === null)) verdict = 'pending';
+    if (verdict === 'reject') {
+      this.stats.rejectedMissing++;
+      return;
+    }
+    const c: Completion = { partial: p, reference, verdict };
+    if (verdict === 'pending') {
+      p.state.pending.push(c);
+      this.stats.pendingTrailing++;
+    }
+    if (verdict === 'accept' && this.outHead === this.outQueue.length) this.deliver(p);
+    else this.outQueue.push(c);
+  }
+
+  private settle(c: Completion, verdict: 'accept' | 'reject'): void {
+    c.verdict = verdict;
+    this.stats.pendingTrailing--;
+    if (verdict === 'reject') this.stats.rejectedMissing++;
+    const state = c.partial.state;
+    state.pending.splice(state.pending.indexOf(c), 1);
+    this.releaseIfIdle(state);
+  }
+
+  private flush(): void {
+    while (this.outHead < this.outQueue.length && this.outQueue[this.outHead].verdict !== 'pending') {
+      const c = this.outQueue[this.outHead++];
+      if (c.verdict === 'accept') this.deliver(c.partial);
+    }
+    if (this.outHead === this.outQueue.length) {
+      this.outQueue.length = 0;
+      this.outHead = 0;
+    }
+  }
+
+  private deliver(p: Partial): void {
+    const events: (EngineEvent | null)[] = new Array(this.stages.length);
+    let k = 0;
+    for (let s = 0; s < this.stages.length; s++) events[s] = this.stages[s].missing ? null : p.events[k++];
+    this.emit({ events, joinKeys: p.key.values });
+  }
+
+  private stateFor(key: JoinKey): KeyState {
+    let state = this.keys.get(key.id);
+    if (!state) {
+      state = { key, waiting: new Array(Math.max(0, this.positive.length - 1)).fill(null), live: 0, pending: [] };
+      this.keys.set(key.id, state);
+      this.stats.keysLive++;
+    }
+    return state;
+  }
+
+  private park(state: KeyState, p: Partial, j: number): void {
+    const old = state.waiting[j];
+    if (old) {
+      old.slot = -1;
+      state.live--;
+      this.stats.partialsLive--;
+      this.stats.partialsReplaced++;
+    }
+    state.waiting[j] = p;
+    p.slot = j;
+    state.live++;
+    this.stats.partialsLive++;
+    if (p.events.length === 1 && (this.maxspan > 0 || this.options.maxPartials !== undefined)) this.byAge.push(p);
+  }
+
+  private unpark(state: KeyState, p: Partial): void {
+    state.waiting[p.slot] = null;
+    p.slot = -1;
+    state.live--;
+    this.stats.partialsLive--;
+  }
+
+  private releaseIfIdle(state: KeyState): void {
+    if (state.live === 0 && state.pending.length === 0 && this.keys.get(state.key.id) === state) {
+      this.keys.delete(state.key.id);
+      this.stats.keysLive--;
+    }
+  }
+
+  private dropKey(id: string): void {
+    const state = this.keys.get(id);
+    if (!state) return;
+    for (const p of state.waiting) {
+      if (p) {
+        this.unpark(state, p);
+        this.stats.partialsUntil++;
+      }
+    }
+    this.releaseIfIdle(state);
+  }
+
+  /**
+   * Frees what the advancing time makes useless: partials whose maxspan window has closed, leading
+   * marks too old to matter, and trailing verdicts no later event can overturn.
+   */
+  private expire(now: number): void {
+    const limit = now - this.maxspan;
+    while (this.byAgeHead < this.byAge.length && this.byAge[this.byAgeHead].startTime < limit) {
+      const p = this.byAge[this.byAgeHead++];
+      if (p.slot >= 0) {
+        this.unpark(p.state, p);
+        this.stats.partialsExpired++;
+        this.releaseIfIdle(p.state);
+      }
+    }
+    this.compactByAge();
+    for (const [id, mark] of this.leading) {
+      if (mark.last >= limit) break;
+      this.leading.delete(id);
+    }
+    let settled = false;
+    for (let i = this.outHead; i < this.outQueue.length; i++) {
+      const c = this.outQueue[i];
+      if (c.verdict === 'pending' && c.reference < limit) {
+        this.settle(c, 'accept');
+        settled = true;
+      }
+    }
+    if (settled) this.flush();
+  }
+
+  private maybeEvict(): void {
+    const cap = this.options.maxPartials;
+    if (cap === undefined) return;
+    while (this.stats.partialsLive > cap && this.byAgeHead < this.byAge.length) {
+      const p = this.byAge[this.byAgeHead++];
+      if (p.slot >= 0) {
+        this.unpark(p.state, p);
+        this.stats.evictions++;
+        this.releaseIfIdle(p.state);
+      }
+    }
+    this.compactByAge();
+  }
+
+  /** Drops the consumed prefix of byAge (amortised O(1)) and, without maxspan, dead entries. */
+  private compactByAge(): void {
+    if (this.byAgeHead > 1024 && this.byAgeHead * 2 > this.byAge.length) {
+      this.byAge.splice(0, this.byAgeHead);
+      this.byAgeHead = 0;
+    }
+    if (this.maxspan === 0 && this.byAge.length - this.byAgeHead > 4 * (this.stats.partialsLive + 256)) {
+      const alive = this.byAge.slice(this.byAgeHead).filter((p) => p.slot >= 0);
+      this.byAge.length = 0;
+      this.byAge.push(...alive);
+      this.byAgeHead = 0;
+    }
+  }
+}

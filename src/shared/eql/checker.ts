@@ -1,0 +1,228 @@
+// Query checking for the Elasticsearch dialect: event filters, sequences (join keys, maxspan,
+// runs, missing events, until), samples and pipes. Expressions are handled by check-expr.ts.
+// Rules and messages follow ES's LogicalPlanBuilder / Verifier; the first problem is thrown.
+import type * as A from './ast.js';
+import type { Schema } from '../schema/types.js';
+import { EqlSemanticError, EqlTypeError, SchemaError, type Span } from '../errors.js';
+import type { CheckedFilter, CheckedPipe, CheckedQuery, CheckedStep, FieldNode, TExpr } from './ir.js';
+import { ExprChecker } from './check-expr.js';
+import { comparable, esTypeName, exprTypeOfField } from './check-types.js';
+import { didYouMean } from './suggest.js';
+
+export interface CheckOptions {
+  schema: Schema;
+  /** Field holding the event category (ES `event_category_field`). Default `event.category`. */
+  categoryField?: string;
+  dialect?: 'es';
+  /** The query text the AST came from, so messages quote nodes as written. */
+  source?: string;
+}
+
+/** ES: `with runs=N` takes 1..100. */
+export const MAX_RUNS = 100;
+/** ES: a sample has 2..5 filters. */
+export const MAX_SAMPLE_QUERIES = 5;
+
+const UNIT_MILLIS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const ENDGAME_PIPES = ['count', 'filter', 'sort', 'unique', 'unique_count'];
+
+export function checkQuery(query: A.Query, opts: CheckOptions): CheckedQuery {
+  return new QueryChecker(opts).query(query);
+}
+
+/** Checks a lone expression (constant folding tests, `--where`-style use). */
+export function checkExpression(expr: A.Expr, opts: CheckOptions): TExpr {
+  return new ExprChecker(opts).check(expr);
+}
+
+class QueryChecker {
+  private readonly exprs: ExprChecker;
+  private readonly categoryFieldName: string;
+
+  constructor(private readonly opts: CheckOptions) {
+    this.exprs = new ExprChecker(opts);
+    this.categoryFieldName = opts.categoryField ?? 'event.category';
+  }
+
+  query(q: A.Query): CheckedQuery {
+    switch (q.kind) {
+      case 'event': {
+        const step: CheckedStep = { filter: this.filter(q.filter), keys: [], keyNullable: [], runs: 1, missing: false, span: q.filter.span };
+        return { kind: 'event', steps: [step], pipes: this.pipes(q.pipes), keyCount: 0, span: q.span };
+      }
+      case 'sequence':
+        return this.sequence(q);
+      case 'sample':
+        return this.sample(q);
+      case 'join':
+        throw new EqlSemanticError('eql.unsupported.join', 'join queries are not supported in the Elasticsearch EQL dialect', {
+          span: q.span,
+          hint: 'use a sequence, or the endgame dialect',
+        });
+    }
+  }
+
+  private sequence(q: A.SequenceQuery): CheckedQuery {
+    const maxspanMs = q.maxspan ? this.maxspan(q.maxspan) : undefined;
+    const steps = this.steps(q.steps, q.by, 'sequence');
+    const queries = steps.reduce((n, s) => n + s.runs, 0);
+    if (queries < 2) {
+      throw new EqlSemanticError('eql.sequence.too_short', `A sequence requires a minimum of 2 queries, found [${queries}]`, { span: q.span });
+    }
+    if (q.steps.some((s) => s.missing)) {
+      if (q.steps.every((s) => s.missing)) {
+        throw new EqlSemanticError('eql.sequence.no_positive', 'A sequence requires at least one positive event query; found none', { span: q.span });
+      }
+      if (maxspanMs === undefined) {
+        throw new EqlSemanticError('eql.sequence.missing_needs_maxspan', 'A sequence with missing events requires [with maxspan]', {
+          span: q.steps.find((s) => s.missing)!.span,
+          hint: 'add e.g. `with maxspan=1m` after `sequence`',
+        });
+      }
+    }
+    let until: CheckedStep | undefined;
+    if (q.until) {
+      if (q.until.missing || q.until.runs) {
+        throw new EqlSemanticError('eql.sequence.until', 'An [until] query cannot be a missing event or take [with runs]', { span: q.until.span });
+      }
+      [until] = this.steps([q.until], q.by, 'sequence', steps[0]);
+    }
+    return { kind: 'sequence', steps, until, maxspanMs, pipes: this.pipes(q.pipes), keyCount: steps[0]!.keys.length, span: q.span };
+  }
+
+  private sample(q: A.SampleQuery): CheckedQuery {
+    for (const s of q.steps) {
+      if (s.missing) throw new EqlSemanticError('eql.sample.missing', 'Missing events are not supported in samples', { span: s.span });
+      if (s.runs) throw new EqlSemanticError('eql.sample.runs', '[with runs] is not supported in samples', { span: s.runs.span });
+    }
+    const n = q.steps.length;
+    if (n < 2) throw new EqlSemanticError('eql.sample.too_short', `A sample requires a minimum of 2 queries, found [${n}]`, { span: q.span });
+    if (n > MAX_SAMPLE_QUERIES) {
+      throw new EqlSemanticError('eql.sample.too_long', `A sample cannot contain more than ${MAX_SAMPLE_QUERIES} queries, found [${n}]`, { span: q.span });
+    }
+    const steps = this.steps(q.steps, q.by, 'sample');
+    return { kind: 'sample', steps, pipes: this.pipes(q.pipes), keyCount: steps[0]!.keys.length, span: q.span };
+  }
+
+  /** Checks steps and their join keys; `reference` is the step the keys must agree with. */
+  private steps(steps: A.SequenceStep[], shared: A.Expr[], kind: string, reference?: CheckedStep): CheckedStep[] {
+    const sharedKeys = shared.map((k) => this.exprs.check(k));
+    const checked: CheckedStep[] = [];
+    for (const s of steps) {
+      this.stepParams(s);
+      const own = s.by.map((k) => this.exprs.check(k));
+      const first = reference ?? checked[0];
+      const expected = first ? first.keys.length - sharedKeys.length : own.length;
+      if (own.length !== expected) {
+        throw new EqlSemanticError('eql.sequence.keys', `Inconsistent number of join keys specified; expected [${expected}] but found [${own.length}]`, {
+          span: s.by.length > 0 ? { start: s.by[0]!.span.start, end: s.by[s.by.length - 1]!.span.end } : s.span,
+        });
+      }
+      const keys = [...sharedKeys, ...own];
+      const keyAst = [...shared, ...s.by];
+      if (first) this.keyTypes(kind, first, keys, keyAst);
+      checked.push({
+        filter: this.filter(s.filter),
+        keys,
+        keyNullable: keyAst.map((k) => k.kind === 'field' && k.optional),
+        runs: s.runs?.value ?? 1,
+        missing: s.missing,
+        span: s.span,
+      });
+    }
+    return checked;
+  }
+
+  private stepParams(s: A.SequenceStep): void {
+    const bad = (s as { badParam?: { name: string; nameSpan: Span } }).badParam;
+    if (bad) throw new EqlSemanticError('eql.step.param', `Unrecognized parameter [${bad.name}], expected [runs]`, { span: bad.nameSpan });
+    if (!s.runs) return;
+    const { value, span } = s.runs;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new EqlSemanticError('eql.step.runs', `A positive runs value is required; found [${value}]`, { span });
+    }
+    if (value > MAX_RUNS) {
+      throw new EqlSemanticError('eql.step.runs', `A query cannot be repeated more than ${MAX_RUNS} times; found [${value}]`, { span });
+    }
+  }
+
+  /** ES Verifier.checkJoinKeyTypes: the n-th key of every step has a compatible type. */
+  private keyTypes(kind: string, first: CheckedStep, keys: TExpr[], keyAst: A.Expr[]): void {
+    keys.forEach((key, i) => {
+      const expected = first.keys[i]!;
+      if (comparable(expected.type, key.type)) return;
+      throw new EqlTypeError(
+        'eql.sequence.key_type',
+        `${kind} key [${this.exprs.text(keyAst[i]!)}] type [${esTypeName(key)}] is incompatible with key [${describeKey(expected)}] type [${esTypeName(expected)}]`,
+        { span: keyAst[i]!.span },
+      );
+    });
+  }
+
+  private maxspan(m: A.MaxSpan): number {
+    if (!Number.isInteger(m.value)) {
+      throw new EqlSemanticError('eql.maxspan.decimal', `Decimal time interval [${m.value}] not supported; please use an positive integer`, { span: m.span });
+    }
+    if (m.value <= 0) throw new EqlSemanticError('eql.maxspan.value', `A positive maxspan value is required; found [${m.value}]`, { span: m.span });
+    if (m.unit === '') {
+      throw new EqlSemanticError('eql.maxspan.unit', `No time unit specified, did you mean [s] as in [${m.value}s]?`, { span: m.span });
+    }
+    const per = UNIT_MILLIS[m.unit];
+    if (per === undefined) {
+      throw new EqlSemanticError('eql.maxspan.unit', `Unrecognized time unit [${m.unit}] in [${m.value}${m.unit}], please specify one of [ms, s, m, h, d]`, {
+        span: m.span,
+      });
+    }
+    return m.value * per;
+  }
+
+  private filter(f: A.EventFilter): CheckedFilter {
+    return { category: f.category, categoryField: this.categoryField(f), where: this.exprs.checkCondition(f.where), span: f.span };
+  }
+
+  private categoryField(f: A.EventFilter): FieldNode {
+    const name = this.categoryFieldName;
+    const { schema } = this.opts;
+    const def = schema.lookup(name);
+    const span = f.categorySpan;
+    if (def) return { kind: 'field', type: exprTypeOfField(def.type), path: def.path, segments: def.path.split('.'), written: name, optional: false, def, span };
+    if (schema.strict && f.category !== null) {
+      throw new SchemaError('eql.schema.category_field', `Unknown column [${name}] (the event category field)`, {
+        span,
+        hint: 'use `any where …`, or a schema that maps the category field',
+      });
+    }
+    return { kind: 'field', type: 'any', path: name, segments: name.split('.'), written: name, optional: false, span };
+  }
+
+  private pipes(pipes: A.Pipe[]): CheckedPipe[] {
+    return pipes.map((p) => {
+      if (p.name !== 'head' && p.name !== 'tail') {
+        if (ENDGAME_PIPES.includes(p.name)) {
+          throw new EqlSemanticError('eql.pipe.unsupported', `Pipe [${p.name}] is not supported`, {
+            span: p.nameSpan,
+            hint: 'the Elasticsearch dialect supports only head and tail',
+          });
+        }
+        throw new EqlSemanticError('eql.pipe.unknown', `Unrecognized pipe [${p.name}]${didYouMean(p.name, ['head', 'tail', ...ENDGAME_PIPES])}`, {
+          span: p.nameSpan,
+        });
+      }
+      if (p.args.length !== 1) {
+        throw new EqlSemanticError('eql.pipe.args', `Pipe [${p.name}] expects exactly one argument but found [${p.args.length}]`, { span: p.span });
+      }
+      const arg = this.exprs.check(p.args[0]!);
+      const count = arg.kind === 'const' && arg.type === 'long' ? Number(arg.value) : -1;
+      if (count < 0 || !Number.isSafeInteger(count)) {
+        throw new EqlSemanticError('eql.pipe.count', `Pipe [${p.name}] expects a positive integer but found [${this.exprs.text(p.args[0]!)}]`, {
+          span: p.args[0]!.span,
+        });
+      }
+      return { name: p.name, count, span: p.span };
+    });
+  }
+}
+
+function describeKey(key: TExpr): string {
+  return key.kind === 'field' ? key.written : esTypeName(key);
+}

@@ -1,0 +1,58 @@
+// CheckedQuery → CompiledQuery (the engine contract in engine/compiled.ts): every filter becomes
+// a predicate closure and every step's join keys value extractors, built by the interpreter.
+import type { CompiledFilter, CompiledQuery, CompiledStep, EventView, Value } from '../engine/compiled.js';
+import type { CheckedFilter, CheckedQuery, CheckedStep, FieldNode } from './ir.js';
+import { jsonFieldAccessor, type FieldAccessorFactory } from './field-access.js';
+import { compileExpr, compilePredicate } from './interp.js';
+
+export interface CompileOptions {
+  /** How fields are read; defaults to the normalised-JSON accessor. */
+  accessor?: FieldAccessorFactory;
+}
+
+export function compileQuery(checked: CheckedQuery, opts: CompileOptions = {}): CompiledQuery {
+  const accessor = opts.accessor ?? jsonFieldAccessor;
+  return {
+    kind: checked.kind,
+    steps: checked.steps.map((s) => compileStep(s, accessor)),
+    until: checked.until && compileStep(checked.until, accessor),
+    maxspanMs: checked.maxspanMs,
+    pipes: checked.pipes.map((p) => ({ name: p.name, count: p.count })),
+    keyCount: checked.keyCount,
+  };
+}
+
+function compileStep(step: CheckedStep, accessor: FieldAccessorFactory): CompiledStep {
+  const extractors = step.keys.map((k) => compileExpr(k, { accessor }));
+  return {
+    filter: compileFilter(step.filter, accessor),
+    // One inner array per key: the values of a multi-valued key, [] for null/missing.
+    keys: (ev) => extractors.map((extract) => keyValues(extract(ev))),
+    keyNullable: step.keyNullable,
+    runs: step.runs,
+    missing: step.missing,
+  };
+}
+
+function keyValues(v: Value): Value[] {
+  if (v === null) return [];
+  if (!Array.isArray(v)) return [v];
+  return v.filter((x) => x !== null);
+}
+
+export function compileFilter(filter: CheckedFilter, accessor: FieldAccessorFactory = jsonFieldAccessor): CompiledFilter {
+  const where = compilePredicate(filter.where, { accessor });
+  const category = filter.category;
+  if (category === null) return { category, test: where };
+  const inCategory = categoryTest(filter.categoryField, category, accessor);
+  return { category, test: (ev) => inCategory(ev) && where(ev) };
+}
+
+/** Exact match of the category field; an array-valued category matches if any element does. */
+function categoryTest(field: FieldNode, category: string, accessor: FieldAccessorFactory): (ev: EventView) => boolean {
+  const read = accessor(field);
+  return (ev) => {
+    const v = read(ev);
+    return v === category || (Array.isArray(v) && v.includes(category));
+  };
+}

@@ -1,0 +1,139 @@
+// The typed IR the checker produces and every back end consumes (interp.ts / compile.ts, later
+// the Wasm code generator). It is the AST after name resolution, typing and constant folding:
+// fields are resolved through the schema (aliases to their target), function calls are bound to
+// their declaration, constant subtrees are folded into `const` nodes, patterns are validated.
+import type { Span } from '../errors.js';
+import type { FieldDef } from '../schema/types.js';
+import type { Value } from './values.js';
+import type { FunctionDecl } from './functions.js';
+import type { ArithOp, CompareOp } from './ast.js';
+
+/**
+ * Static types. `number` is "long or double, decided at run time" (e.g. `number("…")`); `any` is
+ * a field a non-strict schema does not know: no static checks, dynamic behaviour at run time.
+ */
+export type ExprType = 'string' | 'long' | 'double' | 'number' | 'boolean' | 'null' | 'ip' | 'version' | 'date' | 'object' | 'any';
+
+/** How two operands are compared: as plain values, or as IP addresses / versions / instants. */
+export type CompareMode = 'value' | 'ip' | 'version' | 'date';
+
+interface Typed {
+  type: ExprType;
+  span: Span;
+}
+
+export interface ConstNode extends Typed {
+  kind: 'const';
+  value: Value;
+}
+
+export interface FieldNode extends Typed {
+  kind: 'field';
+  /** Resolved dotted path (an alias is replaced by its target). */
+  path: string;
+  /** `path` split into the segments the field accessor walks. */
+  segments: string[];
+  /** The path as written, for messages. */
+  written: string;
+  optional: boolean;
+  /** Schema entry; undefined when a non-strict schema does not know the field. */
+  def?: FieldDef;
+}
+
+export interface NotNode extends Typed {
+  kind: 'not';
+  operand: TExpr;
+}
+
+export interface NegNode extends Typed {
+  kind: 'neg';
+  operand: TExpr;
+}
+
+export interface LogicalNode extends Typed {
+  kind: 'logical';
+  op: 'and' | 'or';
+  operands: TExpr[];
+}
+
+export interface CompareNode extends Typed {
+  kind: 'compare';
+  op: CompareOp;
+  left: TExpr;
+  right: TExpr;
+  mode: CompareMode;
+}
+
+export interface ArithNode extends Typed {
+  kind: 'arith';
+  op: ArithOp;
+  left: TExpr;
+  right: TExpr;
+}
+
+/** `x in (…)` with the list folded to constants. A null in the list makes a non-match null (SQL). */
+export interface InNode extends Typed {
+  kind: 'in';
+  expr: TExpr;
+  values: Value[];
+  negated: boolean;
+  insensitive: boolean;
+  mode: CompareMode;
+}
+
+/** `x : …`, `like`, `regex` (± `~`): patterns are validated string constants. */
+export interface MatchNode extends Typed {
+  kind: 'match';
+  op: ':' | 'like' | 'regex';
+  insensitive: boolean;
+  negated: boolean;
+  expr: TExpr;
+  patterns: string[];
+}
+
+export interface CallNode extends Typed {
+  kind: 'call';
+  fn: FunctionDecl;
+  insensitive: boolean;
+  args: TExpr[];
+}
+
+export type TExpr = ConstNode | FieldNode | NotNode | NegNode | LogicalNode | CompareNode | ArithNode | InNode | MatchNode | CallNode;
+
+// ───────────────────────────── queries ─────────────────────────────
+
+export interface CheckedFilter {
+  /** Required category, or null for `any`. */
+  category: string | null;
+  /** The category field (opts.categoryField resolved through the schema). */
+  categoryField: FieldNode;
+  where: TExpr;
+  span: Span;
+}
+
+export interface CheckedStep {
+  filter: CheckedFilter;
+  /** Shared `sequence by` keys first, then the step's own keys. */
+  keys: TExpr[];
+  /** Per key: a null key value is allowed (`?field` keys). */
+  keyNullable: boolean[];
+  runs: number;
+  missing: boolean;
+  span: Span;
+}
+
+export interface CheckedPipe {
+  name: 'head' | 'tail';
+  count: number;
+  span: Span;
+}
+
+export interface CheckedQuery {
+  kind: 'event' | 'sequence' | 'sample';
+  steps: CheckedStep[];
+  until?: CheckedStep;
+  maxspanMs?: number;
+  pipes: CheckedPipe[];
+  keyCount: number;
+  span: Span;
+}

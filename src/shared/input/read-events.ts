@@ -1,0 +1,164 @@
+// Reading events from a file or stdin: NDJSON (one object per line, read line by line so memory
+// stays bounded), a JSON array, or an Elasticsearch `.data` file (a JSON array that may contain
+// `//` comment lines). The format is detected from the first significant character.
+import { createReadStream } from 'node:fs';
+import { InputError } from '../errors.js';
+import { JsonSyntaxError, parseJsonArrayWithOffsets, parseJsonExact } from './json-exact.js';
+import { normalizeEvent, type JsonObject } from './normalize.js';
+
+export interface InputRecord {
+  /** The normalised event (dotted keys expanded). */
+  event: JsonObject;
+  /** File name as given ('-' for stdin). */
+  file: string;
+  /** 0-based record index within the file. */
+  index: number;
+  /** Where the record is, for error messages ("line 3", "record 5 (line 40)"); computed on demand. */
+  locate(): RecordLocation;
+}
+
+export interface RecordLocation {
+  text: string;
+  context: Record<string, unknown>;
+}
+
+export type InputFormat = 'ndjson' | 'array';
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function inputError(file: string, message: string, context: Record<string, unknown>): InputError {
+  return new InputError('input.bad-record', message, { file, context });
+}
+
+/** Opens a file ('-' = the given stdin) as a stream of UTF-8 text chunks. */
+async function* textChunks(file: string, stdin: NodeJS.ReadableStream): AsyncGenerator<string> {
+  const stream = file === '-' ? stdin : createReadStream(file);
+  try {
+    let first = true;
+    const decoder = new TextDecoder('utf-8');
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+      if (text) yield text;
+    }
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError('input.unreadable', `cannot read: ${(e as Error).message}`, { file, cause: e });
+  }
+}
+
+/** First significant character, skipping whitespace and `//` comment lines; undefined if none yet. */
+function firstSignificant(text: string): string | undefined {
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') i++;
+    else if (text.startsWith('//', i)) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0) return undefined;
+      i = nl + 1;
+    } else return c;
+  }
+  return undefined;
+}
+
+/** Reads the records of one input, in file order. */
+export async function* readRecords(file: string, stdin: NodeJS.ReadableStream = process.stdin): AsyncGenerator<InputRecord> {
+  const chunks = textChunks(file, stdin);
+  let head = '';
+  let kind: string | undefined;
+  // Pull by hand: leaving a for-await loop early would close the generator.
+  while (kind === undefined) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head += next.value;
+    kind = firstSignificant(head);
+  }
+  if (kind === undefined) return; // empty input: no events
+  if (kind === '[') {
+    for await (const chunk of chunks) head += chunk;
+    yield* arrayRecords(file, head);
+  } else {
+    yield* ndjsonRecords(file, head, chunks);
+  }
+}
+
+async function* ndjsonRecords(file: string, head: string, rest: AsyncGenerator<string>): AsyncGenerator<InputRecord> {
+  let buffer = head;
+  let line = 0;
+  let index = 0;
+  const parseLine = (text: string): InputRecord | undefined => {
+    line++;
+    const trimmed = text.trim();
+    if (trimmed === '' || trimmed.startsWith('//')) return undefined;
+    let value: unknown;
+    try {
+      value = parseJsonExact(trimmed);
+    } catch (e) {
+      throw inputError(file, `line ${line}: bad JSON: ${(e as Error).message}`, { line });
+    }
+    if (!isObject(value)) throw inputError(file, `line ${line}: expected a JSON object per line`, { line });
+    const at = line;
+    return { event: normalizeEvent(value), file, index: index++, locate: () => ({ text: `line ${at}`, context: { line: at } }) };
+  };
+  const drain = function* (final: boolean): Generator<InputRecord> {
+    let start = 0;
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n', start)) {
+      const r = parseLine(buffer.slice(start, nl));
+      start = nl + 1;
+      if (r) yield r;
+    }
+    buffer = buffer.slice(start);
+    if (final && buffer.length) {
+      const r = parseLine(buffer);
+      buffer = '';
+      if (r) yield r;
+    }
+  };
+  yield* drain(false);
+  for await (const chunk of rest) {
+    buffer += chunk;
+    yield* drain(false);
+  }
+  yield* drain(true);
+}
+
+function* arrayRecords(file: string, raw: string): Generator<InputRecord> {
+  // `//` comment lines cannot be inside a JSON string (strings hold no raw newlines); blank them
+  // out, keeping the newlines so line numbers stay right.
+  const text = raw.replace(/^[ \t]*\/\/.*$/gm, '');
+  let values: unknown;
+  try {
+    values = parseJsonExact(text);
+  } catch (e) {
+    const offset = e instanceof JsonSyntaxError ? e.offset : undefined;
+    const where = offset === undefined ? '' : `line ${lineOf(text, offset)}: `;
+    throw inputError(file, `${where}bad JSON: ${(e as Error).message}`, offset === undefined ? {} : { line: lineOf(text, offset) });
+  }
+  if (!Array.isArray(values)) throw inputError(file, 'expected a JSON array of events', {});
+  // Record offsets need the slower parser: only computed when an error must name a line.
+  let offsets: number[] | undefined;
+  const locate = (i: number): RecordLocation => {
+    offsets ??= parseJsonArrayWithOffsets(text).offsets;
+    const line = lineOf(text, offsets[i]);
+    return { text: `record ${i} (line ${line})`, context: { record: i, line } };
+  };
+  for (let i = 0; i < values.length; i++) {
+    if (!isObject(values[i])) {
+      const at = locate(i);
+      throw inputError(file, `${at.text}: expected a JSON object`, at.context);
+    }
+  }
+  for (let i = 0; i < values.length; i++) yield { event: normalizeEvent(values[i] as JsonObject), file, index: i, locate: () => locate(i) };
+}

@@ -1,0 +1,98 @@
+// One EQL query over event files, start to finish: the code path of `kestrel query`, shared with
+// the conformance tests so both see exactly the same behaviour.
+//
+// Order of work: parse the query (a syntax error needs no data), read events, build the schema
+// (the --mapping, combined over a schema inferred from the events: non-strict, so unknown fields
+// are allowed), check and compile, then stream the events through the engine.
+// Inference reads the first INFER_DEFAULTS.maxEvents events, so those are buffered before the
+// query can be checked; without --sort the rest are streamed, with --sort all are read and sorted.
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import { createEngine } from '../engine/engine.js';
+import type { EngineResult, EngineStats } from '../engine/event.js';
+import { checkQuery } from '../eql/checker.js';
+import { compileQuery } from '../eql/compile.js';
+import { parseQuery } from '../eql/parser.js';
+import type { TimeUnit } from '../input/event-time.js';
+import { parseJsonExact } from '../input/json-exact.js';
+import { sortEvents, timedEvents, type TimedEvent } from '../input/timed-events.js';
+import { INFER_DEFAULTS, inferSchema } from '../schema/infer.js';
+import { schemaFromMapping } from '../schema/mapping.js';
+import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
+
+export interface QueryOptions {
+  timeField: string;
+  timeUnit: TimeUnit;
+  tiebreaker?: string;
+  /** The field behind `process where …` (default event.category). */
+  categoryField: string;
+  /** Sort by (time, tiebreaker) first, as Elasticsearch does. */
+  sort: boolean;
+  size?: number;
+  maxSamplesPerKey?: number;
+  /** Path of an Elasticsearch index mapping (JSON). */
+  mapping?: string;
+}
+
+export const DEFAULT_QUERY_OPTIONS: QueryOptions = {
+  timeField: '@timestamp',
+  timeUnit: 'ms',
+  categoryField: 'event.category',
+  sort: false,
+};
+
+export async function executeQuery(
+  text: string,
+  files: readonly string[],
+  options: QueryOptions,
+  onResult: (r: EngineResult) => void,
+  stdin?: NodeJS.ReadableStream,
+): Promise<EngineStats> {
+  const ast = parseQuery(text);
+  const events = timedEvents(files, options, stdin);
+  const head: TimedEvent[] = [];
+  const limit = options.sort ? Infinity : INFER_DEFAULTS.maxEvents;
+  let exhausted = true;
+  for (let next = await events.next(); !next.done; next = await events.next()) {
+    head.push(next.value);
+    if (head.length >= limit) {
+      exhausted = false;
+      break;
+    }
+  }
+
+  const schema = await buildSchema(head, options.mapping);
+  const checked = checkQuery(ast, { schema, categoryField: options.categoryField, source: text });
+  const compiled = compileQuery(checked, {});
+
+  const engine = createEngine(compiled, { onResult, size: options.size, maxSamplesPerKey: options.maxSamplesPerKey });
+  // Samples are not ordered by time in ES (hits come in index order), so --sort leaves them be.
+  const sort = options.sort && compiled.kind !== 'sample';
+  for (const ev of sort ? sortEvents(head, options.tiebreaker) : head) {
+    if (engine.done) break;
+    engine.push(ev);
+  }
+  if (!exhausted) {
+    for await (const ev of events) {
+      if (engine.done) break;
+      engine.push(ev);
+    }
+  }
+  engine.end();
+  return engine.stats;
+}
+
+async function buildSchema(sample: readonly TimedEvent[], mappingPath: string | undefined): Promise<BuiltSchema> {
+  const inferred = inferSchema(
+    sample.map((e) => e.view as Record<string, unknown>),
+    'inferred from the input',
+  );
+  if (mappingPath === undefined) return inferred;
+  let json: unknown;
+  try {
+    json = parseJsonExact(await readFile(mappingPath, 'utf8'));
+  } catch (e) {
+    throw new InputError('input.mapping', `cannot read the mapping: ${(e as Error).message}`, { file: mappingPath, cause: e });
+  }
+  return combineSchemas(schemaFromMapping(json, `mapping ${mappingPath}`), inferred);
+}

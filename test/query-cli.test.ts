@@ -1,0 +1,67 @@
+// Whole-process tests of `kestrel query`: output format, exact 64-bit integers and exit codes.
+// Builds dist/ first, since bin/kestrel runs the compiled CLI.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'kestrel-query-'));
+const events = path.join(dir, 'events.ndjson');
+writeFileSync(
+  events,
+  [
+    '{"@timestamp": 1, "event.category": "process", "id": 1, "host": "a", "big": 9223372036854775807}',
+    '{"@timestamp": 2, "event": {"category": "network"}, "id": 2, "host": "a"}',
+    '{"@timestamp": 3, "event": {"category": "process"}, "id": 3, "host": "b"}',
+  ].join('\n') + '\n',
+);
+
+function kestrel(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, ['bin/kestrel', 'query', ...args], { input, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+}, 120_000);
+
+describe('kestrel query', () => {
+  it('prints one JSON object per result, integers exact', () => {
+    const r = kestrel(['process where true', events]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('"big":9223372036854775807');
+    expect(JSON.parse(lines[1])).toEqual({ events: [{ '@timestamp': 3, event: { category: 'process' }, id: 3, host: 'b' }], join_keys: [] });
+  });
+
+  it('prints id arrays with --id-field, null for a missing-event slot', () => {
+    const r = kestrel(['--id-field', 'id', 'sequence by host with maxspan=1m [process where true] [network where true] ![file where true]', events]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('[1,2,null]\n');
+  });
+
+  it('reads stdin for -', () => {
+    const r = kestrel(['--id-field', 'id', 'network where true', '-'], '[{"event": {"category": "network"}, "id": 7}]');
+    expect(r).toMatchObject({ code: 0, out: '[7]\n' });
+  });
+
+  it('exits 0 with no results', () => {
+    expect(kestrel(['file where true', events])).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('exits 1 on a query error, with line:col', () => {
+    const r = kestrel(['process where', events]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/query:1:\d+/);
+  });
+
+  it('exits 2 on bad input, naming file and line', () => {
+    const bad = path.join(dir, 'bad.ndjson');
+    writeFileSync(bad, '{"a": 1}\n{oops\n');
+    const r = kestrel(['any where true', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('bad.ndjson: input error: line 2: bad JSON');
+  });
+});
