@@ -1,0 +1,52 @@
+// loadRules: named files and folders in, rules / skipped files / errors out. One bad file never
+// stops the others: every problem is collected so `kestrel check` can report all of them at once.
+import { readFile } from 'node:fs/promises';
+import { EqlSemanticError, type KestrelError } from '../errors.js';
+import { readEqlRule } from './eql-rule.js';
+import type { LoadRulesResult, RuleFileOutcome, RuleSource, SkippedRule } from './model.js';
+import { readTomlRule } from './toml-rule.js';
+import { findRuleFiles, fsError, type RuleFileRef } from './walk.js';
+
+export async function loadRules(paths: readonly string[]): Promise<LoadRulesResult> {
+  const { files, errors } = await findRuleFiles(paths);
+  const rules: RuleSource[] = [];
+  const skipped: SkippedRule[] = [];
+  const byId = new Map<string, RuleSource>();
+  for (const ref of files) {
+    const outcome = await readRuleFile(ref);
+    if (outcome.kind === 'skipped') {
+      skipped.push(outcome.skipped);
+    } else if (outcome.kind === 'error') {
+      errors.push(outcome.error);
+    } else {
+      const rule = outcome.rule;
+      const first = byId.get(rule.id);
+      if (first) {
+        // The first file in load order keeps the id, so the outcome does not depend on which is "right".
+        errors.push(duplicateIdError(rule, first));
+        continue;
+      }
+      byId.set(rule.id, rule);
+      rules.push(rule);
+    }
+  }
+  return { rules, skipped, errors };
+}
+
+async function readRuleFile(ref: RuleFileRef): Promise<RuleFileOutcome> {
+  let text: string;
+  try {
+    text = await readFile(ref.file, 'utf8');
+  } catch (e) {
+    return { kind: 'error', error: fsError(ref.file, e) };
+  }
+  return ref.format === 'toml' ? readTomlRule(ref.file, text) : readEqlRule(ref.file, text, ref.derivedId, ref.stem);
+}
+
+function duplicateIdError(rule: RuleSource, first: RuleSource): KestrelError {
+  return new EqlSemanticError('rules.duplicate_id', `duplicate rule id "${rule.id}": also used by ${first.file}; this file's rule is not loaded`, {
+    file: rule.file,
+    ruleId: rule.id,
+    context: { firstFile: first.file },
+  });
+}

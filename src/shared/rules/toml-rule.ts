@@ -1,0 +1,182 @@
+// Elastic detection-rule TOML, read as Elastic writes it: `[metadata]`, `[rule]` with the query and
+// its metadata, `[[rule.threat]]`. Non-EQL rules are skipped with a reason, not rejected: a folder of
+// Elastic rules mixes EQL with KQL, ES|QL and ML rules, and only the EQL ones are Kestrel's business.
+import { parse, TomlError } from 'smol-toml';
+import { EqlSyntaxError, InternalError } from '../errors.js';
+import {
+  isRiskScore,
+  isSeverity,
+  isVersion,
+  RISK_SCORE_MESSAGE,
+  ruleFieldError,
+  SEVERITY_MESSAGE,
+  VERSION_MESSAGE,
+} from './fields.js';
+import type { MitreRef, MitreTechnique, RuleFileOutcome, RuleSource, ThreatEntry } from './model.js';
+import { PositionCursor } from './position.js';
+import { findTomlValue } from './toml-locate.js';
+import { readTomlString, TomlStringError } from './toml-string.js';
+
+type Table = Record<string, unknown>;
+
+/** Raised while reading `[rule]`; turned into a positioned error by `readTomlRule`. */
+class FieldProblem extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function readTomlRule(file: string, text: string): RuleFileOutcome {
+  let doc: Table;
+  try {
+    doc = parse(text) as Table;
+  } catch (e) {
+    if (e instanceof TomlError) return { kind: 'error', error: tomlSyntaxError(file, text, e) };
+    throw e;
+  }
+  const rule = doc.rule;
+  if (!isTable(rule)) return { kind: 'skipped', skipped: { file, reason: 'no [rule] table: not a detection rule' } };
+  const ruleId = typeof rule.rule_id === 'string' ? rule.rule_id : undefined;
+  const notEql = whyNotEql(rule);
+  if (notEql) return { kind: 'skipped', skipped: { file, reason: notEql, ...(ruleId && { ruleId }) } };
+  try {
+    return { kind: 'rule', rule: toRuleSource(file, text, rule) };
+  } catch (e) {
+    if (!(e instanceof FieldProblem)) throw e;
+    const at = findTomlValue(text, ['rule', e.key]);
+    const pos = at < 0 ? undefined : new PositionCursor(text).at(at);
+    return { kind: 'error', error: ruleFieldError(file, e.message, pos, ruleId) };
+  }
+}
+
+/** Why a `[rule]` table is not an EQL rule, or undefined if it is one. */
+function whyNotEql(rule: Table): string | undefined {
+  const { language, type } = rule;
+  if (language !== undefined && language !== 'eql') return `language ${String(language)} is not EQL`;
+  if (type !== 'eql') return `type ${type === undefined ? '(none)' : String(type)} is not EQL`;
+  return undefined;
+}
+
+function toRuleSource(file: string, text: string, rule: Table): RuleSource {
+  const id = requireString(rule, 'rule_id');
+  const query = requireString(rule, 'query');
+  const severity = rule.severity;
+  if (!isSeverity(severity)) throw new FieldProblem('severity', `[rule] severity ${SEVERITY_MESSAGE}`);
+  const riskScore = rule.risk_score;
+  if (!isRiskScore(riskScore)) throw new FieldProblem('risk_score', `[rule] risk_score ${RISK_SCORE_MESSAGE}`);
+  const version = rule.version ?? 1;
+  if (!isVersion(version)) throw new FieldProblem('version', `[rule] version ${VERSION_MESSAGE}`);
+  const located = locateQuery(file, text, query);
+  return {
+    id,
+    name: requireString(rule, 'name'),
+    description: optionalString(rule, 'description'),
+    severity,
+    riskScore,
+    version,
+    tags: stringArray(rule, 'tags'),
+    threat: threatEntries(rule.threat),
+    language: 'eql',
+    type: 'eql',
+    query,
+    file,
+    queryBase: located.base,
+    ...(located.segments && { querySegments: located.segments }),
+    format: 'toml',
+  };
+}
+
+/** Finds the query literal in the raw text and checks that decoding it gives smol-toml's value. */
+function locateQuery(file: string, text: string, query: string): ReturnType<typeof readTomlString> {
+  const at = findTomlValue(text, ['rule', 'query']);
+  try {
+    if (at >= 0) {
+      const read = readTomlString(text, at, new PositionCursor(text));
+      if (read.value === query) return read;
+    }
+  } catch (e) {
+    if (!(e instanceof TomlStringError)) throw e;
+  }
+  throw new InternalError('rules.query_position', 'could not locate [rule] query in the file text', { file });
+}
+
+function tomlSyntaxError(file: string, text: string, e: TomlError): EqlSyntaxError {
+  // smol-toml's message is "Invalid TOML document: <reason>" followed by a code excerpt.
+  const reason = e.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+  const offset = offsetOf(text, e.line, e.column);
+  return new EqlSyntaxError('rules.toml_syntax', `invalid TOML: ${reason} (${e.line}:${e.column})`, {
+    file,
+    span: { start: offset, end: offset + 1 },
+    context: { line: e.line, col: e.column },
+  });
+}
+
+function offsetOf(text: string, line: number, col: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const eol = text.indexOf('\n', offset);
+    if (eol < 0) break;
+    offset = eol + 1;
+  }
+  return Math.min(offset + col - 1, text.length);
+}
+
+function requireString(rule: Table, key: string): string {
+  const value = rule[key];
+  if (typeof value !== 'string' || value.trim() === '') throw new FieldProblem(key, `[rule] ${key} must be a non-empty string`);
+  return value;
+}
+
+function optionalString(rule: Table, key: string): string {
+  const value = rule[key] ?? '';
+  if (typeof value !== 'string') throw new FieldProblem(key, `[rule] ${key} must be a string`);
+  return value;
+}
+
+function stringArray(rule: Table, key: string): string[] {
+  const value = rule[key] ?? [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new FieldProblem(key, `[rule] ${key} must be an array of strings`);
+  }
+  return value as string[];
+}
+
+function threatEntries(value: unknown): ThreatEntry[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new FieldProblem('threat', '[rule] threat must be an array of tables ([[rule.threat]])');
+  return value.map((entry) => {
+    if (!isTable(entry) || !isTable(entry.tactic)) throw new FieldProblem('threat', '[[rule.threat]] needs a [rule.threat.tactic] table');
+    const techniques = entry.technique === undefined ? undefined : tableArray(entry.technique).map(technique);
+    return {
+      framework: typeof entry.framework === 'string' ? entry.framework : 'MITRE ATT&CK',
+      tactic: mitreRef(entry.tactic),
+      ...(techniques && { technique: techniques }),
+    };
+  });
+}
+
+function technique(t: Table): MitreTechnique {
+  const subs = t.subtechnique === undefined ? undefined : tableArray(t.subtechnique).map(mitreRef);
+  return { ...mitreRef(t), ...(subs && { subtechnique: subs }) };
+}
+
+function mitreRef(t: Table): MitreRef {
+  if (typeof t.id !== 'string') throw new FieldProblem('threat', 'every MITRE tactic/technique in [[rule.threat]] needs a string id');
+  return {
+    id: t.id,
+    ...(typeof t.name === 'string' && { name: t.name }),
+    ...(typeof t.reference === 'string' && { reference: t.reference }),
+  };
+}
+
+function tableArray(value: unknown): Table[] {
+  if (!Array.isArray(value) || !value.every(isTable)) throw new FieldProblem('threat', '[[rule.threat]] techniques must be arrays of tables');
+  return value;
+}
+
+function isTable(value: unknown): value is Table {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
