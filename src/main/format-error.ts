@@ -34,13 +34,14 @@ export function renderSpan(src: SourceRef, start: number, end: number): { where:
   return { where: `${src.name}:${absLine}:${absCol}`, excerpt };
 }
 
-export function formatError(e: unknown, src?: SourceRef): string {
+/** `span` overrides the error's own span (e.g. a query span mapped into its rule file). */
+export function formatError(e: unknown, src?: SourceRef, span = (e as KestrelError | undefined)?.span): string {
   if (!(e instanceof KestrelError)) {
     return `kestrel: internal error: ${(e as Error)?.message ?? String(e)} (this is a bug; set KESTREL_DEBUG=1 for a stack trace)`;
   }
   const lines: string[] = [];
-  if (src && e.span) {
-    const { where, excerpt } = renderSpan(src, e.span.start, e.span.end);
+  if (src && span) {
+    const { where, excerpt } = renderSpan(src, span.start, span.end);
     lines.push(`${where}: ${e.kind} error: ${e.message}`, excerpt);
   } else {
     lines.push(`${e.file ? `${e.file}: ` : ''}${e.kind} error: ${e.message}`);
