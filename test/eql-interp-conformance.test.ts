@@ -12,6 +12,7 @@ import { checkQuery } from '../src/shared/eql/checker.js';
 import { compileQuery } from '../src/shared/eql/compile.js';
 import { CONFORMANCE, conformanceQueries, corpusQueries } from './helpers/shared.js';
 import { OPEN_SCHEMA } from './helpers/eql-schema.js';
+import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 
 type Event = { serial_event_id: number; timestamp: number } & Record<string, unknown>;
 const events = (JSON.parse(readFileSync(join(CONFORMANCE, 'data/endgame-140.json'), 'utf8')) as Event[]).sort(
@@ -55,6 +56,19 @@ describe('every conformance query and corpus rule checks and compiles', () => {
         compileQuery(checkQuery(parseQuery(q.query), { schema: OPEN_SCHEMA, source: q.query }));
       } catch (e) {
         rejected.push(`${q.file} ${q.name}: ${(e as Error).message}`);
+      }
+    }
+    expect(rejected).toEqual([]);
+  });
+
+  it('type-checks every corpus rule against the strict ECS Linux schema', () => {
+    const schema = ecsLinuxSchema();
+    const rejected: string[] = [];
+    for (const { file, query } of corpusQueries()) {
+      try {
+        checkQuery(parseQuery(query), { schema, source: query });
+      } catch (e) {
+        rejected.push(`${file}: ${(e as Error).message}`);
       }
     }
     expect(rejected).toEqual([]);
