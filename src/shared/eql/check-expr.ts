@@ -104,7 +104,11 @@ export class ExprChecker {
   private compare(e: A.CompareExpr): TExpr {
     const left = this.check(e.left);
     const right = this.check(e.right);
-    if (left.kind !== 'const' && right.kind !== 'const') throw this.fieldComparison(e.right, e.op);
+    if ((e.op === '==' || e.op === '!=') && (isNullConst(left) || isNullConst(right))) {
+      const operand = isNullConst(right) ? left : right;
+      return this.fold({ kind: 'isnull', type: 'boolean', operand, negated: e.op === '!=', span: e.span });
+    }
+    if (!isConstantLike(left) && !isConstantLike(right)) throw this.fieldComparison(e.right, e.op);
     if (!comparable(left.type, right.type)) {
       const family = isNumeric(left.type) ? 'numeric' : esTypeName(left);
       throw new EqlTypeError(
@@ -272,6 +276,19 @@ function arityText(fn: FunctionDecl): string {
   return `${word(fn.minArgs)} or ${word(fn.maxArgs)} arguments`;
 }
 
+/**
+ * A constant, or an optional field the schema does not know: with a mapping ES turns it into the
+ * null literal; a schema-less source cannot, so it is not held against the "no field-to-field
+ * comparison" rule either.
+ */
+function isNullConst(node: TExpr): boolean {
+  return node.kind === 'const' && node.value === null;
+}
+
+function isConstantLike(node: TExpr): boolean {
+  return node.kind === 'const' || (node.kind === 'field' && node.optional && node.def === undefined);
+}
+
 function operands(node: TExpr): TExpr[] {
   switch (node.kind) {
     case 'const':
@@ -279,6 +296,7 @@ function operands(node: TExpr): TExpr[] {
       return [node];
     case 'not':
     case 'neg':
+    case 'isnull':
       return [node.operand];
     case 'logical':
       return node.operands;

@@ -3,11 +3,13 @@
 // back end will read the same table. `impl` sees scalar arguments only (the interpreter maps
 // multi-valued arguments element by element) and handles its own nulls, because ES functions
 // differ there (indexOf's start and substring's bounds default when null; most return null).
+// String positions and lengths count code points (runtime/string-ops.ts); ES counts UTF-16 units,
+// which differs only for characters beyond U+FFFF.
 import type { Value } from './values.js';
 import { arithmetic, isIntegral, isNumber, type ArithOp } from './values.js';
 import type { ExprType } from './ir.js';
 import { javaDoubleToString, parseJavaDouble, parseJavaLong } from './java-numbers.js';
-import * as S from './string-functions.js';
+import * as S from './runtime/string-ops.js';
 import { compileCidrMatcher, parseIp } from './runtime/cidr.js';
 
 /** What an argument must be. `address`: an ip field or a string; `any`: any scalar. */
@@ -121,7 +123,8 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     returns: () => 'string',
     impl([source, left, right, greedy = false], { insensitive }) {
       if (!str(source) || !str(left) || !str(right)) return null;
-      return S.between(source, left, right, greedy === true, insensitive);
+      // ES docs: an empty source gives "" whatever the bounds.
+      return source === '' ? '' : S.between(source, left, right, greedy === true, insensitive);
     },
   },
   {
@@ -181,8 +184,8 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     returns: () => 'long',
     impl([s, sub, start = null], { insensitive }) {
       if (!str(s) || !str(sub)) return null;
-      const from = isNumber(start) ? Number(start) : 0;
-      return S.indexOf(s, sub, from, insensitive);
+      const at = S.indexOf(s, sub, isNumber(start) ? Number(start) : 0, insensitive);
+      return at < 0 ? null : at;
     },
   },
   {
@@ -193,7 +196,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     caseInsensitive: false,
     nulls: 'null if the argument is null',
     returns: () => 'long',
-    impl: ([s]) => (str(s!) ? s.length : null),
+    impl: ([s]) => (str(s!) ? S.codePointLength(s) : null),
   },
   arithmeticFn('modulo', '%', 'dividend', 'divisor'),
   arithmeticFn('multiply', '*', 'factor', 'factor'),
@@ -247,9 +250,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     returns: () => 'string',
     impl([s, start, end = null]) {
       if (!str(s)) return null;
-      const from = isNumber(start) ? Number(start) : 0;
-      const to = isNumber(end) ? Number(end) : s.length;
-      return S.substring(s, from, to);
+      return S.substring(s, isNumber(start) ? Number(start) : 0, isNumber(end) ? Number(end) : undefined);
     },
   },
   arithmeticFn('subtract', '-', 'minuend', 'subtrahend'),

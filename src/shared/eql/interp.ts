@@ -74,6 +74,11 @@ function build(node: TExpr, ctx: Ctx): Evaluator {
       return buildLogical(node.op, node.operands.map((o) => build(o, ctx)));
     case 'compare':
       return buildCompare(node, ctx);
+    case 'isnull': {
+      const operand = build(node.operand, ctx);
+      const negated = node.negated;
+      return (ev) => (operand(ev) === null) !== negated;
+    }
     case 'arith': {
       const left = build(node.left, ctx);
       const right = build(node.right, ctx);

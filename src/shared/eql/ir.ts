@@ -64,6 +64,18 @@ export interface CompareNode extends Typed {
   mode: CompareMode;
 }
 
+/**
+ * `x == null` / `x != null`. ES rewrites a comparison with the null literal into an IS NULL /
+ * IS NOT NULL test, so unlike other comparisons it is never null itself: it is how EQL asks
+ * whether a field has a value.
+ */
+export interface IsNullNode extends Typed {
+  kind: 'isnull';
+  operand: TExpr;
+  /** `!= null`: IS NOT NULL. */
+  negated: boolean;
+}
+
 export interface ArithNode extends Typed {
   kind: 'arith';
   op: ArithOp;
@@ -98,7 +110,7 @@ export interface CallNode extends Typed {
   args: TExpr[];
 }
 
-export type TExpr = ConstNode | FieldNode | NotNode | NegNode | LogicalNode | CompareNode | ArithNode | InNode | MatchNode | CallNode;
+export type TExpr = ConstNode | FieldNode | NotNode | NegNode | LogicalNode | CompareNode | IsNullNode | ArithNode | InNode | MatchNode | CallNode;
 
 // ───────────────────────────── queries ─────────────────────────────
 

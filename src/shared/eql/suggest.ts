@@ -1,5 +1,6 @@
-// "Did you mean …?" suggestions for misspelt fields, functions and pipes. Like ES (which scores
-// with Lucene's Levenshtein similarity and keeps matches ≥ 0.5), but only the best few.
+// "Did you mean …?" suggestions for misspelt fields, functions and pipes. Scored like ES (Lucene's
+// Levenshtein similarity, 1 - distance / longer length, kept when ≥ 0.5), but only the best-scoring
+// candidates are offered: with thousands of ECS fields, "any of" lists would be noise.
 const MAX_SUGGESTIONS = 3;
 const MIN_SIMILARITY = 0.5;
 
@@ -13,7 +14,8 @@ export function findSimilar(name: string, candidates: Iterable<string>): string[
     if (score >= MIN_SIMILARITY) scored.push({ candidate, score });
   }
   scored.sort((a, b) => b.score - a.score || (a.candidate < b.candidate ? -1 : 1));
-  return scored.slice(0, MAX_SUGGESTIONS).map((s) => s.candidate);
+  const best = scored[0]?.score;
+  return scored.filter((s) => s.score === best).slice(0, MAX_SUGGESTIONS).map((s) => s.candidate);
 }
 
 /** ", did you mean [x]?" or ", did you mean any of [x, y]?" (ES wording), or "". */

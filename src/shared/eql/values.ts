@@ -74,7 +74,7 @@ export function compareNumbers(a: number | bigint, b: number | bigint): number |
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'bigint') {
     const r = compareNumbers(b, a);
-    return r === null ? null : -r;
+    return r === null || r === 0 ? r : -r;
   }
   // a is a double, b a bigint: compare through the integer part of a, then its fraction.
   const d = a as number;
