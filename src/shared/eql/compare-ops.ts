@@ -1,6 +1,7 @@
 // Scalar comparators for each CompareMode. Plain values follow values.ts; `ip` fields compare as
 // 16-byte addresses (IPv4 as IPv4-mapped, as Lucene's InetAddressPoint orders them); `version`
 // fields by ES's version order; `date` fields by instant (epoch millis, or ISO text parsed).
+import { dateMillis } from './date-format.js';
 import type { CompareMode } from './ir.js';
 import { compareScalars, equalScalars, type Tri, type Value } from './values.js';
 import { parseIpInto } from './runtime/cidr.js';
@@ -67,11 +68,5 @@ function versionComparator(): ScalarCompare {
 }
 
 function toMillis(v: Value): number | null {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'string') {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? null : t;
-  }
-  return null;
+  return dateMillis(v);
 }

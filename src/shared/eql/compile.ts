@@ -1,7 +1,8 @@
 // CheckedQuery → CompiledQuery (the engine contract in engine/compiled.ts): every filter becomes
 // a predicate closure and every step's join keys value extractors, built by the interpreter.
 import type { CompiledFilter, CompiledQuery, CompiledStep, EventView, Value } from '../engine/compiled.js';
-import type { CheckedFilter, CheckedQuery, CheckedStep, FieldNode } from './ir.js';
+import type { CheckedFilter, CheckedQuery, CheckedStep, FieldNode, TExpr } from './ir.js';
+import { dateMillis } from './date-format.js';
 import { jsonFieldAccessor, type FieldAccessorFactory } from './field-access.js';
 import { compileExpr, compilePredicate } from './interp.js';
 
@@ -23,7 +24,7 @@ export function compileQuery(checked: CheckedQuery, opts: CompileOptions = {}): 
 }
 
 function compileStep(step: CheckedStep, accessor: FieldAccessorFactory): CompiledStep {
-  const extractors = step.keys.map((k) => compileExpr(k, { accessor }));
+  const extractors = step.keys.map((k) => keyExtractor(k, accessor));
   return {
     filter: compileFilter(step.filter, accessor),
     // One inner array per key: the values of a multi-valued key, [] for null/missing.
@@ -32,6 +33,22 @@ function compileStep(step: CheckedStep, accessor: FieldAccessorFactory): Compile
     runs: step.runs,
     missing: step.missing,
   };
+}
+
+/**
+ * Join keys compare like ES term lookups: a date field joins by its instant, written as epoch
+ * millis text so it also meets a keyword field holding the same millis ("1671235200000").
+ */
+function keyExtractor(key: TExpr, accessor: FieldAccessorFactory): (ev: EventView) => Value {
+  const extract = compileExpr(key, { accessor });
+  if (key.type !== 'date') return extract;
+  const format = key.kind === 'field' ? key.def?.format : undefined;
+  const toKey = (v: Value): Value => {
+    if (Array.isArray(v)) return v.map(toKey);
+    const t = dateMillis(v, format);
+    return t === null ? v : String(t);
+  };
+  return (ev) => toKey(extract(ev));
 }
 
 function keyValues(v: Value): Value[] {
