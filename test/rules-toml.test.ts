@@ -2,11 +2,13 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { parse } from 'smol-toml';
+import { parse, stringify } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { lineColOf } from '../src/shared/errors.js';
 import { loadRules, queryPosition, type RuleSource } from '../src/shared/rules/index.js';
+import { PositionCursor } from '../src/shared/rules/position.js';
 import { findTomlValue } from '../src/shared/rules/toml-locate.js';
+import { readTomlString } from '../src/shared/rules/toml-string.js';
 import { readTomlRule } from '../src/shared/rules/toml-rule.js';
 import { tomlRule, writeRuleTree } from './helpers/rule-tree.js';
 
@@ -112,6 +114,21 @@ describe('TOML rules: locating the query', () => {
       expect(text.slice(at, at + 3)).toBe('"a"');
     }
     expect(findTomlValue('[rules]\nquery = "a"\n', ['rule', 'query'])).toBe(-1);
+  });
+
+  it('finds rule.query in random documents written by smol-toml', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const scalar = fc.oneof(text, fc.integer(), fc.boolean(), fc.array(text, { maxLength: 3 }));
+    const table = fc.dictionary(fc.constantFrom('query', 'name', 'a b', 'x.y', 'rule'), scalar, { maxKeys: 4 });
+    fc.assert(
+      fc.property(table, table, table, text, (before, inRule, after, query) => {
+        const doc = { before, transform: { osquery: [{ query: 'SELECT 1' }, before] }, rule: { ...inRule, query, nested: after }, zz: after };
+        const written = stringify(doc);
+        const at = findTomlValue(written, ['rule', 'query']);
+        expect(readTomlString(written, at, new PositionCursor(written)).value).toBe(query);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('places literal, multi-line literal and multi-line basic queries', () => {

@@ -99,7 +99,9 @@ class TomlScanner {
           continue;
         }
         // Tables inside arrays have no key path a plain lookup could name.
+        const before = this.pos;
         this.skipValue([...path, '[]']);
+        if (this.pos === before) this.pos++; // only on text smol-toml would have rejected; never spin
       }
       this.pos++;
     } else {

@@ -46,9 +46,19 @@ export function readTomlRule(file: string, text: string): RuleFileOutcome {
     return { kind: 'rule', rule: toRuleSource(file, text, rule) };
   } catch (e) {
     if (!(e instanceof FieldProblem)) throw e;
-    const at = findTomlValue(text, ['rule', e.key]);
+    const at = valueOffset(text, e.key);
     const pos = at < 0 ? undefined : new PositionCursor(text).at(at);
     return { kind: 'error', error: ruleFieldError(file, e.message, pos, ruleId) };
+  }
+}
+
+/** Where `[rule] key`'s value starts, or -1; a position is a nicety, so a scan failure only loses it. */
+function valueOffset(text: string, key: string): number {
+  try {
+    return findTomlValue(text, ['rule', key]);
+  } catch (e) {
+    if (e instanceof TomlStringError) return -1;
+    throw e;
   }
 }
 
