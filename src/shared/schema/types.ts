@@ -75,6 +75,8 @@ export interface FieldDef {
   multi?: boolean;
   /** Mapping `null_value`: substituted when the source holds an explicit null. */
   nullValue?: unknown;
+  /** Mapping `format` of a date field ("dd-MM-yyyy", "epoch_millis" …); readers parse values with it. */
+  format?: string;
   /** One line of documentation (ECS description, or where the sensor fills it from). */
   description?: string;
 }
