@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildLayout } from '../src/shared/record/layout.js';
-import { schemaFromFields } from '../src/shared/record/schema-desc.js';
+import { createSchema } from '../src/shared/schema/schema.js';
 import { encodeEvent } from '../src/shared/record/encode.js';
 import { decodeRecord } from '../src/shared/record/decode.js';
 import { RecordView } from '../src/shared/record/view.js';
@@ -25,7 +25,7 @@ const FIELDS: { path: string; type: FieldType; multi?: boolean }[] = [
   { path: 'process.interactive', type: 'boolean' },
   { path: 'geo.location', type: 'geo_point' },
 ];
-const schema = schemaFromFields('roundtrip', FIELDS);
+const schema = createSchema('roundtrip', FIELDS, { strict: true });
 const layout = buildLayout(schema);
 
 const I64_MIN = -(1n << 63n);

@@ -1,15 +1,19 @@
 // A schema as plain data, and back. Captures store the schema they were recorded with in this
 // form (no descriptions: they do not affect records and would bloat every capture header).
-import type { FieldDef, FieldType, Schema } from '../schema/types.js';
+import type { FieldType, Schema } from '../schema/types.js';
+import { createSchema, type BuiltSchema } from '../schema/schema.js';
 import { SchemaError } from '../errors.js';
 
 export interface SchemaDescription {
   name: string;
   strict: boolean;
   fields: { path: string; type: FieldType; multi?: boolean; nullValue?: unknown }[];
+  /** alias path → concrete path. */
+  aliases?: Record<string, string>;
 }
 
 export function describeSchema(schema: Schema): SchemaDescription {
+  const aliases = 'aliases' in schema && typeof schema.aliases === 'function' ? (schema as BuiltSchema).aliases() : undefined;
   return {
     name: schema.name,
     strict: schema.strict,
@@ -19,29 +23,13 @@ export function describeSchema(schema: Schema): SchemaDescription {
       ...(f.multi ? { multi: true } : {}),
       ...(f.nullValue !== undefined ? { nullValue: f.nullValue } : {}),
     })),
+    ...(aliases && aliases.size > 0 ? { aliases: Object.fromEntries(aliases) } : {}),
   };
 }
 
-/** A Schema over a fixed field list (no aliases). Used for captured schemas and tests. */
-export function schemaFromFields(name: string, fields: readonly FieldDef[], strict = true): Schema {
-  const byPath = new Map<string, FieldDef>();
-  for (const f of fields) {
-    if (typeof f.path !== 'string' || typeof f.type !== 'string') throw new SchemaError('schema.bad-field', `schema '${name}': bad field entry ${JSON.stringify(f)}`);
-    byPath.set(f.path, f);
-  }
-  const list = Object.freeze([...fields]);
-  return {
-    name,
-    strict,
-    lookup: (path) => byPath.get(path),
-    aliasOf: () => undefined,
-    fields: () => list,
-  };
-}
-
-export function schemaFromDescription(desc: SchemaDescription): Schema {
+export function schemaFromDescription(desc: SchemaDescription): BuiltSchema {
   if (!desc || typeof desc.name !== 'string' || !Array.isArray(desc.fields)) {
     throw new SchemaError('schema.bad-description', 'schema description must have a name and a field list');
   }
-  return schemaFromFields(desc.name, desc.fields, desc.strict !== false);
+  return createSchema(desc.name, desc.fields, { strict: desc.strict !== false, aliases: desc.aliases ?? {} });
 }
