@@ -53,7 +53,13 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
   }
   try {
     const options = {
-      ...Object.fromEntries(Object.entries(cmd.options).map(([k, v]) => [k, { type: v.type, short: v.short, multiple: v.multiple, default: v.default }])),
+      // parseArgs rejects keys present with the value undefined, so copy only the ones set.
+      ...Object.fromEntries(
+        Object.entries(cmd.options).map(([k, v]) => [
+          k,
+          { type: v.type, ...(v.short !== undefined && { short: v.short }), ...(v.multiple !== undefined && { multiple: v.multiple }), ...(v.default !== undefined && { default: v.default }) },
+        ]),
+      ),
       'log-level': { type: 'string' as const },
       help: { type: 'boolean' as const, short: 'h' },
     };

@@ -74,6 +74,8 @@ export class CaptureWriter {
   private recordCount = 0;
   private readonly index: IndexEntry[] = [];
   private closed = false;
+  private lastRecord: Uint8Array | undefined;
+  private lastRecordView: DataView = new DataView(new ArrayBuffer(0));
 
   /** Creates (or truncates) `path` and writes the file header. */
   static create(path: string, options: CaptureWriterOptions): CaptureWriter {
@@ -106,10 +108,15 @@ export class CaptureWriter {
     this.writeFileHeader(o);
   }
 
-  /** Appends one whole record (its length is read from its own header). */
+  /** Appends one whole record starting at record[0] (its length is read from its own header). */
   append(record: Uint8Array): void {
     if (this.closed) throw new UsageError('capture.closed', 'capture writer is closed');
-    const dv = new DataView(record.buffer, record.byteOffset, record.byteLength);
+    // Producers reuse one output buffer, so caching its DataView saves an allocation per record.
+    if (record !== this.lastRecord) {
+      this.lastRecord = record;
+      this.lastRecordView = new DataView(record.buffer, record.byteOffset, record.byteLength);
+    }
+    const dv = this.lastRecordView;
     const len = dv.getUint32(RecordHeader.length, true);
     if (len < RecordHeader.size || len % 8 !== 0 || len > record.byteLength) {
       throw new InputError('capture.bad-record', `record length ${len} does not fit a ${record.byteLength}-byte buffer`);
