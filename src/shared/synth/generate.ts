@@ -27,6 +27,8 @@ export interface SynthOptions {
   attackRate?: number;
   /** seq of the first event (default 1). */
   firstSeq?: number;
+  /** Highest pid before pids wrap around (default 32768, the Linux default). */
+  pidMax?: number;
 }
 
 export interface SynthStats {
@@ -50,7 +52,8 @@ export function synthesize(layout: RecordLayout, options: SynthOptions, sink: Re
   const startMs = Date.parse(options.start ?? DEFAULT_START);
   if (Number.isNaN(startMs)) throw new UsageError('synth.start', `start time '${options.start}' is not an ISO-8601 date`);
   const firstSeq = options.firstSeq ?? 1;
-  const sim = new Sim(layout, options.seed, startMs * 1000, firstSeq, sink);
+  if (options.pidMax !== undefined && !(Number.isInteger(options.pidMax) && options.pidMax >= 1000)) throw new UsageError('synth.pid-max', 'pidMax must be an integer ≥ 1000');
+  const sim = new Sim(layout, options.seed, startMs * 1000, firstSeq, sink, options.pidMax);
   const attacks: Record<string, number> = {};
   let round = 0;
   const startAttack = (i: number): Activity => {

@@ -35,7 +35,7 @@ export const USERS = {
 } as const satisfies Record<string, User>;
 
 /** Linux default pid_max is 32768 on small machines; pids wrap and get reused. */
-const PID_MAX = 32768;
+export const DEFAULT_PID_MAX = 32768;
 const PID_FIRST_REUSABLE = 300;
 
 export class Host {
@@ -47,8 +47,10 @@ export class Host {
   readonly ip: readonly [number, number, number, number];
   readonly procs = new Map<number, Proc>();
   private nextPid = 2;
+  private readonly pidMax: number;
 
-  constructor(rng: Prng) {
+  constructor(rng: Prng, pidMax = DEFAULT_PID_MAX) {
+    this.pidMax = pidMax;
     this.bootId = hex32(rng.u32()) + hex32(rng.u32()) + hex32(rng.u32()) + hex32(rng.u32());
     this.hostname = rng.pick(['web-01', 'app-02', 'build-03', 'db-04']);
     this.hostId = hex32(rng.u32()) + hex32(rng.u32()) + hex32(rng.u32()) + hex32(rng.u32());
@@ -84,7 +86,7 @@ export class Host {
 
   /** Moves the pid counter on, as if `n` short-lived processes had come and gone since boot. */
   skipPids(n: number): void {
-    this.nextPid = PID_FIRST_REUSABLE + ((this.nextPid - PID_FIRST_REUSABLE + n) % (PID_MAX - PID_FIRST_REUSABLE));
+    this.nextPid = PID_FIRST_REUSABLE + ((this.nextPid - PID_FIRST_REUSABLE + n) % (this.pidMax - PID_FIRST_REUSABLE));
   }
 
   exit(p: Proc): void {
@@ -100,7 +102,7 @@ export class Host {
   private allocPid(): number {
     for (;;) {
       const pid = this.nextPid++;
-      if (this.nextPid >= PID_MAX) this.nextPid = PID_FIRST_REUSABLE;
+      if (this.nextPid >= this.pidMax) this.nextPid = PID_FIRST_REUSABLE;
       if (!this.procs.has(pid)) return pid;
     }
   }

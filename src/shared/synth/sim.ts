@@ -28,9 +28,9 @@ export class Sim {
   private readonly out: EcsRecordWriter;
   private readonly sink: RecordSink;
 
-  constructor(layout: RecordLayout, seed: number | string, startUs: number, firstSeq: number, sink: RecordSink) {
+  constructor(layout: RecordLayout, seed: number | string, startUs: number, firstSeq: number, sink: RecordSink, pidMax?: number) {
     this.rng = new Prng(seed);
-    this.host = new Host(this.rng);
+    this.host = new Host(this.rng, pidMax);
     this.nowUs = startUs;
     this.seq = firstSeq;
     this.out = new EcsRecordWriter(layout);
