@@ -6,6 +6,7 @@ import type { Command, CommandContext } from './command.js';
 import { ExitCode, KestrelError, UsageError, exitCodeFor } from '../shared/errors.js';
 import { initLogger } from '../shared/log.js';
 import { formatError } from './format-error.js';
+import { KESTREL_VERSION } from '../shared/version.js';
 
 const GLOBAL_HELP = `kestrel — on-host behaviour detection with EQL
 
@@ -43,7 +44,7 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
   if (name === '--version' || name === '-v') {
-    ctx.out.write('kestrel 0.1.0\n');
+    ctx.out.write(`kestrel ${KESTREL_VERSION}\n`);
     return ExitCode.ok;
   }
   const cmd = commands.find((c) => c.name === name);

@@ -1,6 +1,8 @@
 // The command table. Adding a command = one file in this folder + one line here.
 import type { Command } from '../command.js';
+import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
 import { queryCommand } from './query.js';
+import { synthCommand } from './synth.js';
 
-export const commands: Command[] = [checkCommand, queryCommand];
+export const commands: Command[] = [checkCommand, queryCommand, captureCommand, synthCommand];

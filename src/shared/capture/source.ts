@@ -1,0 +1,48 @@
+// Where a capture reader gets its bytes: a file read piece by piece, or a buffer in memory (tests,
+// data already loaded). Positioned reads keep the reader's memory bounded by one chunk.
+import { open, type FileHandle } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+
+export interface ByteSource {
+  /** Total size in bytes, fixed when the source was opened. */
+  readonly size: number;
+  /** Name used in error messages (a path, or "<memory>"). */
+  readonly name: string;
+  /** Reads exactly `length` bytes at `position` into into[offset…] (callers stay within size). */
+  read(into: Uint8Array, offset: number, length: number, position: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function fileSource(path: string): Promise<ByteSource> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new InputError('capture.open', `cannot open capture: ${(e as Error).message}`, { file: path, cause: e });
+  }
+  const size = (await fh.stat()).size;
+  return {
+    size,
+    name: path,
+    async read(into, offset, length, position) {
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(into, offset + done, length - done, position + done);
+        if (bytesRead === 0) throw new InputError('capture.short-read', `unexpected end of file at byte ${position + done}`, { file: path, context: { offset: position + done } });
+        done += bytesRead;
+      }
+    },
+    close: () => fh.close(),
+  };
+}
+
+export function memorySource(bytes: Uint8Array, name = '<memory>'): ByteSource {
+  return {
+    size: bytes.length,
+    name,
+    async read(into, offset, length, position) {
+      into.set(bytes.subarray(position, position + length), offset);
+    },
+    async close() {},
+  };
+}

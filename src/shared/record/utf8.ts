@@ -1,0 +1,57 @@
+// UTF-8 helpers for the record codec. Most ECS strings are short ASCII (names, paths, actions):
+// a plain byte loop beats TextEncoder/TextDecoder call overhead for those, so both directions have
+// an ASCII fast path and fall back to the platform codec for anything else.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Worst-case UTF-8 size of a JS string (3 bytes per UTF-16 unit). */
+export function maxUtf8Length(s: string): number {
+  return s.length * 3;
+}
+
+/**
+ * Writes `s` as UTF-8 at `out[off]`; the caller guarantees maxUtf8Length(s) bytes of room.
+ * Returns the number of bytes written. `s` must be well-formed (no lone surrogates).
+ */
+export function writeUtf8(out: Uint8Array, off: number, s: string): number {
+  const n = s.length;
+  if (n < 64) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[off + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return encoder.encodeInto(s, out.subarray(off, off + maxUtf8Length(s))).written;
+}
+
+/** Decodes UTF-8 bytes [start, end) of `bytes` (any backing buffer, shared or not). */
+export function readUtf8(bytes: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  if (len < 32) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80) return decoder.decode(bytes.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return decoder.decode(bytes.subarray(start, end));
+}
+
+/** UTF-8 encoding of a string as a fresh array (for building comparison constants, not per event). */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/**
+ * True when the string has no lone surrogates, i.e. survives a UTF-8 round trip. Node 20 has
+ * String.prototype.isWellFormed; the project's TS lib (ES2023) does not declare it yet.
+ */
+export function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
