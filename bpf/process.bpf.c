@@ -59,10 +59,10 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
 
 	struct file *exe = BPF_CORE_READ(bprm, file);
-	if (!copy_walked_path(&exe->f_path, e->exe))
+	if (!path_of(&exe->f_path, e->exe))
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH2;
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	if (!copy_walked_path(&fs->pwd, e->cwd))
+	if (!path_of(&fs->pwd, e->cwd))
 		e->hdr.flags |= KESTREL_F_TRUNC_CWD;
 	fill_tty(e, task);
 	fill_args(e, task);

@@ -125,7 +125,12 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
                                            std::to_string(length) + " bytes)");
     }
     if (static_cast<size_t>(offset) % 8 != 0) throw Napi::RangeError::New(env, "drain: offset must be a multiple of 8");
-    uint8_t* base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+    // napi_get_typedarray_info, not view.ArrayBuffer().Data(): the latter rejects a shared buffer.
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, view, nullptr, nullptr, &data, nullptr, nullptr) != napi_ok || !data) {
+      throw Napi::TypeError::New(env, "drain: cannot access the view's memory");
+    }
+    uint8_t* base = static_cast<uint8_t*>(data);
     size_t blocked = 0;
     size_t written = sensor_.ring().Drain(base + static_cast<size_t>(offset), static_cast<size_t>(max_bytes), &blocked);
     if (blocked) {
