@@ -18,6 +18,7 @@ const C_TYPES = { u8: '__u8', u16: '__u16', u32: '__u32', u64: '__u64', i32: '__
 const sizes = new Map();
 const lines = [];
 const asserts = [];
+const anchors = [];
 
 function count(field) {
   if (field.count === undefined) return 1;
@@ -47,6 +48,7 @@ for (const [name, struct] of Object.entries(layout.structs)) {
   if (struct.doc) lines.push(`/* ${struct.doc} */`);
   lines.push(`struct kestrel_${name} {`, ...body, '};', '');
   asserts.push(`_Static_assert(sizeof(struct kestrel_${name}) == ${offset}, "sizeof ${name}");`);
+  anchors.push(`struct kestrel_${name} *const volatile kestrel_btf_${name} __attribute__((weak)) = 0;`);
 }
 
 const defines = [
@@ -64,6 +66,13 @@ ${defines.join('\n')}
 
 ${lines.join('\n')}
 ${asserts.join('\n')}
+
+/* BTF keeps only types that something global refers to, and the events live in ring buffer
+ * memory only. One null pointer per struct in .rodata (8 bytes each, never read) keeps every
+ * event struct in the object's BTF, where test/sensor-btf-layout.test.ts checks it. */
+#ifdef __bpf__
+${anchors.join('\n')}
+#endif
 
 #endif /* KESTREL_EVENTS_H */
 `;

@@ -5,8 +5,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
 namespace kestrel {
 
@@ -35,19 +33,6 @@ std::string MissingPrivileges() {
 std::string MissingKernelBtf() {
   if (access("/sys/kernel/btf/vmlinux", R_OK) == 0) return "";
   return "no kernel BTF: /sys/kernel/btf/vmlinux is missing (the kernel needs CONFIG_DEBUG_INFO_BTF=y)";
-}
-
-std::string InactiveBpfLsm() {
-  std::ifstream file("/sys/kernel/security/lsm");
-  if (!file) return "";
-  std::string list;
-  std::getline(file, list);
-  std::stringstream names(list);
-  for (std::string name; std::getline(names, name, ',');) {
-    if (name == "bpf") return "";
-  }
-  return "the BPF LSM is not active (active LSMs: " + list +
-         "); boot with lsm=" + list + ",bpf and CONFIG_BPF_LSM=y";
 }
 
 }  // namespace kestrel

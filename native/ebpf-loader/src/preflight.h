@@ -11,7 +11,5 @@ namespace kestrel {
 std::string MissingPrivileges();
 /// Empty when the kernel exposes its BTF, else what is missing.
 std::string MissingKernelBtf();
-/// Empty when the BPF LSM is active or cannot be checked (securityfs not mounted), else why not.
-std::string InactiveBpfLsm();
 
 }  // namespace kestrel

@@ -146,11 +146,6 @@ void BpfSensor::Load() {
 
 void BpfSensor::Attach() {
   Require(State::kLoaded, "attach");
-  bool uses_lsm = false;
-  for (const auto& p : programs_) uses_lsm |= p.selected && p.section.rfind("lsm", 0) == 0;
-  if (uses_lsm) {
-    if (std::string why = InactiveBpfLsm(); !why.empty()) throw SensorError(why);
-  }
   StartLibbpfCapture();
   for (auto& p : programs_) {
     if (!p.selected) continue;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The BPF side of the sensor without any N-API: opens the embedded object (skeleton), selects
 // programs, loads, attaches, and owns the ring reader. Every failure throws SensorError with a
-// message that names what is missing (privilege, kernel BTF, BPF LSM, a hook, a program).
+// message that names what is missing (privilege, kernel BTF, a hook, a program).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ class SensorError : public std::runtime_error {
 
 struct ProgramState {
   std::string name;
-  std::string section;  // e.g. "lsm/file_open"
+  std::string section;  // e.g. "tp_btf/sys_exit"
   bool selected = false;
   std::string skipped;  // why an unrequested program was left out ("" if selected)
   bpf_program* prog = nullptr;
