@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages (the eBPF toolchain joins this list with the sensor). Only call apt when
-# something is missing, so a re-run costs nothing and needs no network.
-APT_PACKAGES=()
+# Debian packages: the eBPF toolchain (clang + llvm for BPF CO-RE, bpftool for vmlinux.h and the
+# skeleton, libbpf/libelf/zlib to link the loader addon, make/pkg-config/g++ to build it) and
+# python3 for the sensor's live tests. Only call apt when something is missing, so a re-run costs
+# nothing and needs no network.
+APT_PACKAGES=(clang llvm libbpf-dev bpftool make pkg-config libelf-dev zlib1g-dev g++ python3)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -16,9 +18,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm dependencies exactly as locked; skipped when node_modules already matches the lock file.
-if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.kestrel-lock-copy 2>/dev/null; then
+# A symlinked node_modules is a shared install managed elsewhere: npm ci would empty its target.
+if [ -L node_modules ]; then
+  echo "setup: node_modules is a symlink to $(readlink node_modules); leaving it alone" >&2
+elif [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.kestrel-lock-copy 2>/dev/null; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.kestrel-lock-copy
 fi
 
 npm run --silent build
+
+# The eBPF sensor: BPF object + skeleton, then the loader addon (both incremental).
+bash scripts/build-sensor.sh

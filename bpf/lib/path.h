@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Full paths without bpf_d_path(): the helper is refused in tracepoint programs (and BPF
+ * trampolines, where it is allowed, are not available on every kernel), so paths come from a
+ * bounded dentry walk that crosses mount points. The walk runs under bpf_loop() (5.17+) so the
+ * verifier checks one iteration instead of unrolling KESTREL_PATH_DEPTH of them.
+ *
+ * Paths are built in a per-CPU scratch buffer of 2 * KESTREL_PATH_LEN bytes: the walk writes
+ * components backwards so the directory part ends at buf[KESTREL_PATH_LEN - 1], and a user-space
+ * suffix ("name" of an *at() call) can then be appended from buf[KESTREL_PATH_LEN] on. Every
+ * index is masked, so the verifier can prove each access stays inside the buffer. */
+#ifndef KESTREL_PATH_H
+#define KESTREL_PATH_H
+
+#include "common.h"
+#include "fd.h"
+
+#define PATH_MASK (KESTREL_PATH_LEN - 1)
+#define NAME_MASK 255 /* NAME_MAX */
+
+_Static_assert((KESTREL_PATH_LEN & PATH_MASK) == 0, "KESTREL_PATH_LEN must be a power of two");
+
+struct path_scratch {
+	char buf[2 * KESTREL_PATH_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_scratch);
+} kestrel_path_scratch SEC(".maps") __weak;
+
+static __always_inline struct path_scratch *path_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&kestrel_path_scratch, &zero);
+}
+
+struct walk_state {
+	struct path_scratch *s;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	__u32 pos;       /* start of the string built so far */
+	bool complete;   /* reached the root */
+};
+
+/* One step up: either one path component, or a jump from a mount's root to its mount point. */
+static long walk_step(__u32 index, struct walk_state *w)
+{
+	/* Locals, not w->field, inside BPF_CORE_READ: walk_state is not a kernel type, so a field
+	 * access on it must not become part of a CO-RE relocation. */
+	struct dentry *dentry = w->dentry;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+	if (dentry == mnt_root) {
+		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt_parent == mnt) { /* root of the mount tree */
+			w->complete = true;
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mnt_parent;
+		w->vfsmnt = (struct vfsmount *)((char *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
+		return 0;
+	}
+	if (dentry == parent) { /* root of a filesystem that is not mounted anywhere above */
+		w->complete = true;
+		return 1;
+	}
+	struct qstr name = BPF_CORE_READ(dentry, d_name);
+	__u32 len = name.len & NAME_MASK;
+	__u32 pos = w->pos;
+	if (len + 1 > pos)
+		return 1; /* does not fit: truncated */
+	pos -= len;
+	bpf_probe_read_kernel(&w->s->buf[pos & PATH_MASK], len, name.name);
+	pos--;
+	w->s->buf[pos & PATH_MASK] = '/';
+	w->pos = pos;
+	w->dentry = parent;
+	return 0;
+}
+
+/* Writes the path of `path` so that it ends (NUL) at s->buf[KESTREL_PATH_LEN - 1]; returns the
+ * start offset. *complete is false when the depth or length bound cut it short. */
+static __always_inline __u32 walk_path(struct path_scratch *s, const struct path *path, bool *complete)
+{
+	struct walk_state w = {
+		.s = s,
+		.dentry = BPF_CORE_READ(path, dentry),
+		.vfsmnt = BPF_CORE_READ(path, mnt),
+		.pos = KESTREL_PATH_LEN - 1,
+		.complete = false,
+	};
+	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+	s->buf[PATH_MASK] = 0;
+	bpf_loop(KESTREL_PATH_DEPTH, walk_step, &w, 0);
+	if (w.pos == KESTREL_PATH_LEN - 1) { /* the root itself */
+		w.pos--;
+		s->buf[w.pos & PATH_MASK] = '/';
+	}
+	*complete = w.complete;
+	return w.pos & PATH_MASK;
+}
+
+/* Copies the string at s->buf[start..] (at most KESTREL_PATH_LEN bytes, NUL-terminated). */
+static __always_inline void copy_out(char *out, struct path_scratch *s, __u32 start)
+{
+	bpf_probe_read_kernel(out, KESTREL_PATH_LEN, &s->buf[start & PATH_MASK]);
+	out[PATH_MASK] = 0;
+}
+
+/* The full path of a struct path into out (KESTREL_PATH_LEN bytes). False if truncated. */
+static __always_inline bool path_of(const struct path *path, char *out)
+{
+	struct path_scratch *s = path_scratch();
+	bool complete = false;
+	if (!s) {
+		out[0] = 0;
+		return false;
+	}
+	copy_out(out, s, walk_path(s, path, &complete));
+	return complete;
+}
+
+#define AT_FDCWD -100
+
+/* The full path named by (dirfd, user path) as an *at() syscall resolves it: absolute user paths
+ * are taken as they are, relative ones are appended to the walked path of dirfd (or of the
+ * working directory for AT_FDCWD). "." and ".." and symlinks are not resolved. */
+static __always_inline bool path_at(int dirfd, const char *upath, char *out)
+{
+	struct path_scratch *s = path_scratch();
+	char first = 0;
+	if (!s) {
+		out[0] = 0;
+		return false;
+	}
+	bpf_probe_read_user(&first, 1, upath);
+	if (first == '/') {
+		long n = bpf_probe_read_user_str(out, KESTREL_PATH_LEN, upath);
+		return n > 0 && n < KESTREL_PATH_LEN;
+	}
+
+	const struct path *base;
+	if (dirfd == AT_FDCWD) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		base = &task->fs->pwd;
+	} else {
+		struct file *dir = file_of_fd(dirfd);
+		if (!dir) {
+			out[0] = 0;
+			return false;
+		}
+		base = &dir->f_path;
+	}
+	bool complete = false;
+	__u32 start = walk_path(s, base, &complete);
+	/* "/" + name: the separator goes into the directory's NUL slot, except after "/". */
+	bool root = start == KESTREL_PATH_LEN - 2;
+	char *name = root ? &s->buf[PATH_MASK] : &s->buf[KESTREL_PATH_LEN];
+	if (!root)
+		s->buf[PATH_MASK] = '/';
+	long n = bpf_probe_read_user_str(name, KESTREL_PATH_LEN - 1, upath);
+	copy_out(out, s, start);
+	__u32 total = (root ? PATH_MASK : KESTREL_PATH_LEN) - start + (n > 0 ? n : 0);
+	return complete && n > 0 && total <= KESTREL_PATH_LEN;
+}
+
+#endif /* KESTREL_PATH_H */

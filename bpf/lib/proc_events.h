@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* ptrace attach and memfd_create, built at syscall exit once the call succeeded. */
+#ifndef KESTREL_PROC_EVENTS_H
+#define KESTREL_PROC_EVENTS_H
+
+#include "common.h"
+
+#define PTRACE_TRACEME 0
+#define PTRACE_ATTACH 16
+#define PTRACE_SEIZE 0x4206
+
+static __always_inline void ptrace_attached(long request, long pid)
+{
+	if (request != PTRACE_ATTACH && request != PTRACE_SEIZE && request != PTRACE_TRACEME)
+		return;
+	struct kestrel_ptrace *e = reserve_event(struct kestrel_ptrace);
+	if (!e)
+		return;
+	fill_header(&e->hdr, KESTREL_EV_PROCESS_PTRACE);
+	e->request = request;
+	e->target_pid = request == PTRACE_TRACEME ? e->hdr.ppid : (__u32)pid;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void memfd_created(const char *uname, __u32 flags)
+{
+	struct kestrel_memfd *e = reserve_event(struct kestrel_memfd);
+	if (!e)
+		return;
+	fill_header(&e->hdr, KESTREL_EV_PROCESS_MEMFD);
+	e->mfd_flags = flags;
+	e->_pad = 0;
+	if (bpf_probe_read_user_str(e->name, sizeof(e->name), uname) < 0)
+		e->name[0] = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif /* KESTREL_PROC_EVENTS_H */

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Process lifecycle: exec, fork, exit. */
+#include "lib/common.h"
+#include "lib/path.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TTY_MINOR_BITS 20 /* kernel-internal dev_t: MKDEV(ma, mi) = ma << 20 | mi */
+
+static __always_inline void fill_tty(struct kestrel_exec *e, struct task_struct *task)
+{
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (!tty) {
+		e->tty_dev = 0;
+		e->tty[0] = 0;
+		return;
+	}
+	int major = BPF_CORE_READ(tty, driver, major);
+	int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	e->tty_dev = ((__u32)major << TTY_MINOR_BITS) | (__u32)minor;
+	bpf_probe_read_kernel_str(e->tty, sizeof(e->tty), BPF_CORE_READ(tty, name));
+}
+
+/* The argv area of the new mm, up to KESTREL_ARGS_LEN bytes in one read: the strings were just
+ * written by the kernel while building the new stack, so the pages are present. */
+static __always_inline void fill_args(struct kestrel_exec *e, struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	unsigned long len = end - start;
+
+	if (len > KESTREL_ARGS_LEN) {
+		len = KESTREL_ARGS_LEN;
+		e->hdr.flags |= KESTREL_F_TRUNC_ARGS;
+	}
+	if (bpf_probe_read_user(e->args, len, (void *)start) < 0)
+		len = 0;
+	e->args_len = len;
+}
+
+/* sched_process_exec: fires once per successful exec after the point of no return, with the new
+ * comm, credentials and mm in place (unlike the syscall entry, it never reports failed execs).
+ * Stable tracepoint since 3.4; as tp_btf (typed arguments, no tracefs) since 5.5. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (is_self())
+		return 0;
+	struct kestrel_exec *e = reserve_event(struct kestrel_exec);
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, KESTREL_EV_PROCESS_EXEC);
+	e->egid = BPF_CORE_READ(task, cred, egid.val);
+	e->sid = BPF_CORE_READ(task, signal, pids[PIDTYPE_SID], numbers[0].nr);
+	e->argc = BPF_CORE_READ(bprm, argc);
+	e->_pad = 0;
+	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename)) == sizeof(e->filename))
+		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
+
+	struct file *exe = BPF_CORE_READ(bprm, file);
+	if (!path_of(&exe->f_path, e->exe))
+		e->hdr.flags |= KESTREL_F_TRUNC_PATH2;
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	if (!path_of(&fs->pwd, e->cwd))
+		e->hdr.flags |= KESTREL_F_TRUNC_CWD;
+	fill_tty(e, task);
+	fill_args(e, task);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* sched_process_fork: fires in the parent once the child is fully set up (start time known),
+ * for processes and threads alike; only new thread-group leaders are reported. Stable since
+ * 2.6.32; tp_btf since 5.5. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (is_self())
+		return 0;
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	struct kestrel_fork *e = reserve_event(struct kestrel_fork);
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, KESTREL_EV_PROCESS_FORK);
+	e->child_pid = BPF_CORE_READ(child, tgid);
+	e->_pad = 0;
+	e->child_start_time = BPF_CORE_READ(child, start_boottime);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* sched_process_exit: fires in do_exit() for every thread after signal->live was decremented, so
+ * live == 0 marks the last thread of the process (works whether or not the kernel passes the
+ * group_dead argument, added in 6.16). Stable since 2.6.32; tp_btf since 5.5. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit, struct task_struct *task)
+{
+	if (is_self())
+		return 0;
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	struct kestrel_exit *e = reserve_event(struct kestrel_exit);
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, KESTREL_EV_PROCESS_EXIT);
+	e->exit_code = BPF_CORE_READ(task, exit_code);
+	e->_pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* File, network, credential, ptrace and memfd events from the raw syscall tracepoints.
+ *
+ * Why these hooks: raw_syscalls:sys_enter/sys_exit are stable tracepoints (since 2.6.33) that,
+ * as tp_btf programs (5.5+), need neither tracefs nor BPF trampolines. BPF LSM and fentry/fexit
+ * would give kernel-resolved paths, but both attach through trampolines, which some kernels
+ * refuse (this project's CI kernel answers EPERM to any fentry/LSM load, see docs/sensor.md),
+ * and the LSM additionally has to be enabled at boot. Working at syscall exit also means only
+ * successful operations are reported.
+ *
+ * Cost: both programs run for every syscall of every process, so the first thing each does is a
+ * switch on the syscall number that falls through for everything uninteresting. */
+#include "lib/common.h"
+#include "lib/syscall.h"
+#include "lib/file_events.h"
+#include "lib/net_events.h"
+#include "lib/cred_events.h"
+#include "lib/proc_events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define EINPROGRESS 115
+#define AT_REMOVEDIR 0x200
+
+#define LSM_SETID_ID 1
+#define LSM_SETID_RE 2
+#define LSM_SETID_RES 4
+#define LSM_SETID_FS 8
+
+/* Entry: only the credential syscalls need anything from before the call (the old ids). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	switch (id) {
+	case __NR_setuid:
+	case __NR_setreuid:
+	case __NR_setresuid:
+	case __NR_setfsuid:
+	case __NR_setgid:
+	case __NR_setregid:
+	case __NR_setresgid:
+	case __NR_setfsgid:
+	case __NR_capset:
+		if (!is_self())
+			snapshot_creds();
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Exit: the call's outcome is known; build the event for the successful ones. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = SYSCALL_NR(regs);
+
+	switch (id) {
+	case __NR_open:
+	case __NR_creat:
+	case __NR_openat:
+	case __NR_openat2:
+		if (ret >= 0 && !is_self())
+			file_opened(ret);
+		return 0;
+	case __NR_unlink:
+		if (ret == 0 && !is_self())
+			file_unlinked(AT_FDCWD, (const char *)ARG1(regs));
+		return 0;
+	case __NR_unlinkat:
+		if (ret == 0 && !is_self() && !(ARG3(regs) & AT_REMOVEDIR))
+			file_unlinked(ARG1(regs), (const char *)ARG2(regs));
+		return 0;
+	case __NR_rename:
+		if (ret == 0 && !is_self())
+			file_renamed(AT_FDCWD, (const char *)ARG1(regs), AT_FDCWD, (const char *)ARG2(regs), 0);
+		return 0;
+	case __NR_renameat:
+	case __NR_renameat2:
+		if (ret == 0 && !is_self())
+			file_renamed(ARG1(regs), (const char *)ARG2(regs), ARG3(regs), (const char *)ARG4(regs),
+				     id == __NR_renameat2 ? ARG5(regs) : 0);
+		return 0;
+	case __NR_chmod:
+		if (ret == 0 && !is_self())
+			file_chmodded(AT_FDCWD, (const char *)ARG1(regs), ARG2(regs));
+		return 0;
+	case __NR_fchmod:
+		if (ret == 0 && !is_self())
+			file_chmodded(ARG1(regs), 0, ARG2(regs));
+		return 0;
+	case __NR_fchmodat:
+	case __NR_fchmodat2:
+		if (ret == 0 && !is_self())
+			file_chmodded(ARG1(regs), (const char *)ARG2(regs), ARG3(regs));
+		return 0;
+	case __NR_chown:
+	case __NR_lchown:
+		if (ret == 0 && !is_self())
+			file_chowned(AT_FDCWD, (const char *)ARG1(regs), ARG2(regs), ARG3(regs));
+		return 0;
+	case __NR_fchown:
+		if (ret == 0 && !is_self())
+			file_chowned(ARG1(regs), 0, ARG2(regs), ARG3(regs));
+		return 0;
+	case __NR_fchownat:
+		if (ret == 0 && !is_self())
+			file_chowned(ARG1(regs), (const char *)ARG2(regs), ARG3(regs), ARG4(regs));
+		return 0;
+	case __NR_connect:
+		if ((ret == 0 || ret == -EINPROGRESS) && !is_self())
+			socket_event(KESTREL_EV_NET_CONNECT, ARG1(regs), 0);
+		return 0;
+	case __NR_accept:
+	case __NR_accept4:
+		if (ret >= 0 && !is_self())
+			socket_event(KESTREL_EV_NET_ACCEPT, ret, 0);
+		return 0;
+	case __NR_bind:
+		if (ret == 0 && !is_self())
+			socket_event(KESTREL_EV_NET_BIND, ARG1(regs), 0);
+		return 0;
+	case __NR_listen:
+		if (ret == 0 && !is_self())
+			socket_event(KESTREL_EV_NET_LISTEN, ARG1(regs), ARG2(regs));
+		return 0;
+	/* setfsuid/setfsgid return the previous id, never an error: always "successful". */
+	case __NR_setuid:
+		ids_changed(ret == 0, false, LSM_SETID_ID);
+		return 0;
+	case __NR_setreuid:
+		ids_changed(ret == 0, false, LSM_SETID_RE);
+		return 0;
+	case __NR_setresuid:
+		ids_changed(ret == 0, false, LSM_SETID_RES);
+		return 0;
+	case __NR_setfsuid:
+		ids_changed(true, false, LSM_SETID_FS);
+		return 0;
+	case __NR_setgid:
+		ids_changed(ret == 0, true, LSM_SETID_ID);
+		return 0;
+	case __NR_setregid:
+		ids_changed(ret == 0, true, LSM_SETID_RE);
+		return 0;
+	case __NR_setresgid:
+		ids_changed(ret == 0, true, LSM_SETID_RES);
+		return 0;
+	case __NR_setfsgid:
+		ids_changed(true, true, LSM_SETID_FS);
+		return 0;
+	case __NR_capset:
+		caps_changed(ret == 0);
+		return 0;
+	case __NR_ptrace:
+		if (ret == 0 && !is_self())
+			ptrace_attached(ARG1(regs), ARG2(regs));
+		return 0;
+	case __NR_memfd_create:
+		if (ret >= 0 && !is_self())
+			memfd_created((const char *)ARG1(regs), ARG2(regs));
+		return 0;
+	default:
+		return 0;
+	}
+}

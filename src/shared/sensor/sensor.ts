@@ -1,0 +1,103 @@
+// The sensor as the rest of Kestrel sees it: start() loads and attaches the BPF programs and
+// drains the ring into one SharedArrayBuffer whenever libuv reports it readable; every drained
+// batch is handed to the consumer as (view, byteLength) — frames of raw kernel events, no
+// per-event JS objects. stop() drains what is left and detaches.
+import { existsSync } from 'node:fs';
+import { EbpfLoader, addonUnavailableReason, type LoaderStats, type ProgramInfo } from './addon.js';
+import { MAX_EVENT_BYTES, frameBytes } from './layout.js';
+
+export interface SensorOptions {
+  /** Kernel ring buffer bytes (power of two). Default 8 MiB. */
+  ringBufferBytes?: number;
+  /** Drain buffer bytes (SharedArrayBuffer). Default 1 MiB. */
+  batchBytes?: number;
+  /** Program names to load (default: all that this kernel supports). */
+  programs?: string[];
+}
+
+/** Receives each drained batch: frames in view[0, bytes). Valid only during the call. */
+export type BatchHandler = (view: DataView, bytes: number) => void;
+
+const DEFAULT_RING_BYTES = 8 << 20;
+const DEFAULT_BATCH_BYTES = 1 << 20;
+/** Batches per readable callback before yielding to the event loop (fairness under a storm). */
+const MAX_BATCHES_PER_WAKEUP = 16;
+
+/** Why live eBPF cannot run here (not root, no BTF, addon not built …), or undefined. */
+export function ebpfUnavailableReason(): string | undefined {
+  if (process.platform !== 'linux') return `eBPF needs Linux (this is ${process.platform})`;
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'no kernel BTF: /sys/kernel/btf/vmlinux is missing (CONFIG_DEBUG_INFO_BTF=y needed)';
+  if (process.getuid?.() !== 0) return 'not root: loading BPF programs needs root (or CAP_BPF + CAP_PERFMON)';
+  return addonUnavailableReason();
+}
+
+export class Sensor {
+  readonly buffer: SharedArrayBuffer;
+  private readonly view: DataView;
+  private readonly options: SensorOptions;
+  private loader: EbpfLoader | undefined;
+  private handler: BatchHandler | undefined;
+
+  constructor(options: SensorOptions = {}) {
+    const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    if (batchBytes < frameBytes(MAX_EVENT_BYTES) || batchBytes % 8 !== 0) {
+      throw new RangeError(`options.batchBytes must be a multiple of 8 and at least ${frameBytes(MAX_EVENT_BYTES)}`);
+    }
+    this.options = options;
+    this.buffer = new SharedArrayBuffer(batchBytes);
+    this.view = new DataView(this.buffer);
+  }
+
+  get running(): boolean {
+    return this.loader !== undefined;
+  }
+
+  start(handler: BatchHandler): void {
+    if (this.loader) throw new Error('Sensor.start(): already running');
+    const loader = new EbpfLoader();
+    try {
+      loader.open({ ringBufferBytes: this.options.ringBufferBytes ?? DEFAULT_RING_BYTES, programs: this.options.programs });
+      loader.load();
+      loader.attach();
+      loader.onReadable(() => this.drain(MAX_BATCHES_PER_WAKEUP));
+    } catch (err) {
+      loader.close();
+      throw err;
+    }
+    this.loader = loader;
+    this.handler = handler;
+  }
+
+  /** Drains up to maxBatches batches now; returns the bytes delivered. */
+  drain(maxBatches = Infinity): number {
+    const loader = this.loader;
+    const handler = this.handler;
+    if (!loader || !handler) return 0;
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const bytes = loader.drain(this.buffer, 0, this.buffer.byteLength);
+      if (bytes === 0) break;
+      handler(this.view, bytes);
+      total += bytes;
+    }
+    return total;
+  }
+
+  stats(): LoaderStats | undefined {
+    return this.loader?.stats();
+  }
+
+  programs(): ProgramInfo[] {
+    return this.loader?.programs() ?? [];
+  }
+
+  /** Drains what the kernel already produced, then detaches and frees everything. */
+  stop(): void {
+    if (!this.loader) return;
+    this.loader.onReadable(null);
+    this.drain();
+    this.loader.close();
+    this.loader = undefined;
+    this.handler = undefined;
+  }
+}
