@@ -22,3 +22,5 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
 fi
 
 npm run --silent build
+# Example AssemblyScript user rules (rules/examples/build/, git-ignored).
+npm run --silent build:examples
