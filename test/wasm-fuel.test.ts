@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FUEL_EXPORT, getFuel, instrumentFuel, setFuel } from '../src/shared/wasm/fuel.js';
+import { FUEL_EXPORT, REFUEL_EXPORT, getFuel, instrumentFuel, setFuel } from '../src/shared/wasm/fuel.js';
 import { FAULT_EXPORT, FaultFlag, limitMemory } from '../src/shared/wasm/memory-limit.js';
 import { instrumentModule } from '../src/shared/wasm/instrument.js';
 import { parseModule } from '../src/shared/wasm/wasm-reader.js';
@@ -82,12 +82,24 @@ describe('instrumentFuel', () => {
     expect(used(10)).toBe(used(10));
   });
 
-  it('adds one exported mutable global and shifts no index', () => {
+  it('appends one exported global and the refuel function, shifting no index', () => {
     const original = parseModule(sumLoop());
     const m = parseModule(instrumentFuel(sumLoop()));
     expect(m.globals).toEqual([...original.globals, { valType: i32, mutable: true }]);
     expect(m.exports.find((e) => e.name === FUEL_EXPORT)).toMatchObject({ kind: 3, index: 0 });
-    expect(m.functions).toEqual(original.functions);
+    expect(m.functions.slice(0, original.functions.length)).toEqual(original.functions);
+    expect(m.functions).toHaveLength(original.functions.length + 1);
+    expect(m.exports.find((e) => e.name === REFUEL_EXPORT)).toMatchObject({ kind: 0, index: original.functions.length });
+    expect(m.exports.find((e) => e.name === 'sum')).toMatchObject({ kind: 0, index: 0 });
+  });
+
+  it('refuel(n) sets the fuel and returns what was left', () => {
+    const inst = instantiate(instrumentFuel(sumLoop()));
+    const refuel = fn(inst, REFUEL_EXPORT);
+    refuel(1000);
+    fn(inst, 'sum')(0);
+    expect(refuel(0)).toBe(1000 - 18);
+    expect(getFuel(inst)).toBe(0);
   });
 
   it('supports i64 fuel', () => {
@@ -107,7 +119,7 @@ describe('instrumentFuel', () => {
 
   it('refuses to instrument twice', () => {
     const once = instrumentFuel(infiniteLoop());
-    expect(() => instrumentFuel(once)).toThrow(new InputError('wasm.fuel.reserved', `the module already exports "${FUEL_EXPORT}" (already instrumented, or a reserved name)`));
+    expect(() => instrumentFuel(once)).toThrow(new InputError('wasm.fuel.reserved', `the module already exports "${FUEL_EXPORT}" or "${REFUEL_EXPORT}" (already instrumented, or a reserved name)`));
   });
 
   it('keeps random programs valid, with the same results and a deterministic fuel use', () => {

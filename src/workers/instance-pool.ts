@@ -3,7 +3,7 @@
 // comes back as a typed fault, never as an exception. Replacements are made lazily, on the next call
 // that finds no idle instance, so a rule that keeps faulting costs one instantiation per call and
 // nothing when it is not called.
-import { FUEL_EXPORT } from '../shared/wasm/fuel.js';
+import { FUEL_EXPORT, REFUEL_EXPORT } from '../shared/wasm/fuel.js';
 import { FAULT_EXPORT, FaultFlag } from '../shared/wasm/memory-limit.js';
 import { PAGE_BYTES } from '../shared/wasm/wasm-opcodes.js';
 
@@ -57,6 +57,9 @@ export interface PoolCounters {
 class Slot implements InstanceHandle {
   instance: WebAssembly.Instance | null = null;
   fuel: WebAssembly.Global | null = null;
+  /** The fuel pass's refuel(n) -> left; cheaper from JS than the global (see fuel.ts). */
+  refuel: ((n: number | bigint) => number | bigint) | null = null;
+  wide = false;
   faultFlag: WebAssembly.Global | null = null;
   mem: WebAssembly.Memory | null = null;
   readonly fns = new Map<string, (...args: unknown[]) => unknown>();
@@ -131,7 +134,8 @@ export class InstancePool {
     } catch (err) {
       return this.count(this.discard(slot, err, budget));
     }
-    const used = budget - Number(slot.fuel!.value);
+    // Leave the instance with no fuel between calls: nothing can run it unmetered.
+    const used = budget - this.takeFuel(slot);
     if (slot.mem && slot.mem.buffer.byteLength > this.maxBytes) {
       const pages = slot.mem.buffer.byteLength / PAGE_BYTES;
       this.drop(slot);
@@ -150,8 +154,16 @@ export class InstancePool {
   }
 
   private setFuel(slot: Slot, n: number): void {
-    const g = slot.fuel!;
-    g.value = typeof g.value === 'bigint' ? BigInt(n) : n;
+    if (slot.refuel) slot.refuel(slot.wide ? BigInt(n) : n);
+    else slot.fuel!.value = slot.wide ? BigInt(n) : n;
+  }
+
+  /** Returns the fuel left and sets it to 0. */
+  private takeFuel(slot: Slot): number {
+    if (slot.refuel) return Number(slot.refuel(slot.wide ? 0n : 0));
+    const left = Number(slot.fuel!.value);
+    slot.fuel!.value = slot.wide ? 0n : 0;
+    return left;
   }
 
   /** A new instance, initialised; or the fault that prevented it. */
@@ -168,6 +180,8 @@ export class InstancePool {
     const fuel = ex[this.opts.fuelExport];
     if (!(fuel instanceof WebAssembly.Global)) throw new RangeError(`the module exports no "${this.opts.fuelExport}" global: instrument it with instrumentFuel first`);
     slot.fuel = fuel;
+    slot.wide = typeof fuel.value === 'bigint';
+    slot.refuel = typeof ex[REFUEL_EXPORT] === 'function' ? (ex[REFUEL_EXPORT] as (n: number | bigint) => number | bigint) : null;
     slot.faultFlag = ex[FAULT_EXPORT] instanceof WebAssembly.Global ? (ex[FAULT_EXPORT] as WebAssembly.Global) : null;
     slot.mem = ex.memory instanceof WebAssembly.Memory ? ex.memory : null;
     if (this.opts.initExport) {

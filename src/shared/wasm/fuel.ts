@@ -1,7 +1,7 @@
 // Fuel metering for any Wasm module: one mutable global holds the remaining fuel; every function
 // entry and every loop header subtracts a charge and traps with `unreachable` once the fuel is
-// negative. The check is inlined (no helper function is added), so no function index moves; the
-// global is appended after the existing ones, so no global index moves either.
+// negative. The check is inlined rather than a call to a helper; the global, and the one function
+// added for the host (refuel), are appended after the existing ones, so no index moves.
 //
 // Cost model (docs/wasm-rules.md): the code of a function is split into regions, one for the body
 // outside any loop and one per loop (its instructions outside nested loops). Entering a region
@@ -16,6 +16,12 @@ import { InstructionDecoder, parseModule, type FunctionBody } from './wasm-reade
 import { ByteWriter, appendToVector, codeSectionPayload, reassemble, spliceBytes, type ByteEdit } from './wasm-writer.js';
 
 export const FUEL_EXPORT = '__kestrel_fuel';
+/**
+ * An added function `refuel(n) -> left`: sets the fuel to n and returns what was left. From JS a
+ * Wasm call costs a few ns where a WebAssembly.Global value access costs ~17 ns, and the pool does
+ * two per call. It is appended after every other function, so no function index moves.
+ */
+export const REFUEL_EXPORT = '__kestrel_refuel';
 
 export interface FuelOptions {
   /** Name the fuel global is exported under. Default `__kestrel_fuel`. */
@@ -41,23 +47,31 @@ export function instrumentFuel(bytes: Uint8Array, opts: FuelOptions = {}): Uint8
     throw new InputError('wasm.fuel.options', `fuel: initialFuel must be a non-negative integer${wide ? '' : ' below 2^31 for i32 fuel'}, got ${initial}`);
   }
   const m = parseModule(bytes);
-  if (m.exports.some((e) => e.name === exportName)) {
-    throw new InputError('wasm.fuel.reserved', `the module already exports "${exportName}" (already instrumented, or a reserved name)`);
+  if (m.exports.some((e) => e.name === exportName || e.name === REFUEL_EXPORT)) {
+    throw new InputError('wasm.fuel.reserved', `the module already exports "${exportName}" or "${REFUEL_EXPORT}" (already instrumented, or a reserved name)`);
   }
   const fuelGlobal = m.importedGlobalCount + m.globals.length;
   const bodies = m.bodies.map((b) => meterBody(m.bytes, b, fuelGlobal, wide));
+  const valType = wide ? ValType.i64 : ValType.i32;
+  const refuelType = new ByteWriter().u8(0x60).u32(1).u8(valType).u32(1).u8(valType).finish();
+  const refuelIndex = m.importedFunctionCount + m.functions.length;
+  // refuel(n): let left = fuel; fuel = n; return left
+  bodies.push(new ByteWriter(16).u32(0).u8(Op.globalGet).u32(fuelGlobal).u8(Op.localGet).u32(0).u8(Op.globalSet).u32(fuelGlobal).u8(Op.end).finish());
 
   const init = new ByteWriter().u8(wide ? ValType.i64 : ValType.i32).u8(1);
   if (wide) init.u8(Op.i64Const).s64(BigInt(initial));
   else init.u8(Op.i32Const).s32(initial);
   init.u8(Op.end);
   const exp = new ByteWriter().name(exportName).u8(ExternalKind.global).u32(fuelGlobal);
+  const refuelExp = new ByteWriter().name(REFUEL_EXPORT).u8(ExternalKind.func).u32(refuelIndex);
 
   return reassemble(
     m,
     new Map([
+      [SectionId.type, appendToVector(m, SectionId.type, [refuelType])],
+      [SectionId.function, appendToVector(m, SectionId.function, [new ByteWriter().u32(m.types.length).finish()])],
       [SectionId.global, appendToVector(m, SectionId.global, [init.finish()])],
-      [SectionId.export, appendToVector(m, SectionId.export, [exp.finish()])],
+      [SectionId.export, appendToVector(m, SectionId.export, [exp.finish(), refuelExp.finish()])],
       [SectionId.code, codeSectionPayload(bodies)],
     ]),
   );
