@@ -255,9 +255,6 @@ export class InstructionDecoder {
     return this.r.pos;
   }
 
-  /** Kind of the block closed by the `end` just read (valid right after an `end`). */
-  closedKind = -1;
-
   next(): boolean {
     if (this.done) return false;
     const r = this.r;
@@ -342,7 +339,7 @@ export class InstructionDecoder {
       if (kinds[kinds.length - 1] !== Op.if || this.depth === 0) throw malformed('else outside an if', this.start);
       kinds[kinds.length - 1] = Op.else;
     } else if (op === Op.end) {
-      this.closedKind = kinds.pop()!;
+      kinds.pop();
       if (this.depth === 0) {
         this.done = true;
         if (this.wholeRange && !this.r.atEnd) throw malformed('bytes after the final end of a body or expression', this.r.pos);
