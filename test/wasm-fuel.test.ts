@@ -6,7 +6,7 @@ import { instrumentModule } from '../src/shared/wasm/instrument.js';
 import { parseModule } from '../src/shared/wasm/wasm-reader.js';
 import { ModuleBuilder } from '../src/shared/wasm/wasm-writer.js';
 import { Op, ValType } from '../src/shared/wasm/wasm-opcodes.js';
-import { LimitError, InputError } from '../src/shared/errors.js';
+import { KestrelError, LimitError, InputError } from '../src/shared/errors.js';
 import { encodeProgram, randomProgram } from './helpers/random-wasm.js';
 
 const { i32 } = ValType;
@@ -117,6 +117,23 @@ describe('instrumentFuel', () => {
     expect(() => new WebAssembly.Instance(mod)).toThrow(WebAssembly.RuntimeError);
   });
 
+  it('refuses invalid input: an out-of-range global index must not come to name the fuel', () => {
+    const b = new ModuleBuilder();
+    // global.set 0 with no globals: invalid, but index 0 is where the fuel global would go.
+    b.exportFunction('refill', b.addFunction([], [], [], [Op.i32Const, 100, Op.globalSet, 0, Op.end]));
+    const e = (() => {
+      try {
+        instrumentFuel(b.build());
+      } catch (err) {
+        return err as InputError;
+      }
+      throw new Error('instrumented an invalid module');
+    })();
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.code).toBe('wasm.invalid');
+    expect(e.message).toMatch(/^the module does not validate: /);
+  });
+
   it('refuses to instrument twice', () => {
     const once = instrumentFuel(infiniteLoop());
     expect(() => instrumentFuel(once)).toThrow(new InputError('wasm.fuel.reserved', `the module already exports "${FUEL_EXPORT}" or "${REFUEL_EXPORT}" (already instrumented, or a reserved name)`));
@@ -141,6 +158,29 @@ describe('instrumentFuel', () => {
         expect(runs[0].used).toBeGreaterThan(0);
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('instrumentModule on damaged input', () => {
+  it('returns a valid module or throws a KestrelError, never another exception', () => {
+    fc.assert(
+      fc.property(randomProgram, fc.nat(), fc.integer({ min: 0, max: 255 }), (p, at, value) => {
+        const bytes = encodeProgram(p);
+        const damaged = Uint8Array.from(bytes, (b, k) => (k === at % bytes.length ? value : b));
+        let out: Uint8Array;
+        try {
+          out = instrumentModule(damaged, { maxMemoryPages: 4 });
+        } catch (e) {
+          expect(e).toBeInstanceOf(KestrelError);
+          return;
+        }
+        // Only valid input is instrumented (an out-of-range index must not come to name the added
+        // fuel global or refuel function), and the output is valid.
+        expect(WebAssembly.validate(damaged)).toBe(true);
+        expect(WebAssembly.validate(out)).toBe(true);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -12,7 +12,7 @@
 // the memory cap in bytes; that stays bounded because memory is capped (memory-limit.ts).
 import { InputError } from '../errors.js';
 import { ExternalKind, Op, SectionId, ValType } from './wasm-opcodes.js';
-import { InstructionDecoder, parseModule, type FunctionBody } from './wasm-reader.js';
+import { InstructionDecoder, parseValidModule, type FunctionBody } from './wasm-reader.js';
 import { ByteWriter, appendToVector, codeSectionPayload, reassemble, spliceBytes, type ByteEdit } from './wasm-writer.js';
 
 export const FUEL_EXPORT = '__kestrel_fuel';
@@ -46,7 +46,7 @@ export function instrumentFuel(bytes: Uint8Array, opts: FuelOptions = {}): Uint8
   if (!Number.isSafeInteger(initial) || initial < 0 || (!wide && initial > MAX_I32_FUEL)) {
     throw new InputError('wasm.fuel.options', `fuel: initialFuel must be a non-negative integer${wide ? '' : ' below 2^31 for i32 fuel'}, got ${initial}`);
   }
-  const m = parseModule(bytes);
+  const m = parseValidModule(bytes);
   if (m.exports.some((e) => e.name === exportName || e.name === REFUEL_EXPORT)) {
     throw new InputError('wasm.fuel.reserved', `the module already exports "${exportName}" or "${REFUEL_EXPORT}" (already instrumented, or a reserved name)`);
   }

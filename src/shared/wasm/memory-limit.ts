@@ -6,7 +6,7 @@
 // unrelated trap or a loop that burns its fuel.
 import { LimitError } from '../errors.js';
 import { ExternalKind, Op, SectionId, ValType } from './wasm-opcodes.js';
-import { ByteReader, InstructionDecoder, parseModule, type FunctionBody, type Limits } from './wasm-reader.js';
+import { ByteReader, InstructionDecoder, parseValidModule, type FunctionBody, type Limits } from './wasm-reader.js';
 import { ByteWriter, appendToVector, codeSectionPayload, reassemble, spliceBytes, type ByteEdit } from './wasm-writer.js';
 
 export const FAULT_EXPORT = '__kestrel_fault';
@@ -20,7 +20,7 @@ export function limitMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
   if (!Number.isInteger(maxPages) || maxPages < 0 || maxPages > MAX_PAGES) {
     throw new LimitError('wasm.memory.options', `maxMemoryPages must be an integer from 0 to ${MAX_PAGES}, got ${maxPages}`);
   }
-  const m = parseModule(bytes);
+  const m = parseValidModule(bytes);
   if (m.exports.some((e) => e.name === FAULT_EXPORT)) {
     throw new LimitError('wasm.memory.reserved', `the module already exports "${FAULT_EXPORT}" (already instrumented, or a reserved name)`);
   }

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { FAULT_EXPORT } from './memory-limit.js';
 import { FUEL_EXPORT } from './fuel.js';
 import { ExternalKind, ValType } from './wasm-opcodes.js';
-import { functionType, parseModule, type FuncType, type WasmModule } from './wasm-reader.js';
+import { engineError, functionType, parseModule, type FuncType, type WasmModule } from './wasm-reader.js';
 import { formatSig, type FuncSig, type ModuleAbi } from './rule-abi.js';
 
 export interface ValidationIssue {
@@ -60,7 +60,7 @@ export function validateRuleModule(bytes: Uint8Array, abi: ModuleAbi): Validatio
     return report;
   }
   if (!WebAssembly.validate(bytes)) {
-    error('wasm.invalid', `the module does not validate: ${compileErrorOf(bytes)}`);
+    error('wasm.invalid', `the module does not validate: ${engineError(bytes)}`);
   }
   report.imports = m.imports.map((i) => `${i.module}.${i.name}`);
   report.exports = m.exports.map((e) => e.name);
@@ -126,13 +126,4 @@ export function validateRuleModule(bytes: Uint8Array, abi: ModuleAbi): Validatio
 
   report.ok = report.errors.length === 0;
   return report;
-}
-
-function compileErrorOf(bytes: Uint8Array): string {
-  try {
-    new WebAssembly.Module(bytes);
-    return 'unknown reason';
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
 }

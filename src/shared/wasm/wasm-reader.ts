@@ -465,7 +465,7 @@ export function parseModule(bytes: Uint8Array): WasmModule {
           readImports(s, m);
           break;
         case SectionId.function:
-          for (let n = s.count(), i = 0; i < n; i++) m.functions.push(s.u32());
+          for (let n = s.count(), i = 0; i < n; i++) m.functions.push(typeIndex(s, m));
           break;
         case SectionId.table:
           for (let n = s.count(), i = 0; i < n; i++) {
@@ -518,6 +518,37 @@ export function parseModule(bytes: Uint8Array): WasmModule {
   return m;
 }
 
+/**
+ * Parses a module the engine also accepts. Instrumentation passes start here: they append globals
+ * and functions, so an out-of-range index in an invalid input could otherwise come to name one
+ * of them (a module refilling its own fuel).
+ */
+export function parseValidModule(bytes: Uint8Array): WasmModule {
+  const m = parseModule(bytes);
+  if (!WebAssembly.validate(bytes)) {
+    throw new InputError('wasm.invalid', `the module does not validate: ${engineError(bytes)}`);
+  }
+  return m;
+}
+
+/** The engine's message for a module it refuses. */
+export function engineError(bytes: Uint8Array): string {
+  try {
+    new WebAssembly.Module(bytes);
+    return 'unknown reason';
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** A type index, checked here because the passes look function types up by it. */
+function typeIndex(s: ByteReader, m: WasmModule): number {
+  const at = s.pos;
+  const t = s.u32();
+  if (t >= m.types.length) throw malformed(`type index ${t} out of range (${m.types.length} types)`, at);
+  return t;
+}
+
 function mutability(s: ByteReader): boolean {
   const at = s.pos;
   const b = s.u8();
@@ -546,7 +577,7 @@ function readImports(s: ByteReader, m: WasmModule): void {
     const kind = s.u8();
     switch (kind) {
       case ExternalKind.func:
-        m.imports.push({ module, name, offset, kind, typeIndex: s.u32() });
+        m.imports.push({ module, name, offset, kind, typeIndex: typeIndex(s, m) });
         m.importedFunctionCount++;
         break;
       case ExternalKind.table:
