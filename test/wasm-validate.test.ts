@@ -93,6 +93,20 @@ describe('validateRuleModule', () => {
     expect(r.warnings.map((w) => w.message)).toEqual(['memory has no maximum; the loader imposes the cap of 256 pages (16384 KiB)']);
   });
 
+  it('refuses a table without a maximum or above the cap, accepts a fixed one', () => {
+    const withTable = (min: number, max?: number): Uint8Array => {
+      const b = new ModuleBuilder();
+      b.setMemory(1, 1);
+      b.addTable(min, max);
+      b.exportFunction('match', b.addFunction([i32], [i32], [], [Op.i32Const, 0, Op.end]));
+      b.export('memory', 2, 0);
+      return b.build();
+    };
+    expect(messages(withTable(3, 3))).toEqual([]);
+    expect(messages(withTable(3))).toEqual(['a table has no maximum; declare one of at most 10000 elements (tables live outside the memory cap)']);
+    expect(messages(withTable(3, 20_000))).toEqual(['a table may grow to 20000 elements; declare a maximum of at most 10000 (tables live outside the memory cap)']);
+  });
+
   it('refuses a start function under the user-rule ABI, accepts it when the ABI allows it', () => {
     const bytes = ruleModule({ start: true });
     expect(messages(bytes)).toEqual([

@@ -20,6 +20,11 @@ export interface ModuleAbi {
   /** Cap on linear memory, in 64 KiB pages. */
   maxMemoryPages: number;
   /**
+   * Cap on a table's declared maximum. table.grow is not metered by size and tables live outside
+   * linear memory, so a table must declare a maximum (AssemblyScript's are fixed: min = max).
+   */
+  maxTableElements: number;
+  /**
    * Whether a start section is accepted. Instrumentation meters it either way; the user-rule ABI
    * refuses it because host functions cannot reach the module's exported memory before
    * instantiation returns.
@@ -53,6 +58,7 @@ export const USER_RULE_ABI: ModuleAbi = {
     _initialize: { kind: 'function', sig: fn([], []) },
   },
   maxMemoryPages: USER_RULE_MAX_PAGES,
+  maxTableElements: 10_000,
   allowStart: false,
 };
 

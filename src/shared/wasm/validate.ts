@@ -120,6 +120,13 @@ export function validateRuleModule(bytes: Uint8Array, abi: ModuleAbi): Validatio
     }
   }
 
+  for (const t of m.tables) {
+    const cap = abi.maxTableElements;
+    const why = '(tables live outside the memory cap)';
+    if (t.max === null) error('wasm.table.max', `a table has no maximum; declare one of at most ${cap} elements ${why}`, t.start);
+    else if (t.max > cap) error('wasm.table.max', `a table may grow to ${t.max} elements; declare a maximum of at most ${cap} ${why}`, t.start);
+  }
+
   if (m.start !== null && !abi.allowStart) {
     error('wasm.start', 'a start function is not allowed: host functions cannot reach the module memory before instantiation returns; compile with --exportStart _initialize so initialisation runs afterwards, metered');
   }

@@ -82,7 +82,10 @@ export interface WasmModule {
   imports: Import[];
   /** Type index of each module-defined function. */
   functions: number[];
+  /** Tables in the index space, imported ones included. */
   tableCount: number;
+  /** Limits of the module-defined tables. */
+  tables: Limits[];
   memories: Limits[];
   globals: Global[];
   exports: Export[];
@@ -426,6 +429,7 @@ export function parseModule(bytes: Uint8Array): WasmModule {
     imports: [],
     functions: [],
     tableCount: 0,
+    tables: [],
     memories: [],
     globals: [],
     exports: [],
@@ -470,7 +474,7 @@ export function parseModule(bytes: Uint8Array): WasmModule {
         case SectionId.table:
           for (let n = s.count(), i = 0; i < n; i++) {
             s.refType();
-            s.limits();
+            m.tables.push(s.limits());
             m.tableCount++;
           }
           break;

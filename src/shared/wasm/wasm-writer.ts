@@ -1,7 +1,7 @@
 // Encodes Wasm binaries: a growable byte buffer with LEB128, section framing, a module re-assembler
 // that keeps a parsed module's sections and swaps in replaced or added ones in the mandatory order,
 // and a small ModuleBuilder for modules written from scratch (tests, code generators).
-import { ExternalKind, SECTION_ORDER, SectionId, WASM_MAGIC, WASM_VERSION } from './wasm-opcodes.js';
+import { ExternalKind, SECTION_ORDER, SectionId, ValType, WASM_MAGIC, WASM_VERSION } from './wasm-opcodes.js';
 import type { WasmModule } from './wasm-reader.js';
 
 const utf8 = new TextEncoder();
@@ -174,6 +174,7 @@ export class ModuleBuilder {
   private readonly imports: Uint8Array[] = [];
   private importedFunctions = 0;
   private readonly functions: BuilderFunction[] = [];
+  private readonly tables: { min: number; max?: number }[] = [];
   private memory: { min: number; max?: number } | null = null;
   private readonly globals: Uint8Array[] = [];
   private readonly exports: Uint8Array[] = [];
@@ -204,6 +205,12 @@ export class ModuleBuilder {
   addFunction(params: number[], results: number[], locals: number[], code: Uint8Array | number[]): number {
     this.functions.push({ typeIndex: this.type(params, results), locals, code });
     return this.importedFunctions + this.functions.length - 1;
+  }
+
+  /** Adds a funcref table; returns its index. */
+  addTable(min: number, max?: number): number {
+    this.tables.push({ min, max });
+    return this.tables.length - 1;
   }
 
   setMemory(min: number, max?: number): this {
@@ -252,6 +259,14 @@ export class ModuleBuilder {
     vec(
       SectionId.function,
       this.functions.map((f) => new ByteWriter().u32(f.typeIndex).finish()),
+    );
+    vec(
+      SectionId.table,
+      this.tables.map((t) => {
+        const w = new ByteWriter().u8(ValType.funcref);
+        limits(w, t.min, t.max);
+        return w.finish();
+      }),
     );
     if (this.memory) {
       const w = new ByteWriter().u32(1);
