@@ -74,6 +74,13 @@ describe('InstancePool', () => {
     expect(bad.call('add', 1, 1)).toMatchObject({ ok: false, fault: 'fuel', message: 'fuel exhausted during initialisation (budget 500)' });
   });
 
+  it('accepts one imports object shared by every instance', () => {
+    const shared = imports();
+    const p = pool({ imports: shared });
+    expect(p.call('boom')).toMatchObject({ ok: false, fault: 'trap', message: 'host error: host says no' });
+    expect(p.call('add', 1, 2)).toMatchObject({ ok: true, value: 3 });
+  });
+
   it('names bad options and unknown exports', () => {
     expect(() => pool({ size: 0 })).toThrow('options.size must be a positive integer, got 0');
     expect(() => pool({ fuelPerCall: 2 ** 31 })).toThrow('options.fuelPerCall must be an integer from 1 to 2^31-1, got 2147483648');

@@ -36,8 +36,11 @@ export interface InstancePoolOptions {
   /** Memory cap in pages, checked after every call (the instrumented module also enforces it). */
   maxMemoryPages: number;
   fuelPerCall: number;
-  /** Builds the imports of one instance. Called once per instance. */
-  imports?: (self: InstanceHandle) => WebAssembly.Imports;
+  /**
+   * The imports: one object shared by every instance, or a factory called once per instance (for
+   * host functions that need that instance's memory).
+   */
+  imports?: WebAssembly.Imports | ((self: InstanceHandle) => WebAssembly.Imports);
   /** Instantiates (default: `new WebAssembly.Instance`); the AssemblyScript loader plugs in here. */
   instantiate?: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance;
   /** An export run once on each new instance under `initFuel` (AssemblyScript's `_initialize`). */
@@ -169,7 +172,8 @@ export class InstancePool {
   /** A new instance, initialised; or the fault that prevented it. */
   private create(): Slot | CallFault {
     const slot = new Slot();
-    const imports = this.opts.imports?.(slot) ?? {};
+    const given = this.opts.imports;
+    const imports = typeof given === 'function' ? given(slot) : (given ?? {});
     try {
       slot.instance = this.opts.instantiate(this.module, imports);
     } catch (err) {

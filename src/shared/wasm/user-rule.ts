@@ -40,6 +40,8 @@ export interface UserRuleCounters extends BreakerCounters {
 }
 
 const NO_ALERTS: readonly string[] = Object.freeze([]);
+const MATCHED: MatchOutcome = Object.freeze({ ok: true, matched: true, alerts: NO_ALERTS });
+const NOT_MATCHED: MatchOutcome = Object.freeze({ ok: true, matched: false, alerts: NO_ALERTS });
 const utf8 = new TextDecoder();
 
 export class UserRule {
@@ -94,7 +96,10 @@ export class UserRule {
     if (!r.ok) return { ok: false, fault: r.fault, message: r.message };
     const matched = r.value !== 0;
     if (matched) this.matches++;
-    const alerts = this.alerts ?? NO_ALERTS;
+    // Set by kestrel.alert during the call (TypeScript cannot see that and narrows to null).
+    const alerts = this.alerts as string[] | null;
+    // The common case (no alert) returns a shared constant: no allocation per event.
+    if (alerts === null) return matched ? MATCHED : NOT_MATCHED;
     this.alertCount += alerts.length;
     return { ok: true, matched, alerts };
   }
