@@ -1,10 +1,10 @@
-// Lint runs as part of `npm test`. Type-aware rules stay off: tsc already typechecks, and the
+// Lint runs as part of `npm test`. rules/ and the Wasm rule fixtures are AssemblyScript, not TypeScript. Type-aware rules stay off: tsc already typechecks, and the
 // type-aware pass would double the lint time for little gain.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/shared/eql/generated/**', 'native/**/build/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/shared/eql/generated/**', 'native/**/build/**', 'bench/results/**', 'coverage/**', 'rules/**', 'test/fixtures/wasm-rules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -30,3 +30,6 @@ npm run --silent build
 
 # The eBPF sensor: BPF object + skeleton, then the loader addon (both incremental).
 bash scripts/build-sensor.sh
+
+# Example AssemblyScript user rules (rules/examples/build/, git-ignored).
+npm run --silent build:examples

@@ -1,0 +1,331 @@
+// Encodes Wasm binaries: a growable byte buffer with LEB128, section framing, a module re-assembler
+// that keeps a parsed module's sections and swaps in replaced or added ones in the mandatory order,
+// and a small ModuleBuilder for modules written from scratch (tests, code generators).
+import { ExternalKind, SECTION_ORDER, SectionId, ValType, WASM_MAGIC, WASM_VERSION } from './wasm-opcodes.js';
+import type { WasmModule } from './wasm-reader.js';
+
+const utf8 = new TextEncoder();
+
+export class ByteWriter {
+  private buf: Uint8Array;
+  length = 0;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+
+  u8(b: number): this {
+    this.reserve(1);
+    this.buf[this.length++] = b;
+    return this;
+  }
+
+  u32(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`u32 out of range: ${v}`);
+    do {
+      let b = v % 128;
+      v = Math.floor(v / 128);
+      if (v !== 0) b |= 0x80;
+      this.u8(b);
+    } while (v !== 0);
+    return this;
+  }
+
+  /** Signed LEB128 of a safe integer (i32 constants, block type indices). */
+  s32(v: number): this {
+    if (!Number.isInteger(v) || v < -(2 ** 31) || v > 0xffffffff) throw new RangeError(`s32 out of range: ${v}`);
+    v |= 0;
+    while (true) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return this.u8(b);
+      this.u8(b | 0x80);
+    }
+  }
+
+  s64(v: bigint): this {
+    v = BigInt.asIntN(64, v);
+    while (true) {
+      const b = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) return this.u8(b);
+      this.u8(b | 0x80);
+    }
+  }
+
+  f64(v: number): this {
+    this.reserve(8);
+    new DataView(this.buf.buffer, this.buf.byteOffset + this.length, 8).setFloat64(0, v, true);
+    this.length += 8;
+    return this;
+  }
+
+  bytes(b: Uint8Array | readonly number[]): this {
+    this.reserve(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+    return this;
+  }
+
+  name(s: string): this {
+    const b = utf8.encode(s);
+    return this.u32(b.length).bytes(b);
+  }
+
+  /** A size-prefixed byte string (section payload, function body). */
+  sized(payload: Uint8Array): this {
+    return this.u32(payload.length).bytes(payload);
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+export interface SectionPayload {
+  id: number;
+  payload: Uint8Array;
+}
+
+function header(w: ByteWriter): void {
+  w.bytes([WASM_MAGIC & 0xff, (WASM_MAGIC >>> 8) & 0xff, (WASM_MAGIC >>> 16) & 0xff, WASM_MAGIC >>> 24, WASM_VERSION, 0, 0, 0]);
+}
+
+function rank(id: number): number {
+  return SECTION_ORDER.indexOf(id);
+}
+
+/**
+ * Re-assembles `m` with some known sections replaced (`replace`, keyed by section id) or added
+ * when absent. Custom sections stay after the known section they followed.
+ */
+export function reassemble(m: WasmModule, replace: Map<number, Uint8Array>): Uint8Array {
+  const w = new ByteWriter(m.bytes.length + 256);
+  header(w);
+  const pending = new Map(replace);
+  const present = new Set(m.sections.map((s) => s.id));
+  const emitAddedBefore = (r: number): void => {
+    for (const [id, payload] of [...pending].sort((a, b) => rank(a[0]) - rank(b[0]))) {
+      if (present.has(id) || rank(id) >= r) continue;
+      w.u8(id).sized(payload);
+      pending.delete(id);
+    }
+  };
+  for (const s of m.sections) {
+    if (s.id !== SectionId.custom) emitAddedBefore(rank(s.id));
+    const payload = pending.get(s.id);
+    if (payload && s.id !== SectionId.custom) {
+      w.u8(s.id).sized(payload);
+      pending.delete(s.id);
+    } else {
+      w.bytes(m.bytes.subarray(s.headerStart, s.end));
+    }
+  }
+  emitAddedBefore(Infinity);
+  return w.finish();
+}
+
+/** Payload of a vector section: the existing entries kept byte for byte, plus `extra` appended. */
+export function appendToVector(m: WasmModule, id: number, extra: Uint8Array[]): Uint8Array {
+  const w = new ByteWriter();
+  const s = m.sections.find((x) => x.id === id);
+  if (!s) {
+    w.u32(extra.length);
+  } else {
+    // Re-read the count so the entries can be copied verbatim after a new one.
+    let pos = s.start;
+    let count = 0;
+    let shift = 0;
+    while (true) {
+      const b = m.bytes[pos++];
+      count += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((b & 0x80) === 0) break;
+    }
+    w.u32(count + extra.length).bytes(m.bytes.subarray(pos, s.end));
+  }
+  for (const e of extra) w.bytes(e);
+  return w.finish();
+}
+
+export interface BuilderFunction {
+  typeIndex: number;
+  /** Local declarations beyond the parameters, one value type each. */
+  locals: number[];
+  /** Instructions, including the final `end`. */
+  code: Uint8Array | number[];
+}
+
+/**
+ * Builds a module from parts. Function indices count imported functions first, as in Wasm:
+ * `addFunction` returns the index to call it by.
+ */
+export class ModuleBuilder {
+  private readonly types: { params: number[]; results: number[] }[] = [];
+  private readonly imports: Uint8Array[] = [];
+  private importedFunctions = 0;
+  private readonly functions: BuilderFunction[] = [];
+  private readonly tables: { min: number; max?: number }[] = [];
+  private memory: { min: number; max?: number } | null = null;
+  private readonly globals: Uint8Array[] = [];
+  private readonly exports: Uint8Array[] = [];
+  private start: number | null = null;
+  private readonly data: { offset: number; bytes: Uint8Array }[] = [];
+
+  type(params: number[], results: number[]): number {
+    const key = JSON.stringify([params, results]);
+    const found = this.types.findIndex((t) => JSON.stringify([t.params, t.results]) === key);
+    if (found >= 0) return found;
+    this.types.push({ params, results });
+    return this.types.length - 1;
+  }
+
+  importFunction(module: string, name: string, params: number[], results: number[]): number {
+    if (this.functions.length > 0) throw new Error('import functions before defining any');
+    const w = new ByteWriter().name(module).name(name).u8(ExternalKind.func).u32(this.type(params, results));
+    this.imports.push(w.finish());
+    return this.importedFunctions++;
+  }
+
+  importMemory(module: string, name: string, min: number, max?: number): void {
+    const w = new ByteWriter().name(module).name(name).u8(ExternalKind.memory);
+    limits(w, min, max);
+    this.imports.push(w.finish());
+  }
+
+  addFunction(params: number[], results: number[], locals: number[], code: Uint8Array | number[]): number {
+    this.functions.push({ typeIndex: this.type(params, results), locals, code });
+    return this.importedFunctions + this.functions.length - 1;
+  }
+
+  /** Adds a funcref table; returns its index. */
+  addTable(min: number, max?: number): number {
+    this.tables.push({ min, max });
+    return this.tables.length - 1;
+  }
+
+  setMemory(min: number, max?: number): this {
+    this.memory = { min, max };
+    return this;
+  }
+
+  /** Adds a global initialised by `init` (a constant expression without its `end`). */
+  addGlobal(valType: number, mutable: boolean, init: number[]): number {
+    this.globals.push(Uint8Array.from([valType, mutable ? 1 : 0, ...init, 0x0b]));
+    return this.globals.length - 1;
+  }
+
+  export(name: string, kind: number, index: number): this {
+    this.exports.push(new ByteWriter().name(name).u8(kind).u32(index).finish());
+    return this;
+  }
+
+  exportFunction(name: string, index: number): this {
+    return this.export(name, ExternalKind.func, index);
+  }
+
+  setStart(funcIndex: number): this {
+    this.start = funcIndex;
+    return this;
+  }
+
+  addData(offset: number, bytes: Uint8Array): this {
+    this.data.push({ offset, bytes });
+    return this;
+  }
+
+  build(): Uint8Array {
+    const sections: SectionPayload[] = [];
+    const vec = (id: number, items: Uint8Array[]): void => {
+      if (items.length === 0) return;
+      const w = new ByteWriter().u32(items.length);
+      for (const it of items) w.bytes(it);
+      sections.push({ id, payload: w.finish() });
+    };
+    vec(
+      SectionId.type,
+      this.types.map((t) => new ByteWriter().u8(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results).finish()),
+    );
+    vec(SectionId.import, this.imports);
+    vec(
+      SectionId.function,
+      this.functions.map((f) => new ByteWriter().u32(f.typeIndex).finish()),
+    );
+    vec(
+      SectionId.table,
+      this.tables.map((t) => {
+        const w = new ByteWriter().u8(ValType.funcref);
+        limits(w, t.min, t.max);
+        return w.finish();
+      }),
+    );
+    if (this.memory) {
+      const w = new ByteWriter().u32(1);
+      limits(w, this.memory.min, this.memory.max);
+      sections.push({ id: SectionId.memory, payload: w.finish() });
+    }
+    vec(SectionId.global, this.globals);
+    vec(SectionId.export, this.exports);
+    if (this.start !== null) sections.push({ id: SectionId.start, payload: new ByteWriter().u32(this.start).finish() });
+    vec(
+      SectionId.code,
+      this.functions.map((f) => {
+        const body = new ByteWriter().u32(f.locals.length);
+        for (const t of f.locals) body.u32(1).u8(t);
+        body.bytes(f.code);
+        return new ByteWriter().sized(body.finish()).finish();
+      }),
+    );
+    vec(
+      SectionId.data,
+      this.data.map((d) => new ByteWriter().u32(0).u8(0x41).s32(d.offset).u8(0x0b).sized(d.bytes).finish()),
+    );
+    return encodeModule(sections);
+  }
+}
+
+function limits(w: ByteWriter, min: number, max?: number): void {
+  if (max === undefined) w.u8(0).u32(min);
+  else w.u8(1).u32(min).u32(max);
+}
+
+/** Encodes a module from section payloads given in order. */
+export function encodeModule(sections: SectionPayload[]): Uint8Array {
+  const w = new ByteWriter();
+  header(w);
+  for (const s of sections) w.u8(s.id).sized(s.payload);
+  return w.finish();
+}
+
+export interface ByteEdit {
+  /** Replaced range [start, end) in the source bytes; start === end inserts. */
+  start: number;
+  end: number;
+  insert: Uint8Array;
+}
+
+/** Copies bytes[from, to) with the edits (sorted, non-overlapping) applied. */
+export function spliceBytes(bytes: Uint8Array, from: number, to: number, edits: readonly ByteEdit[], out = new ByteWriter(to - from + 64)): ByteWriter {
+  let pos = from;
+  for (const e of edits) {
+    out.bytes(bytes.subarray(pos, e.start)).bytes(e.insert);
+    pos = e.end;
+  }
+  return out.bytes(bytes.subarray(pos, to));
+}
+
+/** Code section payload from whole function bodies (local declarations + instructions). */
+export function codeSectionPayload(bodies: readonly Uint8Array[]): Uint8Array {
+  const w = new ByteWriter(bodies.reduce((n, b) => n + b.length + 5, 5)).u32(bodies.length);
+  for (const b of bodies) w.sized(b);
+  return w.finish();
+}
