@@ -2,8 +2,9 @@
 import type { Command } from '../command.js';
 import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
+import { convertCommand } from './convert.js';
 import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
 import { synthCommand } from './synth.js';
 
-export const commands: Command[] = [checkCommand, queryCommand, replayCommand, captureCommand, synthCommand];
+export const commands: Command[] = [checkCommand, queryCommand, replayCommand, convertCommand, captureCommand, synthCommand];
