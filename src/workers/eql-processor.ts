@@ -40,6 +40,8 @@ export class EqlProcessor implements Processor {
   private readonly probe: RecordView;
   private readonly categoryId: number;
   private emit: (a: AlertOut) => void = () => {};
+  /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
+  private readonly candidateCache = new Map<string, number[] | null>();
   private evicted = 0;
 
   constructor(
@@ -118,13 +120,18 @@ export class EqlProcessor implements Processor {
       // Only the category is read here, without copying the record.
       cats = decodeField(this.probe, this.categoryId);
     }
-    const out: number[] = [];
-    if (typeof cats === 'string') pushAll(out, this.byCategory.get(cats));
-    else if (Array.isArray(cats)) for (const c of new Set(cats)) if (typeof c === 'string') pushAll(out, this.byCategory.get(c));
-    if (this.anyCategory.length) pushAll(out, this.anyCategory);
-    if (out.length === 0) return null;
-    // Engines must see events in rule order for a deterministic emit order within one event.
-    return out.length > 1 ? out.sort((a, b) => a - b) : out;
+    const cacheKey = typeof cats === 'string' ? cats : Array.isArray(cats) ? cats.join('\u0000') : '';
+    let cached = this.candidateCache.get(cacheKey);
+    if (cached === undefined) {
+      const set = new Set<number>(this.anyCategory);
+      for (const c of typeof cats === 'string' ? [cats] : Array.isArray(cats) ? cats : []) {
+        if (typeof c === 'string') for (const i of this.byCategory.get(c) ?? []) set.add(i);
+      }
+      // Engines see an event in rule order, so alerts of one event come out in a fixed order.
+      cached = set.size ? [...set].sort((a, b) => a - b) : null;
+      if (this.candidateCache.size < 1024) this.candidateCache.set(cacheKey, cached);
+    }
+    return cached;
   }
 
   /** Wraps a query so its engine only sees what this partition owns. */
@@ -162,10 +169,6 @@ export class EqlProcessor implements Processor {
 
 /** Marker: the event's key belongs to another partition. */
 const NOT_MINE: Value[][] = [];
-
-function pushAll(out: number[], xs: number[] | undefined): void {
-  if (xs) for (const x of xs) if (!out.includes(x)) out.push(x);
-}
 
 /** The categories a query's steps need, or null if some step takes any category. */
 function categoriesOf(q: CompiledQuery): Set<string> | null {

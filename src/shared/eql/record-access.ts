@@ -15,6 +15,12 @@ import type { Value } from './values.js';
 export class RecordEvent {
   readonly rv: RecordView;
   private extra: unknown = null;
+  /**
+   * Decoded field values of this event. Hundreds of rules read the same few fields (host.os.type,
+   * event.type, process.name …) of one event; decoding each once is the single biggest saving of
+   * the interpreter over records.
+   */
+  private readonly decoded = new Map<number, Value | undefined>();
   constructor(
     layout: RecordLayout,
     bytes: Uint8Array,
@@ -29,7 +35,15 @@ export class RecordEvent {
     this.rv.reset(bytes, offset);
     this.seq = seq;
     this.extra = null;
+    this.decoded.clear();
     return this;
+  }
+
+  field(id: number): Value | undefined {
+    if (this.decoded.has(id)) return this.decoded.get(id);
+    const v = decodeField(this.rv, id) as Value | undefined;
+    this.decoded.set(id, v);
+    return v;
   }
 
   /** The extra-JSON fields, parsed once on first use. */
@@ -49,7 +63,7 @@ export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory 
     const segments = field.segments;
     let read: (ev: RecordEvent) => Value | undefined;
     if (id >= 0 && !hasChildFields(layout, field.path)) {
-      read = (ev) => decodeField(ev.rv, id) as Value | undefined;
+      read = (ev) => ev.field(id);
     } else {
       // Not a slot of this layout: the extra-JSON blob, or an object assembled from child fields.
       read = (ev) => getField(ev.extraFields(), segments) ?? getField(decodeRecord(ev.rv), segments);

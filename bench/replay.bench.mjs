@@ -1,0 +1,159 @@
+// The replay load harness (also `kestrel bench replay`). Runs one capture through the detection
+// pipeline in several configurations, each in its own process, side by side:
+//   workers=0 (single-thread evaluator) and workers=1..N (sharded runtime),
+//   closed loop (as fast as possible) and open loop (fixed input rate, e.g. 50k events/s).
+// Reports events/s, ingest→alert latency p50/p99/max, peak RSS, ring occupancy and drops.
+//
+//   node bench/replay.bench.mjs [--capture FILE | --events N --seed S] [--rules PATH]...
+//        [--workers 0,1,2] [--rate 50000] [--out NAME]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { DIST, ROOT, peakRssMiB, percentile, printTable, writeResults } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    capture: { type: 'string' },
+    events: { type: 'string', default: '300000' },
+    seed: { type: 'string', default: '1' },
+    rules: { type: 'string', multiple: true },
+    workers: { type: 'string', default: '0,1,2' },
+    rate: { type: 'string', default: '50000' },
+    'rate-seconds': { type: 'string', default: '5' },
+    out: { type: 'string', default: 'replay' },
+    child: { type: 'string' },
+  },
+});
+
+const CORPUS = join(ROOT, '../shared/rules-corpus/elastic-detection-rules');
+const rulePaths = values.rules ?? [join(ROOT, 'rules'), ...(existsSync(CORPUS) ? [CORPUS] : [])];
+
+if (values.child) {
+  await child(JSON.parse(values.child));
+} else {
+  await parent();
+}
+
+async function parent() {
+  let capture = values.capture;
+  if (!capture) {
+    capture = join(mkdtempSync(join(tmpdir(), 'kestrel-bench-')), 'synth.bin');
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/kestrel'), 'synth', '--events', values.events, '--seed', values.seed, '-o', capture], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('synth failed');
+  }
+  const workerCounts = values.workers.split(',').map(Number);
+  const rate = Number(values.rate);
+  const configs = [
+    ...workerCounts.map((w) => ({ workers: w, rate: 0 })),
+    ...(rate > 0 ? workerCounts.map((w) => ({ workers: w, rate })) : []),
+  ];
+  const rows = [];
+  for (const cfg of configs) {
+    process.stderr.write(`… workers=${cfg.workers} ${cfg.rate ? `open loop ${cfg.rate} ev/s` : 'closed loop'}\n`);
+    const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, capture, rules: rulePaths, rateSeconds: Number(values['rate-seconds']) })], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 26,
+    });
+    if (r.status !== 0) throw new Error(`child failed for ${JSON.stringify(cfg)}`);
+    rows.push(JSON.parse(r.stdout.trim().split('\n').pop()));
+  }
+  const base = rows.find((r) => r.workers === 0 && r.mode === 'closed');
+  for (const r of rows) r['vs single'] = base ? Number((r['events/s'] / base['events/s']).toFixed(2)) : null;
+  printTable(`Replay: ${rows[0].rules} rules over ${rows[0].events} events (${capture})`, rows, [
+    'mode', 'workers', 'events', 'events/s', 'vs single', 'alerts', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MiB', 'ring max %', 'drops',
+  ]);
+  writeResults(values.out, { capture, rules: rulePaths, runs: rows });
+}
+
+async function child(cfg) {
+  const { CaptureReader } = await import(join(DIST, 'shared/capture/reader.js'));
+  const { DetectionPipeline } = await import(join(DIST, 'main/pipeline/detection.js'));
+  const { loadCheckedRules } = await import(join(DIST, 'main/pipeline/load-rules.js'));
+  const quiet = { err: { write() {} } };
+  const reader = await CaptureReader.open(cfg.capture);
+  const rules = await loadCheckedRules(cfg.rules, reader.schema, quiet);
+
+  // Push time per seq (a ring: alerts never lag more than this many events).
+  const CAP = 1 << 22;
+  const pushedAt = new Float64Array(CAP);
+  const latencies = [];
+  let alerts = 0;
+  const pipeline = await DetectionPipeline.start({
+    rules: rules.specs,
+    schema: reader.meta.schema,
+    workers: cfg.workers,
+    mode: 'replay',
+    onAlert: (_json, seq) => {
+      alerts++;
+      latencies.push(performance.now() - pushedAt[seq % CAP]);
+    },
+  });
+
+  let events = 0;
+  let ringMax = 0;
+  const ringCapacity = 1 << 20;
+  const sampleRings = () => {
+    if (cfg.workers === 0) return;
+    for (const s of pipeline.stats()) ringMax = Math.max(ringMax, s.inputUsedWords / ringCapacity);
+  };
+  const start = performance.now();
+  const deadline = cfg.rate ? start + cfg.rateSeconds * 1000 : Infinity;
+  outer: for await (const chunk of reader.chunks()) {
+    const bytes = chunk.payload;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let off = 0; off < bytes.length; ) {
+      const len = dv.getUint32(off, true);
+      const seq = Number(dv.getBigUint64(off + 8, true));
+      let now = performance.now();
+      if (cfg.rate) {
+        // Open loop: event i is due at start + i/rate; latency counts from when it was due, so a
+        // stall is charged to every event it delays (no coordinated omission).
+        const due = start + (events * 1000) / cfg.rate;
+        if (due > deadline) break outer;
+        if (due > now) {
+          await pipeline.flush();
+          sampleRings();
+          while ((now = performance.now()) < due) await new Promise((r) => setImmediate(r));
+        }
+        pushedAt[seq % CAP] = due;
+      } else {
+        pushedAt[seq % CAP] = now;
+      }
+      pipeline.pushRecord(bytes, off, len);
+      events++;
+      off += len;
+      if (pipeline.shouldFlush) {
+        await pipeline.flush();
+        sampleRings();
+      }
+    }
+    await pipeline.flush();
+    sampleRings();
+  }
+  await pipeline.finish();
+  const seconds = (performance.now() - start) / 1000;
+  const drops = cfg.workers === 0 ? 0 : pipeline.stats().reduce((n, s) => n + s.drops, 0);
+  await reader.close();
+  const round = (x) => (Number.isFinite(x) ? Number(x.toFixed(3)) : null);
+  console.log(
+    JSON.stringify({
+      mode: cfg.rate ? `open ${cfg.rate}/s` : 'closed',
+      workers: cfg.workers,
+      rules: rules.specs.length,
+      events,
+      seconds: round(seconds),
+      'events/s': Math.round(events / seconds),
+      alerts,
+      'p50 ms': round(percentile(latencies, 50)),
+      'p99 ms': round(percentile(latencies, 99)),
+      'max ms': round(latencies.length ? Math.max(...latencies) : NaN),
+      'peak RSS MiB': peakRssMiB(),
+      'ring max %': Number((ringMax * 100).toFixed(1)),
+      drops,
+    }),
+  );
+}
