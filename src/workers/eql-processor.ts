@@ -13,7 +13,8 @@ import { buildLayout, type RecordLayout } from '../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
 import { RecordView } from '../shared/record/view.js';
 import { decodeField } from '../shared/record/decode.js';
-import { RecordEvent } from '../shared/eql/record-access.js';
+import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
+import { FilterIndex } from '../shared/eql/prefilter.js';
 import { checkSchemaFor, compileRuleset, type RuleSpec } from '../shared/pipeline/ruleset.js';
 import { homePartition, keyPartition } from '../shared/pipeline/partition.js';
 import { alertJson, orderingSeq } from '../shared/pipeline/alert.js';
@@ -40,6 +41,10 @@ export class EqlProcessor implements Processor {
   private readonly probe: RecordView;
   private readonly categoryId: number;
   private emit: (a: AlertOut) => void = () => {};
+  private readonly index: FilterIndex;
+  private readonly readers = new Map<string, (ev: RecordEvent) => Value | undefined>();
+  private current: RecordEvent | null = null;
+  private readonly readIndexed = (path: string): Value | undefined => this.readers.get(path)!(this.current!);
   /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
   private readonly candidateCache = new Map<string, number[] | null>();
   private evicted = 0;
@@ -51,8 +56,19 @@ export class EqlProcessor implements Processor {
     private readonly partition: number,
     private readonly partitions: number,
   ) {
-    const compiled = compileRuleset(config.rules, layout, checkSchema);
-    compiled.forEach((query, index) => {
+    const ruleset = compileRuleset(config.rules, layout, checkSchema);
+    // One discriminator index over every step filter of every rule (see eql/prefilter.ts).
+    const filters = ruleset.flatMap((r) => [...r.checked.steps, ...(r.checked.until ? [r.checked.until] : [])].map((s) => s.filter));
+    this.index = new FilterIndex(filters);
+    const accessor = recordFieldAccessor(layout);
+    for (const t of this.index.paths()) {
+      const def = checkSchema.lookup(t);
+      const read = accessor({ path: t, segments: t.split('.'), def });
+      this.readers.set(t, read as (ev: RecordEvent) => Value | undefined);
+    }
+    let filterId = 0;
+    ruleset.forEach(({ compiled: query0 }, index) => {
+      const query = this.prefiltered(query0, () => filterId++);
       const owned = this.ownedQuery(query);
       const rule = config.rules[index];
       this.engines.push(
@@ -76,6 +92,8 @@ export class EqlProcessor implements Processor {
     // The engine may keep the event in a partial: give it a private copy of the bytes.
     const ev = new RecordEvent(this.layout, bytes.slice(offset, offset + length), seq);
     const time = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
+    this.current = ev;
+    this.index.select(this.readIndexed);
     const engineEvent = { view: ev, time, seq };
     for (const i of candidates) this.engines[i].push(engineEvent);
   }
@@ -132,6 +150,18 @@ export class EqlProcessor implements Processor {
       if (this.candidateCache.size < 1024) this.candidateCache.set(cacheKey, cached);
     }
     return cached;
+  }
+
+  /** Wraps each step's filter so it runs only when the discriminator index lets it (ids in order). */
+  private prefiltered(q: CompiledQuery, nextId: () => number): CompiledQuery {
+    const wrap = (step: CompiledStep): CompiledStep => {
+      const id = nextId();
+      const index = this.index;
+      const test = step.filter.test;
+      return { ...step, filter: { category: step.filter.category, test: (ev) => index.candidate(id) && test(ev) } };
+    };
+    const steps = q.steps.map(wrap);
+    return { ...q, steps, until: q.until && wrap(q.until) };
   }
 
   /** Wraps a query so its engine only sees what this partition owns. */

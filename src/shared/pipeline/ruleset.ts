@@ -7,6 +7,7 @@ import { ecsLinuxSchema } from '../schema/ecs-linux.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { CompiledQuery } from '../engine/compiled.js';
+import type { CheckedQuery } from '../eql/ir.js';
 import { recordFieldAccessor } from '../eql/record-access.js';
 import { InternalError } from '../errors.js';
 
@@ -41,13 +42,18 @@ export function checkSchemaFor(dataSchema: BuiltSchema): BuiltSchema {
   return combineSchemas(ecs, dataSchema, { name: `ecs-linux + ${dataSchema.name}`, strict: false });
 }
 
+export interface CompiledRule {
+  checked: CheckedQuery;
+  compiled: CompiledQuery;
+}
+
 /** Compiles specs that are known to check (main filtered them); a failure here is a bug. */
-export function compileRuleset(specs: readonly RuleSpec[], layout: RecordLayout, checkSchema: BuiltSchema): CompiledQuery[] {
+export function compileRuleset(specs: readonly RuleSpec[], layout: RecordLayout, checkSchema: BuiltSchema): CompiledRule[] {
   const accessor = recordFieldAccessor(layout);
   return specs.map((spec) => {
     const check = checkRule(asSource(spec), { schema: checkSchema });
     if (!check.ok) throw new InternalError('pipeline.rule', `rule ${spec.id} did not compile in a worker: ${check.error.message}`);
-    return compileRule(check, { accessor });
+    return { checked: check.checked, compiled: compileRule(check, { accessor }) };
   });
 }
 

@@ -103,10 +103,7 @@ export class SharedRing {
     Atomics.store(this.control, CTRL_PRODUCER_WAITING, 1);
     const seenRead = Atomics.load(this.index, READ_INDEX_WORD);
     // Re-check after raising the flag: the consumer may have read between our check and the flag.
-    if (this.ring.available_write() < words) {
-      const res = Atomics.waitAsync(this.index, READ_INDEX_WORD, seenRead, timeoutMs);
-      if (res.async) await res.value;
-    }
+    if (this.ring.available_write() < words) await waitAsyncKeepingAlive(this.index, READ_INDEX_WORD, seenRead, timeoutMs);
     Atomics.store(this.control, CTRL_PRODUCER_WAITING, 0);
   }
 
@@ -153,12 +150,22 @@ export class SharedRing {
   async waitForData(timeoutMs: number): Promise<void> {
     Atomics.store(this.control, CTRL_CONSUMER_SLEEPING, 1);
     const seenWrite = Atomics.load(this.index, WRITE_INDEX_WORD);
-    if (this.ring.available_read() === 0 && !this.isClosed()) {
-      const res = Atomics.waitAsync(this.index, WRITE_INDEX_WORD, seenWrite, timeoutMs);
-      if (res.async) await res.value;
-    }
+    if (this.ring.available_read() === 0 && !this.isClosed()) await waitAsyncKeepingAlive(this.index, WRITE_INDEX_WORD, seenWrite, timeoutMs);
     Atomics.store(this.control, CTRL_CONSUMER_SLEEPING, 0);
   }
+}
+
+/**
+ * Atomics.waitAsync does not keep Node's event loop alive: if every worker has exited while main
+ * awaits one, the process would end mid-await (exit 0, output lost). A ref'd timer of the same
+ * length keeps the process alive for as long as the wait may last.
+ */
+async function waitAsyncKeepingAlive(view: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
+  const res = Atomics.waitAsync(view, index, value, timeoutMs);
+  if (!res.async) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([res.value, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs + 1)))]);
+  clearTimeout(timer);
 }
 
 function fastCopy(input: Words, offsetIn: number, output: Words, offsetOut: number, size: number): void {

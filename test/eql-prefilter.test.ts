@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseQuery } from '../src/shared/eql/parser.js';
+import { checkQuery } from '../src/shared/eql/checker.js';
+import { discriminatorOf, FilterIndex } from '../src/shared/eql/prefilter.js';
+import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
+
+const schema = ecsLinuxSchema();
+const where = (q: string) => checkQuery(parseQuery(q), { schema }).steps[0].filter.where;
+
+describe('discriminator index', () => {
+  it('picks the most selective literal of a conjunction, never a wildcard', () => {
+    expect(discriminatorOf(where('process where host.os.type == "linux" and event.action == "exec" and process.name in ("nc", "ncat")'))).toEqual([
+      { path: 'process.name', insensitive: false, values: ['nc', 'ncat'] },
+    ]);
+    expect(discriminatorOf(where('process where process.name : ("NC", "socat") and process.args : "*-e*"'))).toEqual([
+      { path: 'process.name', insensitive: true, values: ['nc', 'socat'] },
+    ]);
+    expect(discriminatorOf(where('process where process.name : "*sh"'))).toBeNull();
+    expect(discriminatorOf(where('process where not process.name == "sh"'))).toBeNull();
+  });
+  it('needs a literal in every branch of an or', () => {
+    expect(discriminatorOf(where('file where file.name == "a" or process.name == "b"'))).toHaveLength(2);
+    expect(discriminatorOf(where('file where file.name == "a" or file.size > 5'))).toBeNull();
+  });
+  it('marks exactly the filters whose literal the event carries (arrays: any element)', () => {
+    const index = new FilterIndex([
+      { where: where('process where process.name == "nc"') },
+      { where: where('process where process.name in~ ("BASH", "sh")') },
+      { where: where('process where process.args : "*x*"') },
+    ]);
+    const event: Record<string, unknown> = { 'process.name': 'Bash' };
+    index.select((p) => event[p] as never);
+    expect([0, 1, 2].map((i) => index.candidate(i))).toEqual([false, true, true]);
+    event['process.name'] = ['zsh', 'nc'];
+    index.select((p) => event[p] as never);
+    expect([0, 1, 2].map((i) => index.candidate(i))).toEqual([true, false, true]);
+  });
+});
