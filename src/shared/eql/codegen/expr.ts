@@ -218,8 +218,11 @@ function emitFieldTest(ctx: GenContext, hostId: number, f: NativeField, missing:
   const l = locals(ctx);
   const { field, place } = f;
   ctx.stats.nativeNodes++;
+  // The host answers for the whole node (negation included); native exits go through `native`
+  // and are negated after it.
   const out = em.block(I32);
   const host = em.block();
+  const native = em.block(I32);
   const outerHost = ctx.hostLabel;
   ctx.hostLabel = host;
   // Presence bit and rank (frame.ts): rank = rankTable[w] + popcount(bitmap[w] & (bit - 1)).
@@ -230,7 +233,7 @@ function emitFieldTest(ctx: GenContext, hostId: number, f: NativeField, missing:
     const af = ctx.layout.fields[a]!;
     em.get(ctx.base).mem(Op.i32Load, ctx.layout.bitmapOffset + 4 * af.word).i32(af.bit).op(Op.i32And).brIf(host);
   }
-  em.i32(missing).br(out);
+  em.i32(missing).br(native);
   em.end();
   em.get(ctx.base).mem(Op.i32Load16U, ctx.layout.rankOffset + 2 * field.word);
   em.get(l.word).i32((field.bit - 1) | 0).op(Op.i32And).op(Op.i32Popcnt).op(Op.i32Add).tee(l.rank);
@@ -253,12 +256,12 @@ function emitFieldTest(ctx: GenContext, hostId: number, f: NativeField, missing:
     dispatch(ctx, field.storage, test, host);
     const t = scratch(ctx, 'element');
     em.tee(t).i32(Tri.true).op(Op.i32Eq);
-    em.if().i32(Tri.true).br(out).end();
+    em.if().i32(Tri.true).br(native).end();
     em.get(t).op(Op.i32Eqz);
     em.if().i32(Tri.false).set(l.acc).end();
     em.get(l.count).i32(1).op(Op.i32Sub).set(l.count).br(next);
     em.end().end();
-    em.get(l.acc).br(out);
+    em.get(l.acc).br(native);
   }
   em.end();
   // A scalar: the slot itself, or the (offset, length) it points to.
@@ -270,12 +273,14 @@ function emitFieldTest(ctx: GenContext, hostId: number, f: NativeField, missing:
   em.get(l.slot).mem(Op.i32Load, 4).set(l.len);
   em.end();
   dispatch(ctx, field.storage, test, host);
+  em.br(native);
+  em.end(); // native
+  if (negate) not3(ctx);
   em.br(out);
   ctx.hostLabel = outerHost;
   em.end(); // host
   em.globalGet(ctx.recordGlobal).i32(hostId).call(ctx.hostEval);
   em.end(); // out
-  if (negate) not3(ctx);
 }
 
 /** Branches on the element tag (local `tag`) to the kind's code; unhandled tags go to `host`. */
