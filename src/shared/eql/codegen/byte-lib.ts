@@ -10,7 +10,7 @@
 // boundary, byte order is code point order, and `?` skips one whole sequence.
 import { Op } from '../../wasm/wasm-opcodes.js';
 import type { ModuleBuilder } from '../../wasm/wasm-writer.js';
-import { FunctionEmitter, I32 } from './emitter.js';
+import { FunctionEmitter, I32, I64 } from './emitter.js';
 
 export interface ByteLib {
   /** eq(a, alen, b, blen, fold) → 0/1 */
@@ -41,6 +41,12 @@ function loadFolded(em: FunctionEmitter, addr: () => void, fold: number): void {
   em.get(c).get(c).i32(0x41).op(Op.i32Sub).i32(26).op(Op.i32LtU).get(fold).op(Op.i32And).i32(5).op(Op.i32Shl).op(Op.i32Or);
 }
 
+/** Lowers the ASCII letters of the 8 bytes in local `x`, in place (bytes must be ASCII). */
+export function lowerAscii64(em: FunctionEmitter, x: number): void {
+  em.get(x).get(x).i64(0x3f3f3f3f3f3f3f3fn).op(Op.i64Add).get(x).i64(0x2525252525252525n).op(Op.i64Add).op(Op.i64Xor);
+  em.i64(-0x7f7f7f7f7f7f7f80n).op(Op.i64And).i64(2n).op(Op.i64ShrU).op(Op.i64Or).set(x);
+}
+
 /** UTF-8 sequence length from its lead byte (on the stack) → on the stack. */
 function seqWidth(em: FunctionEmitter): void {
   const b = em.local(I32);
@@ -56,25 +62,30 @@ export function addByteLib(mb: ModuleBuilder): ByteLib {
     return mb.addFunction(params, [I32], locals, code);
   };
 
-  // eq: lengths equal, then 8 bytes at a time when not folding, else byte by byte.
+  // eq: lengths equal, then 8 bytes at a time; when folding, ASCII letters of `a` are lowered
+  // in all 8 bytes at once (callers guarantee `a` is ASCII then): a byte b is upper case when
+  // b + 0x3f has its top bit set and b + 0x25 has not, and adding 0x20 sets bit 5.
   let em = new FunctionEmitter(p5);
   {
     const [a, alen, b, blen, fold] = [0, 1, 2, 3, 4];
     const i = em.local(I32);
+    const x = em.local(I64);
     em.get(alen).get(blen).op(Op.i32Ne);
     em.if().i32(0).op(Op.return).end();
-    em.get(fold).op(Op.i32Eqz);
-    em.if();
     {
       const done = em.block();
       const top = em.loop();
       em.get(i).i32(8).op(Op.i32Add).get(alen).op(Op.i32GtU).brIf(done);
-      em.get(a).get(i).op(Op.i32Add).mem(Op.i64Load).get(b).get(i).op(Op.i32Add).mem(Op.i64Load).op(Op.i64Ne);
+      em.get(a).get(i).op(Op.i32Add).mem(Op.i64Load).set(x);
+      em.get(fold);
+      em.if();
+      lowerAscii64(em, x);
+      em.end();
+      em.get(x).get(b).get(i).op(Op.i32Add).mem(Op.i64Load).op(Op.i64Ne);
       em.if().i32(0).op(Op.return).end();
       em.get(i).i32(8).op(Op.i32Add).set(i).br(top);
       em.end().end();
     }
-    em.end();
     const done = em.block();
     const top = em.loop();
     em.get(i).get(alen).op(Op.i32GeU).brIf(done);
@@ -126,19 +137,44 @@ export function addByteLib(mb: ModuleBuilder): ByteLib {
   }
   const ends = add(p5, em);
 
+  // contains: find candidates for the first byte 8 positions at a time (a zero byte in
+  // x ^ first·0x0101… marks one: (t - 0x01…) & ~t & 0x80… is non-zero), then compare the rest
+  // only there.
   em = new FunctionEmitter(p5);
   {
     const [a, alen, b, blen, fold] = [0, 1, 2, 3, 4];
     const i = em.local(I32);
     const last = em.local(I32);
+    const first = em.local(I32);
+    const broadcast = em.local(I64);
+    const t = em.local(I64);
     em.get(alen).get(blen).op(Op.i32LtU);
     em.if().i32(0).op(Op.return).end();
+    em.get(blen).op(Op.i32Eqz);
+    em.if().i32(1).op(Op.return).end();
+    em.get(b).mem(Op.i32Load8U).tee(first).op(Op.i64ExtendI32U).i64(0x0101010101010101n).op(Op.i64Mul).set(broadcast);
     em.get(alen).get(blen).op(Op.i32Sub).set(last);
     const done = em.block();
     const top = em.loop();
     em.get(i).get(last).op(Op.i32GtU).brIf(done);
-    em.get(a).get(i).op(Op.i32Add).get(blen).get(b).get(blen).get(fold).call(eq);
+    em.get(i).i32(8).op(Op.i32Add).get(alen).op(Op.i32LeU);
+    em.if();
+    em.get(a).get(i).op(Op.i32Add).mem(Op.i64Load).set(t);
+    em.get(fold);
+    em.if();
+    lowerAscii64(em, t);
+    em.end();
+    em.get(t).get(broadcast).op(Op.i64Xor).tee(t).i64(0x0101010101010101n).op(Op.i64Sub).get(t).i64(-1n).op(Op.i64Xor).op(Op.i64And);
+    em.i64(-0x7f7f7f7f7f7f7f80n).op(Op.i64And).op(Op.i64Eqz);
+    em.if().get(i).i32(8).op(Op.i32Add).set(i).br(top).end();
+    em.end();
+    loadFolded(em, () => em.get(a).get(i).op(Op.i32Add), fold);
+    em.get(first).op(Op.i32Eq);
+    em.if();
+    em.get(a).get(i).op(Op.i32Add).i32(1).op(Op.i32Add).get(blen).i32(1).op(Op.i32Sub);
+    em.get(b).i32(1).op(Op.i32Add).get(blen).i32(1).op(Op.i32Sub).get(fold).call(eq);
     em.if().i32(1).op(Op.return).end();
+    em.end();
     em.get(i).i32(1).op(Op.i32Add).set(i).br(top);
     em.end().end();
     em.i32(0);

@@ -8,6 +8,8 @@ const utf8 = new TextEncoder();
 export interface Bytes {
   addr: number;
   length: number;
+  /** The bytes themselves (short ones are compared inline). */
+  value: Uint8Array;
 }
 
 /** A hash set of strings: `mask + 1` entries of (u32 addr, u32 length) at `addr`; addr 0 = empty. */
@@ -35,7 +37,7 @@ export class DataPool {
     const found = this.interned.get(key);
     if (found) return found;
     const at = this.append(b, 1);
-    const entry = { addr: at, length: b.length };
+    const entry = { addr: at, length: b.length, value: b };
     this.interned.set(key, entry);
     return entry;
   }

@@ -28,7 +28,11 @@ export interface BuiltPredicates {
 }
 
 export interface PredicateOptions {
-  /** Fuel per record in a batch (the budget is this × batch size, capped at 2^31 - 1). */
+  /**
+   * Fuel per record in a batch (the budget is this × batch size). Default: 1,000,000 plus the
+   * module's code size, because entering a predicate charges its whole straight-line body
+   * (wasm-rules.md, cost model) even when `and` stops at the first test.
+   */
   fuelPerRecord?: number;
 }
 
@@ -45,9 +49,8 @@ export interface PredicateCounters {
   hostRecords: number;
 }
 
-/** Default budget: generous for honest rulesets (hundreds of predicates per record). */
-export const DEFAULT_FUEL_PER_RECORD = 2_000_000;
-const MAX_FUEL = 0x7fffffff;
+/** The fixed part of the default per-record budget: loops over long values. */
+export const BASE_FUEL_PER_RECORD = 1_000_000;
 
 const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
 const cacheCounters = { hits: 0, misses: 0 };
@@ -75,7 +78,7 @@ export class WasmPredicateSet {
   /** Generates and instruments the module for a ruleset over one record layout. */
   static build(ruleset: PredicateRuleset, layout: RecordLayout): BuiltPredicates {
     const module = generatePredicateModule(ruleset.filters, layout);
-    const bytes = instrumentFuel(module.bytes, { type: 'i32', initialFuel: 0 });
+    const bytes = instrumentFuel(module.bytes, { type: 'i64', initialFuel: 0 });
     return { bytes, predicateIds: ruleset.filters.map((_, i) => i), module };
   }
 
@@ -93,7 +96,7 @@ export class WasmPredicateSet {
 
   private readonly memory: WebAssembly.Memory;
   private readonly evalFn: (offsets: number, count: number, bits: number) => void;
-  private readonly refuel: (n: number) => number;
+  private readonly refuel: (n: bigint) => bigint;
   private readonly fuelPerRecord: number;
   private readonly regionStart: number;
   private readonly filters: readonly CheckedFilter[];
@@ -112,7 +115,7 @@ export class WasmPredicateSet {
     this.layout = layout;
     this.wordsPerRecord = built.module.wordsPerRecord;
     this.predicateCount = built.module.predicateCount;
-    this.fuelPerRecord = opts.fuelPerRecord ?? DEFAULT_FUEL_PER_RECORD;
+    this.fuelPerRecord = opts.fuelPerRecord ?? BASE_FUEL_PER_RECORD + built.module.bytes.length;
     this.regionStart = (built.module.dataEnd + 7) & ~7;
     const accessor = recordFieldAccessor(layout);
     this.evalHost = built.module.hosts.bind(accessor);
@@ -131,7 +134,7 @@ export class WasmPredicateSet {
     const ex = instance.exports;
     this.memory = ex[PREDICATE_ABI.memoryExport] as WebAssembly.Memory;
     this.evalFn = ex[PREDICATE_ABI.evalExport] as (o: number, c: number, b: number) => void;
-    this.refuel = ex[REFUEL_EXPORT] as (n: number) => number;
+    this.refuel = ex[REFUEL_EXPORT] as (n: bigint) => bigint;
   }
 
   /**
@@ -163,7 +166,8 @@ export class WasmPredicateSet {
       total += len;
     }
     const span = ordered && hi - lo <= 2 * total + 4096;
-    this.ensureMemory(recordsAddr + (count === 0 ? 0 : span ? hi - lo : total));
+    // 16 spare bytes: inline string compares load whole words past a string's end.
+    this.ensureMemory(recordsAddr + (count === 0 ? 0 : span ? hi - lo : total) + 16);
     const mem = new Uint8Array(this.memory.buffer);
     const table = new Uint32Array(this.memory.buffer, offsetsAddr, count);
     if (span && count > 0) {
@@ -180,17 +184,18 @@ export class WasmPredicateSet {
       }
     }
     this.words = new Uint32Array(this.memory.buffer, bitsAddr, W * count);
-    this.refuel(Math.min(MAX_FUEL, this.fuelPerRecord * count + 10_000));
+    // i64 fuel: one BigInt per batch, and no cap that a big ruleset × batch could hit.
+    this.refuel(BigInt(this.fuelPerRecord) * BigInt(count) + 10_000n);
     try {
       this.evalFn(offsetsAddr, count, bitsAddr);
     } catch (e) {
       if (!(e instanceof WebAssembly.RuntimeError)) throw e;
-      if (this.refuel(0) < 0) this.counters.fuelFallbacks++;
+      if (this.refuel(0n) < 0n) this.counters.fuelFallbacks++;
       else this.counters.trapFallbacks++;
       this.words = new Uint32Array(this.memory.buffer, bitsAddr, W * count);
       for (let r = 0; r < count; r++) this.interpretRecord(r, this.words.subarray(r * W, (r + 1) * W));
     }
-    this.refuel(0);
+    this.refuel(0n);
     this.bits = this.words;
     return this.bits;
   }

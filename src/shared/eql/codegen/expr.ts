@@ -16,9 +16,9 @@ import { foldCase } from '../runtime/casefold.js';
 import { parseIpInto, tryParseCidr, type CidrBlock } from '../runtime/cidr.js';
 import { formatIp, parseIp as parseRecordIp } from '../../record/ip.js';
 import { Tri } from './abi.js';
-import type { ByteLib } from './byte-lib.js';
-import type { DataPool } from './data-pool.js';
-import { F64, FunctionEmitter, I32, type Label } from './emitter.js';
+import { lowerAscii64, type ByteLib } from './byte-lib.js';
+import type { Bytes, DataPool } from './data-pool.js';
+import { F64, FunctionEmitter, I32, I64, type Label } from './emitter.js';
 import type { HostHelpers } from './host-helpers.js';
 import { placeField, type FieldPlacement } from './record-access.js';
 
@@ -403,7 +403,7 @@ function valueCompareTest(ctx: GenContext, op: ElementOp, c: Value): ElementTest
       switch (kind) {
         case Kind.Null: return Tri.null;
         case Kind.Str:
-          return eq ? () => emitStringEq(ctx, k.addr, k.length, false) : () => {
+          return eq ? () => emitStringEq(ctx, k, false) : () => {
             em.get(ptrLocal(ctx)).get(lenLocal(ctx)).i32(k.addr).i32(k.length).call(ctx.lib.cmp).i32(0);
             em.op(orderOpcode32(op));
           };
@@ -468,12 +468,49 @@ function canonicalIpBytes(s: string): Uint8Array | null {
   return parseRecordIp(s, b, 0) && formatIp(b, 0) === s ? b : null;
 }
 
-function emitStringEq(ctx: GenContext, addr: number, length: number, fold: boolean): void {
+/**
+ * Pushes 1 if the current string (ptr, len) equals the constant (folded: ASCII of the record
+ * string lowered; callers have ruled out other bytes). Constants up to 16 bytes are compared
+ * inline with masked 64-bit loads: reading past the string's end is safe because the batch
+ * region ends with padding (evaluator.ts), and the extra bytes are masked off.
+ */
+function emitStringEq(ctx: GenContext, k: Bytes, fold: boolean): void {
   const em = ctx.em;
-  em.get(lenLocal(ctx)).i32(length).op(Op.i32Eq);
+  em.get(lenLocal(ctx)).i32(k.length).op(Op.i32Eq);
   em.if(I32);
-  em.get(ptrLocal(ctx)).get(lenLocal(ctx)).i32(addr).i32(length).i32(fold ? 1 : 0).call(ctx.lib.eq);
+  if (k.length > 16) em.get(ptrLocal(ctx)).get(lenLocal(ctx)).i32(k.addr).i32(k.length).i32(fold ? 1 : 0).call(ctx.lib.eq);
+  else if (k.length === 0) em.i32(1);
+  else {
+    const word = (from: number): { value: bigint; mask: bigint } => {
+      let value = 0n;
+      let mask = 0n;
+      for (let i = 7; i >= 0; i--) {
+        value <<= 8n;
+        mask <<= 8n;
+        if (from + i < k.length) {
+          value |= BigInt(k.value[from + i]!);
+          mask |= 0xffn;
+        }
+      }
+      return { value: BigInt.asIntN(64, value), mask: BigInt.asIntN(64, mask) };
+    };
+    for (const from of k.length > 8 ? [0, 8] : [0]) {
+      const { value, mask } = word(from);
+      em.get(ptrLocal(ctx)).mem(Op.i64Load, from);
+      if (fold) lowerAscii64OnStack(ctx);
+      em.i64(mask).op(Op.i64And).i64(value).op(Op.i64Eq);
+    }
+    if (k.length > 8) em.op(Op.i32And);
+  }
   em.else().i32(0).end();
+}
+
+/** Lowers the ASCII letters of the 8 bytes on the stack. */
+function lowerAscii64OnStack(ctx: GenContext): void {
+  const x = scratch(ctx, 'lower', I64);
+  ctx.em.set(x);
+  lowerAscii64(ctx.em, x);
+  ctx.em.get(x);
 }
 
 function emitIpEq(ctx: GenContext, addr: number): void {
@@ -662,7 +699,7 @@ function stringMembership(ctx: GenContext, members: readonly string[], fold: boo
   return () => {
     const out = em.block(I32);
     for (const k of consts) {
-      emitStringEq(ctx, k.addr, k.length, fold);
+      emitStringEq(ctx, k, fold);
       em.if().i32(1).br(out).end();
     }
     em.i32(0);
