@@ -1,0 +1,90 @@
+// The constant pool of a predicate module: string bytes, IP addresses and open-addressing hash
+// sets, laid out from DATA_BASE and emitted as one data segment. Equal constants are stored once.
+import { DATA_BASE } from './abi.js';
+
+const utf8 = new TextEncoder();
+
+/** A constant's place in memory. */
+export interface Bytes {
+  addr: number;
+  length: number;
+  /** The bytes themselves (short ones are compared inline). */
+  value: Uint8Array;
+}
+
+/** A hash set of strings: `mask + 1` entries of (u32 addr, u32 length) at `addr`; addr 0 = empty. */
+export interface StringSet {
+  addr: number;
+  mask: number;
+}
+
+export class DataPool {
+  private readonly chunks: Uint8Array[] = [];
+  private end = DATA_BASE;
+  private readonly interned = new Map<string, Bytes>();
+
+  /** Address just past the last constant. */
+  get size(): number {
+    return this.end;
+  }
+
+  string(s: string): Bytes {
+    return this.bytes(utf8.encode(s));
+  }
+
+  bytes(b: Uint8Array): Bytes {
+    const key = Buffer.from(b).toString('latin1');
+    const found = this.interned.get(key);
+    if (found) return found;
+    const at = this.append(b, 1);
+    const entry = { addr: at, length: b.length, value: b };
+    this.interned.set(key, entry);
+    return entry;
+  }
+
+  /** A set of (already folded, when case-insensitive) strings, hashed with fnv1a below. */
+  stringSet(members: readonly string[]): StringSet {
+    const unique = [...new Set(members)];
+    let size = 8;
+    while (size < unique.length * 2) size *= 2;
+    const table = new Uint8Array(size * 8);
+    const dv = new DataView(table.buffer);
+    for (const m of unique) {
+      const b = utf8.encode(m);
+      const c = this.bytes(b);
+      let i = fnv1a(b) & (size - 1);
+      while (dv.getUint32(i * 8, true) !== 0) i = (i + 1) & (size - 1);
+      dv.setUint32(i * 8, c.addr, true);
+      dv.setUint32(i * 8 + 4, c.length, true);
+    }
+    return { addr: this.append(table, 8), mask: size - 1 };
+  }
+
+  /** All constants as one segment starting at DATA_BASE. */
+  segment(): Uint8Array {
+    const out = new Uint8Array(this.end - DATA_BASE);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+
+  private append(b: Uint8Array, align: number): number {
+    const pad = (align - (this.end % align)) % align;
+    if (pad > 0) this.chunks.push(new Uint8Array(pad));
+    this.end += pad;
+    const at = this.end;
+    this.chunks.push(b);
+    this.end += b.length;
+    return at;
+  }
+}
+
+/** 32-bit FNV-1a, the hash the module's set lookup computes over the same bytes. */
+export function fnv1a(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (const x of b) h = Math.imul(h ^ x, 0x01000193);
+  return h >>> 0;
+}

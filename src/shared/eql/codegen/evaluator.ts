@@ -1,0 +1,233 @@
+// Runs a ruleset's predicate module over batches of records: copies the batch into the module's
+// memory, calls `eval` once under a fuel budget, and exposes the resulting bitsets. The module's
+// host imports evaluate the sub-expressions it hands back with the interpreter over the same
+// records. If the budget runs out (a pathological pattern over a huge value) or the module traps,
+// the batch is evaluated by the interpreter instead and the fallback is counted.
+import { createHash } from 'node:crypto';
+import type { CompiledFilter, EventView } from '../../engine/compiled.js';
+import { LimitError } from '../../errors.js';
+import type { RecordLayout } from '../../record/layout.js';
+import { REFUEL_EXPORT, instrumentFuel } from '../../wasm/fuel.js';
+import { PAGE_BYTES } from '../../wasm/wasm-opcodes.js';
+import { compileFilter } from '../compile.js';
+import type { CheckedFilter } from '../ir.js';
+import { PREDICATE_ABI, MAX_MEMORY_PAGES } from './abi.js';
+import { generatePredicateModule, type PredicateModule } from './module.js';
+import { RecordEvent, recordFieldAccessor } from './record-access.js';
+
+export interface PredicateRuleset {
+  filters: readonly CheckedFilter[];
+}
+
+export interface BuiltPredicates {
+  /** The fuel-instrumented module. */
+  bytes: Uint8Array;
+  /** Predicate id of each filter (its bit position within a record's words). */
+  predicateIds: number[];
+  module: PredicateModule;
+}
+
+export interface PredicateOptions {
+  /**
+   * Fuel per record in a batch (the budget is this × batch size). Default: 1,000,000 plus the
+   * module's code size, because entering a predicate charges its whole straight-line body
+   * (wasm-rules.md, cost model) even when `and` stops at the first test.
+   */
+  fuelPerRecord?: number;
+}
+
+export interface PredicateCounters {
+  batches: number;
+  records: number;
+  /** Batches the interpreter evaluated because the module ran out of fuel. */
+  fuelFallbacks: number;
+  /** Batches the interpreter evaluated because the module trapped otherwise. */
+  trapFallbacks: number;
+  /** host_eval calls (one sub-expression of one record). */
+  hostCalls: number;
+  /** Records evaluated entirely by the host (they carry fields outside the layout). */
+  hostRecords: number;
+}
+
+/** The fixed part of the default per-record budget: loops over long values. */
+export const BASE_FUEL_PER_RECORD = 1_000_000;
+
+const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
+const cacheCounters = { hits: 0, misses: 0 };
+
+/** Compiled-module cache statistics (keyed by SHA-256 of the instrumented bytes). */
+export function predicateCacheStats(): { hits: number; misses: number; entries: number } {
+  return { ...cacheCounters, entries: moduleCache.size };
+}
+
+export function compileCached(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  const key = createHash('sha256').update(bytes).digest('hex');
+  let m = moduleCache.get(key);
+  if (m) {
+    cacheCounters.hits++;
+    return m;
+  }
+  cacheCounters.misses++;
+  m = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  moduleCache.set(key, m);
+  m.catch(() => moduleCache.delete(key));
+  return m;
+}
+
+export class WasmPredicateSet {
+  /** Generates and instruments the module for a ruleset over one record layout. */
+  static build(ruleset: PredicateRuleset, layout: RecordLayout): BuiltPredicates {
+    const module = generatePredicateModule(ruleset.filters, layout);
+    const bytes = instrumentFuel(module.bytes, { type: 'i64', initialFuel: 0 });
+    return { bytes, predicateIds: ruleset.filters.map((_, i) => i), module };
+  }
+
+  /** Builds, compiles (cached by content) and instantiates. */
+  static async create(ruleset: PredicateRuleset, layout: RecordLayout, opts: PredicateOptions = {}): Promise<WasmPredicateSet> {
+    const built = WasmPredicateSet.build(ruleset, layout);
+    const compiled = await compileCached(built.bytes);
+    return new WasmPredicateSet(ruleset, layout, built, compiled, opts);
+  }
+
+  readonly counters: PredicateCounters = { batches: 0, records: 0, fuelFallbacks: 0, trapFallbacks: 0, hostCalls: 0, hostRecords: 0 };
+  readonly wordsPerRecord: number;
+  readonly predicateCount: number;
+  readonly built: BuiltPredicates;
+
+  private readonly memory: WebAssembly.Memory;
+  private readonly evalFn: (offsets: number, count: number, bits: number) => void;
+  private readonly refuel: (n: bigint) => bigint;
+  private readonly fuelPerRecord: number;
+  private readonly regionStart: number;
+  private readonly filters: readonly CheckedFilter[];
+  private readonly layout: RecordLayout;
+  private interpFilters: CompiledFilter[] | undefined;
+  private readonly evalHost: (id: number, ev: EventView) => number;
+  private readonly event = new RecordEvent(new Uint8Array(0), 0, 0);
+  private batchBytes: Uint8Array = new Uint8Array(0);
+  private batchOffsets: ArrayLike<number> = [];
+  private bits: Uint32Array = new Uint32Array(0);
+  private words: Uint32Array = new Uint32Array(0);
+
+  private constructor(ruleset: PredicateRuleset, layout: RecordLayout, built: BuiltPredicates, compiled: WebAssembly.Module, opts: PredicateOptions) {
+    this.built = built;
+    this.filters = ruleset.filters;
+    this.layout = layout;
+    this.wordsPerRecord = built.module.wordsPerRecord;
+    this.predicateCount = built.module.predicateCount;
+    this.fuelPerRecord = opts.fuelPerRecord ?? BASE_FUEL_PER_RECORD + built.module.bytes.length;
+    this.regionStart = (built.module.dataEnd + 7) & ~7;
+    const accessor = recordFieldAccessor(layout);
+    this.evalHost = built.module.hosts.bind(accessor);
+    const instance = new WebAssembly.Instance(compiled, {
+      [PREDICATE_ABI.importModule]: {
+        [PREDICATE_ABI.hostEval]: (r: number, id: number) => {
+          this.counters.hostCalls++;
+          return this.evalHost(id, this.eventAt(r));
+        },
+        [PREDICATE_ABI.hostRecord]: (r: number, addr: number) => {
+          this.counters.hostRecords++;
+          this.interpretRecord(r, new Uint32Array(this.memory.buffer, addr, this.wordsPerRecord));
+        },
+      },
+    });
+    const ex = instance.exports;
+    this.memory = ex[PREDICATE_ABI.memoryExport] as WebAssembly.Memory;
+    this.evalFn = ex[PREDICATE_ABI.evalExport] as (o: number, c: number, b: number) => void;
+    this.refuel = ex[REFUEL_EXPORT] as (n: bigint) => bigint;
+  }
+
+  /**
+   * Evaluates every predicate over `count` records found at `offsets` in `bytes`. Returns the
+   * bitsets (wordsPerRecord u32 per record, see abi.ts), valid until the next call.
+   */
+  evaluateBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
+    this.batchBytes = bytes;
+    this.batchOffsets = offsets;
+    this.counters.batches++;
+    this.counters.records += count;
+    const W = this.wordsPerRecord;
+    const offsetsAddr = this.regionStart;
+    const bitsAddr = offsetsAddr + 4 * count;
+    const recordsAddr = (bitsAddr + 4 * W * count + 7) & ~7;
+    // Records are copied as one span when they lie in order and close together (a capture chunk,
+    // a ring segment), else one by one.
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let lo = Infinity;
+    let hi = 0;
+    let total = 0;
+    let ordered = true;
+    for (let i = 0; i < count; i++) {
+      const off = offsets[i]!;
+      const len = dv.getUint32(off, true);
+      if (i > 0 && off < offsets[i - 1]!) ordered = false;
+      lo = Math.min(lo, off);
+      hi = Math.max(hi, off + len);
+      total += len;
+    }
+    const span = ordered && hi - lo <= 2 * total + 4096;
+    // 16 spare bytes: inline string compares load whole words past a string's end.
+    this.ensureMemory(recordsAddr + (count === 0 ? 0 : span ? hi - lo : total) + 16);
+    const mem = new Uint8Array(this.memory.buffer);
+    const table = new Uint32Array(this.memory.buffer, offsetsAddr, count);
+    if (span && count > 0) {
+      mem.set(bytes.subarray(lo, hi), recordsAddr);
+      for (let i = 0; i < count; i++) table[i] = recordsAddr + offsets[i]! - lo;
+    } else {
+      let at = recordsAddr;
+      for (let i = 0; i < count; i++) {
+        const off = offsets[i]!;
+        const len = dv.getUint32(off, true);
+        mem.set(bytes.subarray(off, off + len), at);
+        table[i] = at;
+        at += len;
+      }
+    }
+    this.words = new Uint32Array(this.memory.buffer, bitsAddr, W * count);
+    // i64 fuel: one BigInt per batch, and no cap that a big ruleset × batch could hit.
+    this.refuel(BigInt(this.fuelPerRecord) * BigInt(count) + 10_000n);
+    try {
+      this.evalFn(offsetsAddr, count, bitsAddr);
+    } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      if (this.refuel(0n) < 0n) this.counters.fuelFallbacks++;
+      else this.counters.trapFallbacks++;
+      this.words = new Uint32Array(this.memory.buffer, bitsAddr, W * count);
+      for (let r = 0; r < count; r++) this.interpretRecord(r, this.words.subarray(r * W, (r + 1) * W));
+    }
+    this.refuel(0n);
+    this.bits = this.words;
+    return this.bits;
+  }
+
+  /** The bit of (record, predicate) from the last batch. */
+  matches(recordIndex: number, predicateId: number): boolean {
+    return ((this.bits[recordIndex * this.wordsPerRecord + (predicateId >>> 5)]! >>> (predicateId & 31)) & 1) === 1;
+  }
+
+  private eventAt(r: number): RecordEvent {
+    const ev = this.event;
+    ev.bytes = this.batchBytes;
+    ev.offset = this.batchOffsets[r]!;
+    ev.index = r;
+    return ev;
+  }
+
+  /** All predicates of record r by the interpreter, into its output words. */
+  private interpretRecord(r: number, out: Uint32Array): void {
+    this.interpFilters ??= this.filters.map((f) => compileFilter(f, recordFieldAccessor(this.layout)));
+    const ev = this.eventAt(r);
+    out.fill(0);
+    for (let p = 0; p < this.interpFilters.length; p++) if (this.interpFilters[p]!.test(ev)) out[p >>> 5] = out[p >>> 5]! | (1 << (p & 31));
+  }
+
+  private ensureMemory(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE_BYTES);
+    if (have / PAGE_BYTES + pages > MAX_MEMORY_PAGES) {
+      throw new LimitError('wasm.predicates.batch', `a batch of ${bytes} bytes does not fit the predicate module's memory (${MAX_MEMORY_PAGES} pages); use smaller batches`);
+    }
+    this.memory.grow(pages);
+  }
+}

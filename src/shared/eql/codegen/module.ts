@@ -1,0 +1,107 @@
+// One Wasm module for a whole ruleset: a predicate function per filter (category test and
+// where-clause), the byte library, and `eval`, which walks a batch of records and writes one bit
+// per (record, predicate). The memory map and imports are in abi.ts.
+import type { EventView } from '../../engine/compiled.js';
+import { RecordFlag, RecordHeader } from '../../record/frame.js';
+import type { RecordLayout } from '../../record/layout.js';
+import { ExternalKind, Op, PAGE_BYTES } from '../../wasm/wasm-opcodes.js';
+import { ModuleBuilder } from '../../wasm/wasm-writer.js';
+import type { CheckedFilter } from '../ir.js';
+import { DATA_BASE, MAX_MEMORY_PAGES, PREDICATE_ABI } from './abi.js';
+import { addByteLib } from './byte-lib.js';
+import { DataPool } from './data-pool.js';
+import { FunctionEmitter, I32 } from './emitter.js';
+import { emitCategoryTest, emitTruth, type CodegenStats, type GenContext } from './expr.js';
+import { HostHelpers } from './host-helpers.js';
+
+export interface PredicateModule {
+  /** The module as generated (not yet fuel-instrumented). */
+  bytes: Uint8Array;
+  predicateCount: number;
+  /** u32 words of output per record: ceil(predicateCount / 32). */
+  wordsPerRecord: number;
+  /** End of the constant pool; batch regions start at the next 8-byte boundary. */
+  dataEnd: number;
+  /** Sub-expressions the module may hand back to JS, by id. */
+  hosts: HostHelpers;
+  stats: CodegenStats;
+}
+
+export function generatePredicateModule(filters: readonly CheckedFilter[], layout: RecordLayout): PredicateModule {
+  const mb = new ModuleBuilder();
+  const hostEval = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostEval, [I32, I32], [I32]);
+  const hostRecord = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostRecord, [I32, I32], []);
+  const recordGlobal = mb.addGlobal(I32, true, [Op.i32Const, 0]);
+  const lib = addByteLib(mb);
+  const data = new DataPool();
+  const hosts = new HostHelpers();
+  const stats: CodegenStats = { nativeNodes: 0, hostNodes: 0, hostKinds: new Map() };
+
+  const predicates = filters.map((filter) => {
+    const em = new FunctionEmitter([I32, I32]);
+    const ctx: GenContext = { em, base: 0, slots: 1, layout, lib, data, hosts, hostEval, recordGlobal, stats, scratch: new Map() };
+    if (filter.category !== null) {
+      const category = filter.category;
+      const field = filter.categoryField;
+      const hostId = hosts.addEvaluator((accessor) => {
+        const read = accessor(field);
+        return (ev: EventView) => {
+          const v = read(ev);
+          return v === category || (Array.isArray(v) && v.includes(category)) ? 1 : 0;
+        };
+      }, field);
+      emitCategoryTest(ctx, field, category, hostId);
+      em.op(Op.i32Eqz).if().i32(0).op(Op.return).end();
+    }
+    emitTruth(ctx, filter.where);
+    em.i32(1).op(Op.i32Eq);
+    const { locals, code } = em.finish();
+    return mb.addFunction([I32, I32], [I32], locals, code);
+  });
+
+  const words = Math.ceil(filters.length / 32);
+  const evalFn = mb.addFunction([I32, I32, I32], [], ...batchLoop(layout, predicates, words, recordGlobal, hostRecord));
+  mb.exportFunction(PREDICATE_ABI.evalExport, evalFn);
+  const dataEnd = data.size;
+  mb.setMemory(Math.ceil(dataEnd / PAGE_BYTES) + 1, MAX_MEMORY_PAGES);
+  mb.export(PREDICATE_ABI.memoryExport, ExternalKind.memory, 0);
+  if (dataEnd > DATA_BASE) mb.addData(DATA_BASE, data.segment());
+  return { bytes: mb.build(), predicateCount: filters.length, wordsPerRecord: words, dataEnd, hosts, stats };
+}
+
+/** eval(offsets, count, bits): for each record, every predicate, 32 bits per stored word. */
+function batchLoop(layout: RecordLayout, predicates: readonly number[], words: number, recordGlobal: number, hostRecord: number): [number[], Uint8Array] {
+  const em = new FunctionEmitter([I32, I32, I32]);
+  const [offsets, count, bits] = [0, 1, 2];
+  const r = em.local(I32);
+  const base = em.local(I32);
+  const slots = em.local(I32);
+  const out = em.local(I32);
+  const word = em.local(I32);
+  const done = em.block();
+  const next = em.loop();
+  em.get(r).get(count).op(Op.i32GeU).brIf(done);
+  em.get(offsets).get(r).i32(2).op(Op.i32Shl).op(Op.i32Add).mem(Op.i32Load).set(base);
+  em.get(r).globalSet(recordGlobal);
+  em.get(bits).get(r).i32(words * 4).op(Op.i32Mul).op(Op.i32Add).set(out);
+  const record = em.block();
+  // Fields outside the layout live in the record's extra JSON: the interpreter does the record.
+  em.get(base).mem(Op.i32Load16U, RecordHeader.flags).i32(RecordFlag.hasExtra).op(Op.i32And);
+  em.if().get(r).get(out).call(hostRecord).br(record).end();
+  // First slot: align8(tagsOffset + present count), relative to the record (frame.ts).
+  em.get(base).get(base).mem(Op.i32Load16U, RecordHeader.presentCount).i32(layout.tagsOffset + 7).op(Op.i32Add).i32(-8).op(Op.i32And).op(Op.i32Add).set(slots);
+  for (let w = 0; w < words; w++) {
+    em.i32(0).set(word);
+    for (let p = w * 32; p < Math.min(predicates.length, (w + 1) * 32); p++) {
+      em.get(base).get(slots).call(predicates[p]!);
+      if (p % 32 !== 0) em.i32(p % 32).op(Op.i32Shl);
+      em.get(word).op(Op.i32Or).set(word);
+    }
+    em.get(out).get(word).mem(Op.i32Store, 4 * w);
+  }
+  em.end(); // record
+  em.get(r).i32(1).op(Op.i32Add).set(r).br(next);
+  em.end().end();
+  const { locals, code } = em.finish();
+  return [locals, code];
+}

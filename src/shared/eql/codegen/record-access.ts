@@ -1,0 +1,81 @@
+// The interpreter over binary records: what an event is when the engine runs on records, and a
+// FieldAccessorFactory that reads fields out of them. It gives the values the JSON accessor
+// would give for the event the record was encoded from, so both back ends (and the JSON path)
+// agree: a layout field comes from its slot; a field folded into the JSON text of an object-typed
+// ancestor, or kept in the record's extra JSON, or a path the layout does not know, is looked up
+// in the decoded JSON. Only the first case is common, and it decodes just the one field.
+import type { EventView, Value } from '../../engine/compiled.js';
+import { RecordFlag, Storage } from '../../record/frame.js';
+import { decodeField, decodeRecord } from '../../record/decode.js';
+import type { RecordLayout } from '../../record/layout.js';
+import { RecordView } from '../../record/view.js';
+import { applyNullValue, getField, type FieldAccessorFactory, type FieldReader, type FieldRef } from '../field-access.js';
+
+/** A record as the engine sees it: where it lives and its index in the current batch. */
+export class RecordEvent {
+  constructor(
+    public bytes: Uint8Array,
+    public offset: number,
+    /** Position in the batch whose bitsets the Wasm filters read. */
+    public index: number,
+  ) {}
+}
+
+/** How a field path relates to the layout; shared with the code generator. */
+export interface FieldPlacement {
+  /** Layout id, or -1 when the layout does not know the path. */
+  id: number;
+  /** Ids of object-typed (JSON-stored) ancestors whose text may hold this field. */
+  jsonAncestors: number[];
+  /** The layout has fields below this path, so a missing value may be an object of them. */
+  hasChildren: boolean;
+}
+
+export function placeField(layout: RecordLayout, path: string): FieldPlacement {
+  const segments = path.split('.');
+  const jsonAncestors: number[] = [];
+  for (let i = 1; i < segments.length; i++) {
+    const id = layout.fieldId(segments.slice(0, i).join('.'));
+    if (id >= 0 && layout.fields[id]!.storage === Storage.json) jsonAncestors.push(id);
+  }
+  let node = layout.root;
+  for (const seg of segments) {
+    const next = node.children?.get(seg);
+    if (!next) {
+      node = { field: undefined, children: undefined };
+      break;
+    }
+    node = next;
+  }
+  return { id: layout.fieldId(path), jsonAncestors, hasChildren: node.children !== undefined && node.children.size > 0 };
+}
+
+/** A field accessor over RecordEvents of one layout. */
+export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory {
+  const view = new RecordView(layout);
+  const position = (ev: EventView): RecordView => {
+    const r = ev as RecordEvent;
+    return view.reset(r.bytes, r.offset);
+  };
+  return (field: FieldRef): FieldReader => {
+    const read = fieldReader(layout, field, position);
+    const nullValue = field.def?.nullValue as Value | undefined;
+    if (nullValue === undefined) return read;
+    return (ev) => applyNullValue(read(ev), nullValue);
+  };
+}
+
+function fieldReader(layout: RecordLayout, field: FieldRef, position: (ev: EventView) => RecordView): FieldReader {
+  const place = placeField(layout, field.path);
+  const segments = field.segments;
+  const fromJson = (v: RecordView): Value | undefined => getField(decodeRecord(v), segments) as Value | undefined;
+  if (place.id < 0) return (ev) => fromJson(position(ev));
+  const id = place.id;
+  return (ev) => {
+    const v = position(ev);
+    if (v.has(id)) return decodeField(v, id) as Value;
+    if (place.hasChildren || (v.flags & RecordFlag.hasExtra) !== 0) return fromJson(v);
+    for (const a of place.jsonAncestors) if (v.has(a)) return fromJson(v);
+    return undefined;
+  };
+}
