@@ -1,5 +1,6 @@
 // The command table. Adding a command = one file in this folder + one line here.
 import type { Command } from '../command.js';
+import { benchCommand } from './bench.js';
 import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
 import { convertCommand } from './convert.js';
@@ -7,4 +8,4 @@ import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
 import { synthCommand } from './synth.js';
 
-export const commands: Command[] = [checkCommand, queryCommand, replayCommand, convertCommand, captureCommand, synthCommand];
+export const commands: Command[] = [checkCommand, queryCommand, replayCommand, convertCommand, captureCommand, synthCommand, benchCommand];
