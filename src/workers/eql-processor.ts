@@ -19,6 +19,9 @@ import { checkSchemaFor, compileRuleset, type RuleSpec } from '../shared/pipelin
 import { homePartition, keyPartition } from '../shared/pipeline/partition.js';
 import { alertJson, orderingSeq } from '../shared/pipeline/alert.js';
 
+/** Ordering seq of results known only at the end of the stream: after every real event. */
+export const END_OF_STREAM = Number.MAX_SAFE_INTEGER - 1;
+
 export interface EqlProcessorConfig {
   rules: RuleSpec[];
   schema: SchemaDescription;
@@ -35,6 +38,8 @@ export function createProcessor(init: ProcessorInit): Processor {
 
 export class EqlProcessor implements Processor {
   private readonly engines: Engine[] = [];
+  /** Engines whose results only come at the end of the stream (see the constructor). */
+  private readonly endOnly: boolean[] = [];
   /** Rules by event category they need; rules needing any category are in `anyCategory`. */
   private readonly byCategory = new Map<string, number[]>();
   private readonly anyCategory: number[] = [];
@@ -71,10 +76,15 @@ export class EqlProcessor implements Processor {
       const query = this.prefiltered(query0, () => filterId++);
       const owned = this.ownedQuery(query);
       const rule = config.rules[index];
+      // Samples and tail pipes only produce results at the end of the stream. Ordering them there
+      // (END_OF_STREAM) keeps the output deterministic without holding every other rule's alerts
+      // back until the end.
+      const atEnd = query.kind === 'sample' || query.pipes.some((p) => p.name === 'tail');
+      this.endOnly.push(atEnd);
       this.engines.push(
         createEngine(owned, {
           maxPartials: config.maxPartialsPerRule,
-          onResult: (r) => this.emit({ seq: orderingSeq(r), ruleIndex: index, json: alertJson(rule, r) }),
+          onResult: (r) => this.emit({ seq: atEnd ? END_OF_STREAM : orderingSeq(r), ruleIndex: index, json: alertJson(rule, r) }),
         }),
       );
       const cats = categoriesOf(query);
@@ -110,8 +120,9 @@ export class EqlProcessor implements Processor {
 
   progressFloor(): number {
     let floor = Infinity;
-    for (const e of this.engines) {
-      const h = e.heldSeq();
+    for (let i = 0; i < this.engines.length; i++) {
+      if (this.endOnly[i]) continue;
+      const h = this.engines[i].heldSeq();
       if (h < floor) floor = h;
     }
     return floor;
