@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
 import { queryCommand } from './query.js';
+import { recordCommand } from './record.js';
 import { synthCommand } from './synth.js';
 
-export const commands: Command[] = [checkCommand, queryCommand, captureCommand, synthCommand];
+export const commands: Command[] = [checkCommand, queryCommand, captureCommand, synthCommand, recordCommand];
