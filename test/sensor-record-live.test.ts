@@ -23,6 +23,13 @@ const PYTHON = '/usr/bin/python3';
 
 requireEbpfWhenAsked();
 
+/** bin/kestrel runs dist/: compile once for the suites below. */
+let built = false;
+function buildCli(): void {
+  if (!built) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  built = true;
+}
+
 type Ev = DecodedEvent & {
   event: { category: string[]; type: string[]; action: string; kind: string; module: string; dataset: string };
   process: Record<string, any>;
@@ -44,7 +51,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel record (
   let scriptPid = 0;
 
   beforeAll(async () => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+    buildCli();
     dir = realpathSync(mkdtempSync(join(tmpdir(), 'kestrel-record-')));
     server = createServer((socket) => socket.end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -201,6 +208,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel record (
 
 // Dropping root needs root; elsewhere the check runs as whoever we are, which the live suite covers.
 describe.skipIf(process.getuid?.() !== 0)('kestrel record without privileges', () => {
+  beforeAll(buildCli, 30_000);
   it('exits 4 naming what is missing', () => {
     let result: { status: number | null; stderr: string } = { status: null, stderr: '' };
     try {
