@@ -42,10 +42,15 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
 
   explicit EbpfSensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EbpfSensor>(info) {
     // A worker that is torn down while watching must stop its uv_poll before its loop closes.
-    info.Env().AddCleanupHook([this] { StopWatching(); });
+    napi_add_env_cleanup_hook(info.Env(), &EbpfSensor::OnEnvCleanup, this);
   }
 
-  ~EbpfSensor() override { StopWatching(); }
+  // The hook must go with the object: once a sensor is garbage-collected, a hook still naming it
+  // would run on freed memory at environment teardown (seen as a crash at process exit).
+  ~EbpfSensor() override {
+    napi_remove_env_cleanup_hook(Env(), &EbpfSensor::OnEnvCleanup, this);
+    StopWatching();
+  }
 
  private:
   template <typename F>
@@ -183,6 +188,8 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
     Ref();  // keep this object alive while libuv holds a pointer to it
     return env.Undefined();
   }
+
+  static void OnEnvCleanup(void* self) { static_cast<EbpfSensor*>(self)->StopWatching(); }
 
   static void OnPoll(uv_poll_t* handle, int status, int /*events*/) {
     auto* self = static_cast<EbpfSensor*>(handle->data);
