@@ -84,5 +84,11 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
 }
 
 function defaultContext(): CommandContext {
+  // A reader that stops early (`kestrel query … | head`) closes our stdout: that ends the
+  // output, it is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   return { out: process.stdout, err: process.stderr, stdin: process.stdin };
 }

@@ -1,26 +1,13 @@
 // `kestrel check PATH…`: loads rule files and folders, parses and checks every EQL rule against the
 // schema, prints each problem at its place in the file, and a summary. Exit 0 when every rule is
 // fine (skipped non-EQL rules are fine), 1 otherwise.
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { loadRules } from '../../shared/rules/index.js';
-import { queryPosition } from '../../shared/rules/position.js';
 import type { RuleSource } from '../../shared/rules/model.js';
 import { checkRule } from '../../shared/rules/compile-rule.js';
 import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
-import { ExitCode, KestrelError, UsageError, lineColOf } from '../../shared/errors.js';
-import { formatError } from '../format-error.js';
-
-interface Problem {
-  file: string;
-  ruleId?: string;
-  line?: number;
-  col?: number;
-  error: KestrelError;
-  /** Source to show under the message: the whole file, with the error span in file offsets. */
-  fileText?: string;
-  fileSpan?: { start: number; end: number };
-}
+import { ExitCode, UsageError } from '../../shared/errors.js';
+import { problemOf, problemOfRule, renderProblem, type Problem } from '../rule-problems.js';
 
 export const checkCommand: Command = {
   name: 'check',
@@ -65,8 +52,7 @@ types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed
       );
     } else {
       for (const p of problems) {
-        const rendered = p.fileText && p.fileSpan ? formatError(p.error, { name: p.file, text: p.fileText }, p.fileSpan) : formatError(p.error);
-        ctx.out.write(rendered + '\n\n');
+        ctx.out.write(renderProblem(p) + '\n\n');
       }
       if (!args.values.quiet) for (const s of loaded.skipped) ctx.out.write(`skipped ${s.file}${s.ruleId ? ` (${s.ruleId})` : ''}: ${s.reason}\n`);
       const reasons = [...skippedByReason].map(([r, n]) => `${n} ${r}`).join('; ');
@@ -75,33 +61,3 @@ types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed
     return problems.length === 0 ? ExitCode.ok : ExitCode.ruleError;
   },
 };
-
-const fileCache = new Map<string, string>();
-function fileText(file: string): string | undefined {
-  if (!fileCache.has(file)) {
-    try {
-      fileCache.set(file, readFileSync(file, 'utf8'));
-    } catch {
-      return undefined;
-    }
-  }
-  return fileCache.get(file);
-}
-
-/** A query error: map its span from query offsets to file offsets (TOML escapes included). */
-function problemOfRule(rule: RuleSource, error: KestrelError): Problem {
-  const text = fileText(rule.file);
-  if (!error.span || text === undefined) return { file: rule.file, ruleId: rule.id, error };
-  const start = queryPosition(rule, error.span.start);
-  const end = queryPosition(rule, error.span.end);
-  return { file: rule.file, ruleId: rule.id, line: start.line, col: start.col, error, fileText: text, fileSpan: { start: start.offset, end: Math.max(end.offset, start.offset + 1) } };
-}
-
-/** A loader error (bad TOML, bad header, duplicate id): its span, if any, is already in file offsets. */
-function problemOf(error: KestrelError): Problem {
-  const file = error.file ?? '?';
-  const text = error.file ? fileText(error.file) : undefined;
-  if (!error.span || text === undefined) return { file, ruleId: error.ruleId, error };
-  const { line, col } = lineColOf(text, error.span.start);
-  return { file, ruleId: error.ruleId, line, col, error, fileText: text, fileSpan: error.span };
-}

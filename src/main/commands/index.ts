@@ -2,8 +2,11 @@
 import type { Command } from '../command.js';
 import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
+import { convertCommand } from './convert.js';
 import { queryCommand } from './query.js';
 import { recordCommand } from './record.js';
+import { replayCommand } from './replay.js';
+import { runCommand } from './run.js';
 import { synthCommand } from './synth.js';
 
-export const commands: Command[] = [checkCommand, queryCommand, captureCommand, synthCommand, recordCommand];
+export const commands: Command[] = [checkCommand, queryCommand, replayCommand, convertCommand, captureCommand, synthCommand, recordCommand, runCommand];

@@ -9,6 +9,7 @@ import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
 import { KESTREL_VERSION } from '../../shared/version.js';
 import { LiveSource, untilStopped, type LiveSourceStats } from '../sensor/live-source.js';
 import type { EcsEventClass } from '../sensor/ecs-events.js';
+import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.js';
 
 /** Seal the open chunk this often, so a crash loses at most this much of a quiet recording. */
 const FLUSH_EVERY_MS = 1000;
@@ -21,17 +22,16 @@ export const recordCommand: Command = {
   description: 'Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and the built sensor addon. Stops after\n--duration seconds or on SIGINT/SIGTERM, always leaving a complete capture.',
   options: {
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'capture file to write' },
-    duration: { type: 'string', arg: 'S', help: 'stop after S seconds (default: until SIGINT/SIGTERM)' },
-    'ring-bytes': { type: 'string', arg: 'N', help: 'kernel ring buffer bytes, a power of two (default 8 MiB)' },
+    ...SENSOR_OPTIONS,
     sync: { type: 'string', arg: 'P', help: 'fsync policy: none (default), chunk or interval (1 s)' },
   },
   async run(args, ctx) {
     const v = args.values;
-    if (typeof v.output !== 'string') throw new UsageError('record.output', "missing -o FILE\nRun 'kestrel record --help' for usage.");
-    const duration = v.duration === undefined ? undefined : positiveNumber('--duration', v.duration);
-    const ringBufferBytes = v['ring-bytes'] === undefined ? undefined : ringBytes(v['ring-bytes']);
+    if (typeof v.output !== 'string') throw new UsageError('usage', "missing -o FILE\nRun 'kestrel record --help' for usage.");
+    const duration = parseDuration(v.duration);
+    const ringBufferBytes = parseRingBytes(v['ring-bytes']);
     const sync = (v.sync ?? 'none') as SyncPolicy;
-    if (!SYNC_POLICIES.includes(sync)) throw new UsageError('record.sync', '--sync must be none, chunk or interval');
+    if (!SYNC_POLICIES.includes(sync)) throw new UsageError('usage', '--sync must be none, chunk or interval');
 
     const layout = buildLayout(ecsLinuxSchema());
     // The sensor calls back from the event loop only, so the writer exists before any record comes.
@@ -73,16 +73,4 @@ function summary(file: string, seconds: number, s: LiveSourceStats, w: CaptureWr
   }
   lines.push(`kernel events ${s.kernelEvents}, dropped in the kernel (ring full) ${s.drops}`);
   return lines.join('\n') + '\n';
-}
-
-function positiveNumber(flag: string, value: unknown): number {
-  const n = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  if (!(n > 0)) throw new UsageError('record.number', `${flag} must be a positive number of seconds`);
-  return n;
-}
-
-function ringBytes(value: unknown): number {
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 4096 && n <= 2 ** 30 && (n & (n - 1)) === 0)) throw new UsageError('record.ring-bytes', '--ring-bytes must be a power of two between 4096 and 1073741824');
-  return n;
 }

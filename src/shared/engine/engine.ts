@@ -22,6 +22,14 @@ export interface Engine {
   push(ev: EngineEvent): void;
   /** Ends the stream: flushes tail pipes, pending trailing missing-event checks and samples. */
   end(): void;
+  /** Global event time reached t (watermark): lets time-based expiry and verdicts run. */
+  advanceTime(t: number): void;
+  /**
+   * The smallest ordering seq (seq of a result's last event) of a result this engine may still
+   * emit later than the event that completed it: held trailing verdicts, tail pipes and samples
+   * (both emit only at the end). Infinity when nothing is held.
+   */
+  heldSeq(): number;
   /** True when no further result can come (a head pipe or the size cap is satisfied). */
   readonly done: boolean;
   readonly stats: Readonly<EngineStats>;
@@ -33,6 +41,8 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
     stats.results++;
     options.onResult(r);
   });
+  // Tail pipes emit only at the end of the stream: everything may be held until then.
+  const holdsAll = query.pipes.some((p) => p.name === 'tail');
   const base = { stats };
 
   switch (query.kind) {
@@ -45,6 +55,8 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           stats.eventsSeen++;
           if (filter.test(ev.view)) limiter.push({ events: [ev], joinKeys: [] });
         },
+        advanceTime() {},
+        heldSeq: () => (holdsAll && stats.eventsSeen > 0 ? 0 : Infinity),
         end: () => limiter.end(),
       };
     }
@@ -57,6 +69,8 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           stats.eventsSeen++;
           matcher.push(ev);
         },
+        advanceTime: (t) => matcher.advanceTime(t),
+        heldSeq: () => (holdsAll && stats.eventsSeen > 0 ? 0 : matcher.heldSeq()),
         end() {
           matcher.end();
           limiter.end();
@@ -72,6 +86,9 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           stats.eventsSeen++;
           collector.push(ev);
         },
+        advanceTime() {},
+        // Samples are only known at the end of the stream.
+        heldSeq: () => (stats.eventsSeen > 0 ? 0 : Infinity),
         end() {
           collector.finish((r) => {
             limiter.push(r);

@@ -141,6 +141,31 @@ export class SequenceMatcher {
     this.maybeEvict();
   }
 
+  /**
+   * Global event time reached t without an event for this matcher (a watermark in a partition that
+   * saw none of its own): expire partials and settle trailing verdicts as a pushed event would.
+   */
+  advanceTime(t: number): void {
+    if (t > this.now) {
+      this.now = t;
+      if (this.maxspan > 0) this.expire(t);
+    }
+  }
+
+  /**
+   * The smallest seq of a completed result not yet delivered (a pending trailing verdict, or a
+   * result queued behind one), Infinity when none. A result's ordering seq is its last event's.
+   */
+  heldSeq(): number {
+    let min = Infinity;
+    for (let i = this.outHead; i < this.outQueue.length; i++) {
+      const events = this.outQueue[i].partial.events;
+      const seq = events[events.length - 1].seq;
+      if (seq < min) min = seq;
+    }
+    return min;
+  }
+
   /** End of stream: every pending trailing verdict becomes "no missing event seen". */
   end(): void {
     for (let i = this.outHead; i < this.outQueue.length; i++) {

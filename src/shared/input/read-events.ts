@@ -6,6 +6,8 @@ import { InputError } from '../errors.js';
 import { JsonSyntaxError, parseJsonArrayWithOffsets, parseJsonExact } from './json-exact.js';
 import { normalizeEvent, type JsonObject } from './normalize.js';
 
+import { captureRecords, isCaptureFile } from './capture-events.js';
+
 export interface InputRecord {
   /** The normalised event (dotted keys expanded). */
   event: JsonObject;
@@ -75,6 +77,10 @@ function firstSignificant(text: string): string | undefined {
 
 /** Reads the records of one input, in file order. */
 export async function* readRecords(file: string, stdin: NodeJS.ReadableStream = process.stdin): AsyncGenerator<InputRecord> {
+  if (await isCaptureFile(file)) {
+    yield* captureRecords(file);
+    return;
+  }
   const chunks = textChunks(file, stdin);
   let head = '';
   let kind: string | undefined;

@@ -1,0 +1,142 @@
+// The detection pipeline: records in, alerts out, in a deterministic order. One API for every
+// source (capture replay, live sensor) and two execution modes with identical output:
+//   workers = 0: the EQL processor runs on this thread (the single-thread evaluator);
+//   workers ≥ 1: records are routed to partition workers over SAB rings (runtime/runtime.ts).
+//
+//   const p = await DetectionPipeline.start({ rules, schema, workers, mode, onAlert });
+//   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
+//   await p.finish();
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RecordView } from '../../shared/record/view.js';
+import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
+import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
+import { checkSchemaFor, type RuleSpec } from '../../shared/pipeline/ruleset.js';
+import { EqlProcessor, type EqlProcessorConfig } from '../../workers/eql-processor.js';
+import type { AlertOut } from '../../workers/processor.js';
+import { AlertMerger, type PendingAlert } from '../runtime/merge.js';
+import { PartitionRuntime } from '../runtime/runtime.js';
+import { Router } from './router.js';
+
+export interface PipelineOptions {
+  /** Rules that passed checking (see `kestrel check`). Order = rule index = tie-break order. */
+  rules: RuleSpec[];
+  /** Schema of the records (a capture's header, or the sensor's ECS schema). */
+  schema: SchemaDescription;
+  /** 0 = single thread; N ≥ 1 = N partition workers. */
+  workers: number;
+  mode: 'replay' | 'live';
+  /** One alert JSON line, in the deterministic merge order. */
+  onAlert(json: string, seq: number, ruleIndex: number): void;
+  maxPartialsPerRule?: number;
+  /** Records between watermarks sent to every partition (default 2048). */
+  watermarkEvery?: number;
+}
+
+const PROCESSOR_MODULE = pathToFileURL(fileURLToPath(new URL('../../workers/eql-processor.js', import.meta.url))).href;
+
+export class DetectionPipeline {
+  private readonly view: RecordView;
+  private events = 0;
+  private lastSeq = -1;
+  private lastTimeMs = -Infinity;
+  private sinceWatermark = 0;
+  shouldFlush = false;
+
+  private constructor(
+    private readonly opts: PipelineOptions,
+    readonly layout: RecordLayout,
+    private readonly local: { processor: EqlProcessor; merger: AlertMerger } | undefined,
+    private readonly sharded: { runtime: PartitionRuntime; router: Router } | undefined,
+  ) {
+    this.view = new RecordView(layout);
+  }
+
+  static async start(opts: PipelineOptions): Promise<DetectionPipeline> {
+    const schema = schemaFromDescription(opts.schema);
+    const layout = buildLayout(schema);
+    const release = (a: PendingAlert) => opts.onAlert(a.json, a.seq, a.ruleIndex);
+    const config: EqlProcessorConfig = { rules: opts.rules, schema: opts.schema, maxPartialsPerRule: opts.maxPartialsPerRule };
+    if (opts.workers === 0) {
+      const processor = new EqlProcessor(config, layout, checkSchemaFor(schema), 0, 1);
+      return new DetectionPipeline(opts, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
+    }
+    // Build the router first: a failure here must not leave workers running.
+    const router = new Router(opts.rules, layout, checkSchemaFor(schema), opts.workers);
+    const runtime = await PartitionRuntime.start({
+      partitions: opts.workers,
+      processorModule: PROCESSOR_MODULE,
+      processorConfig: config,
+      mode: opts.mode,
+      onAlert: release,
+    });
+    return new DetectionPipeline(opts, layout, undefined, { runtime, router });
+  }
+
+  get eventsIn(): number {
+    return this.events;
+  }
+
+  /** Offers one record (read in place; copied only where needed). */
+  pushRecord(bytes: Uint8Array, offset: number, length: number): void {
+    const view = this.view.reset(bytes, offset);
+    const seq = view.seq;
+    if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
+    this.lastSeq = seq;
+    this.events++;
+    if (this.local) {
+      const { processor, merger } = this.local;
+      processor.onEvent(bytes, offset, length, seq, 0, this.collect);
+      // Progress is held below anything the processor may still emit for an older seq.
+      merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
+      if (merger.pendingCount() > 0) merger.flush();
+      return;
+    }
+    const { runtime, router } = this.sharded!;
+    const n = router.route(bytes, offset, seq);
+    for (let i = 0; i < n; i++) {
+      const p = router.target(i);
+      runtime.appendRecord(p, router.maskFor(p), seq, bytes, offset, length);
+    }
+    if (++this.sinceWatermark >= (this.opts.watermarkEvery ?? 2048)) this.watermark();
+    if (runtime.shouldFlush) this.shouldFlush = true;
+  }
+
+  /** Sends a watermark so partitions without traffic still advance event time and progress. */
+  watermark(): void {
+    this.sinceWatermark = 0;
+    if (this.sharded && this.lastSeq >= 0) {
+      this.sharded.runtime.appendWatermark(this.lastSeq, Number.isFinite(this.lastTimeMs) ? this.lastTimeMs : 0);
+      this.shouldFlush = true;
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.shouldFlush = false;
+    if (this.sharded) await this.sharded.runtime.flush();
+  }
+
+  /** End of input: flushes windows waiting for more events and releases every alert. */
+  async finish(): Promise<void> {
+    if (this.local) {
+      const { processor, merger } = this.local;
+      processor.onEnd(this.collect);
+      merger.setProgress(0, Number.MAX_SAFE_INTEGER);
+      merger.flush();
+      return;
+    }
+    this.watermark();
+    await this.sharded!.runtime.finish();
+  }
+
+  async abort(): Promise<void> {
+    await this.sharded?.runtime.abort();
+  }
+
+  stats(): unknown {
+    return this.sharded ? this.sharded.runtime.stats() : { events: this.events, state: this.local!.processor.stateEntries() };
+  }
+
+  private readonly collect = (a: AlertOut): void => {
+    this.local!.merger.add({ seq: a.seq, ruleIndex: a.ruleIndex, json: a.json });
+  };
+}

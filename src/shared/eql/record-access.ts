@@ -1,0 +1,75 @@
+// Field access over binary records: the FieldAccessorFactory the compiler uses when events are
+// records (replay, live, workers) instead of JSON objects. A field the layout knows is read from
+// its slot; anything else (fields outside the schema, kept in the record's extra-JSON blob, or an
+// object-valued path) falls back to decoding, which is slow but never wrong.
+import type { RecordLayout } from '../record/layout.js';
+import { RecordView } from '../record/view.js';
+import { decodeField, decodeRecord, parseJsonText } from '../record/decode.js';
+import { applyNullValue, getField, type FieldAccessorFactory } from './field-access.js';
+import type { Value } from './values.js';
+
+/**
+ * What the engine holds for a record event: a view over a private copy of the record (the
+ * transport buffer is reused) and the event's seq (single-event rules are placed by seq).
+ */
+export class RecordEvent {
+  readonly rv: RecordView;
+  private extra: unknown = null;
+  constructor(
+    layout: RecordLayout,
+    bytes: Uint8Array,
+    public seq: number,
+    offset = 0,
+  ) {
+    this.rv = bytes.length > 0 ? new RecordView(layout, bytes, offset) : new RecordView(layout);
+  }
+
+  /** Re-points a reusable instance at another record (routing reads records in place). */
+  reset(bytes: Uint8Array, offset: number, seq: number): this {
+    this.rv.reset(bytes, offset);
+    this.seq = seq;
+    this.extra = null;
+    return this;
+  }
+
+  /** The extra-JSON fields, parsed once on first use. */
+  extraFields(): unknown {
+    if (this.extra === null) {
+      const text = this.rv.extraJson();
+      this.extra = text === undefined ? undefined : parseJsonText(text);
+    }
+    return this.extra;
+  }
+}
+
+export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory {
+  return (field) => {
+    const id = layout.fieldId(field.path);
+    const nullValue = field.def?.nullValue as Value | undefined;
+    const segments = field.segments;
+    let read: (ev: RecordEvent) => Value | undefined;
+    if (id >= 0 && !hasChildFields(layout, field.path)) {
+      read = (ev) => decodeField(ev.rv, id) as Value | undefined;
+    } else {
+      // Not a slot of this layout: the extra-JSON blob, or an object assembled from child fields.
+      read = (ev) => getField(ev.extraFields(), segments) ?? getField(decodeRecord(ev.rv), segments);
+    }
+    if (nullValue === undefined) return read as (ev: unknown) => Value | undefined;
+    return (ev) => applyNullValue(read(ev as RecordEvent), nullValue);
+  };
+}
+
+const childCache = new WeakMap<RecordLayout, Set<string>>();
+/** True when some layout field lives under `path.` (the path names an object, not a leaf). */
+function hasChildFields(layout: RecordLayout, path: string): boolean {
+  let parents = childCache.get(layout);
+  if (!parents) {
+    parents = new Set();
+    for (const f of layout.fields) {
+      const parts = f.path.split('.');
+      for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join('.'));
+    }
+    childCache.set(layout, parents);
+  }
+  return parents.has(path);
+}

@@ -1,0 +1,56 @@
+// A ruleset as the detection pipeline ships it to workers (plain, structured-clonable data) and
+// how each side turns it into engines. Main and every worker compile the same specs against the
+// same schema, so they agree on every key expression and predicate.
+import type { RuleSource } from '../rules/model.js';
+import { checkRule, compileRule } from '../rules/compile-rule.js';
+import { ecsLinuxSchema } from '../schema/ecs-linux.js';
+import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
+import type { RecordLayout } from '../record/layout.js';
+import type { CompiledQuery } from '../engine/compiled.js';
+import { recordFieldAccessor } from '../eql/record-access.js';
+import { InternalError } from '../errors.js';
+
+export interface RuleSpec {
+  id: string;
+  name: string;
+  description: string;
+  severity: string;
+  riskScore: number;
+  version: number;
+  tags: string[];
+  threat: unknown[];
+  language: string;
+  query: string;
+  file: string;
+}
+
+export function ruleSpecOf(r: RuleSource): RuleSpec {
+  return {
+    id: r.id, name: r.name, description: r.description, severity: r.severity, riskScore: r.riskScore,
+    version: r.version, tags: r.tags, threat: r.threat, language: r.language, query: r.query, file: r.file,
+  };
+}
+
+/**
+ * The schema rules are checked against for data laid out by `dataSchema`: ECS types win (rules are
+ * written for ECS), the data's own fields fill in the rest. ECS data itself is checked strictly.
+ */
+export function checkSchemaFor(dataSchema: BuiltSchema): BuiltSchema {
+  const ecs = ecsLinuxSchema();
+  if (dataSchema.name === ecs.name) return ecs;
+  return combineSchemas(ecs, dataSchema, { name: `ecs-linux + ${dataSchema.name}`, strict: false });
+}
+
+/** Compiles specs that are known to check (main filtered them); a failure here is a bug. */
+export function compileRuleset(specs: readonly RuleSpec[], layout: RecordLayout, checkSchema: BuiltSchema): CompiledQuery[] {
+  const accessor = recordFieldAccessor(layout);
+  return specs.map((spec) => {
+    const check = checkRule(asSource(spec), { schema: checkSchema });
+    if (!check.ok) throw new InternalError('pipeline.rule', `rule ${spec.id} did not compile in a worker: ${check.error.message}`);
+    return compileRule(check, { accessor });
+  });
+}
+
+function asSource(spec: RuleSpec): RuleSource {
+  return { ...spec, severity: spec.severity as RuleSource['severity'], threat: spec.threat as RuleSource['threat'], type: 'eql', queryBase: { offset: 0, line: 1, col: 1 }, format: 'eql' };
+}
