@@ -5,6 +5,7 @@
 // Each storm runs in four modes, interleaved round by round so that drift on a shared VM hits
 // every mode alike, and the median round is reported:
 //   baseline   — no sensor;
+//   before     — (with KESTREL_BENCH_BEFORE) an older build's sensor, drained at once;
 //   immediate  — sensor attached, drained the moment the ring is readable (coalesceMs 0: the
 //                kernel then wakes this process for nearly every event);
 //   sensor     — sensor attached with the default 10 ms coalescing (what kestrel record uses);
@@ -13,7 +14,10 @@
 // its children, from the shell's `times`), which includes the BPF programs (they run in the
 // storm's own context) and is less disturbed by other load on the machine than wall time.
 // Needs root, dist/ (npm run build) and the built addon. Sizes: KESTREL_BENCH_EXECS (5000),
-// KESTREL_BENCH_WRITES (20000), KESTREL_BENCH_ROUNDS (5).
+// KESTREL_BENCH_WRITES (20000), KESTREL_BENCH_ROUNDS (5); KESTREL_BENCH_MODES (comma list) and
+// KESTREL_BENCH_NAME (results file name) let the same script measure an older build;
+// KESTREL_BENCH_BEFORE=<other checkout>/dist adds mode "before": that build's Sensor, drained at
+// once, interleaved with the others (before/after on the same machine state).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,17 +25,28 @@ import { join } from 'node:path';
 import { DIST, machine, printTable, writeResults } from './lib.mjs';
 
 const { Sensor, ebpfUnavailableReason } = await import(join(DIST, 'shared/sensor/sensor.js'));
-const { bootClockOffsetNs } = await import(join(DIST, 'shared/sensor/addon.js'));
-const { KernelRecordConverter } = await import(join(DIST, 'main/sensor/to-record.js'));
-const { ProcessTable } = await import(join(DIST, 'main/sensor/process-table.js'));
-const { BootClock } = await import(join(DIST, 'main/sensor/boot-clock.js'));
-const { readHostInfo } = await import(join(DIST, 'main/sensor/host-info.js'));
-const { buildLayout } = await import(join(DIST, 'shared/record/layout.js'));
-const { ecsLinuxSchema } = await import(join(DIST, 'shared/schema/ecs-linux.js'));
 
 const EXECS = Number(process.env.KESTREL_BENCH_EXECS ?? 5000);
 const WRITES = Number(process.env.KESTREL_BENCH_WRITES ?? 20000);
 const ROUNDS = Number(process.env.KESTREL_BENCH_ROUNDS ?? 5);
+// A subset, e.g. "baseline,immediate", also runs against an older build (no converter there).
+const BEFORE = process.env.KESTREL_BENCH_BEFORE;
+const MODES = (process.env.KESTREL_BENCH_MODES ?? `baseline,${BEFORE ? 'before,' : ''}immediate,sensor,records`).split(',');
+const BeforeSensor = BEFORE ? (await import(join(BEFORE, 'shared/sensor/sensor.js'))).Sensor : undefined;
+const records = MODES.includes('records') ? await recordModules() : undefined;
+
+async function recordModules() {
+  const load = (path) => import(join(DIST, path));
+  return {
+    ...(await load('shared/sensor/addon.js')),
+    ...(await load('main/sensor/to-record.js')),
+    ...(await load('main/sensor/process-table.js')),
+    ...(await load('main/sensor/boot-clock.js')),
+    ...(await load('main/sensor/host-info.js')),
+    ...(await load('shared/record/layout.js')),
+    ...(await load('shared/schema/ecs-linux.js')),
+  };
+}
 
 const reason = ebpfUnavailableReason();
 if (reason) {
@@ -44,7 +59,6 @@ const storms = [
   { name: 'exec storm', operations: EXECS, script: `i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done` },
   { name: 'file-write storm', operations: WRITES, script: `i=0; while [ $i -lt ${WRITES} ]; do echo x > f$((i % 64)); i=$((i+1)); done` },
 ];
-const MODES = ['baseline', 'immediate', 'sensor', 'records'];
 
 /** `times` prints two lines "XmY.YYYs XmY.YYYs" (shell, then children): user + system of all. */
 function cpuSecondsOf(timesOutput) {
@@ -64,11 +78,12 @@ function runStorm(script) {
 
 function startSensor(mode) {
   const counts = { events: 0, records: 0 };
-  const sensor = new Sensor({ ringBufferBytes: 32 << 20, coalesceMs: mode === 'immediate' ? 0 : undefined });
+  const sensor = mode === 'before' ? new BeforeSensor({ ringBufferBytes: 32 << 20 }) : new Sensor({ ringBufferBytes: 32 << 20, coalesceMs: mode === 'immediate' ? 0 : undefined });
   let handler = (view, bytes) => {
     for (let at = 0; at < bytes; at += (view.getUint32(at, true) + 15) & ~7) counts.events++;
   };
   if (mode === 'records') {
+    const { readHostInfo, ProcessTable, KernelRecordConverter, buildLayout, ecsLinuxSchema, BootClock, bootClockOffsetNs } = records;
     const host = readHostInfo();
     const table = new ProcessTable({ bootId: host.bootId });
     table.seedFromProc();
@@ -124,4 +139,4 @@ rmSync(dir, { recursive: true, force: true });
 const m = machine();
 console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; ${ROUNDS} rounds, medians`);
 printTable('sensor overhead (slowdown vs baseline)', rows);
-writeResults('sensor', { rounds: ROUNDS, results: rows });
+writeResults(process.env.KESTREL_BENCH_NAME ?? 'sensor', { rounds: ROUNDS, results: rows });

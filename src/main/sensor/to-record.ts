@@ -104,6 +104,7 @@ export class KernelRecordConverter {
   private readonly host: HostInfo;
   private readonly clock: BootClock;
   private readonly ip = new Uint8Array(IP_BYTES);
+  private readonly commandLines = new WeakMap<string[], string>();
   private lastSweepMs = 0;
   private bytes: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
@@ -188,7 +189,6 @@ export class KernelRecordConverter {
     const args = splitArgs(b, at + EXEC.args, argsLen);
     const ttyDev = v.getUint32(at + EXEC.tty_dev, true);
     const tgid = v.getUint32(at + HDR.tgid, true);
-    const prev = this.table.get(tgid);
     const p = this.table.onExec(tgid, {
       startTicks,
       ppid: v.getUint32(at + HDR.ppid, true),
@@ -202,8 +202,7 @@ export class KernelRecordConverter {
       egid: v.getUint32(at + EXEC.egid, true),
       sessionId: v.getUint32(at + EXEC.sid, true),
       tty: ttyDev === 0 ? 0 : ttyNrOfDev(ttyDev),
-      // A process that was already in the table under another start time is a different one.
-      exitedAtMs: prev && prev.startTicks === startTicks ? prev.exitedAtMs : undefined,
+      exitedAtMs: undefined,
     });
     this.begin(at, ECS_EVENTS.exec);
     this.processFields(at, p, true);
@@ -268,9 +267,9 @@ export class KernelRecordConverter {
     }
     this.parentFields(p.ppid, true);
     // The ids before the change have no ECS field: they ride along as extra JSON.
-    const old = (name: string) => String(v.getUint32(at + CRED_IDS[name as keyof typeof CRED_IDS], true));
+    const old = (offset: number) => v.getUint32(at + offset, true);
     this.builder.setExtraJson(
-      `{"kestrel":{"previous_${uids ? 'user' : 'group'}":{"real":"${old('old_real')}","effective":"${old('old_effective')}","saved":"${old('old_saved')}","fs":"${old('old_fs')}"}}}`,
+      `{"kestrel":{"previous_${uids ? 'user' : 'group'}":{"real":"${old(CRED_IDS.old_real)}","effective":"${old(CRED_IDS.old_effective)}","saved":"${old(CRED_IDS.old_saved)}","fs":"${old(CRED_IDS.old_fs)}"}}}`,
     );
     return this.builder.finish();
   }
@@ -499,7 +498,7 @@ export class KernelRecordConverter {
     if (p.executable) this.str(f.executable, p.executable);
     this.strArray(f.args, p.args);
     this.int(f.argsCount, p.args.length);
-    this.str(f.commandLine, p.args.join(' '));
+    this.str(f.commandLine, this.commandLine(p.args));
     if (at >= 0) {
       const v = this.view;
       this.clock.convert(v.getUint32(at + HDR.start_time, true), v.getUint32(at + HDR.start_time + 4, true));
@@ -544,7 +543,7 @@ export class KernelRecordConverter {
     if (!full) return;
     this.strArray(f.parentArgs, parent.args);
     this.int(f.parentArgsCount, parent.args.length);
-    this.str(f.parentCommandLine, parent.args.join(' '));
+    this.str(f.parentCommandLine, this.commandLine(parent.args));
     if (parent.workingDirectory) this.str(f.parentCwd, parent.workingDirectory);
     this.clock.convertTicks(parent.startTicks);
     this.date(f.parentStart, this.clock.us, this.clock.ns);
@@ -586,6 +585,19 @@ export class KernelRecordConverter {
       }
     }
     b.endArray();
+  }
+
+  /**
+   * ECS command_line: the arguments joined by spaces, made once per argv. Keyed by the array,
+   * which fork copies share and exec replaces, so entries go away with their processes.
+   */
+  private commandLine(args: string[]): string {
+    let line = this.commandLines.get(args);
+    if (line === undefined) {
+      line = args.join(' ');
+      this.commandLines.set(args, line);
+    }
+    return line;
   }
 
   private maybeSweep(nowUs: number): void {
