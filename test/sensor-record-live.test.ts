@@ -206,6 +206,39 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel record (
   });
 });
 
+describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel record stopped by a signal'), () => {
+  beforeAll(buildCli, 30_000);
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal}: stops, closes the capture with its index, exits 0`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kestrel-record-signal-'));
+      try {
+        const capture = join(dir, 'capture.bin');
+        const recorder = spawn(process.execPath, ['bin/kestrel', 'record', '-o', capture], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        recorder.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => recorder.on('exit', resolve));
+        for (const deadline = Date.now() + 10_000; !stderr.includes('recording to'); await new Promise((r) => setTimeout(r, 20))) {
+          if (Date.now() > deadline) throw new Error(`record did not start: ${stderr}`);
+        }
+        execFileSync('/bin/true');
+        recorder.kill(signal);
+        expect(await exited).toBe(0);
+        expect(stderr).toContain(`${signal}: stopping`);
+        const reader = await CaptureReader.open(capture);
+        let n = 0;
+        for await (const view of reader.records()) if (decodeRecord(view)) n++;
+        expect(reader.warnings).toEqual([]);
+        expect(n).toBeGreaterThan(0);
+        expect(stderr).toContain(`recorded ${n} events`);
+        await reader.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 20_000);
+  }
+});
+
 // Dropping root needs root; elsewhere the check runs as whoever we are, which the live suite covers.
 describe.skipIf(process.getuid?.() !== 0)('kestrel record without privileges', () => {
   beforeAll(buildCli, 30_000);
