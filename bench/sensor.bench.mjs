@@ -1,25 +1,52 @@
 #!/usr/bin/env node
-// Sensor overhead and throughput. Two storms, each run by a child shell, first without the sensor
-// (baseline) and then with it attached and drained by this process:
-//   exec  — N `/bin/true` spawns from a shell loop (fork + exec + exit per iteration);
-//   write — M `echo x > file` from a shell loop (one open-for-write per iteration, no exec).
-// Reports events/s seen by the sensor, kernel drops, this process's CPU% while draining, and the
-// storm's slowdown. Needs root, dist/ (npm run build) and the built addon (scripts/setup.sh).
-// Writes bench/results/sensor.json. Sizes: KESTREL_BENCH_EXECS (20000), KESTREL_BENCH_WRITES (50000).
-// The baseline runs before and after the sensor run and is averaged, to cancel slow drift of a VM..
+// Sensor overhead. Two storms, each a child shell loop:
+//   exec  — N `/bin/true` spawns (fork + exec + exit per iteration);
+//   write — M `echo x > file` (one open-for-write per iteration, no exec).
+// Each storm runs in four modes, interleaved round by round so that drift on a shared VM hits
+// every mode alike, and the median round is reported:
+//   baseline   — no sensor;
+//   before     — (with KESTREL_BENCH_BEFORE) an older build's sensor, drained at once;
+//   immediate  — sensor attached, drained the moment the ring is readable (coalesceMs 0: the
+//                kernel then wakes this process for nearly every event);
+//   sensor     — sensor attached with the default 10 ms coalescing (what kestrel record uses);
+//   records    — as sensor, and every event converted to an ECS record (KernelRecordConverter).
+// Two costs per mode: the storm's wall time, and its CPU time (user + system of the shell and
+// its children, from the shell's `times`), which includes the BPF programs (they run in the
+// storm's own context) and is less disturbed by other load on the machine than wall time.
+// Needs root, dist/ (npm run build) and the built addon. Sizes: KESTREL_BENCH_EXECS (5000),
+// KESTREL_BENCH_WRITES (20000), KESTREL_BENCH_ROUNDS (5); KESTREL_BENCH_MODES (comma list) and
+// KESTREL_BENCH_NAME (results file name) let the same script measure an older build;
+// KESTREL_BENCH_BEFORE=<other checkout>/dist adds mode "before": that build's Sensor, drained at
+// once, interleaved with the others (before/after on the same machine state).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DIST, machine, printTable, writeResults } from './lib.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { Sensor, ebpfUnavailableReason } = await import(join(ROOT, 'dist/shared/sensor/sensor.js'));
-const { KINDS, FRAME_HEADER_BYTES, frameBytes } = await import(join(ROOT, 'dist/shared/sensor/layout.js'));
+const { Sensor, ebpfUnavailableReason } = await import(join(DIST, 'shared/sensor/sensor.js'));
 
-const EXECS = Number(process.env.KESTREL_BENCH_EXECS ?? 20_000);
-const WRITES = Number(process.env.KESTREL_BENCH_WRITES ?? 50_000);
-const kindId = (name) => [...KINDS.values()].find((k) => k.name === name).id;
+const EXECS = Number(process.env.KESTREL_BENCH_EXECS ?? 5000);
+const WRITES = Number(process.env.KESTREL_BENCH_WRITES ?? 20000);
+const ROUNDS = Number(process.env.KESTREL_BENCH_ROUNDS ?? 5);
+// A subset, e.g. "baseline,immediate", also runs against an older build (no converter there).
+const BEFORE = process.env.KESTREL_BENCH_BEFORE;
+const MODES = (process.env.KESTREL_BENCH_MODES ?? `baseline,${BEFORE ? 'before,' : ''}immediate,sensor,records`).split(',');
+const BeforeSensor = BEFORE ? (await import(join(BEFORE, 'shared/sensor/sensor.js'))).Sensor : undefined;
+const records = MODES.includes('records') ? await recordModules() : undefined;
+
+async function recordModules() {
+  const load = (path) => import(join(DIST, path));
+  return {
+    ...(await load('shared/sensor/addon.js')),
+    ...(await load('main/sensor/to-record.js')),
+    ...(await load('main/sensor/process-table.js')),
+    ...(await load('main/sensor/boot-clock.js')),
+    ...(await load('main/sensor/host-info.js')),
+    ...(await load('shared/record/layout.js')),
+    ...(await load('shared/schema/ecs-linux.js')),
+  };
+}
 
 const reason = ebpfUnavailableReason();
 if (reason) {
@@ -28,73 +55,88 @@ if (reason) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'kestrel-bench-'));
-const scenarios = [
-  { name: 'exec storm', kind: 'process_exec', expected: EXECS, script: `i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done` },
-  { name: 'file-write storm', kind: 'file_open', expected: WRITES, script: `i=0; while [ $i -lt ${WRITES} ]; do echo x > f$((i % 64)); i=$((i+1)); done` },
+const storms = [
+  { name: 'exec storm', operations: EXECS, script: `i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done` },
+  { name: 'file-write storm', operations: WRITES, script: `i=0; while [ $i -lt ${WRITES} ]; do echo x > f$((i % 64)); i=$((i+1)); done` },
 ];
+
+/** `times` prints two lines "XmY.YYYs XmY.YYYs" (shell, then children): user + system of all. */
+function cpuSecondsOf(timesOutput) {
+  return [...timesOutput.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+}
 
 function runStorm(script) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('/bin/sh', ['-c', script], { cwd: dir, stdio: 'ignore' });
+    const child = spawn('/bin/bash', ['-c', `${script}; times`], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve({ seconds: Number(process.hrtime.bigint() - start) / 1e9, pid: child.pid }) : reject(new Error(`storm exited ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve({ wall: Number(process.hrtime.bigint() - start) / 1e9, cpu: cpuSecondsOf(out) }) : reject(new Error(`storm exited ${code}`))));
   });
 }
 
-async function withSensor(scenario) {
-  const wanted = kindId(scenario.kind);
-  let all = 0;
-  let matching = 0;
-  let frames = 0;
-  const sensor = new Sensor({ ringBufferBytes: 16 << 20, batchBytes: 1 << 20 });
-  sensor.start((view, bytes) => {
-    for (let at = 0; at < bytes; ) {
-      const length = view.getUint32(at, true);
-      all++;
-      if (view.getUint32(at + FRAME_HEADER_BYTES, true) === wanted) matching++;
-      at += frameBytes(length);
-    }
-    frames += bytes;
-  });
+function startSensor(mode) {
+  const counts = { events: 0, records: 0 };
+  const sensor = mode === 'before' ? new BeforeSensor({ ringBufferBytes: 32 << 20 }) : new Sensor({ ringBufferBytes: 32 << 20, coalesceMs: mode === 'immediate' ? 0 : undefined });
+  let handler = (view, bytes) => {
+    for (let at = 0; at < bytes; at += (view.getUint32(at, true) + 15) & ~7) counts.events++;
+  };
+  if (mode === 'records') {
+    const { readHostInfo, ProcessTable, KernelRecordConverter, buildLayout, ecsLinuxSchema, BootClock, bootClockOffsetNs } = records;
+    const host = readHostInfo();
+    const table = new ProcessTable({ bootId: host.bootId });
+    table.seedFromProc();
+    const converter = new KernelRecordConverter({ layout: buildLayout(ecsLinuxSchema()), table, host, clock: new BootClock(bootClockOffsetNs()) });
+    let recordBytes = 0;
+    const sink = (_record, length) => (recordBytes += length);
+    handler = (view, bytes) => {
+      counts.records += converter.convertBatch(view, bytes, sink);
+    };
+  }
+  sensor.start(handler);
+  return { sensor, counts };
+}
+
+async function measure(storm, mode) {
+  if (mode === 'baseline') return { ...(await runStorm(storm.script)), events: 0, drops: 0, sensorCpu: 0 };
+  const { sensor, counts } = startSensor(mode);
   const cpuBefore = process.cpuUsage();
-  const storm = await runStorm(scenario.script);
+  const result = await runStorm(storm.script);
   sensor.drain();
   const cpu = process.cpuUsage(cpuBefore);
   const stats = sensor.stats();
   sensor.stop();
-  return { storm, all, matching, bytes: frames, drops: stats.drops, cpuPercent: ((cpu.user + cpu.system) / 1e6 / storm.seconds) * 100 };
+  return { ...result, events: stats.events, drops: stats.drops, records: counts.records, sensorCpu: (cpu.user + cpu.system) / 1e6 };
 }
 
-const results = [];
-for (const scenario of scenarios) {
-  const before = await runStorm(scenario.script);
-  const live = await withSensor(scenario);
-  const after = await runStorm(scenario.script);
-  const baseline = { seconds: (before.seconds + after.seconds) / 2 };
-  results.push({
-    scenario: scenario.name,
-    operations: scenario.expected,
-    baselineSeconds: +baseline.seconds.toFixed(3),
-    sensorSeconds: +live.storm.seconds.toFixed(3),
-    slowdownPercent: +(((live.storm.seconds - baseline.seconds) / baseline.seconds) * 100).toFixed(1),
-    eventsSeen: live.all,
-    [`${scenario.kind}Events`]: live.matching,
-    eventsPerSecond: Math.round(live.all / live.storm.seconds),
-    drainedMiB: +(live.bytes / 2 ** 20).toFixed(1),
-    kernelDrops: live.drops,
-    sensorCpuPercent: +live.cpuPercent.toFixed(1),
-  });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = [];
+for (const storm of storms) {
+  const runs = Object.fromEntries(MODES.map((m) => [m, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const mode of MODES) runs[mode].push(await measure(storm, mode));
+  const base = { wall: median(runs.baseline.map((r) => r.wall)), cpu: median(runs.baseline.map((r) => r.cpu)) };
+  for (const mode of MODES) {
+    const rs = runs[mode];
+    const wall = median(rs.map((r) => r.wall));
+    const cpu = median(rs.map((r) => r.cpu));
+    rows.push({
+      storm: storm.name,
+      mode,
+      operations: storm.operations,
+      wallSeconds: +wall.toFixed(3),
+      wallSlowdownPct: +(((wall - base.wall) / base.wall) * 100).toFixed(1),
+      cpuSeconds: +cpu.toFixed(3),
+      cpuOverheadPct: +(((cpu - base.cpu) / base.cpu) * 100).toFixed(1),
+      kernelEvents: median(rs.map((r) => r.events)),
+      kernelDrops: Math.max(...rs.map((r) => r.drops)),
+      sensorCpuPct: +((median(rs.map((r) => r.sensorCpu)) / wall) * 100).toFixed(1),
+    });
+  }
 }
 rmSync(dir, { recursive: true, force: true });
 
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
-console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}`);
-const columns = ['scenario', 'operations', 'baselineSeconds', 'sensorSeconds', 'slowdownPercent', 'eventsSeen', 'eventsPerSecond', 'kernelDrops', 'sensorCpuPercent'];
-const widths = columns.map((c) => Math.max(c.length, ...results.map((r) => String(r[c]).length)));
-const row = (cells) => cells.map((cell, i) => String(cell).padStart(widths[i])).join('  ');
-console.log(row(columns));
-for (const r of results) console.log(row(columns.map((c) => r[c])));
-
-mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/sensor.json'), JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2) + '\n');
+const m = machine();
+console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; ${ROUNDS} rounds, medians`);
+printTable('sensor overhead (slowdown vs baseline)', rows);
+writeResults(process.env.KESTREL_BENCH_NAME ?? 'sensor', { rounds: ROUNDS, results: rows });

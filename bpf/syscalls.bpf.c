@@ -20,6 +20,8 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define EINPROGRESS 115
+#define O_ACCMODE 3
+#define O_RDONLY 0
 #define AT_REMOVEDIR 0x200
 
 #define LSM_SETID_ID 1
@@ -56,9 +58,18 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	long id = SYSCALL_NR(regs);
 
 	switch (id) {
+	/* Only writable opens are reported. Most opens are read-only (every exec maps its libraries),
+	 * so open/openat skip the fd table walk when the flags ask for read-only access; creat is
+	 * always writable, and openat2's flags sit in user memory (struct open_how). */
 	case __NR_open:
-	case __NR_creat:
+		if (ret >= 0 && (ARG2(regs) & O_ACCMODE) != O_RDONLY && !is_self())
+			file_opened(ret);
+		return 0;
 	case __NR_openat:
+		if (ret >= 0 && (ARG3(regs) & O_ACCMODE) != O_RDONLY && !is_self())
+			file_opened(ret);
+		return 0;
+	case __NR_creat:
 	case __NR_openat2:
 		if (ret >= 0 && !is_self())
 			file_opened(ret);

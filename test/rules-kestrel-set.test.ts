@@ -35,7 +35,9 @@ function fieldsOf(query: string): string[] {
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/\/\/.*$/gm, ' ');
-  return [...new Set(code.match(/\b[a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)+\b/g) ?? [])];
+  // Segments after the first may be capitalised (Elastic Defend's *.Ext.*); a match never starts
+  // inside a dotted path.
+  return [...new Set(code.match(/(?<![\w.])[a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_]+)+\b/g) ?? [])];
 }
 
 describe('Kestrel rule set', () => {

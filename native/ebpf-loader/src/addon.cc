@@ -5,6 +5,9 @@
 #include <napi.h>
 #include <uv.h>
 #include <unistd.h>
+#include <time.h>
+
+#include <cstdint>
 
 #include <memory>
 #include <string>
@@ -39,10 +42,15 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
 
   explicit EbpfSensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EbpfSensor>(info) {
     // A worker that is torn down while watching must stop its uv_poll before its loop closes.
-    info.Env().AddCleanupHook([this] { StopWatching(); });
+    napi_add_env_cleanup_hook(info.Env(), &EbpfSensor::OnEnvCleanup, this);
   }
 
-  ~EbpfSensor() override { StopWatching(); }
+  // The hook must go with the object: once a sensor is garbage-collected, a hook still naming it
+  // would run on freed memory at environment teardown (seen as a crash at process exit).
+  ~EbpfSensor() override {
+    napi_remove_env_cleanup_hook(Env(), &EbpfSensor::OnEnvCleanup, this);
+    StopWatching();
+  }
 
  private:
   template <typename F>
@@ -181,6 +189,8 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
     return env.Undefined();
   }
 
+  static void OnEnvCleanup(void* self) { static_cast<EbpfSensor*>(self)->StopWatching(); }
+
   static void OnPoll(uv_poll_t* handle, int status, int /*events*/) {
     auto* self = static_cast<EbpfSensor*>(handle->data);
     if (status < 0 || self->callback_.IsEmpty()) return;
@@ -248,8 +258,34 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
   std::unique_ptr<Napi::AsyncContext> context_;
 };
 
+int64_t ClockNs(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// CLOCK_REALTIME minus CLOCK_BOOTTIME, in ns, as a BigInt: add it to a kernel event time
+// (bpf_ktime_get_boot_ns) to get wall-clock time. Node has no CLOCK_BOOTTIME, and /proc/uptime
+// has only 10 ms resolution. Boot time is read between two realtime reads and the tightest of a
+// few tries is kept, so the offset is good to about a microsecond.
+Napi::Value BootClockOffsetNs(const Napi::CallbackInfo& info) {
+  int64_t best_offset = 0;
+  int64_t best_window = INT64_MAX;
+  for (int i = 0; i < 8; i++) {
+    int64_t before = ClockNs(CLOCK_REALTIME);
+    int64_t boot = ClockNs(CLOCK_BOOTTIME);
+    int64_t after = ClockNs(CLOCK_REALTIME);
+    if (after - before < best_window) {
+      best_window = after - before;
+      best_offset = before + (after - before) / 2 - boot;
+    }
+  }
+  return Napi::BigInt::New(info.Env(), best_offset);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("EbpfSensor", EbpfSensor::Define(env));
+  exports.Set("bootClockOffsetNs", Napi::Function::New<BootClockOffsetNs>(env, "bootClockOffsetNs"));
   return exports;
 }
 

@@ -5,7 +5,11 @@ import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
 import { convertCommand } from './convert.js';
 import { queryCommand } from './query.js';
+import { recordCommand } from './record.js';
 import { replayCommand } from './replay.js';
+import { runCommand } from './run.js';
 import { synthCommand } from './synth.js';
 
-export const commands: Command[] = [checkCommand, queryCommand, replayCommand, convertCommand, captureCommand, synthCommand, benchCommand];
+export const commands: Command[] = [
+  checkCommand, queryCommand, runCommand, recordCommand, replayCommand, convertCommand, captureCommand, synthCommand, benchCommand,
+];

@@ -57,6 +57,11 @@ export class ProcessTable {
     return this.byPid.get(pid);
   }
 
+  /** Records a process learnt some other way (read from /proc late, or built from an event). */
+  set(info: ProcessInfo): void {
+    this.byPid.set(info.pid, info);
+  }
+
   /** Reads every process in /proc. Processes that vanish while we read are skipped. */
   seedFromProc(): number {
     let n = 0;

@@ -2,9 +2,13 @@
 // group.name hold). Re-read when the files change, so users added after start resolve too.
 import { readFileSync, statSync } from 'node:fs';
 
+/** How often a lookup may stat the file for changes: lookups run per event in the sensor. */
+const RECHECK_MS = 1000;
+
 class NameFile {
   private names = new Map<number, string>();
   private mtimeMs = -1;
+  private checkedAt = -Infinity;
   constructor(private readonly path: string) {}
 
   lookup(id: number): string | undefined {
@@ -13,6 +17,9 @@ class NameFile {
   }
 
   private refresh(): void {
+    const now = Date.now();
+    if (now - this.checkedAt < RECHECK_MS) return;
+    this.checkedAt = now;
     let mtime: number;
     try {
       mtime = statSync(this.path).mtimeMs;

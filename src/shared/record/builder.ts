@@ -141,6 +141,22 @@ export class RecordBuilder {
     this.stageVar(id, tag, start, bytes.length);
   }
 
+  /**
+   * UTF-8 bytes src[start, end) as a string value, copied without making a subarray (the sensor
+   * writes paths straight from its drain buffer).
+   */
+  setUtf8Range(id: number, src: Uint8Array, start: number, end: number, tag: number = Tag.native): void {
+    const length = end - start;
+    this.ensureVar(length);
+    const at = this.varLength;
+    const dst = this.varArea;
+    // Typical paths are short: a byte loop beats creating a subarray for set().
+    if (length <= 64) for (let i = 0; i < length; i++) dst[at + i] = src[start + i]!;
+    else dst.set(src.subarray(start, end), at);
+    this.varLength += length;
+    this.stageVar(id, tag, at, length);
+  }
+
   /** 16 IP bytes (see ip.ts). */
   setIp(id: number, bytes: Uint8Array, off = 0): void {
     this.ensureVar(IP_BYTES);

@@ -50,6 +50,7 @@ interface NativeSensor {
 
 interface NativeModule {
   EbpfSensor: new () => NativeSensor;
+  bootClockOffsetNs(): bigint;
 }
 
 let native: NativeModule | undefined;
@@ -74,6 +75,14 @@ export function addonUnavailableReason(): string | undefined {
   } catch (err) {
     return `the eBPF loader addon does not load: ${(err as Error).message}`;
   }
+}
+
+/**
+ * CLOCK_REALTIME − CLOCK_BOOTTIME in ns, measured now: event times (ns since boot) plus this are
+ * wall-clock ns since the epoch. Changes only when the wall clock is stepped.
+ */
+export function bootClockOffsetNs(): bigint {
+  return loadNative().bootClockOffsetNs();
 }
 
 /**

@@ -13,6 +13,13 @@ export interface SensorOptions {
   batchBytes?: number;
   /** Program names to load (default: all that this kernel supports). */
   programs?: string[];
+  /**
+   * After the ring becomes readable, wait this long before draining (default 10 ms; 0 drains at
+   * once). The kernel wakes the reader only for the first event after it has caught up, so a
+   * reader that drains every event at once is woken once per event: under an exec storm that
+   * wake-up, not the BPF programs, was most of the sensor's cost (+50% vs +2% with 10 ms).
+   */
+  coalesceMs?: number;
 }
 
 /** Receives each drained batch: frames in view[0, bytes). Valid only during the call. */
@@ -20,6 +27,7 @@ export type BatchHandler = (view: DataView, bytes: number) => void;
 
 const DEFAULT_RING_BYTES = 8 << 20;
 const DEFAULT_BATCH_BYTES = 1 << 20;
+const DEFAULT_COALESCE_MS = 10;
 /** Batches per readable callback before yielding to the event loop (fairness under a storm). */
 const MAX_BATCHES_PER_WAKEUP = 16;
 
@@ -37,6 +45,9 @@ export class Sensor {
   private readonly options: SensorOptions;
   private loader: EbpfLoader | undefined;
   private handler: BatchHandler | undefined;
+  private readonly coalesceMs: number;
+  private coalesceTimer: NodeJS.Timeout | undefined;
+  private readonly onReadable = (): void => this.readable();
 
   constructor(options: SensorOptions = {}) {
     const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
@@ -44,6 +55,8 @@ export class Sensor {
       throw new RangeError(`options.batchBytes must be a multiple of 8 and at least ${frameBytes(MAX_EVENT_BYTES)}`);
     }
     this.options = options;
+    this.coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
+    if (!(this.coalesceMs >= 0)) throw new RangeError('options.coalesceMs must be a non-negative number');
     this.buffer = new SharedArrayBuffer(batchBytes);
     this.view = new DataView(this.buffer);
   }
@@ -59,13 +72,31 @@ export class Sensor {
       loader.open({ ringBufferBytes: this.options.ringBufferBytes ?? DEFAULT_RING_BYTES, programs: this.options.programs });
       loader.load();
       loader.attach();
-      loader.onReadable(() => this.drain(MAX_BATCHES_PER_WAKEUP));
+      loader.onReadable(this.onReadable);
     } catch (err) {
       loader.close();
       throw err;
     }
     this.loader = loader;
     this.handler = handler;
+  }
+
+  /**
+   * The ring has events. Either drain now, or stop watching for coalesceMs (the kernel does not
+   * wake us meanwhile either: we are behind), then drain and watch again. Watching is
+   * level-triggered, so anything left after MAX_BATCHES_PER_WAKEUP calls back at once.
+   */
+  private readable(): void {
+    if (this.coalesceMs === 0) {
+      this.drain(MAX_BATCHES_PER_WAKEUP);
+      return;
+    }
+    this.loader?.onReadable(null);
+    this.coalesceTimer = setTimeout(() => {
+      this.coalesceTimer = undefined;
+      this.drain(MAX_BATCHES_PER_WAKEUP);
+      this.loader?.onReadable(this.onReadable);
+    }, this.coalesceMs);
   }
 
   /** Drains up to maxBatches batches now; returns the bytes delivered. */
@@ -94,6 +125,8 @@ export class Sensor {
   /** Drains what the kernel already produced, then detaches and frees everything. */
   stop(): void {
     if (!this.loader) return;
+    clearTimeout(this.coalesceTimer);
+    this.coalesceTimer = undefined;
     this.loader.onReadable(null);
     this.drain();
     this.loader.close();

@@ -1,0 +1,110 @@
+// `kestrel run --rules PATH…`: live detection. The eBPF sensor's events become ECS records
+// (live-source.ts) and go straight into the detection pipeline; alerts are written as NDJSON
+// lines the moment the pipeline releases them. Runs until --duration passes or SIGINT/SIGTERM.
+import { createWriteStream } from 'node:fs';
+import type { Command } from '../command.js';
+import { ExitCode, InternalError, UsageError } from '../../shared/errors.js';
+import { buildLayout } from '../../shared/record/layout.js';
+import { describeSchema } from '../../shared/record/schema-desc.js';
+import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
+import { DetectionPipeline } from '../pipeline/detection.js';
+import { loadCheckedRules } from '../pipeline/load-rules.js';
+import { defaultPartitions } from '../runtime/runtime.js';
+import { LiveSource, untilStopped } from '../sensor/live-source.js';
+import { parseWorkers } from './options.js';
+import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.js';
+
+/**
+ * How often every partition is told how far the stream got, even with no traffic for it: that
+ * is what lets windows close and the merge release alerts in order while the host is quiet.
+ */
+const WATERMARK_EVERY_MS = 200;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'live detection: run rules over this host\'s activity (eBPF) and print alerts (NDJSON)',
+  usage: '--rules PATH... [--output FILE] [--workers N] [--duration S] [--ring-bytes N]',
+  description: `Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and the built sensor addon. Rules that fail
+to check are reported and left out; the others run. Stops after --duration seconds or on
+SIGINT/SIGTERM, after releasing every alert still pending.`,
+  options: {
+    rules: { type: 'string', multiple: true, arg: 'PATH', help: 'rule file or folder (repeatable; required)' },
+    output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
+    workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
+    ...SENSOR_OPTIONS,
+  },
+  async run(args, ctx) {
+    const v = args.values;
+    const rulePaths = (v.rules as string[] | undefined) ?? [];
+    if (rulePaths.length === 0) throw new UsageError('usage', 'run needs --rules PATH (a rule file or folder)');
+    const workers = parseWorkers(v.workers as string | undefined, defaultPartitions());
+    const duration = parseDuration(v.duration);
+    const ringBufferBytes = parseRingBytes(v['ring-bytes']);
+
+    const schema = ecsLinuxSchema();
+    const layout = buildLayout(schema);
+    const rules = await loadCheckedRules(rulePaths, schema, ctx);
+    // Alerts are rare and wanted at once: written line by line, not buffered into blocks.
+    const out = typeof v.output === 'string' ? createWriteStream(v.output) : ctx.out;
+    let alerts = 0;
+    const pipeline = await DetectionPipeline.start({
+      rules: rules.specs,
+      schema: describeSchema(schema),
+      workers,
+      mode: 'live',
+      onAlert: (json) => {
+        alerts++;
+        out.write(json + '\n');
+      },
+    });
+    if (pipeline.layout.hash !== layout.hash) {
+      await pipeline.abort();
+      throw new InternalError('run.layout', 'the pipeline and the sensor lay records out differently');
+    }
+
+    // flush() is async; chain calls so at most one runs and none is lost.
+    let flushing: Promise<void> = Promise.resolve();
+    let failure: unknown;
+    const flushSoon = () => {
+      flushing = flushing.then(() => pipeline.flush()).catch((e: unknown) => {
+        failure ??= e;
+      });
+    };
+    let source: LiveSource;
+    try {
+      source = LiveSource.start({
+        layout,
+        ringBufferBytes,
+        onRecord: (record, length) => {
+          pipeline.pushRecord(record, 0, length);
+          if (pipeline.shouldFlush) flushSoon();
+        },
+      });
+    } catch (err) {
+      await pipeline.abort();
+      throw err;
+    }
+    ctx.err.write(`watching this host with ${rules.specs.length} rule(s), ${workers} worker(s)${duration === undefined ? '' : ` for ${duration} s`} (SIGINT/SIGTERM stops)\n`);
+    const ticker = setInterval(() => {
+      pipeline.watermark();
+      flushSoon();
+    }, WATERMARK_EVERY_MS);
+    let why: string;
+    try {
+      why = await untilStopped(duration);
+    } finally {
+      clearInterval(ticker);
+    }
+    const stats = source.stop();
+    await flushing;
+    if (failure !== undefined) {
+      await pipeline.abort();
+      throw failure;
+    }
+    await pipeline.finish();
+    if (out !== ctx.out) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
+    if (why !== 'duration') ctx.err.write(`${why}: stopped\n`);
+    ctx.err.write(`${stats.records} events, ${alerts} alert(s); dropped in the kernel (ring full) ${stats.drops}\n`);
+    return rules.failed > 0 ? ExitCode.ruleError : ExitCode.ok;
+  },
+};

@@ -1,0 +1,92 @@
+// The live event source shared by `kestrel record` and `kestrel run`: checks that eBPF can work
+// here, seeds the process table from /proc, starts the sensor and turns every drained batch into
+// records (to-record.ts) handed to one sink. The sensor drains when libuv reports its ring
+// readable (epoll), so an idle host costs nothing.
+import { RuntimeError } from '../../shared/errors.js';
+import type { RecordLayout } from '../../shared/record/layout.js';
+import { bootClockOffsetNs } from '../../shared/sensor/addon.js';
+import { Sensor, ebpfUnavailableReason } from '../../shared/sensor/sensor.js';
+import { BootClock } from './boot-clock.js';
+import { readHostInfo, type HostInfo } from './host-info.js';
+import { ProcessTable } from './process-table.js';
+import { KernelRecordConverter, type RecordSink } from './to-record.js';
+
+export interface LiveSourceOptions {
+  layout: RecordLayout;
+  /** Kernel ring buffer bytes (power of two; default 8 MiB). */
+  ringBufferBytes?: number;
+  /** Receives each record; the bytes are reused after the call returns. */
+  onRecord: RecordSink;
+}
+
+export interface LiveSourceStats {
+  records: number;
+  /** Events the kernel could not queue (ring full). */
+  drops: number;
+  /** Events drained from the ring. */
+  kernelEvents: number;
+}
+
+export class LiveSource {
+  readonly host: HostInfo;
+  readonly table: ProcessTable;
+  readonly converter: KernelRecordConverter;
+  private readonly sensor: Sensor;
+  private records = 0;
+
+  private constructor(o: LiveSourceOptions) {
+    this.host = readHostInfo();
+    this.table = new ProcessTable({ bootId: this.host.bootId || undefined });
+    this.table.seedFromProc();
+    this.converter = new KernelRecordConverter({ layout: o.layout, table: this.table, host: this.host, clock: new BootClock(bootClockOffsetNs()) });
+    this.sensor = new Sensor({ ringBufferBytes: o.ringBufferBytes });
+  }
+
+  /** Starts recording; throws RuntimeError naming what is missing when eBPF cannot run here. */
+  static start(o: LiveSourceOptions): LiveSource {
+    const reason = ebpfUnavailableReason();
+    if (reason !== undefined) {
+      throw new RuntimeError('sensor.unavailable', `the eBPF sensor cannot run: ${reason}`, { hint: 'run as root on Linux ≥ 5.17 with BTF, after bash scripts/setup.sh' });
+    }
+    const source = new LiveSource(o);
+    const sink = o.onRecord;
+    try {
+      source.sensor.start((view, bytes) => {
+        source.records += source.converter.convertBatch(view, bytes, sink);
+      });
+    } catch (err) {
+      throw new RuntimeError('sensor.start', `the eBPF sensor did not start: ${(err as Error).message}`, { cause: err });
+    }
+    return source;
+  }
+
+  /** Drains what the kernel already produced, then detaches the sensor. */
+  stop(): LiveSourceStats {
+    this.sensor.drain();
+    const final = this.stats();
+    this.sensor.stop();
+    return final;
+  }
+
+  stats(): LiveSourceStats {
+    const s = this.sensor.stats();
+    return { records: this.records, drops: s?.drops ?? 0, kernelEvents: s?.events ?? 0 };
+  }
+}
+
+/** Resolves when `seconds` have passed (if given) or on SIGINT/SIGTERM, with what happened. */
+export function untilStopped(seconds: number | undefined): Promise<'duration' | 'SIGINT' | 'SIGTERM'> {
+  return new Promise((resolve) => {
+    const done = (why: 'duration' | 'SIGINT' | 'SIGTERM') => {
+      clearTimeout(timer);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(why);
+    };
+    const onInt = () => done('SIGINT');
+    const onTerm = () => done('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    const timer = seconds === undefined ? undefined : setTimeout(() => done('duration'), seconds * 1000);
+  });
+}

@@ -1,0 +1,687 @@
+// Kernel events → Kestrel records of the ECS Linux layout, straight from the drain buffer: fields
+// are read at fixed offsets (kernel-offsets.ts) through one DataView and one Uint8Array over the
+// SharedArrayBuffer, paths are copied byte for byte into the record, and nothing is allocated per
+// event except what the process table must keep (an exec's strings) and a few short id strings.
+// The process table is kept current from fork/exec/exit and supplies process.* / process.parent.*
+// for every event, including processes that started before Kestrel (seeded from /proc).
+import { basename } from 'node:path';
+import { RecordBuilder } from '../../shared/record/builder.js';
+import { IP_BYTES, Tag } from '../../shared/record/frame.js';
+import { formatIp } from '../../shared/record/ip.js';
+import type { RecordLayout } from '../../shared/record/layout.js';
+import { readUtf8 } from '../../shared/record/utf8.js';
+import { FLAGS, FRAME_HEADER_BYTES, frameBytes } from '../../shared/sensor/layout.js';
+import { KESTREL_VERSION } from '../../shared/version.js';
+import type { BootClock } from './boot-clock.js';
+import { capabilityName } from './capabilities.js';
+import { ECS_EVENTS, type EcsEventClass } from './ecs-events.js';
+import { entityId } from './entity-id.js';
+import type { HostInfo } from './host-info.js';
+import {
+  ARGS_LEN, CAPSET, COMM_LEN, CRED_IDS, EXEC, EXIT, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_PATH, FILE_RENAME,
+  FORK, HDR, KIND, MEMFD, MEMFD_NAME_LEN, MODULE, MODULE_NAME_LEN, NET, PATH_LEN, PTRACE,
+} from './kernel-offsets.js';
+import type { ProcessInfo, ProcessTable } from './process-table.js';
+
+const FIELDS = {
+  timestamp: '@timestamp',
+  kind: 'event.kind', category: 'event.category', type: 'event.type', action: 'event.action',
+  module: 'event.module', dataset: 'event.dataset', outcome: 'event.outcome',
+  agentType: 'agent.type', agentVersion: 'agent.version',
+  hostId: 'host.id', hostName: 'host.name', hostHostname: 'host.hostname', hostBootId: 'host.boot.id',
+  arch: 'host.architecture', osType: 'host.os.type', osKernel: 'host.os.kernel', osName: 'host.os.name',
+  osFamily: 'host.os.family', osPlatform: 'host.os.platform', osVersion: 'host.os.version',
+  pid: 'process.pid', entityId: 'process.entity_id', name: 'process.name', executable: 'process.executable',
+  args: 'process.args', argsCount: 'process.args_count', commandLine: 'process.command_line',
+  cmdTruncated: 'process.Ext.command_line_truncated', cwd: 'process.working_directory', start: 'process.start',
+  end: 'process.end', exitCode: 'process.exit_code', interactive: 'process.interactive',
+  ttyMajor: 'process.tty.char_device.major', ttyMinor: 'process.tty.char_device.minor',
+  threadId: 'process.thread.id', threadName: 'process.thread.name',
+  capEffective: 'process.thread.capabilities.effective', capPermitted: 'process.thread.capabilities.permitted',
+  procUserId: 'process.user.id', procUserName: 'process.user.name',
+  procGroupId: 'process.group.id', procGroupName: 'process.group.name',
+  realUserId: 'process.real_user.id', realUserName: 'process.real_user.name',
+  realGroupId: 'process.real_group.id', realGroupName: 'process.real_group.name',
+  savedUserId: 'process.saved_user.id', savedUserName: 'process.saved_user.name',
+  savedGroupId: 'process.saved_group.id', savedGroupName: 'process.saved_group.name',
+  ppid: 'process.parent.pid', parentEntityId: 'process.parent.entity_id', parentName: 'process.parent.name',
+  parentExecutable: 'process.parent.executable', parentArgs: 'process.parent.args',
+  parentArgsCount: 'process.parent.args_count', parentCommandLine: 'process.parent.command_line',
+  parentCwd: 'process.parent.working_directory', parentStart: 'process.parent.start',
+  parentUserId: 'process.parent.user.id', parentUserName: 'process.parent.user.name',
+  parentGroupId: 'process.parent.group.id', parentGroupName: 'process.parent.group.name',
+  ptraceRequest: 'process.Ext.ptrace.request', ptraceChild: 'process.Ext.ptrace.child_pid',
+  memfdName: 'process.Ext.memfd.name', memfdFlags: 'process.Ext.memfd.flags',
+  memfdCloexec: 'process.Ext.memfd.flag_cloexec', memfdAllowSeal: 'process.Ext.memfd.flag_allow_seal',
+  memfdHugetlb: 'process.Ext.memfd.flag_hugetlb', memfdNoexecSeal: 'process.Ext.memfd.flag_noexec_seal',
+  memfdExec: 'process.Ext.memfd.flag_exec',
+  moduleName: 'process.Ext.load_module.name',
+  userId: 'user.id', userName: 'user.name', groupId: 'group.id', groupName: 'group.name',
+  filePath: 'file.path', fileName: 'file.name', fileExtension: 'file.extension', fileDirectory: 'file.directory',
+  fileTargetPath: 'file.target_path', fileMode: 'file.mode', fileUid: 'file.uid', fileGid: 'file.gid',
+  fileOwner: 'file.owner', fileGroup: 'file.group',
+  origPath: 'file.Ext.original.path', origName: 'file.Ext.original.name', origExtension: 'file.Ext.original.extension',
+  srcIp: 'source.ip', srcPort: 'source.port', srcAddress: 'source.address',
+  dstIp: 'destination.ip', dstPort: 'destination.port', dstAddress: 'destination.address',
+  transport: 'network.transport', netType: 'network.type', direction: 'network.direction', iana: 'network.iana_number',
+} as const;
+
+type FieldIds = { [K in keyof typeof FIELDS]: number };
+
+const FMODE_CREATED = 1 << 20;
+const EXEC_TRUNCATED_ARGS = FLAGS.KESTREL_F_TRUNC_ARGS!;
+const AF_INET = 2;
+const UNCHANGED_ID = 0xffffffff;
+const MFD = { cloexec: 1, allowSealing: 2, hugetlb: 4, noexecSeal: 8, exec: 0x10 } as const;
+const TRANSPORT: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp', 132: 'sctp' };
+const SOCK_TRANSPORT: Readonly<Record<number, string>> = { 1: 'tcp', 2: 'udp' };
+/** Sweep exited processes from the table at most this often (event time). */
+const SWEEP_EVERY_MS = 1000;
+
+export interface KernelRecordConverterOptions {
+  layout: RecordLayout;
+  table: ProcessTable;
+  host: HostInfo;
+  clock: BootClock;
+  /** seq of the first record (default 0); every record gets the next one. */
+  firstSeq?: number;
+}
+
+/** Receives a finished record: bytes [0, length) of `record` (reused for the next record). */
+export type RecordSink = (record: Uint8Array, length: number) => void;
+
+export class KernelRecordConverter {
+  readonly builder: RecordBuilder;
+  /** seq the next record gets. */
+  nextSeq: number;
+  /** Records emitted per kind of ECS event. */
+  readonly recordsByClass = new Map<EcsEventClass, number>();
+  /** Events skipped because their kind id is unknown to this build. */
+  unknownKinds = 0;
+
+  private readonly f: FieldIds;
+  private readonly table: ProcessTable;
+  private readonly host: HostInfo;
+  private readonly clock: BootClock;
+  private readonly ip = new Uint8Array(IP_BYTES);
+  private readonly commandLines = new WeakMap<string[], string>();
+  private lastSweepMs = 0;
+  private bytes: Uint8Array = new Uint8Array(0);
+  private view: DataView = new DataView(new ArrayBuffer(0));
+
+  constructor(o: KernelRecordConverterOptions) {
+    this.builder = new RecordBuilder(o.layout);
+    this.f = Object.fromEntries(Object.entries(FIELDS).map(([k, path]) => [k, o.layout.fieldId(path)])) as FieldIds;
+    this.table = o.table;
+    this.host = o.host;
+    this.clock = o.clock;
+    this.nextSeq = o.firstSeq ?? 0;
+  }
+
+  /**
+   * Converts every frame of a drained batch (view[0, end), as Sensor hands it over) and passes
+   * each record to sink. Returns the number of records.
+   */
+  convertBatch(view: DataView, end: number, sink: RecordSink): number {
+    let n = 0;
+    for (let at = 0; at < end; ) {
+      const length = view.getUint32(at, true);
+      const record = this.convert(view, at + FRAME_HEADER_BYTES);
+      if (record > 0) {
+        sink(this.builder.output, record);
+        n++;
+      }
+      at += frameBytes(length);
+    }
+    return n;
+  }
+
+  /**
+   * Converts the kernel event struct at `offset` of `view`. Returns the record's length (the
+   * record is builder.output[0, length)), or 0 when the event makes no record.
+   */
+  convert(view: DataView, offset: number): number {
+    if (view !== this.view) {
+      this.view = view;
+      this.bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    }
+    const kind = view.getUint32(offset + HDR.kind, true);
+    let length: number;
+    switch (kind) {
+      case KIND.exec: length = this.exec(offset); break;
+      case KIND.fork: length = this.fork(offset); break;
+      case KIND.exit: length = this.exit(offset); break;
+      case KIND.fileOpen: {
+        const created = (view.getUint32(offset + FILE_OPEN.fmode, true) & FMODE_CREATED) !== 0;
+        length = this.file(offset, created ? ECS_EVENTS.creation : ECS_EVENTS.modification, offset + FILE_OPEN.path);
+        break;
+      }
+      case KIND.fileUnlink: length = this.file(offset, ECS_EVENTS.deletion, offset + FILE_PATH.path); break;
+      case KIND.fileRename: length = this.rename(offset); break;
+      case KIND.fileChmod: length = this.chmod(offset); break;
+      case KIND.fileChown: length = this.chown(offset); break;
+      case KIND.netConnect: length = this.net(offset, ECS_EVENTS.connect, 'egress'); break;
+      case KIND.netAccept: length = this.net(offset, ECS_EVENTS.accept, 'ingress'); break;
+      case KIND.netBind: length = this.net(offset, ECS_EVENTS.bind, undefined); break;
+      case KIND.netListen: length = this.net(offset, ECS_EVENTS.listen, undefined); break;
+      case KIND.setuid: length = this.setid(offset, true); break;
+      case KIND.setgid: length = this.setid(offset, false); break;
+      case KIND.capset: length = this.capset(offset); break;
+      case KIND.ptrace: length = this.ptrace(offset); break;
+      case KIND.memfd: length = this.memfd(offset); break;
+      case KIND.moduleLoad: length = this.moduleLoad(offset); break;
+      default:
+        this.unknownKinds++;
+        return 0;
+    }
+    return length;
+  }
+
+  // ---- process events ----------------------------------------------------------------------------
+
+  private exec(at: number): number {
+    const v = this.view;
+    const b = this.bytes;
+    const f = this.f;
+    const startTicks = ticksOf(v, at + HDR.start_time);
+    const exe = readCString(b, at + EXEC.exe, PATH_LEN);
+    const argsLen = Math.min(v.getUint32(at + EXEC.args_len, true), ARGS_LEN);
+    const args = splitArgs(b, at + EXEC.args, argsLen);
+    const ttyDev = v.getUint32(at + EXEC.tty_dev, true);
+    const tgid = v.getUint32(at + HDR.tgid, true);
+    const p = this.table.onExec(tgid, {
+      startTicks,
+      ppid: v.getUint32(at + HDR.ppid, true),
+      executable: exe,
+      name: exe ? basename(exe) : readCString(b, at + HDR.comm, COMM_LEN),
+      args,
+      workingDirectory: readCString(b, at + EXEC.cwd, PATH_LEN),
+      uid: v.getUint32(at + HDR.uid, true),
+      gid: v.getUint32(at + HDR.gid, true),
+      euid: v.getUint32(at + HDR.euid, true),
+      egid: v.getUint32(at + EXEC.egid, true),
+      sessionId: v.getUint32(at + EXEC.sid, true),
+      tty: ttyDev === 0 ? 0 : ttyNrOfDev(ttyDev),
+      exitedAtMs: undefined,
+    });
+    this.begin(at, ECS_EVENTS.exec);
+    this.processFields(at, p, true);
+    // argc counts every argument, also those past the capture bound.
+    this.int(f.argsCount, v.getUint32(at + EXEC.argc, true));
+    if ((v.getUint32(at + HDR.flags, true) & EXEC_TRUNCATED_ARGS) !== 0) this.bool(f.cmdTruncated, true);
+    this.parentFields(p.ppid, true);
+    return this.builder.finish();
+  }
+
+  private fork(at: number): number {
+    const v = this.view;
+    const parent = this.resolve(at);
+    const childStartAt = at + FORK.child_start_time;
+    const child = this.table.onFork(parent.pid, v.getUint32(at + FORK.child_pid, true), ticksOf(v, childStartAt));
+    this.begin(at, ECS_EVENTS.fork);
+    this.processFields(-1, child, true);
+    // The header's start time is the parent's: the child's comes from the event body.
+    this.clock.convert(v.getUint32(childStartAt, true), v.getUint32(childStartAt + 4, true));
+    this.date(this.f.start, this.clock.us, this.clock.ns);
+    this.int(this.f.threadId, child.pid);
+    this.parentFields(parent.pid, true);
+    return this.builder.finish();
+  }
+
+  private exit(at: number): number {
+    const v = this.view;
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.end);
+    this.processFields(at, p, true);
+    const status = v.getUint32(at + EXIT.exit_code, true);
+    const signal = status & 0x7f;
+    // Shell convention: a process killed by signal N ends with 128 + N.
+    this.int(this.f.exitCode, signal !== 0 ? 128 + signal : (status >> 8) & 0xff);
+    this.date(this.f.end, this.clock.us, this.clock.ns);
+    this.parentFields(p.ppid, true);
+    const length = this.builder.finish();
+    this.table.onExit(p.pid, Math.floor(this.clock.us / 1000));
+    return length;
+  }
+
+  private setid(at: number, uids: boolean): number {
+    const v = this.view;
+    const f = this.f;
+    const p = this.resolve(at);
+    const real = v.getUint32(at + CRED_IDS.new_real, true);
+    const effective = v.getUint32(at + CRED_IDS.new_effective, true);
+    const saved = v.getUint32(at + CRED_IDS.new_saved, true);
+    if (uids) {
+      p.uid = real;
+      p.euid = effective;
+    } else {
+      p.gid = real;
+      p.egid = effective;
+    }
+    this.begin(at, uids ? ECS_EVENTS.uidChange : ECS_EVENTS.gidChange);
+    this.processFields(at, p, true);
+    if (uids) {
+      this.userPair(f.savedUserId, f.savedUserName, saved);
+    } else {
+      this.groupPair(f.savedGroupId, f.savedGroupName, saved);
+    }
+    this.parentFields(p.ppid, true);
+    // The ids before the change have no ECS field: they ride along as extra JSON.
+    const old = (offset: number) => v.getUint32(at + offset, true);
+    this.builder.setExtraJson(
+      `{"kestrel":{"previous_${uids ? 'user' : 'group'}":{"real":"${old(CRED_IDS.old_real)}","effective":"${old(CRED_IDS.old_effective)}","saved":"${old(CRED_IDS.old_saved)}","fs":"${old(CRED_IDS.old_fs)}"}}}`,
+    );
+    return this.builder.finish();
+  }
+
+  private capset(at: number): number {
+    const f = this.f;
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.capset);
+    this.processFields(at, p, true);
+    this.capabilities(f.capEffective, at + CAPSET.new_effective);
+    this.capabilities(f.capPermitted, at + CAPSET.new_permitted);
+    this.parentFields(p.ppid, true);
+    const v = this.view;
+    const hex = (o: number) => `"0x${v.getBigUint64(at + o, true).toString(16)}"`;
+    this.builder.setExtraJson(
+      `{"kestrel":{"previous_capabilities":{"effective":${hex(CAPSET.old_effective)},"permitted":${hex(CAPSET.old_permitted)},"inheritable":${hex(CAPSET.old_inheritable)}},"inheritable":${hex(CAPSET.new_inheritable)}}}`,
+    );
+    return this.builder.finish();
+  }
+
+  private ptrace(at: number): number {
+    const v = this.view;
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.ptrace);
+    this.processFields(at, p, true);
+    this.int(this.f.ptraceRequest, v.getUint32(at + PTRACE.request, true));
+    this.int(this.f.ptraceChild, v.getUint32(at + PTRACE.target_pid, true));
+    this.parentFields(p.ppid, true);
+    return this.builder.finish();
+  }
+
+  private memfd(at: number): number {
+    const f = this.f;
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.memfd);
+    this.processFields(at, p, true);
+    this.cstr(f.memfdName, at + MEMFD.name, MEMFD_NAME_LEN);
+    const flags = this.view.getUint32(at + MEMFD.mfd_flags, true);
+    this.int(f.memfdFlags, flags);
+    this.bool(f.memfdCloexec, (flags & MFD.cloexec) !== 0);
+    this.bool(f.memfdAllowSeal, (flags & MFD.allowSealing) !== 0);
+    this.bool(f.memfdHugetlb, (flags & MFD.hugetlb) !== 0);
+    this.bool(f.memfdNoexecSeal, (flags & MFD.noexecSeal) !== 0);
+    this.bool(f.memfdExec, (flags & MFD.exec) !== 0);
+    this.parentFields(p.ppid, true);
+    return this.builder.finish();
+  }
+
+  private moduleLoad(at: number): number {
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.loadModule);
+    this.processFields(at, p, true);
+    this.cstr(this.f.moduleName, at + MODULE.name, MODULE_NAME_LEN);
+    this.parentFields(p.ppid, true);
+    return this.builder.finish();
+  }
+
+  // ---- file events -------------------------------------------------------------------------------
+
+  private file(at: number, cls: EcsEventClass, pathAt: number): number {
+    const p = this.resolve(at);
+    this.begin(at, cls);
+    this.processFields(at, p, false);
+    this.parentFields(p.ppid, false);
+    this.pathFields(pathAt, this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
+    return this.builder.finish();
+  }
+
+  private rename(at: number): number {
+    const f = this.f;
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.rename);
+    this.processFields(at, p, false);
+    this.parentFields(p.ppid, false);
+    const newAt = at + FILE_RENAME.new_path;
+    this.pathFields(newAt, f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
+    this.cstr(f.fileTargetPath, newAt, PATH_LEN);
+    this.pathFields(at + FILE_RENAME.old_path, f.origPath, f.origName, -1, f.origExtension);
+    return this.builder.finish();
+  }
+
+  private chmod(at: number): number {
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.chmod);
+    this.processFields(at, p, false);
+    this.parentFields(p.ppid, false);
+    this.pathFields(at + FILE_CHMOD.path, this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
+    // ECS file.mode: the permission bits in octal, "0640".
+    this.str(this.f.fileMode, (this.view.getUint32(at + FILE_CHMOD.mode, true) & 0o7777).toString(8).padStart(4, '0'));
+    return this.builder.finish();
+  }
+
+  private chown(at: number): number {
+    const v = this.view;
+    const f = this.f;
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.chown);
+    this.processFields(at, p, false);
+    this.parentFields(p.ppid, false);
+    this.pathFields(at + FILE_CHOWN.path, f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
+    const uid = v.getUint32(at + FILE_CHOWN.new_uid, true);
+    const gid = v.getUint32(at + FILE_CHOWN.new_gid, true);
+    if (uid !== UNCHANGED_ID) this.userPair(f.fileUid, f.fileOwner, uid);
+    if (gid !== UNCHANGED_ID) this.groupPair(f.fileGid, f.fileGroup, gid);
+    return this.builder.finish();
+  }
+
+  // ---- network events ----------------------------------------------------------------------------
+
+  /** `direction` undefined: bind/listen, which have only the local side (in source.*). */
+  private net(at: number, cls: EcsEventClass, direction: 'egress' | 'ingress' | undefined): number {
+    const v = this.view;
+    const f = this.f;
+    const p = this.resolve(at);
+    this.begin(at, cls);
+    this.processFields(at, p, false);
+    this.parentFields(p.ppid, false);
+    const family = v.getUint16(at + NET.family, true);
+    const localPort = v.getUint16(at + NET.local_port, true);
+    const remotePort = v.getUint16(at + NET.remote_port, true);
+    // Outbound: we are the source. Inbound: the peer is the source, we are the destination.
+    const inbound = direction === 'ingress';
+    this.endpoint(family, at + NET.local_addr, localPort, inbound ? f.dstIp : f.srcIp, inbound ? f.dstPort : f.srcPort, inbound ? f.dstAddress : f.srcAddress);
+    if (direction !== undefined) {
+      this.endpoint(family, at + NET.remote_addr, remotePort, inbound ? f.srcIp : f.dstIp, inbound ? f.srcPort : f.dstPort, inbound ? f.srcAddress : f.dstAddress);
+      this.str(f.direction, direction);
+    }
+    const protocol = v.getUint16(at + NET.protocol, true);
+    const transport = TRANSPORT[protocol] ?? SOCK_TRANSPORT[v.getUint16(at + NET.sock_type, true)];
+    if (transport !== undefined) this.str(f.transport, transport);
+    if (protocol !== 0) this.str(f.iana, String(protocol));
+    this.str(f.netType, family === AF_INET ? 'ipv4' : 'ipv6');
+    return this.builder.finish();
+  }
+
+  private endpoint(family: number, addrAt: number, port: number, ipId: number, portId: number, addressId: number): void {
+    const ip = this.ip;
+    const b = this.bytes;
+    if (family === AF_INET) {
+      ip.fill(0, 0, 10);
+      ip[10] = 0xff;
+      ip[11] = 0xff;
+      for (let i = 0; i < 4; i++) ip[12 + i] = b[addrAt + i]!;
+    } else {
+      for (let i = 0; i < IP_BYTES; i++) ip[i] = b[addrAt + i]!;
+    }
+    if (ipId >= 0) this.builder.setIp(ipId, ip);
+    this.int(portId, port);
+    this.str(addressId, formatIp(ip, 0));
+  }
+
+  // ---- common fields -----------------------------------------------------------------------------
+
+  /**
+   * The table entry of the event's process (header tgid + start time). Rebuilt from /proc, or
+   * failing that from the header, when the table has none or an older process under that pid
+   * (missed events, pid reuse).
+   */
+  private resolve(at: number): ProcessInfo {
+    const v = this.view;
+    const tgid = v.getUint32(at + HDR.tgid, true);
+    const startTicks = ticksOf(v, at + HDR.start_time);
+    const known = this.table.get(tgid);
+    if (known && known.startTicks === startTicks) return known;
+    const fromProc = this.table.readProc(tgid);
+    const p: ProcessInfo =
+      fromProc && fromProc.startTicks === startTicks
+        ? fromProc
+        : {
+            pid: tgid,
+            ppid: v.getUint32(at + HDR.ppid, true),
+            startTicks,
+            entityId: entityId(this.table.bootId, tgid, startTicks),
+            name: readCString(this.bytes, at + HDR.comm, COMM_LEN),
+            executable: '',
+            args: [],
+            uid: v.getUint32(at + HDR.uid, true),
+            gid: v.getUint32(at + HDR.gid, true),
+            euid: v.getUint32(at + HDR.euid, true),
+            egid: v.getUint32(at + HDR.gid, true),
+          };
+    this.table.set(p);
+    return p;
+  }
+
+  private begin(at: number, cls: EcsEventClass): void {
+    const f = this.f;
+    const h = this.host;
+    const v = this.view;
+    this.builder.begin(this.nextSeq++);
+    this.recordsByClass.set(cls, (this.recordsByClass.get(cls) ?? 0) + 1);
+    this.clock.convert(v.getUint32(at + HDR.time_ns, true), v.getUint32(at + HDR.time_ns + 4, true));
+    this.date(f.timestamp, this.clock.us, this.clock.ns);
+    this.maybeSweep(this.clock.us);
+    this.str(f.kind, 'event');
+    this.strArray(f.category, cls.category);
+    this.strArray(f.type, cls.type);
+    this.str(f.action, cls.action);
+    this.str(f.module, 'kestrel');
+    this.str(f.dataset, cls.dataset);
+    this.str(f.outcome, 'success');
+    this.str(f.agentType, 'kestrel');
+    this.str(f.agentVersion, KESTREL_VERSION);
+    if (h.id) this.str(f.hostId, h.id);
+    this.str(f.hostName, h.hostname);
+    this.str(f.hostHostname, h.hostname);
+    this.str(f.hostBootId, h.bootId);
+    this.str(f.arch, h.architecture);
+    this.str(f.osType, 'linux');
+    this.str(f.osKernel, h.kernel);
+    if (h.osName) this.str(f.osName, h.osName);
+    if (h.osFamily) this.str(f.osFamily, h.osFamily);
+    if (h.osPlatform) this.str(f.osPlatform, h.osPlatform);
+    if (h.osVersion) this.str(f.osVersion, h.osVersion);
+  }
+
+  /**
+   * process.* from the table entry; `at` ≥ 0 adds the acting thread and the exact start time from
+   * the event header. `full` adds the working directory and terminal (process-category events).
+   */
+  private processFields(at: number, p: ProcessInfo, full: boolean): void {
+    const f = this.f;
+    this.int(f.pid, p.pid);
+    this.str(f.entityId, p.entityId);
+    this.str(f.name, p.name);
+    if (p.executable) this.str(f.executable, p.executable);
+    this.strArray(f.args, p.args);
+    this.int(f.argsCount, p.args.length);
+    this.str(f.commandLine, this.commandLine(p.args));
+    if (at >= 0) {
+      const v = this.view;
+      this.clock.convert(v.getUint32(at + HDR.start_time, true), v.getUint32(at + HDR.start_time + 4, true));
+      this.date(f.start, this.clock.us, this.clock.ns);
+      this.int(f.threadId, v.getUint32(at + HDR.pid, true));
+      this.cstr(f.threadName, at + HDR.comm, COMM_LEN);
+      // Back to the event time for fields that use it (process.end).
+      this.clock.convert(v.getUint32(at + HDR.time_ns, true), v.getUint32(at + HDR.time_ns + 4, true));
+    }
+    if (full) {
+      if (p.workingDirectory) this.str(f.cwd, p.workingDirectory);
+      const tty = p.tty ?? 0;
+      this.bool(f.interactive, tty !== 0);
+      if (tty !== 0) {
+        this.int(f.ttyMajor, (tty >> 8) & 0xfff);
+        this.int(f.ttyMinor, (tty & 0xff) | ((tty >> 12) & 0xfff00));
+      }
+    }
+    this.userPair(f.userId, f.userName, p.euid);
+    this.userPair(f.procUserId, f.procUserName, p.euid);
+    this.userPair(f.realUserId, f.realUserName, p.uid);
+    this.groupPair(f.groupId, f.groupName, p.egid);
+    this.groupPair(f.procGroupId, f.procGroupName, p.egid);
+    this.groupPair(f.realGroupId, f.realGroupName, p.gid);
+  }
+
+  private parentFields(ppid: number, full: boolean): void {
+    if (ppid === 0) return;
+    const f = this.f;
+    let parent = this.table.get(ppid);
+    if (!parent) {
+      parent = this.table.readProc(ppid);
+      if (!parent) return;
+      this.table.set(parent);
+    }
+    this.int(f.ppid, parent.pid);
+    this.str(f.parentEntityId, parent.entityId);
+    this.str(f.parentName, parent.name);
+    if (parent.executable) this.str(f.parentExecutable, parent.executable);
+    this.userPair(f.parentUserId, f.parentUserName, parent.euid);
+    this.groupPair(f.parentGroupId, f.parentGroupName, parent.egid);
+    if (!full) return;
+    this.strArray(f.parentArgs, parent.args);
+    this.int(f.parentArgsCount, parent.args.length);
+    this.str(f.parentCommandLine, this.commandLine(parent.args));
+    if (parent.workingDirectory) this.str(f.parentCwd, parent.workingDirectory);
+    this.clock.convertTicks(parent.startTicks);
+    this.date(f.parentStart, this.clock.us, this.clock.ns);
+  }
+
+  /** file.path and its parts, copied from the NUL-terminated path at `at`. */
+  private pathFields(at: number, pathId: number, nameId: number, dirId: number, extId: number): void {
+    const b = this.bytes;
+    const end = cStringEnd(b, at, PATH_LEN);
+    let slash = -1;
+    let dot = -1;
+    for (let i = end - 1; i >= at; i--) {
+      const c = b[i];
+      if (c === 0x2f) {
+        slash = i;
+        break;
+      }
+      if (c === 0x2e && dot < 0) dot = i;
+    }
+    const builder = this.builder;
+    if (pathId >= 0) builder.setUtf8Range(pathId, b, at, end);
+    if (nameId >= 0) builder.setUtf8Range(nameId, b, slash + 1 > at ? slash + 1 : at, end);
+    if (dirId >= 0 && slash >= at) builder.setUtf8Range(dirId, b, at, slash > at ? slash : at + 1);
+    // A leading dot (".bashrc") starts a hidden name, not an extension.
+    if (extId >= 0 && dot > slash + 1 && dot + 1 < end) builder.setUtf8Range(extId, b, dot + 1, end);
+  }
+
+  private capabilities(id: number, at: number): void {
+    if (id < 0) return;
+    const v = this.view;
+    const b = this.builder;
+    b.beginArray(id);
+    for (let word = 0; word < 2; word++) {
+      let bits = v.getUint32(at + 4 * word, true);
+      while (bits !== 0) {
+        const low = bits & -bits;
+        b.elementString(capabilityName(32 * word + 31 - Math.clz32(low)));
+        bits ^= low;
+      }
+    }
+    b.endArray();
+  }
+
+  /**
+   * ECS command_line: the arguments joined by spaces, made once per argv. Keyed by the array,
+   * which fork copies share and exec replaces, so entries go away with their processes.
+   */
+  private commandLine(args: string[]): string {
+    let line = this.commandLines.get(args);
+    if (line === undefined) {
+      line = args.join(' ');
+      this.commandLines.set(args, line);
+    }
+    return line;
+  }
+
+  private maybeSweep(nowUs: number): void {
+    const ms = Math.floor(nowUs / 1000);
+    if (ms - this.lastSweepMs < SWEEP_EVERY_MS) return;
+    this.lastSweepMs = ms;
+    this.table.sweep(ms);
+  }
+
+  private userPair(idField: number, nameField: number, uid: number): void {
+    this.str(idField, String(uid));
+    const name = this.table.users.userName(uid);
+    if (name !== undefined) this.str(nameField, name);
+  }
+
+  private groupPair(idField: number, nameField: number, gid: number): void {
+    this.str(idField, String(gid));
+    const name = this.table.users.groupName(gid);
+    if (name !== undefined) this.str(nameField, name);
+  }
+
+  private cstr(id: number, at: number, max: number): void {
+    if (id >= 0) this.builder.setUtf8Range(id, this.bytes, at, cStringEnd(this.bytes, at, max));
+  }
+
+  private str(id: number, s: string): void {
+    if (id >= 0) this.builder.setString(id, s);
+  }
+
+  private int(id: number, n: number): void {
+    if (id >= 0) this.builder.setInt(id, n);
+  }
+
+  private bool(id: number, value: boolean): void {
+    if (id >= 0) this.builder.setBool(id, value);
+  }
+
+  /** µs since the epoch + 0–999 ns, rendered with 9 fraction digits. */
+  private date(id: number, us: number, ns: number): void {
+    if (id >= 0) this.builder.setDateScaled(id, us, 1000, ns, Tag.dateIso + 9);
+  }
+
+  private strArray(id: number, values: readonly string[]): void {
+    if (id >= 0) this.builder.setStringArray(id, values);
+  }
+}
+
+/** Clock ticks (entity-id.ts) of a boot-time u64 at `at`, exactly, without BigInt. */
+function ticksOf(v: DataView, at: number): number {
+  const lo = v.getUint32(at, true);
+  const hi = v.getUint32(at + 4, true);
+  // 2^32 ns = 429 ticks + 4967296 ns
+  return hi * 429 + Math.floor((hi * 4967296 + lo) / 10_000_000);
+}
+
+/** Index of the NUL ending the string at `at`, or at + max when the field is full. */
+function cStringEnd(b: Uint8Array, at: number, max: number): number {
+  const end = at + max;
+  for (let i = at; i < end; i++) if (b[i] === 0) return i;
+  return end;
+}
+
+function readCString(b: Uint8Array, at: number, max: number): string {
+  return readUtf8(b, at, cStringEnd(b, at, max));
+}
+
+/** argv from NUL-separated bytes (the last argument may lack its NUL when cut). */
+function splitArgs(b: Uint8Array, at: number, length: number): string[] {
+  const args: string[] = [];
+  const end = at + length;
+  let start = at;
+  for (let i = at; i < end; i++) {
+    if (b[i] === 0) {
+      args.push(readUtf8(b, start, i));
+      start = i + 1;
+    }
+  }
+  if (start < end) args.push(readUtf8(b, start, end));
+  return args;
+}
+
+/** Kernel dev_t (major << 20 | minor) → the tty_nr encoding of /proc/<pid>/stat. */
+function ttyNrOfDev(dev: number): number {
+  const major = dev >>> 20;
+  const minor = dev & 0xfffff;
+  return (minor & 0xff) | (major << 8) | ((minor & 0xfff00) << 12);
+}

@@ -1,0 +1,56 @@
+// `kestrel run` for real: live detection must alert on matching activity while it runs (not only
+// at the end), with the rule and the triggering event in the alert.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
+
+const RULE = 'rules/defense_evasion/file_renamed_to_hidden_name_in_temp_dir.eql';
+
+requireEbpfWhenAsked();
+
+describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (live)'), () => {
+  // Under /tmp: the rule watches world-writable directories.
+  const dir = realpathSync(mkdtempSync('/tmp/kestrel-run-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // bin/kestrel runs dist/.
+  beforeAll(() => execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' }), 60_000);
+
+  for (const workers of ['0', '1']) {
+    it(`alerts while running (--workers ${workers}) and exits 0 with a summary`, async () => {
+      const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', RULE, '--workers', workers, '--duration', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      run.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
+      const waitFor = async (what: string, done: () => boolean, ms: number) => {
+        for (const deadline = Date.now() + ms; !done(); await new Promise((r) => setTimeout(r, 20))) {
+          if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; stderr: ${stderr}`);
+        }
+      };
+      await waitFor('start', () => stderr.includes('watching this host'), 10_000);
+
+      const payload = join(dir, `payload-${workers}`);
+      copyFileSync('/bin/true', payload);
+      execFileSync('mv', [payload, join(dir, `.payload-${workers}`)]);
+      renameSync(join(dir, `.payload-${workers}`), join(dir, `visible-${workers}`)); // no alert: not hidden
+      const alertedAt = Date.now();
+      await waitFor('alert', () => stdout.includes('\n'), 3000);
+      expect(Date.now() - alertedAt).toBeLessThan(3000);
+
+      expect(await exited).toBe(0);
+      const alerts = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0].rule.name).toBe('File renamed to a hidden name in a world-writable directory');
+      expect(alerts[0].events).toHaveLength(1);
+      expect(alerts[0].events[0]).toMatchObject({
+        event: { action: 'rename', category: ['file'] },
+        process: { name: 'mv', args: ['mv', payload, join(dir, `.payload-${workers}`)] },
+        file: { path: join(dir, `.payload-${workers}`), Ext: { original: { path: payload } } },
+      });
+      expect(stderr).toMatch(/\d+ events, 1 alert\(s\); dropped in the kernel \(ring full\) 0/);
+    }, 30_000);
+  }
+});
