@@ -12,6 +12,8 @@ import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { LiveSource, untilStopped } from '../sensor/live-source.js';
 import { parseWorkers } from './options.js';
+import { CaptureWriter } from '../../shared/capture/writer.js';
+import { KESTREL_VERSION } from '../../shared/version.js';
 import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.js';
 
 /**
@@ -31,6 +33,7 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
     rules: { type: 'string', multiple: true, arg: 'PATH', help: 'rule file or folder (repeatable; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
+    record: { type: 'string', arg: 'FILE', help: 'also write every event detection saw to a capture (replaying it gives the same alerts)' },
     ...SENSOR_OPTIONS,
   },
   async run(args, ctx) {
@@ -62,6 +65,12 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
       throw new InternalError('run.layout', 'the pipeline and the sensor lay records out differently');
     }
 
+    // The recording holds exactly what the pipeline was fed, so `kestrel replay` of it must print
+    // the same alerts as this run (tested in test/sensor-run-live.test.ts).
+    const recorder = typeof v.record === 'string'
+      ? CaptureWriter.create(v.record, { layout, source: { kestrelVersion: KESTREL_VERSION, description: 'kestrel run --record' }, sync: 'chunk' })
+      : undefined;
+
     // flush() is async; chain calls so at most one runs and none is lost.
     let flushing: Promise<void> = Promise.resolve();
     let failure: unknown;
@@ -76,6 +85,7 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
         layout,
         ringBufferBytes,
         onRecord: (record, length) => {
+          recorder?.append(record.subarray(0, length));
           pipeline.pushRecord(record, 0, length);
           if (pipeline.shouldFlush) flushSoon();
         },
@@ -96,6 +106,7 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
       clearInterval(ticker);
     }
     const stats = source.stop();
+    recorder?.close();
     await flushing;
     if (failure !== undefined) {
       await pipeline.abort();
