@@ -181,7 +181,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel record (
   });
 
   it('records setuid as uid_change with the new ids, and the old ones alongside', () => {
-    const change = one('uid_change to 65534', (e) => e.event.action === 'uid_change' && e.user.id === '65534' && e.process.args?.[2] === 'import os; os.setuid(65534)');
+    const change = one('uid_change to 65534', (e) => e.event.action === 'uid_change' && e.user.id === '65534' && e.process.args?.[2] === 'import os; os.setuid(65534)' && ofScript(e));
     expect(change.event).toMatchObject({ category: ['process'], type: ['change'] });
     expect(change.process.parent.pid).toBe(scriptPid);
     expect(change.process).toMatchObject({ user: { id: '65534' }, real_user: { id: '65534' }, saved_user: { id: '65534' } });
@@ -201,7 +201,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel record (
     engine.end();
     expect(alerts).toHaveLength(1);
     // And the sequence's two events are the python exec (as nobody) and its uid_change to root.
-    const exec = one('python exec as nobody', (e) => e.event.action === 'exec' && e.user.id === '65534' && e.process.args?.[0] === PYTHON);
+    const exec = one('python exec as nobody', (e) => e.event.action === 'exec' && e.user.id === '65534' && e.process.args?.[0] === PYTHON && ofScript(e));
     one('uid_change to root', (e) => e.event.action === 'uid_change' && e.user.id === '0' && e.process.entity_id === exec.process.entity_id);
   });
 });
