@@ -105,3 +105,10 @@ describe('Java number conversions', () => {
     expect(fold('number("  42  ")')).toBe(42);
   });
 });
+
+describe('integer arithmetic on odd data', () => {
+  it('truncates a fractional value in an integer field, as ES coerces longs, instead of throwing', () => {
+    expect(arithmetic('+', 1.5, 1n, true)).toBe(2);
+    expect(arithmetic('*', -2.9, 3n, true)).toBe(-6);
+  });
+});

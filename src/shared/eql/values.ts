@@ -89,7 +89,11 @@ export function compareNumbers(a: number | bigint, b: number | bigint): number |
 }
 
 function toBig(v: number | bigint): bigint {
-  return typeof v === 'bigint' ? v : BigInt(v);
+  if (typeof v === 'bigint') return v;
+  // A fractional value in an integer field: Elasticsearch coerces it when indexing a long field
+  // (1.5 → 1), so integer arithmetic sees the truncated value; never throw on odd data.
+  if (!Number.isFinite(v)) throw new ArithmeticFault('not a finite number');
+  return BigInt(Math.trunc(v));
 }
 
 function checkedInt(r: bigint): number | bigint {
