@@ -217,13 +217,15 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel record s
         const recorder = spawn(process.execPath, ['bin/kestrel', 'record', '-o', capture], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         recorder.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const exited = new Promise<number | null>((resolve) => recorder.on('exit', resolve));
+        const exited = new Promise<{ code: number | null; sig: string | null }>((resolve) => recorder.on('exit', (code, sig) => resolve({ code, sig })));
         for (const deadline = Date.now() + 10_000; !stderr.includes('recording to'); await new Promise((r) => setTimeout(r, 20))) {
           if (Date.now() > deadline) throw new Error(`record did not start: ${stderr}`);
         }
         execFileSync('/bin/true');
         recorder.kill(signal);
-        expect(await exited).toBe(0);
+        const { code, sig } = await exited;
+        // On failure, say how it ended: a signal here means the handler did not run (or a crash at exit).
+        expect(code, `ended by signal ${sig}; stderr: ${stderr}`).toBe(0);
         expect(stderr).toContain(`${signal}: stopping`);
         const reader = await CaptureReader.open(capture);
         let n = 0;
