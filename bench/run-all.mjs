@@ -20,7 +20,12 @@ const sections = [];
 if (existsSync(resultsDir)) {
   for (const f of readdirSync(resultsDir).filter((x) => x.endsWith('.json')).sort()) {
     const r = JSON.parse(readFileSync(join(resultsDir, f), 'utf8'));
-    sections.push(`## ${r.name}\n\nRun ${r.date} on ${r.machine.cpu} (${r.machine.cores} cores, ${r.machine.memoryGiB} GiB), Node ${r.machine.node}.\n\n${renderTables(r)}`);
+    // Older scripts wrote results without the lib.mjs envelope: fall back to what the file has.
+    const name = r.name ?? f.replace(/\.json$/, '');
+    const mach = r.machine ?? {};
+    const when = r.date ? `Run ${r.date}` : 'Run';
+    const where = mach.cpu ? ` on ${mach.cpu} (${mach.cores} cores${mach.memoryGiB ? `, ${mach.memoryGiB} GiB` : ''}), Node ${mach.node}` : '';
+    sections.push(`## ${name}\n\n${when}${where}.\n\n${renderTables(r)}`);
   }
 }
 const m = machine();
@@ -30,12 +35,17 @@ writeFileSync(
 );
 process.exitCode = failed ? 1 : 0;
 
+/** Numbers to 4 significant digits: measurement noise is larger than that anyway. */
+function cell(v) {
+  return typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : String(v);
+}
+
 function renderTables(r) {
   const out = [];
   for (const [key, value] of Object.entries(r)) {
     if (!Array.isArray(value) || value.length === 0 || typeof value[0] !== 'object') continue;
     const cols = Object.keys(value[0]);
-    out.push(`### ${key}\n\n| ${cols.join(' | ')} |\n| ${cols.map(() => '---').join(' | ')} |\n${value.map((row) => `| ${cols.map((c) => String(row[c])).join(' | ')} |`).join('\n')}`);
+    out.push(`### ${key}\n\n| ${cols.join(' | ')} |\n| ${cols.map(() => '---').join(' | ')} |\n${value.map((row) => `| ${cols.map((c) => cell(row[c])).join(' | ')} |`).join('\n')}`);
   }
   return out.join('\n\n');
 }
