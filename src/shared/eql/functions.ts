@@ -61,6 +61,20 @@ function numericResult(types: readonly ExprType[]): ExprType {
   return types.includes('double') ? 'double' : 'number';
 }
 
+/** startsWith / endsWith / stringContains: (source, substring) → boolean, with a `~` variant. */
+function substringTestFn(name: string, test: (s: string, sub: string, insensitive: boolean) => boolean): FunctionDecl {
+  return {
+    name,
+    params: [{ name: 'source', type: 'string' }, { name: 'substring', type: 'string' }],
+    minArgs: 2,
+    maxArgs: 2,
+    caseInsensitive: true,
+    nulls: 'null if either argument is null',
+    returns: () => 'boolean',
+    impl: ([s, sub], { insensitive }) => (str(s) && str(sub) ? test(s, sub, insensitive) : null),
+  };
+}
+
 function arithmeticFn(name: string, op: ArithOp, first: string, second: string): FunctionDecl {
   return {
     name,
@@ -164,16 +178,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     },
   },
   arithmeticFn('divide', '/', 'dividend', 'divisor'),
-  {
-    name: 'endsWith',
-    params: [{ name: 'source', type: 'string' }, { name: 'substring', type: 'string' }],
-    minArgs: 2,
-    maxArgs: 2,
-    caseInsensitive: true,
-    nulls: 'null if either argument is null',
-    returns: () => 'boolean',
-    impl: ([s, sub], { insensitive }) => (str(s) && str(sub) ? S.endsWith(s, sub, insensitive) : null),
-  },
+  substringTestFn('endsWith', S.endsWith),
   {
     name: 'indexOf',
     params: [{ name: 'source', type: 'string' }, { name: 'substring', type: 'string' }, { name: 'start_pos', type: 'integer' }],
@@ -210,16 +215,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     returns: () => 'number',
     impl: ([s, base = null]) => (str(s!) ? toNumber(s, base) : null),
   },
-  {
-    name: 'startsWith',
-    params: [{ name: 'source', type: 'string' }, { name: 'substring', type: 'string' }],
-    minArgs: 2,
-    maxArgs: 2,
-    caseInsensitive: true,
-    nulls: 'null if either argument is null',
-    returns: () => 'boolean',
-    impl: ([s, sub], { insensitive }) => (str(s) && str(sub) ? S.startsWith(s, sub, insensitive) : null),
-  },
+  substringTestFn('startsWith', S.startsWith),
   {
     name: 'string',
     params: [{ name: 'value', type: 'any' }],
@@ -230,16 +226,7 @@ export const FUNCTIONS: readonly FunctionDecl[] = [
     returns: () => 'string',
     impl: ([v], { types }) => javaString(v!, types[0]!),
   },
-  {
-    name: 'stringContains',
-    params: [{ name: 'source', type: 'string' }, { name: 'substring', type: 'string' }],
-    minArgs: 2,
-    maxArgs: 2,
-    caseInsensitive: true,
-    nulls: 'null if either argument is null',
-    returns: () => 'boolean',
-    impl: ([s, sub], { insensitive }) => (str(s) && str(sub) ? S.stringContains(s, sub, insensitive) : null),
-  },
+  substringTestFn('stringContains', S.stringContains),
   {
     name: 'substring',
     params: [{ name: 'source', type: 'string' }, { name: 'start_pos', type: 'integer' }, { name: 'end_pos', type: 'integer' }],
