@@ -2,7 +2,8 @@
 // recursively with entries sorted by code unit (not locale), so the same tree always loads in the
 // same order on every machine — rule order decides alert order for simultaneous matches.
 import type { Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, type KestrelError } from '../errors.js';
 
@@ -84,7 +85,7 @@ class Walker {
   private async firstVisit(p: string): Promise<boolean> {
     let real: string;
     try {
-      real = await realpath(p);
+      real = realpathSync(p);
     } catch {
       real = path.resolve(p);
     }
