@@ -15,7 +15,7 @@ import { RecordView } from '../shared/record/view.js';
 import { decodeField } from '../shared/record/decode.js';
 import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
 import { FilterIndex } from '../shared/eql/prefilter.js';
-import { WasmPredicateSet } from '../shared/eql/codegen/evaluator.js';
+import { WasmPredicateSet, type PredicateCounters } from '../shared/eql/codegen/evaluator.js';
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../shared/eql/codegen/ruleset.js';
 import type { CheckedFilter } from '../shared/eql/ir.js';
 import { checkSchemaFor, compileRuleset, type CompiledRule, type RuleSpec } from '../shared/pipeline/ruleset.js';
@@ -175,6 +175,11 @@ export class EqlProcessor implements Processor {
       if (h < floor) floor = h;
     }
     return floor;
+  }
+
+  /** The Wasm predicate module's counters (batches, records, fallbacks); undefined for 'interp'. */
+  predicateCounters(): PredicateCounters | undefined {
+    return this.predicates?.counters;
   }
 
   stateEntries(): number {

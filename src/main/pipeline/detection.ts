@@ -151,7 +151,7 @@ export class DetectionPipeline {
   }
 
   stats(): unknown {
-    return this.sharded ? this.sharded.runtime.stats() : { events: this.events, state: this.local!.processor.stateEntries() };
+    return this.sharded ? this.sharded.runtime.stats() : { events: this.events, state: this.local!.processor.stateEntries(), predicates: this.local!.processor.predicateCounters() };
   }
 
   private readonly collect = (a: AlertOut): void => {
