@@ -5,7 +5,9 @@
 // Reports events/s, ingest→alert latency p50/p99/max, peak RSS, ring occupancy and drops.
 //
 //   node bench/replay.bench.mjs [--capture FILE | --events N --seed S] [--rules PATH]...
-//        [--workers 0,1,2] [--rate 50000] [--out NAME]
+//        [--workers 0,1,2] [--rate 50000] [--engine wasm|interp] [--out NAME]
+// Closed loop pushes each capture chunk as one batch (pipeline.pushRecords: one Wasm predicate
+// call per chunk with --engine wasm); open loop pushes record by record, as a live source does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '50000' },
     'rate-seconds': { type: 'string', default: '5' },
     out: { type: 'string', default: 'replay' },
+    engine: { type: 'string' },
     child: { type: 'string' },
   },
 });
@@ -53,7 +56,7 @@ async function parent() {
   const rows = [];
   for (const cfg of configs) {
     process.stderr.write(`… workers=${cfg.workers} ${cfg.rate ? `open loop ${cfg.rate} ev/s` : 'closed loop'}\n`);
-    const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, capture, rules: rulePaths, rateSeconds: Number(values['rate-seconds']) })], {
+    const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, capture, rules: rulePaths, engine: values.engine, rateSeconds: Number(values['rate-seconds']) })], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 26,
@@ -64,7 +67,7 @@ async function parent() {
   const base = rows.find((r) => r.workers === 0 && r.mode === 'closed');
   for (const r of rows) r['vs single'] = base ? Number((r['events/s'] / base['events/s']).toFixed(2)) : null;
   printTable(`Replay: ${rows[0].rules} rules over ${rows[0].events} events (${capture})`, rows, [
-    'mode', 'workers', 'events', 'events/s', 'vs single', 'alerts', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MiB', 'ring max %', 'drops',
+    'mode', 'engine', 'workers', 'events', 'events/s', 'vs single', 'alerts', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MiB', 'ring max %', 'drops',
   ]);
   writeResults(values.out, { capture, rules: rulePaths, runs: rows });
 }
@@ -87,6 +90,7 @@ async function child(cfg) {
     schema: reader.meta.schema,
     workers: cfg.workers,
     mode: 'replay',
+    engine: cfg.engine,
     onAlert: (_json, seq) => {
       alerts++;
       latencies.push(performance.now() - pushedAt[seq % CAP]);
@@ -105,6 +109,19 @@ async function child(cfg) {
   outer: for await (const chunk of reader.chunks()) {
     const bytes = chunk.payload;
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!cfg.rate) {
+      const offsets = [];
+      const now = performance.now();
+      for (let off = 0; off < bytes.length; off += dv.getUint32(off, true)) {
+        offsets.push(off);
+        pushedAt[Number(dv.getBigUint64(off + 8, true)) % CAP] = now;
+      }
+      pipeline.pushRecords(bytes, offsets, offsets.length);
+      events += offsets.length;
+      await pipeline.flush();
+      sampleRings();
+      continue;
+    }
     for (let off = 0; off < bytes.length; ) {
       const len = dv.getUint32(off, true);
       const seq = Number(dv.getBigUint64(off + 8, true));
@@ -142,6 +159,7 @@ async function child(cfg) {
   console.log(
     JSON.stringify({
       mode: cfg.rate ? `open ${cfg.rate}/s` : 'closed',
+      engine: cfg.engine ?? 'default',
       workers: cfg.workers,
       rules: rules.specs.length,
       events,

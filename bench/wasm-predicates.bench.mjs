@@ -82,10 +82,9 @@ const accessor = recordFieldAccessor(layout);
 const interp = filters.map((f) => compileFilter(f, accessor).test);
 function runInterp() {
   let matches = 0;
-  const ev = new RecordEvent(bytes, 0, 0);
+  const ev = new RecordEvent(layout, new Uint8Array(0), 0);
   for (let r = 0; r < count; r++) {
-    ev.offset = offsets[r];
-    ev.index = r;
+    ev.reset(bytes, offsets[r], r, r);
     for (let p = 0; p < interp.length; p++) if (interp[p](ev)) matches++;
   }
   return matches;

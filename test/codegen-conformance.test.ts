@@ -68,7 +68,7 @@ describe('conformance event queries through records, engine=wasm', () => {
       const json = compileQuery(c.query).steps[0]!.filter.test;
       const want = events.filter((e) => json(e)).map((e) => e.serial_event_id);
       const wasm = ruleset.queries[i]!.steps[0]!.filter.test;
-      const got = events.filter((_, r) => wasm(new RecordEvent(bytes, offsets[r]!, r))).map((e) => e.serial_event_id);
+      const got = events.filter((_, r) => wasm(new RecordEvent(layout, bytes, r, offsets[r]!, r))).map((e) => e.serial_event_id);
       if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${c.name}: wasm ${JSON.stringify(got)}, interpreter ${JSON.stringify(want)}`);
     });
     expect(mismatches).toEqual([]);
@@ -83,7 +83,7 @@ describe('conformance event queries through records, engine=wasm', () => {
     checked.forEach((c, i) => {
       const json = compileQuery(c.query).steps[0]!.filter.test;
       const test = ruleset.queries[i]!.steps[0]!.filter.test;
-      const got = events.filter((_, r) => test(new RecordEvent(bytes, offsets[r]!, r))).map((e) => e.serial_event_id);
+      const got = events.filter((_, r) => test(new RecordEvent(layout, bytes, r, offsets[r]!))).map((e) => e.serial_event_id);
       expect(got, c.name).toEqual(events.filter((e) => json(e)).map((e) => e.serial_event_id));
     });
   });

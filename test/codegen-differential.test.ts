@@ -144,7 +144,7 @@ describe('Wasm predicates equal the interpreter over records', () => {
         filters.forEach((f, p) => {
           const test = compileFilter(f, accessor).test;
           offsets.forEach((off, r) => {
-            const want = test(new RecordEvent(bytes, off, r));
+            const want = test(new RecordEvent(layout, bytes, r, off));
             if (set.matches(r, p) !== want) throw new Error(`predicate ${p} record ${r}: wasm ${!want}, interpreter ${want}`);
           });
         });

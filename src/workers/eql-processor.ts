@@ -15,7 +15,10 @@ import { RecordView } from '../shared/record/view.js';
 import { decodeField } from '../shared/record/decode.js';
 import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
 import { FilterIndex } from '../shared/eql/prefilter.js';
-import { checkSchemaFor, compileRuleset, type RuleSpec } from '../shared/pipeline/ruleset.js';
+import { WasmPredicateSet, type PredicateCounters } from '../shared/eql/codegen/evaluator.js';
+import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../shared/eql/codegen/ruleset.js';
+import type { CheckedFilter } from '../shared/eql/ir.js';
+import { checkSchemaFor, compileRuleset, type CompiledRule, type RuleSpec } from '../shared/pipeline/ruleset.js';
 import { homePartition, keyPartition } from '../shared/pipeline/partition.js';
 import { alertJson, orderingSeq } from '../shared/pipeline/alert.js';
 
@@ -27,13 +30,24 @@ export interface EqlProcessorConfig {
   schema: SchemaDescription;
   /** Live partial cap per rule engine in this partition (oldest evicted first). */
   maxPartialsPerRule?: number;
+  /**
+   * How step filters run: 'interp' = the interpreter per event behind the discriminator index;
+   * 'wasm' = one predicate module evaluates every filter over a batch (beginBatch), the filters
+   * read its bits. Same results. Default: DEFAULT_PREDICATE_ENGINE.
+   */
+  engine?: PredicateEngine;
 }
 
-export function createProcessor(init: ProcessorInit): Processor {
+export function createProcessor(init: ProcessorInit): Promise<Processor> {
   const config = init.config as EqlProcessorConfig;
   const schema = schemaFromDescription(config.schema);
   const layout = buildLayout(schema);
-  return new EqlProcessor(config, layout, checkSchemaFor(schema), init.partition, init.partitions);
+  return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions);
+}
+
+/** Every step (and until) filter of a ruleset, rule by rule: the order of filter ids. */
+function stepFilters(ruleset: readonly CompiledRule[]): CheckedFilter[] {
+  return ruleset.flatMap((r) => [...r.checked.steps, ...(r.checked.until ? [r.checked.until] : [])].map((s) => s.filter));
 }
 
 export class EqlProcessor implements Processor {
@@ -46,7 +60,15 @@ export class EqlProcessor implements Processor {
   private readonly probe: RecordView;
   private readonly categoryId: number;
   private emit: (a: AlertOut) => void = () => {};
-  private readonly index: FilterIndex;
+  /** Interpreter path: which filters may match the current event. */
+  private readonly index: FilterIndex | undefined;
+  /** Wasm path: every filter's bit for each record of the current batch. */
+  private readonly predicates: WasmPredicateSet | undefined;
+  private batchBytes: Uint8Array | null = null;
+  private batchOffsets: ArrayLike<number> = [];
+  private batchCount = 0;
+  private batchNext = 0;
+  private readonly singleOffset = new Uint32Array(1);
   private readonly readers = new Map<string, (ev: RecordEvent) => Value | undefined>();
   private current: RecordEvent | null = null;
   private readonly readIndexed = (path: string): Value | undefined => this.readers.get(path)!(this.current!);
@@ -54,19 +76,34 @@ export class EqlProcessor implements Processor {
   private readonly candidateCache = new Map<string, number[] | null>();
   private evicted = 0;
 
-  constructor(
+  /** Compiles the rules and, for engine 'wasm', builds and instantiates their predicate module. */
+  static async create(
+    config: EqlProcessorConfig,
+    layout: RecordLayout,
+    checkSchema: ReturnType<typeof checkSchemaFor>,
+    partition: number,
+    partitions: number,
+  ): Promise<EqlProcessor> {
+    const ruleset = compileRuleset(config.rules, layout, checkSchema);
+    const engine = config.engine ?? DEFAULT_PREDICATE_ENGINE;
+    const predicates = engine === 'wasm' ? await WasmPredicateSet.create({ filters: stepFilters(ruleset) }, layout) : undefined;
+    return new EqlProcessor(config, layout, checkSchema, partition, partitions, ruleset, predicates);
+  }
+
+  private constructor(
     config: EqlProcessorConfig,
     private readonly layout: RecordLayout,
     checkSchema: ReturnType<typeof checkSchemaFor>,
     private readonly partition: number,
     private readonly partitions: number,
+    ruleset: CompiledRule[],
+    predicates: WasmPredicateSet | undefined,
   ) {
-    const ruleset = compileRuleset(config.rules, layout, checkSchema);
-    // One discriminator index over every step filter of every rule (see eql/prefilter.ts).
-    const filters = ruleset.flatMap((r) => [...r.checked.steps, ...(r.checked.until ? [r.checked.until] : [])].map((s) => s.filter));
-    this.index = new FilterIndex(filters);
+    this.predicates = predicates;
+    // Interpreter: one discriminator index over every step filter of every rule (eql/prefilter.ts).
+    this.index = predicates ? undefined : new FilterIndex(stepFilters(ruleset));
     const accessor = recordFieldAccessor(layout);
-    for (const t of this.index.paths()) {
+    for (const t of this.index?.paths() ?? []) {
       const def = checkSchema.lookup(t);
       const read = accessor({ path: t, segments: t.split('.'), def });
       this.readers.set(t, read as (ev: RecordEvent) => Value | undefined);
@@ -95,15 +132,27 @@ export class EqlProcessor implements Processor {
     this.categoryId = layout.fieldId(checkSchema.aliasOf('event.category') ?? 'event.category');
   }
 
+  beginBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
+    if (!this.predicates) return;
+    this.predicates.evaluateBatch(bytes, offsets, count);
+    this.batchBytes = bytes;
+    this.batchOffsets = offsets;
+    this.batchCount = count;
+    this.batchNext = 0;
+  }
+
   onEvent(bytes: Uint8Array, offset: number, length: number, seq: number, _mask: number, emit: (a: AlertOut) => void): void {
     this.emit = emit;
     const candidates = this.candidates(bytes, offset);
+    let batchIndex = this.predicates ? this.takeBatchSlot(bytes, offset) : -1;
     if (candidates === null) return;
-    // The engine may keep the event in a partial: give it a private copy of the bytes.
-    const ev = new RecordEvent(this.layout, bytes.slice(offset, offset + length), seq);
+    if (this.predicates && batchIndex < 0) batchIndex = this.evaluateAlone(bytes, offset);
+    // The engine may keep the event in a partial: give it a private copy of the bytes. Filters
+    // only run while the event is pushed, so its batch index is never read once stale.
+    const ev = new RecordEvent(this.layout, bytes.slice(offset, offset + length), seq, 0, batchIndex);
     const time = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
     this.current = ev;
-    this.index.select(this.readIndexed);
+    this.index?.select(this.readIndexed);
     const engineEvent = { view: ev, time, seq };
     for (const i of candidates) this.engines[i].push(engineEvent);
   }
@@ -128,6 +177,11 @@ export class EqlProcessor implements Processor {
     return floor;
   }
 
+  /** The Wasm predicate module's counters (batches, records, fallbacks); undefined for 'interp'. */
+  predicateCounters(): PredicateCounters | undefined {
+    return this.predicates?.counters;
+  }
+
   stateEntries(): number {
     let n = 0;
     for (const e of this.engines) n += e.stats.partialsLive + e.stats.pendingTrailing;
@@ -138,6 +192,22 @@ export class EqlProcessor implements Processor {
     let n = this.evicted;
     for (const e of this.engines) n += e.stats.evictions;
     return n;
+  }
+
+  /** The record's position in the batch announced by beginBatch, or -1 if it is not the next one. */
+  private takeBatchSlot(bytes: Uint8Array, offset: number): number {
+    const i = this.batchNext;
+    if (bytes !== this.batchBytes || i >= this.batchCount || this.batchOffsets[i] !== offset) return -1;
+    this.batchNext = i + 1;
+    return i;
+  }
+
+  /** A record outside any announced batch: a batch of one (it replaces the current batch's bits). */
+  private evaluateAlone(bytes: Uint8Array, offset: number): number {
+    this.batchBytes = null;
+    this.singleOffset[0] = offset;
+    this.predicates!.evaluateBatch(bytes, this.singleOffset, 1);
+    return 0;
   }
 
   /** Rules that could match the event, by its category; null when none could. */
@@ -163,13 +233,19 @@ export class EqlProcessor implements Processor {
     return cached;
   }
 
-  /** Wraps each step's filter so it runs only when the discriminator index lets it (ids in order). */
+  /**
+   * Wraps each step's filter (ids in stepFilters order): the interpreter runs only when the
+   * discriminator index lets it; with Wasm the filter is the record's bit from the batch.
+   */
   private prefiltered(q: CompiledQuery, nextId: () => number): CompiledQuery {
     const wrap = (step: CompiledStep): CompiledStep => {
       const id = nextId();
-      const index = this.index;
+      const category = step.filter.category;
+      const predicates = this.predicates;
+      if (predicates) return { ...step, filter: { category, test: (ev) => predicates.matches((ev as RecordEvent).index, id) } };
+      const index = this.index!;
       const test = step.filter.test;
-      return { ...step, filter: { category: step.filter.category, test: (ev) => index.candidate(id) && test(ev) } };
+      return { ...step, filter: { category, test: (ev) => index.candidate(id) && test(ev) } };
     };
     const steps = q.steps.map(wrap);
     return { ...q, steps, until: q.until && wrap(q.until) };

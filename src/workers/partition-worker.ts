@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   let events = 0;
   let ended = false;
   const timeView = new DataView(reader.bytes.buffer);
+  let frameAt = new Uint32Array(1024);
+  let recordOffsets = new Uint32Array(1024);
 
   while (!ended) {
     reader.refill((t, o, m) => input.read(t, o, m));
@@ -56,8 +58,22 @@ async function main(): Promise<void> {
       continue;
     }
     const started = process.hrtime.bigint();
+    // Take every complete frame first so the processor sees the batch's records at once
+    // (Processor.beginBatch: one Wasm predicate call); the reader's buffer holds them until refill.
+    let frames = 0;
+    let records = 0;
+    const words = reader.words;
     for (; at >= 0; at = reader.next()) {
-      const words = reader.words;
+      if (frames === frameAt.length) frameAt = grow(frameAt);
+      frameAt[frames++] = at;
+      if (words[at + F_TYPE] === FrameType.record) {
+        if (records === recordOffsets.length) recordOffsets = grow(recordOffsets);
+        recordOffsets[records++] = (at + FRAME_HEADER_WORDS) * 4;
+      }
+    }
+    if (records > 0) proc.beginBatch?.(reader.bytes, recordOffsets, records);
+    for (let f = 0; f < frames; f++) {
+      at = frameAt[f]!;
       const seq = frameSeq(words, at);
       switch (words[at + F_TYPE]) {
         case FrameType.record:
@@ -93,6 +109,12 @@ async function main(): Promise<void> {
     counters[COUNTER_BUSY_NS] += Number(process.hrtime.bigint() - started);
   }
   alertRing.close();
+}
+
+function grow(a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Moves staged alert/progress frames into the alert ring, waiting for main to drain when full. */

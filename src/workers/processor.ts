@@ -23,6 +23,13 @@ export interface ProcessorInit {
 
 export interface Processor {
   /**
+   * Optional: the records the next `count` onEvent calls will deliver, in that order (record i at
+   * `bytes[offsets[i]…]`, valid until the last of those calls returns). A processor may evaluate
+   * work for the whole batch at once here (the Wasm predicate module: one call per batch).
+   * Callers that never call it still get correct results, one event at a time.
+   */
+  beginBatch?(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void;
+  /**
    * One event record routed to this partition. `bytes[offset, offset+length)` is the record and is
    * only valid during the call (the buffer is reused): copy what must outlive it.
    * `groupMask` says which key groups the event was routed here for.

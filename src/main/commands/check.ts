@@ -6,7 +6,10 @@ import { loadRules } from '../../shared/rules/index.js';
 import type { RuleSource } from '../../shared/rules/model.js';
 import { checkRule } from '../../shared/rules/compile-rule.js';
 import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
-import { ExitCode, UsageError } from '../../shared/errors.js';
+import { ExitCode, InputError, UsageError } from '../../shared/errors.js';
+import { readFile } from 'node:fs/promises';
+import { validateRuleModule } from '../../shared/wasm/validate.js';
+import { USER_RULE_ABI } from '../../shared/wasm/rule-abi.js';
 import { problemOf, problemOfRule, renderProblem, type Problem } from '../rule-problems.js';
 
 export const checkCommand: Command = {
@@ -14,7 +17,8 @@ export const checkCommand: Command = {
   summary: 'parse and check EQL rules (Elastic TOML or .eql files and folders)',
   usage: '[options] PATH...',
   description: `Checks every rule against the ECS Linux schema: syntax, unknown fields (allowed with ?field),
-types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed as skipped.`,
+types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed as skipped. A PATH
+ending in .wasm is a user rule module: it is validated against the user rule ABI.`,
   options: {
     format: { type: 'string', arg: 'text|json', help: 'output format (default text)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only problems and the summary line' },
@@ -25,9 +29,12 @@ types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed
     if (args.positionals.length === 0) throw new UsageError('usage', 'check needs at least one rule file or folder');
 
     const started = process.hrtime.bigint();
-    const loaded = await loadRules(args.positionals);
+    const modulePaths = args.positionals.filter((p) => p.endsWith('.wasm'));
+    const rulePaths = args.positionals.filter((p) => !p.endsWith('.wasm'));
+    const loaded = rulePaths.length ? await loadRules(rulePaths) : { rules: [], errors: [], skipped: [] };
     const schema = ecsLinuxSchema();
     const problems: Problem[] = loaded.errors.map((error) => problemOf(error));
+    const okModules = await checkModules(modulePaths, problems);
     const ok: RuleSource[] = [];
     for (const rule of loaded.rules) {
       const res = checkRule(rule, { schema });
@@ -41,7 +48,7 @@ types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed
     if (format === 'json') {
       ctx.out.write(
         JSON.stringify({
-          ok: ok.length,
+          ok: ok.length + okModules,
           failed: problems.length,
           skipped: loaded.skipped.length,
           skippedByReason: Object.fromEntries(skippedByReason),
@@ -56,8 +63,30 @@ types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed
       }
       if (!args.values.quiet) for (const s of loaded.skipped) ctx.out.write(`skipped ${s.file}${s.ruleId ? ` (${s.ruleId})` : ''}: ${s.reason}\n`);
       const reasons = [...skippedByReason].map(([r, n]) => `${n} ${r}`).join('; ');
-      ctx.out.write(`${ok.length} rules ok, ${problems.length} failed, ${loaded.skipped.length} skipped${reasons ? ` (${reasons})` : ''} in ${elapsedMs.toFixed(0)} ms\n`);
+      ctx.out.write(`${ok.length + okModules} rules ok, ${problems.length} failed, ${loaded.skipped.length} skipped${reasons ? ` (${reasons})` : ''} in ${elapsedMs.toFixed(0)} ms\n`);
     }
     return problems.length === 0 ? ExitCode.ok : ExitCode.ruleError;
   },
 };
+
+/** Validates user rule modules (.wasm); each invalid one adds a problem. Returns how many are valid. */
+async function checkModules(paths: readonly string[], problems: Problem[]): Promise<number> {
+  let valid = 0;
+  for (const file of paths) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (e) {
+      problems.push(problemOf(new InputError('rules.read', `cannot read rule module: ${(e as Error).message}`, { file })));
+      continue;
+    }
+    const report = validateRuleModule(bytes, USER_RULE_ABI);
+    if (report.ok) {
+      valid++;
+      continue;
+    }
+    const detail = report.errors.map((i) => (i.offset === undefined ? i.message : `${i.message} (byte ${i.offset})`)).join('; ');
+    problems.push(problemOf(new InputError('wasm.invalid', `not a valid ${USER_RULE_ABI.name} module: ${detail}`, { file })));
+  }
+  return valid;
+}

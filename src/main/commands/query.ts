@@ -15,7 +15,9 @@ export const queryCommand: Command = {
   description: `FILE is NDJSON, a JSON array, or an Elasticsearch .data file (a JSON array that may contain
 // comment lines); '-' reads stdin. Each result prints as one line: {"events":[…],"join_keys":[…]},
 or with --id-field F a JSON array of the F values of its events (null for a missing-event slot).
-Exit status: 0 success (also with no results), 1 query error, 2 input error.`,
+Exit status: 0 success (also with no results), 1 query error, 2 input error. The query runs on the
+JSON events themselves, with the interpreter: --engine accepts only interp (the Wasm predicate
+back end reads binary records; use \`kestrel convert\` + \`kestrel replay --engine wasm\`).`,
   options: {
     'id-field': { type: 'string', arg: 'F', help: 'print the F values of each result’s events' },
     'time-field': { type: 'string', arg: 'F', help: 'event time field (default @timestamp)' },
@@ -26,11 +28,15 @@ Exit status: 0 success (also with no results), 1 query error, 2 input error.`,
     size: { type: 'string', arg: 'N', help: 'result limit, as the Elasticsearch request parameter' },
     'max-samples-per-key': { type: 'string', arg: 'N', help: 'samples per join key (default 1)' },
     mapping: { type: 'string', arg: 'FILE', help: 'Elasticsearch index mapping (JSON): field types, aliases, null_value' },
+    engine: { type: 'string', arg: 'NAME', help: 'interp (the only engine over JSON events)' },
   },
   async run(args, ctx) {
     const [text, ...files] = args.positionals;
     if (text === undefined || files.length === 0) throw new UsageError('usage', "expected 'QUERY' and at least one FILE\nRun 'kestrel query --help' for usage.");
     const v = args.values;
+    if (v.engine !== undefined && v.engine !== 'interp') {
+      throw new UsageError('usage', `query runs on JSON events with the interpreter: --engine must be interp, not '${String(v.engine)}' (the Wasm engine runs in kestrel replay/run)`);
+    }
     const options: QueryOptions = {
       ...DEFAULT_QUERY_OPTIONS,
       timeField: (v['time-field'] as string | undefined) ?? DEFAULT_QUERY_OPTIONS.timeField,

@@ -9,7 +9,7 @@ import { defaultPartitions } from '../runtime/runtime.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { openAlertSink } from '../pipeline/alert-sink.js';
 import { logger } from '../../shared/log.js';
-import { parseWorkers, parsePositiveInt } from './options.js';
+import { ENGINE_OPTION, parseEngine, parseWorkers, parsePositiveInt } from './options.js';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -23,6 +23,7 @@ export const replayCommand: Command = {
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
     'skip-corrupt': { type: 'boolean', help: 'skip chunks that fail their CRC (counted) instead of stopping' },
     'max-partials': { type: 'string', arg: 'N', help: 'live sequence partials per rule and partition (default 100000)' },
+    engine: ENGINE_OPTION,
   },
   async run(args, ctx) {
     const [capturePath, ...extra] = args.positionals;
@@ -31,6 +32,7 @@ export const replayCommand: Command = {
     if (rulePaths.length === 0) throw new UsageError('usage', 'replay needs --rules PATH (a rule file or folder)');
     const workers = parseWorkers(args.values.workers as string | undefined, defaultPartitions());
     const maxPartials = parsePositiveInt('--max-partials', args.values['max-partials'] as string | undefined, 100_000);
+    const engine = parseEngine(args.values.engine as string | undefined);
 
     const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']) });
     try {
@@ -42,6 +44,7 @@ export const replayCommand: Command = {
         workers,
         mode: 'replay',
         maxPartialsPerRule: maxPartials,
+        engine,
         onAlert: (json) => sink.write(json),
       });
       let stopping = false;
@@ -50,14 +53,14 @@ export const replayCommand: Command = {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      const offsets: number[] = [];
       try {
         for await (const chunk of reader.chunks()) {
           const bytes = chunk.payload;
-          for (let off = 0; off < bytes.length; ) {
-            const len = new DataView(bytes.buffer, bytes.byteOffset + off, 4).getUint32(0, true);
-            pipeline.pushRecord(bytes, off, len);
-            off += len;
-          }
+          const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          offsets.length = 0;
+          for (let off = 0; off < bytes.length; off += dv.getUint32(off, true)) offsets.push(off);
+          pipeline.pushRecords(bytes, offsets, offsets.length);
           // The chunk buffer is reused by the reader: hand everything staged to the rings first.
           await pipeline.flush();
           if (stopping) break;

@@ -11,7 +11,7 @@ import { DetectionPipeline } from '../pipeline/detection.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { LiveSource, untilStopped } from '../sensor/live-source.js';
-import { parseWorkers } from './options.js';
+import { ENGINE_OPTION, parseEngine, parseWorkers } from './options.js';
 import { CaptureWriter } from '../../shared/capture/writer.js';
 import { KESTREL_VERSION } from '../../shared/version.js';
 import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.js';
@@ -34,6 +34,7 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
     record: { type: 'string', arg: 'FILE', help: 'also write every event detection saw to a capture (replaying it gives the same alerts)' },
+    engine: ENGINE_OPTION,
     ...SENSOR_OPTIONS,
   },
   async run(args, ctx) {
@@ -43,6 +44,7 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
     const workers = parseWorkers(v.workers as string | undefined, defaultPartitions());
     const duration = parseDuration(v.duration);
     const ringBufferBytes = parseRingBytes(v['ring-bytes']);
+    const engine = parseEngine(v.engine as string | undefined);
 
     const schema = ecsLinuxSchema();
     const layout = buildLayout(schema);
@@ -55,6 +57,7 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
       schema: describeSchema(schema),
       workers,
       mode: 'live',
+      engine,
       onAlert: (json) => {
         alerts++;
         out.write(json + '\n');

@@ -5,12 +5,14 @@
 //
 //   const p = await DetectionPipeline.start({ rules, schema, workers, mode, onAlert });
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
+//   p.pushRecords(bytes, offsets, count);  // a batch: one Wasm predicate call (engine 'wasm')
 //   await p.finish();
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
 import { checkSchemaFor, type RuleSpec } from '../../shared/pipeline/ruleset.js';
+import type { PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
 import { EqlProcessor, type EqlProcessorConfig } from '../../workers/eql-processor.js';
 import type { AlertOut } from '../../workers/processor.js';
 import { AlertMerger, type PendingAlert } from '../runtime/merge.js';
@@ -30,6 +32,8 @@ export interface PipelineOptions {
   maxPartialsPerRule?: number;
   /** Records between watermarks sent to every partition (default 2048). */
   watermarkEvery?: number;
+  /** How rule predicates are evaluated (EqlProcessorConfig.engine); same alerts either way. */
+  engine?: PredicateEngine;
 }
 
 const PROCESSOR_MODULE = pathToFileURL(fileURLToPath(new URL('../../workers/eql-processor.js', import.meta.url))).href;
@@ -55,9 +59,9 @@ export class DetectionPipeline {
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
     const release = (a: PendingAlert) => opts.onAlert(a.json, a.seq, a.ruleIndex);
-    const config: EqlProcessorConfig = { rules: opts.rules, schema: opts.schema, maxPartialsPerRule: opts.maxPartialsPerRule };
+    const config: EqlProcessorConfig = { rules: opts.rules, schema: opts.schema, maxPartialsPerRule: opts.maxPartialsPerRule, engine: opts.engine };
     if (opts.workers === 0) {
-      const processor = new EqlProcessor(config, layout, checkSchemaFor(schema), 0, 1);
+      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1);
       return new DetectionPipeline(opts, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
     // Build the router first: a failure here must not leave workers running.
@@ -74,6 +78,20 @@ export class DetectionPipeline {
 
   get eventsIn(): number {
     return this.events;
+  }
+
+  /**
+   * Offers `count` records at `offsets` in `bytes` (each record starts with its u32 length): the
+   * single-thread processor evaluates their predicates in one go (Processor.beginBatch); partition
+   * workers batch what they drain from their rings themselves.
+   */
+  pushRecords(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
+    this.local?.processor.beginBatch(bytes, offsets, count);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < count; i++) {
+      const off = offsets[i]!;
+      this.pushRecord(bytes, off, dv.getUint32(off, true));
+    }
   }
 
   /** Offers one record (read in place; copied only where needed). */
@@ -133,7 +151,7 @@ export class DetectionPipeline {
   }
 
   stats(): unknown {
-    return this.sharded ? this.sharded.runtime.stats() : { events: this.events, state: this.local!.processor.stateEntries() };
+    return this.sharded ? this.sharded.runtime.stats() : { events: this.events, state: this.local!.processor.stateEntries(), predicates: this.local!.processor.predicateCounters() };
   }
 
   private readonly collect = (a: AlertOut): void => {

@@ -9,11 +9,15 @@ import { applyNullValue, getField, type FieldAccessorFactory } from './field-acc
 import type { Value } from './values.js';
 
 /**
- * What the engine holds for a record event: a view over a private copy of the record (the
- * transport buffer is reused) and the event's seq (single-event rules are placed by seq).
+ * What the engine holds for a record event: a view over the record (a private copy when the
+ * engine may keep it: the transport buffer is reused), the event's seq (single-event rules are
+ * placed by seq) and its position in the batch whose predicate bitsets the Wasm filters read
+ * (codegen/evaluator.ts). Both back ends share this one class: the interpreter accessors read
+ * `rv` (and this cache), the Wasm filters read `index`.
  */
 export class RecordEvent {
   readonly rv: RecordView;
+
   private extra: unknown = null;
   /**
    * Decoded field values of this event. Hundreds of rules read the same few fields (host.os.type,
@@ -26,14 +30,17 @@ export class RecordEvent {
     bytes: Uint8Array,
     public seq: number,
     offset = 0,
+    /** Position in the last evaluated predicate batch; -1 when the event is not in one. */
+    public index = -1,
   ) {
     this.rv = bytes.length > 0 ? new RecordView(layout, bytes, offset) : new RecordView(layout);
   }
 
   /** Re-points a reusable instance at another record (routing reads records in place). */
-  reset(bytes: Uint8Array, offset: number, seq: number): this {
+  reset(bytes: Uint8Array, offset: number, seq: number, index = -1): this {
     this.rv.reset(bytes, offset);
     this.seq = seq;
+    this.index = index;
     this.extra = null;
     this.decoded.clear();
     return this;

@@ -103,7 +103,7 @@ export class WasmPredicateSet {
   private readonly layout: RecordLayout;
   private interpFilters: CompiledFilter[] | undefined;
   private readonly evalHost: (id: number, ev: EventView) => number;
-  private readonly event = new RecordEvent(new Uint8Array(0), 0, 0);
+  private readonly event: RecordEvent;
   private batchBytes: Uint8Array = new Uint8Array(0);
   private batchOffsets: ArrayLike<number> = [];
   private bits: Uint32Array = new Uint32Array(0);
@@ -113,6 +113,7 @@ export class WasmPredicateSet {
     this.built = built;
     this.filters = ruleset.filters;
     this.layout = layout;
+    this.event = new RecordEvent(layout, new Uint8Array(0), 0);
     this.wordsPerRecord = built.module.wordsPerRecord;
     this.predicateCount = built.module.predicateCount;
     this.fuelPerRecord = opts.fuelPerRecord ?? BASE_FUEL_PER_RECORD + built.module.bytes.length;
@@ -206,11 +207,7 @@ export class WasmPredicateSet {
   }
 
   private eventAt(r: number): RecordEvent {
-    const ev = this.event;
-    ev.bytes = this.batchBytes;
-    ev.offset = this.batchOffsets[r]!;
-    ev.index = r;
-    return ev;
+    return this.event.reset(this.batchBytes, this.batchOffsets[r]!, 0, r);
   }
 
   /** All predicates of record r by the interpreter, into its output words. */

@@ -8,18 +8,11 @@ import type { EventView, Value } from '../../engine/compiled.js';
 import { RecordFlag, Storage } from '../../record/frame.js';
 import { decodeField, decodeRecord } from '../../record/decode.js';
 import type { RecordLayout } from '../../record/layout.js';
-import { RecordView } from '../../record/view.js';
+import type { RecordView } from '../../record/view.js';
+import { RecordEvent } from '../record-access.js';
 import { applyNullValue, getField, type FieldAccessorFactory, type FieldReader, type FieldRef } from '../field-access.js';
 
-/** A record as the engine sees it: where it lives and its index in the current batch. */
-export class RecordEvent {
-  constructor(
-    public bytes: Uint8Array,
-    public offset: number,
-    /** Position in the batch whose bitsets the Wasm filters read. */
-    public index: number,
-  ) {}
-}
+export { RecordEvent };
 
 /** How a field path relates to the layout; shared with the code generator. */
 export interface FieldPlacement {
@@ -52,11 +45,7 @@ export function placeField(layout: RecordLayout, path: string): FieldPlacement {
 
 /** A field accessor over RecordEvents of one layout. */
 export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory {
-  const view = new RecordView(layout);
-  const position = (ev: EventView): RecordView => {
-    const r = ev as RecordEvent;
-    return view.reset(r.bytes, r.offset);
-  };
+  const position = (ev: EventView): RecordView => (ev as RecordEvent).rv;
   return (field: FieldRef): FieldReader => {
     const read = fieldReader(layout, field, position);
     const nullValue = field.def?.nullValue as Value | undefined;

@@ -12,6 +12,9 @@ import { RecordEvent, recordFieldAccessor } from './record-access.js';
 
 export type PredicateEngine = 'wasm' | 'interp';
 
+/** The engine the detection pipeline uses when none is asked for. */
+export const DEFAULT_PREDICATE_ENGINE: PredicateEngine = 'interp';
+
 export interface RecordRulesetOptions extends PredicateOptions {
   engine: PredicateEngine;
 }
