@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SharedRing } from '../shared/ring/shared-ring.js';
 import { FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../shared/ring/frames.js';
 import {
-  COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_LAST_SEQ, COUNTER_SLEEPS,
+  COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_EVICTIONS_PER_KEY,
+  COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL, COUNTER_LAST_SEQ, COUNTER_PARTIALS_LIVE, COUNTER_SLEEPS,
   COUNTER_STATE_ENTRIES, type PartitionWorkerData, type WorkerMessage,
 } from '../shared/runtime/protocol.js';
 import type { AlertOut, CreateProcessor } from './processor.js';
@@ -90,6 +91,13 @@ async function main(): Promise<void> {
     counters[COUNTER_LAST_SEQ] = lastSeq;
     counters[COUNTER_STATE_ENTRIES] = proc.stateEntries();
     counters[COUNTER_EVICTIONS] = proc.evictions();
+    if (proc.partialsLive) counters[COUNTER_PARTIALS_LIVE] = proc.partialsLive();
+    if (proc.evictionsByKind) {
+      const ev = proc.evictionsByKind();
+      counters[COUNTER_EVICTIONS_PER_KEY] = ev.perKey;
+      counters[COUNTER_EVICTIONS_PER_RULE] = ev.perRule;
+      counters[COUNTER_EVICTIONS_TOTAL] = ev.total;
+    }
     counters[COUNTER_BUSY_NS] += Number(process.hrtime.bigint() - started);
   }
   alertRing.close();

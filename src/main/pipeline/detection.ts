@@ -12,7 +12,9 @@ import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
 import { checkSchemaFor, type RuleSpec } from '../../shared/pipeline/ruleset.js';
 import { EqlProcessor, type EqlProcessorConfig } from '../../workers/eql-processor.js';
-import type { AlertOut } from '../../workers/processor.js';
+import type { AlertOut, EvictionCounts } from '../../workers/processor.js';
+import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
+import { COUNTER_EVICTIONS_PER_KEY, COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL } from '../../shared/runtime/protocol.js';
 import { AlertMerger, type PendingAlert } from '../runtime/merge.js';
 import { PartitionRuntime } from '../runtime/runtime.js';
 import { Router } from './router.js';
@@ -27,7 +29,10 @@ export interface PipelineOptions {
   mode: 'replay' | 'live';
   /** One alert JSON line, in the deterministic merge order. */
   onAlert(json: string, seq: number, ruleIndex: number): void;
+  /** Memory caps on sequence partials (see engine/partial-budget.ts for the defaults). */
   maxPartialsPerRule?: number;
+  maxPartialsPerKey?: number;
+  maxPartialsTotal?: number;
   /** Records between watermarks sent to every partition (default 2048). */
   watermarkEvery?: number;
 }
@@ -55,7 +60,13 @@ export class DetectionPipeline {
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
     const release = (a: PendingAlert) => opts.onAlert(a.json, a.seq, a.ruleIndex);
-    const config: EqlProcessorConfig = { rules: opts.rules, schema: opts.schema, maxPartialsPerRule: opts.maxPartialsPerRule };
+    const config: EqlProcessorConfig = {
+      rules: opts.rules,
+      schema: opts.schema,
+      maxPartialsPerRule: opts.maxPartialsPerRule ?? DEFAULT_MAX_PARTIALS_PER_RULE,
+      maxPartialsPerKey: opts.maxPartialsPerKey ?? DEFAULT_MAX_PARTIALS_PER_KEY,
+      maxPartialsTotal: opts.maxPartialsTotal ?? DEFAULT_MAX_PARTIALS_TOTAL,
+    };
     if (opts.workers === 0) {
       const processor = new EqlProcessor(config, layout, checkSchemaFor(schema), 0, 1);
       return new DetectionPipeline(opts, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
@@ -130,6 +141,18 @@ export class DetectionPipeline {
 
   async abort(): Promise<void> {
     await this.sharded?.runtime.abort();
+  }
+
+  /** Partials evicted by the memory caps so far (workers: as of their last counter update). */
+  evictions(): EvictionCounts {
+    if (this.local) return this.local.processor.evictionsByKind();
+    const n: EvictionCounts = { perKey: 0, perRule: 0, total: 0 };
+    for (const { counters } of this.sharded!.runtime.stats()) {
+      n.perKey += counters[COUNTER_EVICTIONS_PER_KEY];
+      n.perRule += counters[COUNTER_EVICTIONS_PER_RULE];
+      n.total += counters[COUNTER_EVICTIONS_TOTAL];
+    }
+    return n;
   }
 
   stats(): unknown {
