@@ -52,8 +52,10 @@ export const replayCommand: Command = {
         onAlert: (json) => sink.write(json),
       });
       let stopping = false;
-      const stop = () => {
+      let signal = '';
+      const stop = (sig: NodeJS.Signals) => {
         stopping = true;
+        signal = sig;
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -69,7 +71,13 @@ export const replayCommand: Command = {
           await pipeline.flush();
           if (stopping) break;
         }
-        await pipeline.finish();
+        const heldBack = await pipeline.finish(stopping);
+        if (stopping) {
+          ctx.err.write(
+            `kestrel: replay stopped by ${signal} after ${pipeline.eventsIn} events; ` +
+              `${heldBack} alerts waiting for later events were not printed\n`,
+          );
+        }
       } catch (e) {
         await pipeline.abort();
         throw e;

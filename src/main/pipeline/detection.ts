@@ -126,17 +126,23 @@ export class DetectionPipeline {
     if (this.sharded) await this.sharded.runtime.flush();
   }
 
-  /** End of input: flushes windows waiting for more events and releases every alert. */
-  async finish(): Promise<void> {
+  /**
+   * End of input: flushes windows waiting for more events and releases every alert. `stopped`
+   * (SIGINT/SIGTERM cut the input short): releases only alerts no later event could change, so
+   * the output is a prefix of the full run's; returns how many were held back.
+   */
+  async finish(stopped = false): Promise<number> {
     if (this.local) {
       const { processor, merger } = this.local;
-      processor.onEnd(this.collect);
-      merger.setProgress(0, Number.MAX_SAFE_INTEGER);
+      if (!stopped) {
+        processor.onEnd(this.collect);
+        merger.setProgress(0, Number.MAX_SAFE_INTEGER);
+      }
       merger.flush();
-      return;
+      return merger.pendingCount();
     }
     this.watermark();
-    await this.sharded!.runtime.finish();
+    return this.sharded!.runtime.finish(stopped);
   }
 
   async abort(): Promise<void> {

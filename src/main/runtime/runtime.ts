@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { SharedRing } from '../../shared/ring/shared-ring.js';
-import { FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../../shared/ring/frames.js';
+import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../../shared/ring/frames.js';
 import { COUNTER_PARTIALS_LIVE, COUNTER_SLOTS, COUNTER_STATE_ENTRIES, type PartitionWorkerData, type WorkerMessage } from '../../shared/runtime/protocol.js';
 import { RuntimeError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
@@ -85,6 +85,7 @@ export class PartitionRuntime {
   private readonly alertWords: number;
   /** finish() sent the end frames: a restarted worker must get one too. */
   private ending = false;
+  private endMask = 0;
   /** finish()/abort() terminate workers on purpose: their exits are not crashes. */
   private stopping = false;
   shouldFlush = false;
@@ -180,7 +181,7 @@ export class PartitionRuntime {
     part.eventsLost = old.eventsLost + eventsLost;
     this.parts[p] = part;
     // The end frame went to the dead worker: the new one needs its own (finish() flushes it).
-    if (this.ending) part.batch.append(FrameType.end, 0, 0, null);
+    if (this.ending) part.batch.append(FrameType.end, this.endMask, 0, null);
     const info: RestartInfo = {
       partition: p,
       cause,
@@ -258,10 +259,16 @@ export class PartitionRuntime {
     this.drainAlerts();
   }
 
-  /** Sends end-of-stream, waits for every worker to finish, and releases the remaining alerts. */
-  async finish(): Promise<void> {
+  /**
+   * Sends end-of-stream, waits for every worker to finish, and releases the remaining alerts.
+   * `stopped`: the input was cut short (SIGINT/SIGTERM). Workers then flush nothing that waits for
+   * more input, and only alerts no later event could change are released: the output is a prefix
+   * of a full run's. Returns how many alerts were held back.
+   */
+  async finish(stopped = false): Promise<number> {
     this.ending = true;
-    for (const part of this.parts) part.batch.append(FrameType.end, 0, 0, null);
+    this.endMask = stopped ? END_STOPPED : 0;
+    for (const part of this.parts) part.batch.append(FrameType.end, this.endMask, 0, null);
     await this.flush();
     while (this.parts.some((p) => !p.alertsClosed)) {
       this.throwIfFailed();
@@ -275,6 +282,7 @@ export class PartitionRuntime {
     this.throwIfFailed();
     this.stopping = true;
     await Promise.all(this.parts.map((p) => p.worker.terminate()));
+    return this.merger.pendingCount();
   }
 
   /** Stops workers without waiting for pending work (errors, SIGINT after a drain deadline). */
