@@ -6,9 +6,10 @@
 // only lets an engine see (event, key) pairs whose key it owns (keyPartition), and single-event
 // rules only the events whose home partition it is. Main may send an event to more partitions
 // than need it; ownership makes that harmless.
-import type { Processor, ProcessorInit, AlertOut } from './processor.js';
+import type { Processor, ProcessorInit, AlertOut, EvictionCounts } from './processor.js';
 import type { CompiledQuery, CompiledStep, EventView, Value } from '../shared/engine/compiled.js';
 import { createEngine, type Engine } from '../shared/engine/engine.js';
+import { PartialBudget } from '../shared/engine/partial-budget.js';
 import { buildLayout, type RecordLayout } from '../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
 import { RecordView } from '../shared/record/view.js';
@@ -28,7 +29,7 @@ export const END_OF_STREAM = Number.MAX_SAFE_INTEGER - 1;
 export interface EqlProcessorConfig {
   rules: RuleSpec[];
   schema: SchemaDescription;
-  /** Live partial cap per rule engine in this partition (oldest evicted first). */
+  /** Live partial cap per rule engine in this partition (oldest evicted first). Default: none. */
   maxPartialsPerRule?: number;
   /**
    * How step filters run: 'interp' = the interpreter per event behind the discriminator index;
@@ -36,6 +37,10 @@ export interface EqlProcessorConfig {
    * read its bits. Same results. Default: DEFAULT_PREDICATE_ENGINE.
    */
   engine?: PredicateEngine;
+  /** Live partial cap per join key of one rule (that key's oldest evicted first). Default: none. */
+  maxPartialsPerKey?: number;
+  /** Live partial cap across all rules of this partition (oldest across rules evicted). Default: none. */
+  maxPartialsTotal?: number;
 }
 
 export function createProcessor(init: ProcessorInit): Promise<Processor> {
@@ -109,6 +114,7 @@ export class EqlProcessor implements Processor {
       this.readers.set(t, read as (ev: RecordEvent) => Value | undefined);
     }
     let filterId = 0;
+    const budget = config.maxPartialsTotal === undefined ? undefined : new PartialBudget(config.maxPartialsTotal);
     ruleset.forEach(({ compiled: query0 }, index) => {
       const query = this.prefiltered(query0, () => filterId++);
       const owned = this.ownedQuery(query);
@@ -121,6 +127,8 @@ export class EqlProcessor implements Processor {
       this.engines.push(
         createEngine(owned, {
           maxPartials: config.maxPartialsPerRule,
+          maxPartialsPerKey: config.maxPartialsPerKey,
+          budget,
           onResult: (r) => this.emit({ seq: atEnd ? END_OF_STREAM : orderingSeq(r), ruleIndex: index, json: alertJson(rule, r) }),
         }),
       );
@@ -208,6 +216,22 @@ export class EqlProcessor implements Processor {
     this.singleOffset[0] = offset;
     this.predicates!.evaluateBatch(bytes, this.singleOffset, 1);
     return 0;
+  }
+
+  evictionsByKind(): EvictionCounts {
+    const n: EvictionCounts = { perKey: 0, perRule: 0, total: 0 };
+    for (const e of this.engines) {
+      n.perKey += e.stats.evictionsPerKey;
+      n.perRule += e.stats.evictionsPerRule;
+      n.total += e.stats.evictionsTotal;
+    }
+    return n;
+  }
+
+  partialsLive(): number {
+    let n = 0;
+    for (const e of this.engines) n += e.stats.partialsLive;
+    return n;
   }
 
   /** Rules that could match the event, by its category; null when none could. */

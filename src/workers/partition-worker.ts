@@ -6,9 +6,10 @@
 // alert with ordering seq ≤ S is written before the progress frame for S.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SharedRing } from '../shared/ring/shared-ring.js';
-import { FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../shared/ring/frames.js';
+import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../shared/ring/frames.js';
 import {
-  COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_LAST_SEQ, COUNTER_SLEEPS,
+  COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_EVICTIONS_PER_KEY,
+  COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL, COUNTER_LAST_SEQ, COUNTER_PARTIALS_LIVE, COUNTER_SLEEPS,
   COUNTER_STATE_ENTRIES, type PartitionWorkerData, type WorkerMessage,
 } from '../shared/runtime/protocol.js';
 import type { AlertOut, CreateProcessor } from './processor.js';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   let published = -1;
   let events = 0;
   let ended = false;
+  let stopped = false;
   const timeView = new DataView(reader.bytes.buffer);
   let frameAt = new Uint32Array(1024);
   let recordOffsets = new Uint32Array(1024);
@@ -86,7 +88,9 @@ async function main(): Promise<void> {
           if (seq > lastSeq) lastSeq = seq;
           break;
         case FrameType.end:
-          proc.onEnd(emit);
+          // A stopped stream has no end: results that wait for more input stay undecided.
+          stopped = words[at + F_GROUP_MASK] === END_STOPPED;
+          if (!stopped) proc.onEnd(emit);
           ended = true;
           break;
         default:
@@ -94,7 +98,7 @@ async function main(): Promise<void> {
       }
     }
     // Progress after each batch, held below the processor's floor (see Processor.progressFloor).
-    const progress = ended ? Number.MAX_SAFE_INTEGER : Math.min(lastSeq, proc.progressFloor() - 1);
+    const progress = ended && !stopped ? Number.MAX_SAFE_INTEGER : Math.min(lastSeq, proc.progressFloor() - 1);
     if (progress > published) {
       out.append(FrameType.progress, 0, progress, null);
       published = progress;
@@ -106,6 +110,13 @@ async function main(): Promise<void> {
     counters[COUNTER_LAST_SEQ] = lastSeq;
     counters[COUNTER_STATE_ENTRIES] = proc.stateEntries();
     counters[COUNTER_EVICTIONS] = proc.evictions();
+    if (proc.partialsLive) counters[COUNTER_PARTIALS_LIVE] = proc.partialsLive();
+    if (proc.evictionsByKind) {
+      const ev = proc.evictionsByKind();
+      counters[COUNTER_EVICTIONS_PER_KEY] = ev.perKey;
+      counters[COUNTER_EVICTIONS_PER_RULE] = ev.perRule;
+      counters[COUNTER_EVICTIONS_TOTAL] = ev.total;
+    }
     counters[COUNTER_BUSY_NS] += Number(process.hrtime.bigint() - started);
   }
   alertRing.close();

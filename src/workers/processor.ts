@@ -53,6 +53,16 @@ export interface Processor {
   /** Live state entries (for the counters). */
   stateEntries(): number;
   evictions(): number;
+  /** Evictions by memory cap (docs/runtime.md, "Memory caps"); processors without caps omit it. */
+  evictionsByKind?(): EvictionCounts;
+  /** Live sequence partials (a subset of stateEntries); processors without partials omit it. */
+  partialsLive?(): number;
+}
+
+export interface EvictionCounts {
+  perKey: number;
+  perRule: number;
+  total: number;
 }
 
 export type CreateProcessor = (init: ProcessorInit) => Processor | Promise<Processor>;

@@ -10,6 +10,7 @@ import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { openAlertSink } from '../pipeline/alert-sink.js';
 import { logger } from '../../shared/log.js';
 import { ENGINE_OPTION, parseEngine, parseWorkers, parsePositiveInt } from './options.js';
+import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -22,7 +23,9 @@ export const replayCommand: Command = {
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
     'skip-corrupt': { type: 'boolean', help: 'skip chunks that fail their CRC (counted) instead of stopping' },
-    'max-partials': { type: 'string', arg: 'N', help: 'live sequence partials per rule and partition (default 100000)' },
+    'max-partials': { type: 'string', arg: 'N', help: `live sequence partials per rule and partition (default ${DEFAULT_MAX_PARTIALS_PER_RULE})` },
+    'max-partials-per-key': { type: 'string', arg: 'N', help: `live partials per join key of a rule (default ${DEFAULT_MAX_PARTIALS_PER_KEY})` },
+    'max-partials-total': { type: 'string', arg: 'N', help: `live partials of all rules per partition (default ${DEFAULT_MAX_PARTIALS_TOTAL})` },
     engine: ENGINE_OPTION,
   },
   async run(args, ctx) {
@@ -31,7 +34,9 @@ export const replayCommand: Command = {
     const rulePaths = (args.values.rules as string[] | undefined) ?? [];
     if (rulePaths.length === 0) throw new UsageError('usage', 'replay needs --rules PATH (a rule file or folder)');
     const workers = parseWorkers(args.values.workers as string | undefined, defaultPartitions());
-    const maxPartials = parsePositiveInt('--max-partials', args.values['max-partials'] as string | undefined, 100_000);
+    const maxPartials = parsePositiveInt('--max-partials', args.values['max-partials'] as string | undefined, DEFAULT_MAX_PARTIALS_PER_RULE);
+    const maxPerKey = parsePositiveInt('--max-partials-per-key', args.values['max-partials-per-key'] as string | undefined, DEFAULT_MAX_PARTIALS_PER_KEY);
+    const maxTotal = parsePositiveInt('--max-partials-total', args.values['max-partials-total'] as string | undefined, DEFAULT_MAX_PARTIALS_TOTAL);
     const engine = parseEngine(args.values.engine as string | undefined);
 
     const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']) });
@@ -45,11 +50,15 @@ export const replayCommand: Command = {
         mode: 'replay',
         maxPartialsPerRule: maxPartials,
         engine,
+        maxPartialsPerKey: maxPerKey,
+        maxPartialsTotal: maxTotal,
         onAlert: (json) => sink.write(json),
       });
       let stopping = false;
-      const stop = () => {
+      let signal = '';
+      const stop = (sig: NodeJS.Signals) => {
         stopping = true;
+        signal = sig;
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -65,7 +74,13 @@ export const replayCommand: Command = {
           await pipeline.flush();
           if (stopping) break;
         }
-        await pipeline.finish();
+        const heldBack = await pipeline.finish(stopping);
+        if (stopping) {
+          ctx.err.write(
+            `kestrel: replay stopped by ${signal} after ${pipeline.eventsIn} events; ` +
+              `${heldBack} alerts waiting for later events were not printed\n`,
+          );
+        }
       } catch (e) {
         await pipeline.abort();
         throw e;
@@ -77,7 +92,15 @@ export const replayCommand: Command = {
       for (const w of reader.warnings) {
         ctx.err.write(`${capturePath}: warning: ${w.message}\n`);
       }
-      logger().info({ events: pipeline.eventsIn, alerts: sink.count, workers, rules: rules.specs.length, corruptChunks: reader.stats.corruptChunks, stopped: stopping }, 'replay done');
+      // Evictions change results: say so on stderr, never only in a counter.
+      const ev = pipeline.evictions();
+      if (ev.perKey + ev.perRule + ev.total > 0) {
+        ctx.err.write(
+          `kestrel: warning: memory caps evicted sequence partials (per key ${ev.perKey}, per rule ${ev.perRule}, per partition ${ev.total}); ` +
+            'sequences that needed them were not matched\n',
+        );
+      }
+      logger().info({ events: pipeline.eventsIn, evictions: ev, alerts: sink.count, workers, rules: rules.specs.length, corruptChunks: reader.stats.corruptChunks, stopped: stopping }, 'replay done');
       return rules.failed > 0 ? ExitCode.ruleError : ExitCode.ok;
     } finally {
       await reader.close();

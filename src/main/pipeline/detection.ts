@@ -14,7 +14,9 @@ import { schemaFromDescription, type SchemaDescription } from '../../shared/reco
 import { checkSchemaFor, type RuleSpec } from '../../shared/pipeline/ruleset.js';
 import type { PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
 import { EqlProcessor, type EqlProcessorConfig } from '../../workers/eql-processor.js';
-import type { AlertOut } from '../../workers/processor.js';
+import type { AlertOut, EvictionCounts } from '../../workers/processor.js';
+import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
+import { COUNTER_EVICTIONS_PER_KEY, COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL } from '../../shared/runtime/protocol.js';
 import { AlertMerger, type PendingAlert } from '../runtime/merge.js';
 import { PartitionRuntime } from '../runtime/runtime.js';
 import { Router } from './router.js';
@@ -29,7 +31,10 @@ export interface PipelineOptions {
   mode: 'replay' | 'live';
   /** One alert JSON line, in the deterministic merge order. */
   onAlert(json: string, seq: number, ruleIndex: number): void;
+  /** Memory caps on sequence partials (see engine/partial-budget.ts for the defaults). */
   maxPartialsPerRule?: number;
+  maxPartialsPerKey?: number;
+  maxPartialsTotal?: number;
   /** Records between watermarks sent to every partition (default 2048). */
   watermarkEvery?: number;
   /** How rule predicates are evaluated (EqlProcessorConfig.engine); same alerts either way. */
@@ -59,7 +64,14 @@ export class DetectionPipeline {
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
     const release = (a: PendingAlert) => opts.onAlert(a.json, a.seq, a.ruleIndex);
-    const config: EqlProcessorConfig = { rules: opts.rules, schema: opts.schema, maxPartialsPerRule: opts.maxPartialsPerRule, engine: opts.engine };
+    const config: EqlProcessorConfig = {
+      rules: opts.rules,
+      schema: opts.schema,
+      maxPartialsPerRule: opts.maxPartialsPerRule ?? DEFAULT_MAX_PARTIALS_PER_RULE,
+      maxPartialsPerKey: opts.maxPartialsPerKey ?? DEFAULT_MAX_PARTIALS_PER_KEY,
+      maxPartialsTotal: opts.maxPartialsTotal ?? DEFAULT_MAX_PARTIALS_TOTAL,
+      engine: opts.engine,
+    };
     if (opts.workers === 0) {
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1);
       return new DetectionPipeline(opts, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
@@ -133,21 +145,39 @@ export class DetectionPipeline {
     if (this.sharded) await this.sharded.runtime.flush();
   }
 
-  /** End of input: flushes windows waiting for more events and releases every alert. */
-  async finish(): Promise<void> {
+  /**
+   * End of input: flushes windows waiting for more events and releases every alert. `stopped`
+   * (SIGINT/SIGTERM cut the input short): releases only alerts no later event could change, so
+   * the output is a prefix of the full run's; returns how many were held back.
+   */
+  async finish(stopped = false): Promise<number> {
     if (this.local) {
       const { processor, merger } = this.local;
-      processor.onEnd(this.collect);
-      merger.setProgress(0, Number.MAX_SAFE_INTEGER);
+      if (!stopped) {
+        processor.onEnd(this.collect);
+        merger.setProgress(0, Number.MAX_SAFE_INTEGER);
+      }
       merger.flush();
-      return;
+      return merger.pendingCount();
     }
     this.watermark();
-    await this.sharded!.runtime.finish();
+    return this.sharded!.runtime.finish(stopped);
   }
 
   async abort(): Promise<void> {
     await this.sharded?.runtime.abort();
+  }
+
+  /** Partials evicted by the memory caps so far (workers: as of their last counter update). */
+  evictions(): EvictionCounts {
+    if (this.local) return this.local.processor.evictionsByKind();
+    const n: EvictionCounts = { perKey: 0, perRule: 0, total: 0 };
+    for (const { counters } of this.sharded!.runtime.stats()) {
+      n.perKey += counters[COUNTER_EVICTIONS_PER_KEY];
+      n.perRule += counters[COUNTER_EVICTIONS_PER_RULE];
+      n.total += counters[COUNTER_EVICTIONS_TOTAL];
+    }
+    return n;
   }
 
   stats(): unknown {

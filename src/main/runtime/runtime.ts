@@ -11,8 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { SharedRing } from '../../shared/ring/shared-ring.js';
-import { FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../../shared/ring/frames.js';
-import { COUNTER_SLOTS, type PartitionWorkerData, type WorkerMessage } from '../../shared/runtime/protocol.js';
+import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../../shared/ring/frames.js';
+import { COUNTER_PARTIALS_LIVE, COUNTER_SLOTS, COUNTER_STATE_ENTRIES, type PartitionWorkerData, type WorkerMessage } from '../../shared/runtime/protocol.js';
 import { RuntimeError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
 import { AlertMerger, type PendingAlert } from './merge.js';
@@ -32,6 +32,24 @@ export interface RuntimeOptions {
   batchWords?: number;
   /** Called with each alert, in the deterministic merge order. */
   onAlert: (alert: PendingAlert) => void;
+  /** live: restarts allowed per partition before a crash fails the runtime as in replay (default 5). */
+  maxRestarts?: number;
+  /** live: told about each restart (default: one error line on stderr). */
+  onRestart?: (info: RestartInfo) => void;
+}
+
+/** What a live-mode restart lost: the crashed worker's state, as of its last counters snapshot. */
+export interface RestartInfo {
+  partition: number;
+  cause: string;
+  /** How many times this partition has been restarted, this one included. */
+  restarts: number;
+  /** State entries (partials, pending verdicts, windows) the worker held at its last snapshot. */
+  stateEntries: number;
+  /** Sequence partials among them (0 for processors that do not report them). */
+  partialsLive: number;
+  /** Records queued in the dead worker's input ring, never processed. */
+  eventsLost: number;
 }
 
 /** Default worker count: one per spare core, at least one (the main thread routes). */
@@ -42,6 +60,7 @@ export function defaultPartitions(): number {
 const WORKER_FILE = fileURLToPath(new URL('../../workers/partition-worker.js', import.meta.url));
 
 interface Partition {
+  index: number;
   worker: Worker;
   input: SharedRing;
   alerts: SharedRing;
@@ -50,6 +69,10 @@ interface Partition {
   counters: Float64Array;
   drops: number;
   alertsClosed: boolean;
+  /** Cause reported by the worker (fatal message or error event) before it exits. */
+  cause?: string;
+  restarts: number;
+  eventsLost: number;
 }
 
 export class PartitionRuntime {
@@ -58,11 +81,20 @@ export class PartitionRuntime {
   private failure: RuntimeError | undefined;
   private readonly batchWords: number;
   private readonly utf8 = new TextDecoder();
+  private readonly inputWords: number;
+  private readonly alertWords: number;
+  /** finish() sent the end frames: a restarted worker must get one too. */
+  private ending = false;
+  private endMask = 0;
+  /** finish()/abort() terminate workers on purpose: their exits are not crashes. */
+  private stopping = false;
   shouldFlush = false;
 
   private constructor(private readonly opts: RuntimeOptions) {
     this.merger = new AlertMerger(opts.partitions, opts.onAlert);
     this.batchWords = opts.batchWords ?? 16 * 1024;
+    this.inputWords = opts.inputRingWords ?? 1 << 20;
+    this.alertWords = opts.alertRingWords ?? 1 << 18;
   }
 
   static async start(opts: RuntimeOptions): Promise<PartitionRuntime> {
@@ -71,48 +103,95 @@ export class PartitionRuntime {
     }
     const rt = new PartitionRuntime(opts);
     const ready: Promise<void>[] = [];
-    const inputWords = opts.inputRingWords ?? 1 << 20;
-    const alertWords = opts.alertRingWords ?? 1 << 18;
     for (let p = 0; p < opts.partitions; p++) {
-      const input = SharedRing.create(inputWords);
-      const alerts = SharedRing.create(alertWords);
-      const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
-      const data: PartitionWorkerData = {
-        partition: p,
-        partitions: opts.partitions,
-        input: input.handles,
-        alerts: alerts.handles,
-        counters,
-        processorModule: opts.processorModule,
-        processorConfig: opts.processorConfig,
-        readBufferWords: inputWords,
-      };
-      const worker = new Worker(WORKER_FILE, { workerData: data });
-      const part: Partition = { worker, input, alerts, batch: new FrameBatch(), reader: new FrameReader(alertWords), counters: new Float64Array(counters), drops: 0, alertsClosed: false };
+      const { part, started } = rt.spawn(p, new FrameBatch());
       rt.parts.push(part);
-      ready.push(rt.supervise(p, part));
+      ready.push(started);
     }
     await Promise.all(ready);
     rt.throwIfFailed();
     return rt;
   }
 
-  /** Wires crash reporting; resolves when the worker says it is ready. */
-  private supervise(p: number, part: Partition): Promise<void> {
+  /** Starts a worker for partition p with fresh rings and counters; `started` settles when it is ready or gone. */
+  private spawn(p: number, batch: FrameBatch): { part: Partition; started: Promise<void> } {
+    const input = SharedRing.create(this.inputWords);
+    const alerts = SharedRing.create(this.alertWords);
+    const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
+    const data: PartitionWorkerData = {
+      partition: p,
+      partitions: this.opts.partitions,
+      input: input.handles,
+      alerts: alerts.handles,
+      counters,
+      processorModule: this.opts.processorModule,
+      processorConfig: this.opts.processorConfig,
+      readBufferWords: this.inputWords,
+    };
+    const worker = new Worker(WORKER_FILE, { workerData: data });
+    const part: Partition = {
+      index: p, worker, input, alerts, batch, reader: new FrameReader(this.alertWords), counters: new Float64Array(counters),
+      drops: 0, alertsClosed: false, restarts: 0, eventsLost: 0,
+    };
+    return { part, started: this.supervise(part) };
+  }
+
+  /**
+   * Wires crash handling; resolves when the worker says it is ready (or is gone). Replay fails at
+   * the first sign of a crash. Live mode acts on `exit` only: then the thread has surely stopped,
+   * so main may read what is left in its rings before replacing it.
+   */
+  private supervise(part: Partition): Promise<void> {
+    const crashed = (cause: string): void => {
+      part.cause ??= cause;
+      if (this.opts.mode === 'replay') this.fail(part.index, part.cause);
+    };
     return new Promise((resolve) => {
       part.worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') resolve();
-        else if (m.type === 'fatal') this.fail(p, m.message);
+        else if (m.type === 'fatal') crashed(m.message);
       });
       part.worker.on('error', (e) => {
-        this.fail(p, e.message);
+        crashed(e.message);
         resolve();
       });
       part.worker.on('exit', (code) => {
-        if (code !== 0 && !part.alertsClosed) this.fail(p, `exited with code ${code}`);
         resolve();
+        if (part.alertsClosed || this.stopping || this.parts[part.index] !== part) return;
+        if (code === 0 && part.cause === undefined) return;
+        const cause = part.cause ?? `exited with code ${code}`;
+        if (this.opts.mode === 'live' && !this.failure && part.restarts < (this.opts.maxRestarts ?? 5)) this.restart(part, cause);
+        else this.fail(part.index, cause);
       });
     });
+  }
+
+  /**
+   * Live mode: replaces a crashed worker by a new one with fresh rings and empty state, so detection
+   * goes on. Alerts the dead worker already wrote are delivered; its state and the records queued
+   * for it are lost, and reported (log, counters, onRestart). Frames staged for it move over.
+   */
+  private restart(old: Partition, cause: string): void {
+    const p = old.index;
+    this.drainPartition(old);
+    const eventsLost = countRecordsLeft(old.input, this.inputWords);
+    const { part } = this.spawn(p, old.batch);
+    part.restarts = old.restarts + 1;
+    part.drops = old.drops;
+    part.eventsLost = old.eventsLost + eventsLost;
+    this.parts[p] = part;
+    // The end frame went to the dead worker: the new one needs its own (finish() flushes it).
+    if (this.ending) part.batch.append(FrameType.end, this.endMask, 0, null);
+    const info: RestartInfo = {
+      partition: p,
+      cause,
+      restarts: part.restarts,
+      stateEntries: old.counters[COUNTER_STATE_ENTRIES],
+      partialsLive: old.counters[COUNTER_PARTIALS_LIVE],
+      eventsLost,
+    };
+    logger().error(info, 'partition worker crashed; restarted with empty state');
+    (this.opts.onRestart ?? reportRestart)(info);
   }
 
   private fail(p: number, cause: string): void {
@@ -180,23 +259,35 @@ export class PartitionRuntime {
     this.drainAlerts();
   }
 
-  /** Sends end-of-stream, waits for every worker to finish, and releases the remaining alerts. */
-  async finish(): Promise<void> {
-    for (const part of this.parts) part.batch.append(FrameType.end, 0, 0, null);
+  /**
+   * Sends end-of-stream, waits for every worker to finish, and releases the remaining alerts.
+   * `stopped`: the input was cut short (SIGINT/SIGTERM). Workers then flush nothing that waits for
+   * more input, and only alerts no later event could change are released: the output is a prefix
+   * of a full run's. Returns how many alerts were held back.
+   */
+  async finish(stopped = false): Promise<number> {
+    this.ending = true;
+    this.endMask = stopped ? END_STOPPED : 0;
+    for (const part of this.parts) part.batch.append(FrameType.end, this.endMask, 0, null);
     await this.flush();
     while (this.parts.some((p) => !p.alertsClosed)) {
       this.throwIfFailed();
+      // A worker restarted meanwhile has its end frame staged.
+      if (this.parts.some((p) => p.batch.lengthWords > 0)) await this.flush();
       this.drainAlerts();
       const open = this.parts.filter((p) => !p.alertsClosed);
       if (open.length) await Promise.race(open.map((p) => p.alerts.waitForData(50)));
     }
     this.drainAlerts();
     this.throwIfFailed();
+    this.stopping = true;
     await Promise.all(this.parts.map((p) => p.worker.terminate()));
+    return this.merger.pendingCount();
   }
 
   /** Stops workers without waiting for pending work (errors, SIGINT after a drain deadline). */
   async abort(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.parts.map((p) => p.worker.terminate()));
   }
 
@@ -204,41 +295,67 @@ export class PartitionRuntime {
 
   /** Reads every alert ring, feeds the merger, and releases what is ready. */
   drainAlerts(): void {
-    for (let p = 0; p < this.parts.length; p++) {
-      const part = this.parts[p];
-      if (part.alertsClosed) continue;
-      const r = part.reader;
-      // Refill until a pass yields no complete frame (a frame may span two refills).
-      for (;;) {
-        r.refill((t, o, m) => part.alerts.read(t, o, m));
-        let got = false;
-        for (let at = r.next(); at >= 0; at = r.next()) {
-          got = true;
-          const type = r.words[at + F_TYPE];
-          const seq = frameSeq(r.words, at);
-          if (type === FrameType.alert) {
-            const start = (at + FRAME_HEADER_WORDS) * 4;
-            const json = this.utf8.decode(r.bytes.subarray(start, start + r.words[at + F_PAYLOAD_BYTES]));
-            this.merger.add({ seq, ruleIndex: r.words[at + F_GROUP_MASK], json });
-          } else if (type === FrameType.progress) {
-            this.merger.setProgress(p, seq);
-          }
-        }
-        if (!got) break;
-      }
-      if (part.alerts.isClosed() && part.alerts.availableWords() === 0) part.alertsClosed = true;
-    }
+    for (const part of this.parts) this.drainPartition(part);
     this.merger.flush();
   }
 
+  private drainPartition(part: Partition): void {
+    if (part.alertsClosed) return;
+    const p = part.index;
+    const r = part.reader;
+    // Refill until a pass yields no complete frame (a frame may span two refills).
+    for (;;) {
+      r.refill((t, o, m) => part.alerts.read(t, o, m));
+      let got = false;
+      for (let at = r.next(); at >= 0; at = r.next()) {
+        got = true;
+        const type = r.words[at + F_TYPE];
+        const seq = frameSeq(r.words, at);
+        if (type === FrameType.alert) {
+          const start = (at + FRAME_HEADER_WORDS) * 4;
+          const json = this.utf8.decode(r.bytes.subarray(start, start + r.words[at + F_PAYLOAD_BYTES]));
+          this.merger.add({ seq, ruleIndex: r.words[at + F_GROUP_MASK], json });
+        } else if (type === FrameType.progress) {
+          this.merger.setProgress(p, seq);
+        }
+      }
+      if (!got) break;
+    }
+    if (part.alerts.isClosed() && part.alerts.availableWords() === 0) part.alertsClosed = true;
+  }
+
   /** Per-partition counters for metrics and the load harness. */
-  stats(): { partition: number; counters: number[]; inputUsedWords: number; drops: number }[] {
+  stats(): { partition: number; counters: number[]; inputUsedWords: number; drops: number; restarts: number; eventsLost: number }[] {
     return this.parts.map((p, i) => ({
       partition: i,
       counters: Array.from(p.counters),
       inputUsedWords: p.input.capacityWords - p.input.freeWords(),
       drops: p.drops,
+      restarts: p.restarts,
+      eventsLost: p.eventsLost,
     }));
+  }
+}
+
+function reportRestart(i: RestartInfo): void {
+  process.stderr.write(
+    `kestrel: error: partition ${i.partition} worker crashed: ${i.cause}; restarted (restart ${i.restarts}) with empty state: ` +
+      `lost ${i.stateEntries} state entries (${i.partialsLive} sequence partials) as of its last counters and ${i.eventsLost} queued events\n`,
+  );
+}
+
+/** Counts the record frames left unread in a dead worker's input ring (main takes the consumer's place). */
+function countRecordsLeft(ring: SharedRing, words: number): number {
+  const reader = new FrameReader(words);
+  let n = 0;
+  for (;;) {
+    reader.refill((t, o, m) => ring.read(t, o, m));
+    let got = false;
+    for (let at = reader.next(); at >= 0; at = reader.next()) {
+      got = true;
+      if (reader.words[at + F_TYPE] === FrameType.record) n++;
+    }
+    if (!got) return n;
   }
 }
 

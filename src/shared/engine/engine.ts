@@ -5,6 +5,7 @@ import { emptyStats, type EngineEvent, type EngineResult, type EngineStats } fro
 import { ResultLimiter } from './limits.js';
 import { SampleCollector } from './sample-collector.js';
 import { SequenceMatcher } from './sequence-matcher.js';
+import type { PartialBudget } from './partial-budget.js';
 
 export interface EngineOptions {
   /** Called for every result, in Elasticsearch result order. */
@@ -15,6 +16,10 @@ export interface EngineOptions {
   maxSamplesPerKey?: number;
   /** Cap on live sequence partials; the oldest are evicted beyond it. Default: none. */
   maxPartials?: number;
+  /** Cap on live partials of one join key; that key's oldest is evicted beyond it. Default: none. */
+  maxPartialsPerKey?: number;
+  /** A budget shared with other engines (one partition's processor): caps their total. */
+  budget?: PartialBudget;
 }
 
 export interface Engine {
@@ -61,7 +66,11 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
       };
     }
     case 'sequence': {
-      const matcher = new SequenceMatcher(query, stats, (r) => limiter.push(r), { maxPartials: options.maxPartials });
+      const matcher = new SequenceMatcher(query, stats, (r) => limiter.push(r), {
+        maxPartials: options.maxPartials,
+        maxPartialsPerKey: options.maxPartialsPerKey,
+        budget: options.budget,
+      });
       return {
         ...base,
         get done() { return limiter.done; },

@@ -34,8 +34,14 @@ export interface EngineStats {
   partialsReplaced: number;
   /** Partials dropped by an `until` event of their key. */
   partialsUntil: number;
-  /** Partials dropped because the live-partial cap was reached (oldest first). */
+  /** Partials dropped by any memory cap (the sum of the three kinds below). */
   evictions: number;
+  /** Evicted because one join key had too many partials (that key's oldest first). */
+  evictionsPerKey: number;
+  /** Evicted because the rule's engine had too many partials (its oldest first). */
+  evictionsPerRule: number;
+  /** Evicted because the engines sharing a budget had too many partials (oldest across them). */
+  evictionsTotal: number;
   /** Sequences rejected because the next event came later than maxspan after the first one. */
   rejectedMaxspan: number;
   /** Sequences rejected because a missing event `![…]` was present. */
@@ -56,6 +62,9 @@ export function emptyStats(): EngineStats {
     partialsReplaced: 0,
     partialsUntil: 0,
     evictions: 0,
+    evictionsPerKey: 0,
+    evictionsPerRule: 0,
+    evictionsTotal: 0,
     rejectedMaxspan: 0,
     rejectedMissing: 0,
     pendingTrailing: 0,

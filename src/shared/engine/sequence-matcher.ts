@@ -21,6 +21,7 @@
 import type { CompiledQuery, CompiledStep } from './compiled.js';
 import type { EngineEvent, EngineResult, EngineStats } from './event.js';
 import { expandJoinKeys, type JoinKey } from './join-key.js';
+import type { EvictableState, PartialBudget } from './partial-budget.js';
 
 /** A step after `runs=N` expansion. */
 interface Stage {
@@ -68,11 +69,17 @@ interface LeadingMark {
 }
 
 export interface SequenceMatcherOptions {
-  /** Cap on live partials; the oldest are evicted beyond it (counted in stats.evictions). */
+  /** Cap on live partials; the oldest are evicted beyond it (counted in stats.evictionsPerRule). */
   maxPartials?: number;
+  /** Cap on one join key's live partials; its oldest is evicted (stats.evictionsPerKey). */
+  maxPartialsPerKey?: number;
+  /** Shared with other matchers: caps their total (stats.evictionsTotal). */
+  budget?: PartialBudget;
 }
 
-export class SequenceMatcher {
+type EvictionKind = 'evictionsPerKey' | 'evictionsPerRule' | 'evictionsTotal';
+
+export class SequenceMatcher implements EvictableState {
   private readonly stages: Stage[];
   /** Indices (into stages) of the positive steps. */
   private readonly positive: number[];
@@ -90,6 +97,8 @@ export class SequenceMatcher {
   private readonly outQueue: Completion[] = [];
   private outHead = 0;
   private now = -Infinity;
+  /** Partials must be tracked by age: for maxspan expiry or for a cap's oldest-first eviction. */
+  private readonly trackAge: boolean;
 
   constructor(
     private readonly query: CompiledQuery,
@@ -116,6 +125,9 @@ export class SequenceMatcher {
     this.hasLeading = first > 0;
     this.hasTrailing = last < this.stages.length - 1;
     this.maxspan = query.maxspanMs ?? 0;
+    const o = options;
+    this.trackAge = this.maxspan > 0 || o.maxPartials !== undefined || o.maxPartialsPerKey !== undefined || o.budget !== undefined;
+    o.budget?.join(this);
   }
 
   push(ev: EngineEvent): void {
@@ -342,7 +354,10 @@ export class SequenceMatcher {
     p.slot = j;
     state.live++;
     this.stats.partialsLive++;
-    if (p.events.length === 1 && (this.maxspan > 0 || this.options.maxPartials !== undefined)) this.byAge.push(p);
+    if (this.options.budget) this.options.budget.live++;
+    if (p.events.length === 1 && this.trackAge) this.byAge.push(p);
+    const keyCap = this.options.maxPartialsPerKey;
+    if (keyCap !== undefined && state.live > keyCap) this.evict(this.oldestOfKey(state), 'evictionsPerKey');
   }
 
   private unpark(state: KeyState, p: Partial): void {
@@ -350,6 +365,42 @@ export class SequenceMatcher {
     p.slot = -1;
     state.live--;
     this.stats.partialsLive--;
+    if (this.options.budget) this.options.budget.live--;
+  }
+
+  /** The key's partial that started first (partials start in seq order). */
+  private oldestOfKey(state: KeyState): Partial {
+    let oldest: Partial | null = null;
+    for (const p of state.waiting) if (p && (!oldest || p.events[0].seq < oldest.events[0].seq)) oldest = p;
+    return oldest!;
+  }
+
+  private evict(p: Partial, kind: EvictionKind): void {
+    this.unpark(p.state, p);
+    this.stats.evictions++;
+    this.stats[kind]++;
+    this.releaseIfIdle(p.state);
+  }
+
+  /** The oldest live partial, skipping entries already consumed or dropped (they never come back). */
+  private oldestLive(): Partial | null {
+    while (this.byAgeHead < this.byAge.length) {
+      const p = this.byAge[this.byAgeHead];
+      if (p.slot >= 0) return p;
+      this.byAgeHead++;
+    }
+    return null;
+  }
+
+  oldestPartialSeq(): number {
+    const p = this.oldestLive();
+    return p ? p.events[0].seq : Infinity;
+  }
+
+  evictOldest(): void {
+    const p = this.oldestLive();
+    if (p) this.evict(p, 'evictionsTotal');
+    this.compactByAge();
   }
 
   private releaseIfIdle(state: KeyState): void {
@@ -403,16 +454,11 @@ export class SequenceMatcher {
 
   private maybeEvict(): void {
     const cap = this.options.maxPartials;
-    if (cap === undefined) return;
-    while (this.stats.partialsLive > cap && this.byAgeHead < this.byAge.length) {
-      const p = this.byAge[this.byAgeHead++];
-      if (p.slot >= 0) {
-        this.unpark(p.state, p);
-        this.stats.evictions++;
-        this.releaseIfIdle(p.state);
-      }
+    if (cap !== undefined && this.stats.partialsLive > cap) {
+      for (let p = this.oldestLive(); p && this.stats.partialsLive > cap; p = this.oldestLive()) this.evict(p, 'evictionsPerRule');
+      this.compactByAge();
     }
-    this.compactByAge();
+    this.options.budget?.enforce();
   }
 
   /** Drops the consumed prefix of byAge (amortised O(1)) and, without maxspan, dead entries. */

@@ -18,7 +18,10 @@ export const FrameType = {
   record: 1,
   /** "Every event up to seq has been routed": lets a partition without traffic advance. */
   watermark: 2,
-  /** End of stream: flush pending windows (trailing missing events), then report done. */
+  /**
+   * End of stream: flush pending windows (trailing missing events), then report done. With mask
+   * END_STOPPED the input was cut short (SIGINT): nothing is flushed, progress stays where it is.
+   */
   end: 3,
   /** Alert from a worker (alert rings). Payload: UTF-8 JSON. F_GROUP_MASK holds the rule index. */
   alert: 4,
@@ -27,6 +30,9 @@ export const FrameType = {
   /** Worker-side error report (alert rings). Payload: UTF-8 JSON {code, message, ruleId?}. */
   error: 6,
 } as const;
+
+/** Mask of an end frame whose input was stopped early: undecided results must not be flushed. */
+export const END_STOPPED = 1;
 
 export const TWO_32 = 4294967296;
 

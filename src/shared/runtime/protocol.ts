@@ -28,6 +28,10 @@ export const COUNTER_STATE_ENTRIES = 5;
 export const COUNTER_EVICTIONS = 6;
 export const COUNTER_ERRORS = 7;
 export const COUNTER_BUSY_NS = 8;
+export const COUNTER_PARTIALS_LIVE = 9;
+export const COUNTER_EVICTIONS_PER_KEY = 10;
+export const COUNTER_EVICTIONS_PER_RULE = 11;
+export const COUNTER_EVICTIONS_TOTAL = 12;
 export const COUNTER_SLOTS = 16;
 
 /** Messages a worker posts to main (rare events only; data goes through rings). */
