@@ -1,6 +1,7 @@
 // Whole-process tests of `kestrel query`: output format, exact 64-bit integers and exit codes.
-// Builds dist/ first, since bin/kestrel runs the compiled CLI.
-import { execFileSync, spawnSync } from 'node:child_process';
+// bin/kestrel runs the compiled CLI in dist/ (npm test builds it first).
+import { distModule } from './helpers/dist.js';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,9 +23,11 @@ function kestrel(args: string[], input?: string) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+// bin/kestrel runs dist/, built by `npm test` before the suite. Rebuilding here would rewrite dist/
+// while other test files spawn the CLI from it.
 beforeAll(() => {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-}, 120_000);
+  distModule('main/cli.js');
+});
 
 describe('kestrel query', () => {
   it('prints one JSON object per result, integers exact', () => {

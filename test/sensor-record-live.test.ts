@@ -1,6 +1,7 @@
 // `kestrel record` end to end, for real: spawn the CLI, run real programs while it records, read
 // the capture back and check the exact ECS events — and that one of Elastic's own rules, read
 // unchanged from ../shared, fires on the recorded activity.
+import { distModule } from './helpers/dist.js';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -23,11 +24,9 @@ const PYTHON = '/usr/bin/python3';
 
 requireEbpfWhenAsked();
 
-/** bin/kestrel runs dist/: compile once for the suites below. */
-let built = false;
+/** bin/kestrel runs dist/, built by `npm test` first (never rebuilt here: other files use it concurrently). */
 function buildCli(): void {
-  if (!built) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-  built = true;
+  distModule('main/cli.js');
 }
 
 type Ev = DecodedEvent & {

@@ -1,5 +1,6 @@
 // `kestrel run` for real: live detection must alert on matching activity while it runs (not only
 // at the end), with the rule and the triggering event in the alert.
+import { distModule } from './helpers/dist.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +15,10 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
   // Under /tmp: the rule watches world-writable directories.
   const dir = realpathSync(mkdtempSync('/tmp/kestrel-run-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  // bin/kestrel runs dist/.
-  beforeAll(() => execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' }), 60_000);
+  // bin/kestrel runs dist/, built by `npm test` first (never rebuilt here: other files use it concurrently).
+  beforeAll(() => {
+    distModule('main/cli.js');
+  });
 
   for (const workers of ['0', '1']) {
     it(`alerts while running (--workers ${workers}) and exits 0 with a summary`, async () => {
