@@ -10,7 +10,7 @@ const FIXTURE = pathToFileURL(resolve('test/fixtures/processors/modulo.mjs')).hr
 /** Value of the event with a given seq: scrambled, so keys spread over partitions. */
 const valueOf = (seq: number): number => (seq * 2654435761) % 1000003;
 
-async function run(partitions: number, count: number, config: Record<string, unknown> = {}, ringWords?: number): Promise<string[]> {
+async function run(partitions: number, count: number, config: Record<string, unknown> = {}, ringWords?: number, swap?: { at: number; config: Record<string, unknown> }): Promise<string[]> {
   // Workers run compiled code: import the runtime from dist/ like the CLI does.
   const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
   const out: string[] = [];
@@ -31,6 +31,7 @@ async function run(partitions: number, count: number, config: Record<string, unk
       const v = valueOf(seq);
       view.setUint32(0, v, true);
       view.setFloat64(8, seq * 3, true); // event time in ms
+      if (swap && seq === swap.at) rt.appendRuleset(swap.config, seq - 1);
       rt.appendRecord(v % partitions, 1, seq, rec, 0, 16);
       if (seq % 97 === 0) rt.appendWatermark(seq, seq * 3);
       if (rt.shouldFlush) await rt.flush();
@@ -71,6 +72,17 @@ describe('partition runtime', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(one.some((l) => l.includes('"window"'))).toBe(true);
     for (const n of [2, 3, 8]) expect(await run(n, 20_000)).toEqual(one);
+  });
+
+  it('swaps ruleset generations at one point of the stream, identically for any worker count', async () => {
+    const swapped = await run(1, 8000, {}, undefined, { at: 4000, config: { mod: 5 } });
+    const rule = (l: string) => JSON.parse(l.slice(l.indexOf('{'))).rule as string;
+    const seqOf = (l: string) => Number(l.split(' ')[0]);
+    // Before the switch only the first generation's rule fires, after it only the second's.
+    expect(swapped.filter((l) => rule(l) === 'mod7').every((l) => seqOf(l) < 4000)).toBe(true);
+    expect(swapped.filter((l) => rule(l) === 'mod5').every((l) => seqOf(l) >= 4000)).toBe(true);
+    expect(swapped.some((l) => rule(l) === 'mod5')).toBe(true);
+    for (const n of [2, 3, 8]) expect(await run(n, 8000, {}, undefined, { at: 4000, config: { mod: 5 } })).toEqual(swapped);
   });
 
   it('keeps order and loses nothing with tiny rings (constant wrap-around and back-pressure)', async () => {

@@ -10,7 +10,7 @@ import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOA
 import {
   COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_EVICTIONS_PER_KEY,
   COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL, COUNTER_LAST_SEQ, COUNTER_PARTIALS_LIVE, COUNTER_SLEEPS,
-  COUNTER_STATE_ENTRIES, type PartitionWorkerData, type WorkerMessage,
+  COUNTER_STATE_ENTRIES, COUNTER_GENERATION, type PartitionWorkerData, type WorkerMessage,
 } from '../shared/runtime/protocol.js';
 import type { AlertOut, CreateProcessor } from './processor.js';
 
@@ -22,6 +22,7 @@ const counters = new Float64Array(data.counters);
 const reader = new FrameReader(data.readBufferWords);
 const out = new FrameBatch(4096);
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 /** How long one sleep may last before re-checking (a safety net; wake-ups normally come by notify). */
 const SLEEP_MS = 200;
 
@@ -31,7 +32,8 @@ function post(msg: WorkerMessage): void {
 
 async function main(): Promise<void> {
   const { createProcessor } = (await import(data.processorModule)) as { createProcessor: CreateProcessor };
-  const proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config: data.processorConfig });
+  let proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config: data.processorConfig });
+  let generation = 0;
   post({ type: 'ready' });
 
   let alertsSent = 0;
@@ -87,6 +89,16 @@ async function main(): Promise<void> {
           proc.onWatermark(seq, timeView.getFloat64((at + FRAME_HEADER_WORDS) * 4, true), emit);
           if (seq > lastSeq) lastSeq = seq;
           break;
+        case FrameType.ruleset: {
+          // A new ruleset generation, between two events: the old one ends as a stream would
+          // (pending windows are decided, nothing is silently dropped), the new one starts empty.
+          proc.onEnd(emit);
+          const json = utf8Decoder.decode(reader.bytes.subarray((at + FRAME_HEADER_WORDS) * 4, (at + FRAME_HEADER_WORDS) * 4 + words[at + F_PAYLOAD_BYTES]));
+          proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config: JSON.parse(json) });
+          generation++;
+          counters[COUNTER_GENERATION] = generation;
+          break;
+        }
         case FrameType.end:
           // A stopped stream has no end: results that wait for more input stay undecided.
           stopped = words[at + F_GROUP_MASK] === END_STOPPED;

@@ -11,6 +11,7 @@ import { DetectionPipeline } from '../pipeline/detection.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { LiveSource, untilStopped } from '../sensor/live-source.js';
+import { formatError } from '../format-error.js';
 import { ENGINE_OPTION, parseEngine, parseWorkers } from './options.js';
 import { CaptureWriter } from '../../shared/capture/writer.js';
 import { KESTREL_VERSION } from '../../shared/version.js';
@@ -28,7 +29,7 @@ export const runCommand: Command = {
   usage: '--rules PATH... [--output FILE] [--workers N] [--duration S] [--ring-bytes N]',
   description: `Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and the built sensor addon. Rules that fail
 to check are reported and left out; the others run. Stops after --duration seconds or on
-SIGINT/SIGTERM, after releasing every alert still pending.`,
+SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the rules (a new\nruleset generation; a reload that fails keeps the current rules).`,
   options: {
     rules: { type: 'string', multiple: true, arg: 'PATH', help: 'rule file or folder (repeatable; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
@@ -98,6 +99,20 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
       throw err;
     }
     ctx.err.write(`watching this host with ${rules.specs.length} rule(s), ${workers} worker(s)${duration === undefined ? '' : ` for ${duration} s`} (SIGINT/SIGTERM stops)\n`);
+    // SIGHUP reloads the rules from the same paths as a new ruleset generation; a reload that
+    // fails to load or compile leaves the current rules running.
+    const reload = () => {
+      void (async () => {
+        try {
+          const next = await loadCheckedRules(rulePaths, schema, ctx);
+          await pipeline.swapRules(next.specs);
+          ctx.err.write(`SIGHUP: reloaded ${next.specs.length} rule(s)\n`);
+        } catch (e) {
+          ctx.err.write(`SIGHUP: reload failed, the current rules stay in force: ${formatError(e)}\n`);
+        }
+      })();
+    };
+    process.on('SIGHUP', reload);
     const ticker = setInterval(() => {
       pipeline.watermark();
       flushSoon();
@@ -107,6 +122,7 @@ SIGINT/SIGTERM, after releasing every alert still pending.`,
       why = await untilStopped(duration);
     } finally {
       clearInterval(ticker);
+      process.off('SIGHUP', reload);
     }
     const stats = source.stop();
     recorder?.close();

@@ -53,6 +53,7 @@ export class DetectionPipeline {
 
   private constructor(
     private readonly opts: PipelineOptions,
+    private config: EqlProcessorConfig,
     readonly layout: RecordLayout,
     private readonly local: { processor: EqlProcessor; merger: AlertMerger } | undefined,
     private readonly sharded: { runtime: PartitionRuntime; router: Router } | undefined,
@@ -74,7 +75,7 @@ export class DetectionPipeline {
     };
     if (opts.workers === 0) {
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1);
-      return new DetectionPipeline(opts, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
+      return new DetectionPipeline(opts, config, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
     // Build the router first: a failure here must not leave workers running.
     const router = new Router(opts.rules, layout, checkSchemaFor(schema), opts.workers);
@@ -85,7 +86,7 @@ export class DetectionPipeline {
       mode: opts.mode,
       onAlert: release,
     });
-    return new DetectionPipeline(opts, layout, undefined, { runtime, router });
+    return new DetectionPipeline(opts, config, layout, undefined, { runtime, router });
   }
 
   get eventsIn(): number {
@@ -138,6 +139,27 @@ export class DetectionPipeline {
       this.sharded.runtime.appendWatermark(this.lastSeq, Number.isFinite(this.lastTimeMs) ? this.lastTimeMs : 0);
       this.shouldFlush = true;
     }
+  }
+
+  /**
+   * A new ruleset generation from this point of the stream: events pushed so far are judged by the
+   * old rules (whose pending windows are decided as at an end of stream), later ones by the new
+   * rules, identically for any worker count. The new rules are compiled here first; if that
+   * fails the old generation stays in force (the error is thrown to the caller).
+   */
+  async swapRules(rules: RuleSpec[]): Promise<void> {
+    const checkSchema = checkSchemaFor(schemaFromDescription(this.opts.schema));
+    const config: EqlProcessorConfig = { ...this.config, rules };
+    if (this.local) {
+      const next = await EqlProcessor.create(config, this.layout, checkSchema, 0, 1);
+      this.local.processor.onEnd(this.collect);
+      this.local.processor = next;
+    } else {
+      const router = new Router(rules, this.layout, checkSchema, this.opts.workers);
+      this.sharded!.runtime.appendRuleset(config, this.lastSeq);
+      this.sharded!.router = router;
+    }
+    this.config = config;
   }
 
   async flush(): Promise<void> {

@@ -89,9 +89,12 @@ export class PartitionRuntime {
   /** finish()/abort() terminate workers on purpose: their exits are not crashes. */
   private stopping = false;
   shouldFlush = false;
+  /** The processor config in force (the latest ruleset generation). */
+  private currentConfig: unknown;
 
   private constructor(private readonly opts: RuntimeOptions) {
     this.merger = new AlertMerger(opts.partitions, opts.onAlert);
+    this.currentConfig = opts.processorConfig;
     this.batchWords = opts.batchWords ?? 16 * 1024;
     this.inputWords = opts.inputRingWords ?? 1 << 20;
     this.alertWords = opts.alertRingWords ?? 1 << 18;
@@ -125,7 +128,7 @@ export class PartitionRuntime {
       alerts: alerts.handles,
       counters,
       processorModule: this.opts.processorModule,
-      processorConfig: this.opts.processorConfig,
+      processorConfig: this.currentConfig,
       readBufferWords: this.inputWords,
     };
     const worker = new Worker(WORKER_FILE, { workerData: data });
@@ -224,6 +227,19 @@ export class PartitionRuntime {
   appendWatermark(seq: number, timeMs: number): void {
     this.watermarkView.setFloat64(0, timeMs, true);
     for (const part of this.parts) part.batch.append(FrameType.watermark, 0, seq, this.watermarkPayload, 0, 8);
+  }
+
+  /**
+   * Switches every partition to a new processor config at this point of the stream (after the
+   * frames staged so far). The caller validates the config first: a worker that cannot build it
+   * crashes like any other worker failure.
+   */
+  appendRuleset(config: unknown, seq: number): void {
+    const payload = new TextEncoder().encode(JSON.stringify(config));
+    for (const part of this.parts) part.batch.append(FrameType.ruleset, 0, seq, payload, 0, payload.length);
+    // A worker restarted later (live mode) starts with the generation in force.
+    this.currentConfig = config;
+    this.shouldFlush = true;
   }
 
   /** Moves staged frames into the rings. Replay waits for room; live drops what does not fit. */

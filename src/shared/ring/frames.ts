@@ -27,6 +27,12 @@ export const FrameType = {
   alert: 4,
   /** Worker progress: everything up to seq is processed and its alerts are already in the ring. */
   progress: 5,
+  /**
+   * A new ruleset generation (input rings). Payload: UTF-8 JSON processor config. Every partition
+   * gets it at the same point of the stream, so the switch is deterministic: events before it are
+   * judged by the old rules, events after it by the new ones.
+   */
+  ruleset: 7,
   /** Worker-side error report (alert rings). Payload: UTF-8 JSON {code, message, ruleId?}. */
   error: 6,
 } as const;

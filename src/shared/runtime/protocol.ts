@@ -32,6 +32,8 @@ export const COUNTER_PARTIALS_LIVE = 9;
 export const COUNTER_EVICTIONS_PER_KEY = 10;
 export const COUNTER_EVICTIONS_PER_RULE = 11;
 export const COUNTER_EVICTIONS_TOTAL = 12;
+/** Ruleset generation the worker runs (0 = the one it started with). */
+export const COUNTER_GENERATION = 13;
 export const COUNTER_SLOTS = 16;
 
 /** Messages a worker posts to main (rare events only; data goes through rings). */
