@@ -125,3 +125,27 @@ describe('fuel', () => {
     expect(set.matches(0, 0)).toBe(true);
   });
 });
+
+describe('candidate bits', () => {
+  it('evaluates only the predicates a selector marks, natively and for records the host evaluates', async () => {
+    const schema = testSchema({ 'k': 'keyword' });
+    const layout = buildLayout(schema);
+    const filters = ['any where k == "x"', 'any where k : "*x*"'].map((q) => checkQuery(parseQuery(q), { schema, source: q }).steps[0]!.filter);
+    const set = await WasmPredicateSet.create({ filters }, layout);
+    // Record 2 carries a field outside the layout: the interpreter evaluates it (host_record).
+    const { bytes, offsets } = pack(layout, [{ k: 'x' }, { k: 'x' }, { k: 'x', extra: 1 }]);
+    const marks = [0b01, 0b10, 0b10];
+    const seen: number[] = [];
+    set.evaluateBatch(bytes, offsets, 3, (ev, words, at) => {
+      seen.push(ev.index);
+      words[at] = marks[ev.index]!;
+    });
+    expect(seen).toEqual([0, 1, 2]);
+    expect(set.counters.hostRecords).toBe(1);
+    const bits = (r: number) => [set.matches(r, 0), set.matches(r, 1)];
+    expect([bits(0), bits(1), bits(2)]).toEqual([[true, false], [false, true], [false, true]]);
+    // Without a selector every predicate is a candidate.
+    set.evaluateBatch(bytes, offsets, 3);
+    expect([bits(0), bits(1), bits(2)]).toEqual([[true, true], [true, true], [true, true]]);
+  });
+});

@@ -35,4 +35,15 @@ describe('discriminator index', () => {
     index.select((p) => event[p] as never);
     expect([0, 1, 2].map((i) => index.candidate(i))).toEqual([true, false, true]);
   });
+  it('writes the same candidates as a bitset at a word offset, always-candidates included', () => {
+    const wheres = Array.from({ length: 40 }, (_, i) => where(i === 35 ? 'process where process.args : "*x*"' : `process where process.name == "p${i}"`));
+    const index = new FilterIndex(wheres.map((w) => ({ where: w })));
+    const event: Record<string, unknown> = { 'process.name': ['p3', 'p33', 'zz'] };
+    const words = new Uint32Array(5).fill(0xdead);
+    index.writeCandidates((p) => event[p] as never, words, 2);
+    expect([...words]).toEqual([0xdead, 0xdead, 1 << 3, (1 << 1) | (1 << 3), 0xdead]);
+    index.select((p) => event[p] as never);
+    const marked = wheres.map((_, id) => index.candidate(id));
+    expect(marked.map((m, id) => (m ? id : -1)).filter((id) => id >= 0)).toEqual([3, 33, 35]);
+  });
 });

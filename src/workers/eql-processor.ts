@@ -16,7 +16,7 @@ import { RecordView } from '../shared/record/view.js';
 import { decodeField } from '../shared/record/decode.js';
 import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
 import { FilterIndex } from '../shared/eql/prefilter.js';
-import { WasmPredicateSet, type PredicateCounters } from '../shared/eql/codegen/evaluator.js';
+import { WasmPredicateSet, type CandidateSelector, type PredicateCounters } from '../shared/eql/codegen/evaluator.js';
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../shared/eql/codegen/ruleset.js';
 import type { CheckedFilter } from '../shared/eql/ir.js';
 import { checkSchemaFor, compileRuleset, type CompiledRule, type RuleSpec } from '../shared/pipeline/ruleset.js';
@@ -33,8 +33,8 @@ export interface EqlProcessorConfig {
   maxPartialsPerRule?: number;
   /**
    * How step filters run: 'interp' = the interpreter per event behind the discriminator index;
-   * 'wasm' = one predicate module evaluates every filter over a batch (beginBatch), the filters
-   * read its bits. Same results. Default: DEFAULT_PREDICATE_ENGINE.
+   * 'wasm' = one predicate module evaluates every filter the same index leaves over a batch
+   * (beginBatch), the filters read its bits. Same results. Default: DEFAULT_PREDICATE_ENGINE.
    */
   engine?: PredicateEngine;
   /** Live partial cap per join key of one rule (that key's oldest evicted first). Default: none. */
@@ -65,8 +65,8 @@ export class EqlProcessor implements Processor {
   private readonly probe: RecordView;
   private readonly categoryId: number;
   private emit: (a: AlertOut) => void = () => {};
-  /** Interpreter path: which filters may match the current event. */
-  private readonly index: FilterIndex | undefined;
+  /** Which filters may match an event: per event (interpreter) or per batch record (Wasm). */
+  private readonly index: FilterIndex;
   /** Wasm path: every filter's bit for each record of the current batch. */
   private readonly predicates: WasmPredicateSet | undefined;
   private batchBytes: Uint8Array | null = null;
@@ -77,6 +77,11 @@ export class EqlProcessor implements Processor {
   private readonly readers = new Map<string, (ev: RecordEvent) => Value | undefined>();
   private current: RecordEvent | null = null;
   private readonly readIndexed = (path: string): Value | undefined => this.readers.get(path)!(this.current!);
+  /** Wasm path: a batch record's candidate bits from the index. */
+  private readonly selectCandidates: CandidateSelector = (ev, words, at) => {
+    this.current = ev;
+    this.index.writeCandidates(this.readIndexed, words, at);
+  };
   /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
   private readonly candidateCache = new Map<string, number[] | null>();
   private evicted = 0;
@@ -105,10 +110,10 @@ export class EqlProcessor implements Processor {
     predicates: WasmPredicateSet | undefined,
   ) {
     this.predicates = predicates;
-    // Interpreter: one discriminator index over every step filter of every rule (eql/prefilter.ts).
-    this.index = predicates ? undefined : new FilterIndex(stepFilters(ruleset));
+    // One discriminator index over every step filter of every rule (eql/prefilter.ts).
+    this.index = new FilterIndex(stepFilters(ruleset));
     const accessor = recordFieldAccessor(layout);
-    for (const t of this.index?.paths() ?? []) {
+    for (const t of this.index.paths()) {
       const def = checkSchema.lookup(t);
       const read = accessor({ path: t, segments: t.split('.'), def });
       this.readers.set(t, read as (ev: RecordEvent) => Value | undefined);
@@ -142,7 +147,7 @@ export class EqlProcessor implements Processor {
 
   beginBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
     if (!this.predicates) return;
-    this.predicates.evaluateBatch(bytes, offsets, count);
+    this.predicates.evaluateBatch(bytes, offsets, count, this.selectCandidates);
     this.batchBytes = bytes;
     this.batchOffsets = offsets;
     this.batchCount = count;
@@ -160,7 +165,7 @@ export class EqlProcessor implements Processor {
     const ev = new RecordEvent(this.layout, bytes.slice(offset, offset + length), seq, 0, batchIndex);
     const time = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
     this.current = ev;
-    this.index?.select(this.readIndexed);
+    if (!this.predicates) this.index.select(this.readIndexed);
     const engineEvent = { view: ev, time, seq };
     for (const i of candidates) this.engines[i].push(engineEvent);
   }
@@ -214,7 +219,7 @@ export class EqlProcessor implements Processor {
   private evaluateAlone(bytes: Uint8Array, offset: number): number {
     this.batchBytes = null;
     this.singleOffset[0] = offset;
-    this.predicates!.evaluateBatch(bytes, this.singleOffset, 1);
+    this.predicates!.evaluateBatch(bytes, this.singleOffset, 1, this.selectCandidates);
     return 0;
   }
 
@@ -267,7 +272,7 @@ export class EqlProcessor implements Processor {
       const category = step.filter.category;
       const predicates = this.predicates;
       if (predicates) return { ...step, filter: { category, test: (ev) => predicates.matches((ev as RecordEvent).index, id) } };
-      const index = this.index!;
+      const index = this.index;
       const test = step.filter.test;
       return { ...step, filter: { category, test: (ev) => index.candidate(id) && test(ev) } };
     };

@@ -79,12 +79,15 @@ export class FilterIndex {
   private readonly tables = new Map<string, { path: string; insensitive: boolean; byValue: Map<string, number[]> }>();
   private readonly stamps: Uint32Array;
   private readonly always: Uint8Array;
+  /** `always` as a bitset (bit id), the starting point of writeCandidates. */
+  private readonly alwaysWords: Uint32Array;
   private generation = 0;
   readonly indexed: number;
 
   constructor(filters: readonly IndexedFilter[]) {
     this.stamps = new Uint32Array(filters.length);
     this.always = new Uint8Array(filters.length);
+    this.alwaysWords = new Uint32Array(Math.ceil(filters.length / 32));
     let indexed = 0;
     filters.forEach((f, id) => {
       const d = discriminatorOf(f.where);
@@ -92,6 +95,7 @@ export class FilterIndex {
       // but a filter with no condition at all is always a candidate.
       if (!d) {
         this.always[id] = 1;
+        this.alwaysWords[id >>> 5] = this.alwaysWords[id >>> 5]! | (1 << (id & 31));
         return;
       }
       indexed++;
@@ -127,6 +131,26 @@ export class FilterIndex {
       if (Array.isArray(v)) v.forEach(mark);
       else mark(v);
     }
+  }
+
+  /**
+   * The candidates of one event as a bitset (bit id of word `at + (id >> 5)`), for a predicate
+   * module that skips the others (codegen/evaluator.ts CandidateSelector). Leaves select() as is.
+   */
+  writeCandidates(read: (path: string) => Value | undefined, words: Uint32Array, at: number): void {
+    words.set(this.alwaysWords, at);
+    for (const t of this.tables.values()) {
+      const v = read(t.path);
+      if (v === undefined || v === null) continue;
+      if (Array.isArray(v)) for (const x of v) this.markWord(t, x, words, at);
+      else this.markWord(t, v, words, at);
+    }
+  }
+
+  private markWord(t: { insensitive: boolean; byValue: Map<string, number[]> }, x: Value, words: Uint32Array, at: number): void {
+    if (typeof x !== 'string') return;
+    const ids = t.byValue.get(t.insensitive ? foldCase(x) : x);
+    if (ids) for (const id of ids) words[at + (id >>> 5)] = words[at + (id >>> 5)]! | (1 << (id & 31));
   }
 
   /** The field paths the index reads per event. */

@@ -5,11 +5,12 @@
 //   [0, DATA_BASE)            reserved (address 0 marks an empty hash-table entry)
 //   [DATA_BASE, dataEnd)      constants: UTF-8 strings and patterns, IP bytes, hash tables
 //   [offsets, +4·count)       u32 absolute address of each record of the batch
-//   [bits, +4·W·count)        output: W = ceil(predicates / 32) u32 words per record; bit p of
-//                             record r is bit (p & 31) of word r·W + (p >> 5)
+//   [bits, +4·W·count)        W = ceil(predicates / 32) u32 words per record; bit p of record r
+//                             is bit (p & 31) of word r·W + (p >> 5). In: candidate bits (only
+//                             those predicates are evaluated); out: match bits
 //   [records, …)              the batch's records, copied in as they are (8-aligned)
 // The host places the last three regions after dataEnd for each batch and grows the memory when
-// a batch needs more; the module only ever reads records and writes the bitsets.
+// a batch needs more; the module only ever reads records and rewrites the bitsets.
 
 export const PREDICATE_ABI = {
   importModule: 'kestrel',
@@ -17,7 +18,7 @@ export const PREDICATE_ABI = {
   hostEval: 'host_eval',
   /** host_record(record, bitsAddr): all predicates of one record by the interpreter. */
   hostRecord: 'host_record',
-  /** eval(offsetsAddr, count, bitsAddr): evaluates every predicate over every record. */
+  /** eval(offsetsAddr, count, bitsAddr): evaluates every candidate predicate over every record. */
   evalExport: 'eval',
   memoryExport: 'memory',
 } as const;

@@ -36,6 +36,13 @@ export interface PredicateOptions {
   fuelPerRecord?: number;
 }
 
+/**
+ * Writes the candidate bits of one record (`ev`) into `words[at, at + wordsPerRecord)`, same
+ * shape as its output (bit p = predicate p): a predicate left at 0 is not evaluated and reads
+ * false, so it must be one that cannot match the record (eql/prefilter.ts FilterIndex).
+ */
+export type CandidateSelector = (ev: RecordEvent, words: Uint32Array, at: number) => void;
+
 export interface PredicateCounters {
   batches: number;
   records: number;
@@ -128,7 +135,7 @@ export class WasmPredicateSet {
         },
         [PREDICATE_ABI.hostRecord]: (r: number, addr: number) => {
           this.counters.hostRecords++;
-          this.interpretRecord(r, new Uint32Array(this.memory.buffer, addr, this.wordsPerRecord));
+          this.interpretRecord(r, new Uint32Array(this.memory.buffer, addr, this.wordsPerRecord), true);
         },
       },
     });
@@ -139,10 +146,11 @@ export class WasmPredicateSet {
   }
 
   /**
-   * Evaluates every predicate over `count` records found at `offsets` in `bytes`. Returns the
-   * bitsets (wordsPerRecord u32 per record, see abi.ts), valid until the next call.
+   * Evaluates every predicate (or, with `select`, every candidate predicate) over `count`
+   * records found at `offsets` in `bytes`. Returns the bitsets (wordsPerRecord u32 per record,
+   * see abi.ts), valid until the next call.
    */
-  evaluateBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
+  evaluateBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number, select?: CandidateSelector): Uint32Array {
     this.batchBytes = bytes;
     this.batchOffsets = offsets;
     this.counters.batches++;
@@ -185,6 +193,9 @@ export class WasmPredicateSet {
       }
     }
     this.words = new Uint32Array(this.memory.buffer, bitsAddr, W * count);
+    // The module reads each record's candidate bits from its output words (module.ts batchLoop).
+    if (select) for (let r = 0; r < count; r++) select(this.eventAt(r), this.words, r * W);
+    else this.words.fill(0xffffffff);
     // i64 fuel: one BigInt per batch, and no cap that a big ruleset × batch could hit.
     this.refuel(BigInt(this.fuelPerRecord) * BigInt(count) + 10_000n);
     try {
@@ -194,7 +205,8 @@ export class WasmPredicateSet {
       if (this.refuel(0n) < 0n) this.counters.fuelFallbacks++;
       else this.counters.trapFallbacks++;
       this.words = new Uint32Array(this.memory.buffer, bitsAddr, W * count);
-      for (let r = 0; r < count; r++) this.interpretRecord(r, this.words.subarray(r * W, (r + 1) * W));
+      // The module may have overwritten candidate words: every predicate, which gives the same bits.
+      for (let r = 0; r < count; r++) this.interpretRecord(r, this.words.subarray(r * W, (r + 1) * W), false);
     }
     this.refuel(0n);
     this.bits = this.words;
@@ -210,12 +222,21 @@ export class WasmPredicateSet {
     return this.event.reset(this.batchBytes, this.batchOffsets[r]!, 0, r);
   }
 
-  /** All predicates of record r by the interpreter, into its output words. */
-  private interpretRecord(r: number, out: Uint32Array): void {
+  /**
+   * The predicates of record r by the interpreter, into its output words: only those whose
+   * candidate bit is set in `out` when `candidatesOnly`, else all of them.
+   */
+  private interpretRecord(r: number, out: Uint32Array, candidatesOnly: boolean): void {
     this.interpFilters ??= this.filters.map((f) => compileFilter(f, recordFieldAccessor(this.layout)));
     const ev = this.eventAt(r);
-    out.fill(0);
-    for (let p = 0; p < this.interpFilters.length; p++) if (this.interpFilters[p]!.test(ev)) out[p >>> 5] = out[p >>> 5]! | (1 << (p & 31));
+    for (let w = 0; w < out.length; w++) {
+      const candidates = candidatesOnly ? out[w]! : 0xffffffff;
+      let word = 0;
+      for (let p = w * 32; p < Math.min(this.interpFilters.length, (w + 1) * 32); p++) {
+        if ((candidates >>> (p & 31)) & 1 && this.interpFilters[p]!.test(ev)) word |= 1 << (p & 31);
+      }
+      out[w] = word;
+    }
   }
 
   private ensureMemory(bytes: number): void {

@@ -69,7 +69,10 @@ export function generatePredicateModule(filters: readonly CheckedFilter[], layou
   return { bytes: mb.build(), predicateCount: filters.length, wordsPerRecord: words, dataEnd, hosts, stats };
 }
 
-/** eval(offsets, count, bits): for each record, every predicate, 32 bits per stored word. */
+/**
+ * eval(offsets, count, bits): for each record, every candidate predicate, 32 bits per stored word.
+ * `bits` holds the candidate bits on entry and the results on return.
+ */
 function batchLoop(layout: RecordLayout, predicates: readonly number[], words: number, recordGlobal: number, hostRecord: number): [number[], Uint8Array] {
   const em = new FunctionEmitter([I32, I32, I32]);
   const [offsets, count, bits] = [0, 1, 2];
@@ -78,6 +81,7 @@ function batchLoop(layout: RecordLayout, predicates: readonly number[], words: n
   const slots = em.local(I32);
   const out = em.local(I32);
   const word = em.local(I32);
+  const candidates = em.local(I32);
   const done = em.block();
   const next = em.loop();
   em.get(r).get(count).op(Op.i32GeU).brIf(done);
@@ -90,14 +94,21 @@ function batchLoop(layout: RecordLayout, predicates: readonly number[], words: n
   em.if().get(r).get(out).call(hostRecord).br(record).end();
   // First slot: align8(tagsOffset + present count), relative to the record (frame.ts).
   em.get(base).get(base).mem(Op.i32Load16U, RecordHeader.presentCount).i32(layout.tagsOffset + 7).op(Op.i32Add).i32(-8).op(Op.i32And).op(Op.i32Add).set(slots);
+  // The host wrote each record's candidate bits where its output goes: a predicate whose bit is 0
+  // cannot match (its discriminator is absent) and is not called; its output bit stays 0.
   for (let w = 0; w < words; w++) {
+    em.get(out).mem(Op.i32Load, 4 * w).set(candidates);
+    em.get(candidates).if();
     em.i32(0).set(word);
     for (let p = w * 32; p < Math.min(predicates.length, (w + 1) * 32); p++) {
+      em.get(candidates).i32(1 << (p % 32)).op(Op.i32And).if();
       em.get(base).get(slots).call(predicates[p]!);
       if (p % 32 !== 0) em.i32(p % 32).op(Op.i32Shl);
       em.get(word).op(Op.i32Or).set(word);
+      em.end();
     }
     em.get(out).get(word).mem(Op.i32Store, 4 * w);
+    em.end();
   }
   em.end(); // record
   em.get(r).i32(1).op(Op.i32Add).set(r).br(next);

@@ -13,7 +13,7 @@ import { RecordEvent, recordFieldAccessor } from './record-access.js';
 export type PredicateEngine = 'wasm' | 'interp';
 
 /** The engine the detection pipeline uses when none is asked for. */
-export const DEFAULT_PREDICATE_ENGINE: PredicateEngine = 'interp';
+export const DEFAULT_PREDICATE_ENGINE: PredicateEngine = 'wasm';
 
 export interface RecordRulesetOptions extends PredicateOptions {
   engine: PredicateEngine;
