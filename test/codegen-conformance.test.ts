@@ -2,6 +2,7 @@
 // the endgame data set, run through records with engine=wasm, selects exactly the events the
 // interpreter selects over the JSON events; every EQL rule of the Elastic corpus compiles into
 // one valid module; a pathological predicate runs out of fuel and the batch falls back.
+import { packRecords } from './helpers/records.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -13,7 +14,6 @@ import type { CheckedQuery } from '../src/shared/eql/ir.js';
 import { inferSchema } from '../src/shared/schema/infer.js';
 import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { buildLayout } from '../src/shared/record/layout.js';
-import { encodeEvent } from '../src/shared/record/encode.js';
 import { loadRules } from '../src/shared/rules/index.js';
 import { checkRule } from '../src/shared/rules/compile-rule.js';
 import { compileRulesetForRecords, RecordEvent } from '../src/shared/eql/codegen/ruleset.js';
@@ -27,19 +27,6 @@ type Event = Record<string, unknown> & { serial_event_id: number; timestamp: num
 const events = (JSON.parse(readFileSync(path.join(EQL, 'data/endgame-140.json'), 'utf8')) as Event[]).sort(
   (a, b) => a.timestamp - b.timestamp || a.serial_event_id - b.serial_event_id,
 );
-
-function pack(layout: ReturnType<typeof buildLayout>, evs: readonly Record<string, unknown>[]): { bytes: Uint8Array; offsets: number[] } {
-  const chunks = evs.map((e, i) => encodeEvent(layout, e, i));
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  const offsets: number[] = [];
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    offsets.push(at);
-    at += c.length;
-  }
-  return { bytes, offsets };
-}
 
 describe('conformance event queries through records, engine=wasm', () => {
   const schema = inferSchema(events, 'endgame-140');
@@ -60,7 +47,7 @@ describe('conformance event queries through records, engine=wasm', () => {
 
   it('selects exactly the interpreter’s events for every query, all in one module', async () => {
     expect(checked.length).toBeGreaterThanOrEqual(140);
-    const { bytes, offsets } = pack(layout, events);
+    const { bytes, offsets } = packRecords(layout, events);
     const ruleset = await compileRulesetForRecords(checked.map((c) => c.query), layout, { engine: 'wasm' });
     ruleset.evaluateBatch(bytes, offsets, offsets.length);
     const mismatches: string[] = [];
@@ -77,7 +64,7 @@ describe('conformance event queries through records, engine=wasm', () => {
   });
 
   it('engine=interp over the same records agrees too', async () => {
-    const { bytes, offsets } = pack(layout, events);
+    const { bytes, offsets } = packRecords(layout, events);
     const ruleset = await compileRulesetForRecords(checked.map((c) => c.query), layout, { engine: 'interp' });
     ruleset.evaluateBatch(bytes, offsets, offsets.length);
     checked.forEach((c, i) => {
@@ -114,12 +101,12 @@ describe('fuel', () => {
     const q = 'any where k : "*a*a*a*a*a*a*a*a*a*a*a*a*b"';
     const filter = checkQuery(parseQuery(q), { schema, source: q }).steps[0]!.filter;
     const set = await WasmPredicateSet.create({ filters: [filter] }, layout, { fuelPerRecord: 200_000 });
-    const { bytes, offsets } = pack(layout, [{ k: 'a'.repeat(20_000) }, { k: 'ab' }, { k: `${'a'.repeat(30)}b` }]);
+    const { bytes, offsets } = packRecords(layout, [{ k: 'a'.repeat(20_000) }, { k: 'ab' }, { k: `${'a'.repeat(30)}b` }]);
     set.evaluateBatch(bytes, offsets, 3);
     expect(set.counters.fuelFallbacks).toBe(1);
     expect([set.matches(0, 0), set.matches(1, 0), set.matches(2, 0)]).toEqual([false, false, true]);
     // The instance stays usable: a light batch runs natively again.
-    const light = pack(layout, [{ k: `${'a'.repeat(12)}b` }]);
+    const light = packRecords(layout, [{ k: `${'a'.repeat(12)}b` }]);
     set.evaluateBatch(light.bytes, light.offsets, 1);
     expect(set.counters.fuelFallbacks).toBe(1);
     expect(set.matches(0, 0)).toBe(true);
@@ -133,7 +120,7 @@ describe('candidate bits', () => {
     const filters = ['any where k == "x"', 'any where k : "*x*"'].map((q) => checkQuery(parseQuery(q), { schema, source: q }).steps[0]!.filter);
     const set = await WasmPredicateSet.create({ filters }, layout);
     // Record 2 carries a field outside the layout: the interpreter evaluates it (host_record).
-    const { bytes, offsets } = pack(layout, [{ k: 'x' }, { k: 'x' }, { k: 'x', extra: 1 }]);
+    const { bytes, offsets } = packRecords(layout, [{ k: 'x' }, { k: 'x' }, { k: 'x', extra: 1 }]);
     const marks = [0b01, 0b10, 0b10];
     const seen: number[] = [];
     set.evaluateBatch(bytes, offsets, 3, (ev, words, at) => {

@@ -2,6 +2,7 @@
 // operator and function, and generated events (missing fields, nulls, arrays, values of the
 // wrong type, unicode, 64-bit integers) encoded as records. Every (record, predicate) bit of one
 // batch evaluation must equal the interpreter over the same record.
+import { packRecords } from './helpers/records.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../src/shared/eql/parser.js';
@@ -9,7 +10,6 @@ import { checkQuery } from '../src/shared/eql/checker.js';
 import { compileFilter } from '../src/shared/eql/compile.js';
 import type { CheckedFilter } from '../src/shared/eql/ir.js';
 import { buildLayout } from '../src/shared/record/layout.js';
-import { encodeEvent } from '../src/shared/record/encode.js';
 import { WasmPredicateSet } from '../src/shared/eql/codegen/evaluator.js';
 import { RecordEvent, recordFieldAccessor } from '../src/shared/eql/codegen/record-access.js';
 import { testSchema } from './helpers/eql-schema.js';
@@ -112,19 +112,6 @@ function check(query: string): CheckedFilter | null {
   }
 }
 
-function pack(events: readonly Record<string, unknown>[]): { bytes: Uint8Array; offsets: number[] } {
-  const chunks = events.map((e, i) => encodeEvent(layout, e, i));
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  const offsets: number[] = [];
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    offsets.push(at);
-    at += c.length;
-  }
-  return { bytes, offsets };
-}
-
 describe('Wasm predicates equal the interpreter over records', () => {
   it('on generated expressions and events', async () => {
     let accepted = 0;
@@ -138,7 +125,7 @@ describe('Wasm predicates equal the interpreter over records', () => {
         const set = await WasmPredicateSet.create({ filters }, layout);
         native += set.built.module.stats.nativeNodes;
         host += set.built.module.stats.hostNodes;
-        const { bytes, offsets } = pack(events);
+        const { bytes, offsets } = packRecords(layout, events);
         set.evaluateBatch(bytes, offsets, offsets.length);
         const accessor = recordFieldAccessor(layout);
         filters.forEach((f, p) => {
@@ -160,7 +147,7 @@ describe('Wasm predicates equal the interpreter over records', () => {
   it('a batch whose records are not in memory order gives the same bits', async () => {
     const filters = ['any where k : "b*"', 'any where n > 3'].map((s) => check(s)!);
     const set = await WasmPredicateSet.create({ filters }, layout);
-    const { bytes, offsets } = pack([{ k: 'bash', n: 1 }, { k: 'sh', n: 9 }]);
+    const { bytes, offsets } = packRecords(layout, [{ k: 'bash', n: 1 }, { k: 'sh', n: 9 }]);
     const reversed = [offsets[1]!, offsets[0]!];
     set.evaluateBatch(bytes, reversed, 2);
     expect([set.matches(0, 0), set.matches(0, 1), set.matches(1, 0), set.matches(1, 1)]).toEqual([false, true, true, false]);

@@ -9,7 +9,7 @@ import type { TExpr } from '../../shared/eql/ir.js';
 import type { Value } from '../../shared/engine/compiled.js';
 import { decodeField } from '../../shared/record/decode.js';
 import { checkRule, compileRule } from '../../shared/rules/compile-rule.js';
-import type { RuleSpec } from '../../shared/pipeline/ruleset.js';
+import { asSource, type RuleSpec } from '../../shared/pipeline/ruleset.js';
 import { homePartition, keyPartition } from '../../shared/pipeline/partition.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 
@@ -34,7 +34,7 @@ export class Router {
     const bySignature = new Map<string, KeyGroup>();
     let eventCats: Set<string> | null | undefined = undefined; // undefined: no single-event rules
     for (const spec of specs) {
-      const check = checkRule({ ...spec, type: 'eql', queryBase: { offset: 0, line: 1, col: 1 }, format: 'eql' } as never, { schema: checkSchema });
+      const check = checkRule(asSource(spec), { schema: checkSchema });
       if (!check.ok) continue;
       const q = check.checked;
       const compiled = compileRule(check, { accessor });

@@ -57,6 +57,7 @@ export function compileRuleset(specs: readonly RuleSpec[], layout: RecordLayout,
   });
 }
 
-function asSource(spec: RuleSpec): RuleSource {
+/** A spec back as a rule source (the checker's input); positions are the query's own. */
+export function asSource(spec: RuleSpec): RuleSource {
   return { ...spec, severity: spec.severity as RuleSource['severity'], threat: spec.threat as RuleSource['threat'], type: 'eql', queryBase: { offset: 0, line: 1, col: 1 }, format: 'eql' };
 }
