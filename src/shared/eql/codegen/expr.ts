@@ -209,6 +209,29 @@ function isVarStorage(storage: number): boolean {
 }
 
 /**
+ * Finds a native field's slot (frame.ts: rank = rankTable[w] + popcount(bitmap[w] & (bit - 1)))
+ * and pushes its tag byte, leaving the rank in l.rank and the bitmap word in l.word. An absent
+ * field pushes `absent` and branches to `exit`; a field whose value lives in an object ancestor's
+ * JSON (or that has child fields) branches to `host` for the interpreter.
+ */
+function emitSlotTag(ctx: GenContext, f: NativeField, l: FieldLocals, host: Label, exit: Label, absent: number): void {
+  const em = ctx.em;
+  const { field, place } = f;
+  em.get(ctx.base).mem(Op.i32Load, ctx.layout.bitmapOffset + 4 * field.word).tee(l.word).i32(field.bit).op(Op.i32And).op(Op.i32Eqz);
+  em.if();
+  if (place.hasChildren) em.br(host);
+  for (const a of place.jsonAncestors) {
+    const af = ctx.layout.fields[a]!;
+    em.get(ctx.base).mem(Op.i32Load, ctx.layout.bitmapOffset + 4 * af.word).i32(af.bit).op(Op.i32And).brIf(host);
+  }
+  em.i32(absent).br(exit);
+  em.end();
+  em.get(ctx.base).mem(Op.i32Load16U, ctx.layout.rankOffset + 2 * field.word);
+  em.get(l.word).i32((field.bit - 1) | 0).op(Op.i32And).op(Op.i32Popcnt).op(Op.i32Add).tee(l.rank);
+  em.get(ctx.base).op(Op.i32Add).mem(Op.i32Load8U, ctx.layout.tagsOffset);
+}
+
+/**
  * The whole test of one field: presence, tag, scalar or every array element (any true → true,
  * else any false → false, else null), with the host block around it. `missing` is the truth when
  * the field is absent, null or an empty array. Leaves the truth on the stack, negated if asked.
@@ -216,7 +239,7 @@ function isVarStorage(storage: number): boolean {
 function emitFieldTest(ctx: GenContext, hostId: number, f: NativeField, missing: number, test: ElementTest, negate: boolean): void {
   const em = ctx.em;
   const l = locals(ctx);
-  const { field, place } = f;
+  const { field } = f;
   ctx.stats.nativeNodes++;
   // The host answers for the whole node (negation included); native exits go through `native`
   // and are negated after it.
@@ -225,19 +248,8 @@ function emitFieldTest(ctx: GenContext, hostId: number, f: NativeField, missing:
   const native = em.block(I32);
   const outerHost = ctx.hostLabel;
   ctx.hostLabel = host;
-  // Presence bit and rank (frame.ts): rank = rankTable[w] + popcount(bitmap[w] & (bit - 1)).
-  em.get(ctx.base).mem(Op.i32Load, ctx.layout.bitmapOffset + 4 * field.word).tee(l.word).i32(field.bit).op(Op.i32And).op(Op.i32Eqz);
-  em.if();
-  if (place.hasChildren) em.br(host);
-  for (const a of place.jsonAncestors) {
-    const af = ctx.layout.fields[a]!;
-    em.get(ctx.base).mem(Op.i32Load, ctx.layout.bitmapOffset + 4 * af.word).i32(af.bit).op(Op.i32And).brIf(host);
-  }
-  em.i32(missing).br(native);
-  em.end();
-  em.get(ctx.base).mem(Op.i32Load16U, ctx.layout.rankOffset + 2 * field.word);
-  em.get(l.word).i32((field.bit - 1) | 0).op(Op.i32And).op(Op.i32Popcnt).op(Op.i32Add).tee(l.rank);
-  em.get(ctx.base).op(Op.i32Add).mem(Op.i32Load8U, ctx.layout.tagsOffset).set(l.tag);
+  emitSlotTag(ctx, f, l, host, native, missing);
+  em.set(l.tag);
   em.get(ctx.slots).get(l.rank).i32(SLOT_SIZE).op(Op.i32Mul).op(Op.i32Add).set(l.slot);
 
   // Arrays: u32 count, then [u8 tag][u32 length][payload] per element.
@@ -325,19 +337,8 @@ function emitIsNull(ctx: GenContext, node: IsNullNode): void {
   const hostId = ctx.hosts.add(node, false);
   const out = em.block(I32);
   const host = em.block();
-  const { field, place } = f;
-  em.get(ctx.base).mem(Op.i32Load, ctx.layout.bitmapOffset + 4 * field.word).tee(l.word).i32(field.bit).op(Op.i32And).op(Op.i32Eqz);
-  em.if();
-  if (place.hasChildren) em.br(host);
-  for (const a of place.jsonAncestors) {
-    const af = ctx.layout.fields[a]!;
-    em.get(ctx.base).mem(Op.i32Load, ctx.layout.bitmapOffset + 4 * af.word).i32(af.bit).op(Op.i32And).brIf(host);
-  }
-  em.i32(isNull).br(out);
-  em.end();
-  em.get(ctx.base).mem(Op.i32Load16U, ctx.layout.rankOffset + 2 * field.word);
-  em.get(l.word).i32((field.bit - 1) | 0).op(Op.i32And).op(Op.i32Popcnt).op(Op.i32Add).tee(l.rank);
-  em.get(ctx.base).op(Op.i32Add).mem(Op.i32Load8U, ctx.layout.tagsOffset).tee(l.tag).op(Op.i32Eqz);
+  emitSlotTag(ctx, f, l, host, out, isNull);
+  em.tee(l.tag).op(Op.i32Eqz);
   em.if().i32(isNull).br(out).end();
   em.get(l.tag).i32(Tag.array).op(Op.i32Eq);
   em.if();
