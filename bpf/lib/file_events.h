@@ -57,6 +57,16 @@ static __always_inline void file_renamed(int olddirfd, const char *oldpath, int 
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* The file a chmod/chown-family call acted on: (dirfd, path), or the open fd itself when upath is
+ * NULL (fchmod, fchown). False when the path was cut short. */
+static __always_inline bool path_of_target(int fd, const char *upath, char *out)
+{
+	if (upath)
+		return path_at(fd, upath, out);
+	struct file *file = file_of_fd(fd);
+	return file && path_of(&file->f_path, out);
+}
+
 /* chmod-family: by (dirfd, path), or by fd when upath is NULL (fchmod). */
 static __always_inline void file_chmodded(int fd, const char *upath, __u32 mode)
 {
@@ -66,14 +76,7 @@ static __always_inline void file_chmodded(int fd, const char *upath, __u32 mode)
 	fill_header(&e->hdr, KESTREL_EV_FILE_CHMOD);
 	e->mode = mode & 07777;
 	e->_pad = 0;
-	bool complete;
-	if (upath) {
-		complete = path_at(fd, upath, e->path);
-	} else {
-		struct file *file = file_of_fd(fd);
-		complete = file && path_of(&file->f_path, e->path);
-	}
-	if (!complete)
+	if (!path_of_target(fd, upath, e->path))
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -87,14 +90,7 @@ static __always_inline void file_chowned(int fd, const char *upath, __u32 uid, _
 	fill_header(&e->hdr, KESTREL_EV_FILE_CHOWN);
 	e->new_uid = uid;
 	e->new_gid = gid;
-	bool complete;
-	if (upath) {
-		complete = path_at(fd, upath, e->path);
-	} else {
-		struct file *file = file_of_fd(fd);
-		complete = file && path_of(&file->f_path, e->path);
-	}
-	if (!complete)
+	if (!path_of_target(fd, upath, e->path))
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
 	bpf_ringbuf_submit(e, 0);
 }
