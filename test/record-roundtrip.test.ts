@@ -131,6 +131,23 @@ describe('record round trip', () => {
   });
 });
 
+describe('a field with child fields holding an array of objects', () => {
+  // `a` and `a.b` are both fields (inferred from {a: 1} and {a: {b: 2}}); {a: [1, {b: 2}]} puts
+  // a value of `a.b` inside `a`'s array, where JSON readers find it (they cross arrays).
+  const nested = buildLayout(createSchema('nested', [{ path: 'a', type: 'long' }, { path: 'a.b', type: 'long' }], { strict: true }));
+  it('goes to the extra JSON, so readers of the child field look there', () => {
+    const ev = { a: [1, { b: 2 }] };
+    const v = new RecordView(nested, encodeEvent(nested, ev, 1));
+    expect(v.has(nested.fieldId('a'))).toBe(false);
+    expect(v.extraJson()).toBeDefined();
+    expect(decodeRecord(v)).toEqual(ev);
+  });
+  it('stays in its slot when it holds only scalars', () => {
+    const v = new RecordView(nested, encodeEvent(nested, { a: [1, null, 3] }, 1));
+    expect([v.has(nested.fieldId('a')), v.extraJson()]).toEqual([true, undefined]);
+  });
+});
+
 describe('missing, null and empty stay distinct', () => {
   const id = layout.fieldId('process.name');
   const read = (ev: Record<string, unknown>) => new RecordView(layout, encodeEvent(layout, ev, 1));

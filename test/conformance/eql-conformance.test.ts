@@ -1,14 +1,19 @@
 // Elasticsearch's EQL conformance suites, run through the same code path as `kestrel query`
-// (executeQuery). Each case compares result event ids (and join keys when given) with the
-// expected ones; alternatives are allowed. Differences must be listed, with a reason, in
-// known-differences.json: the test fails on any unlisted difference and on any stale entry.
+// (executeQuery), once per predicate engine (interpreter and Wasm). Each case compares result
+// event ids (and join keys when given) with the expected ones; alternatives are allowed.
+// Differences must be listed, with a reason, in known-differences.json (one list for both
+// engines): the test fails on any unlisted difference, on any stale entry, and on any case whose
+// results (ids, join keys, or error) differ between the two engines.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import type { EngineResult } from '../../src/shared/engine/event.js';
 import { readPath } from '../../src/shared/input/field-path.js';
+import type { PredicateEngine } from '../../src/shared/eql/codegen/ruleset.js';
+import { toJsonText } from '../../src/shared/output/json-text.js';
 import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryOptions } from '../../src/shared/query/execute.js';
+import type { QueryPredicateCounters } from '../../src/shared/query/wasm-filters.js';
 
 const EQL = path.resolve(process.cwd(), '../shared/conformance/eql');
 const data = (f: string) => path.join(EQL, 'data', f);
@@ -61,14 +66,32 @@ interface KnownDifference {
 
 const known: KnownDifference[] = JSON.parse(readFileSync(path.join(import.meta.dirname, 'known-differences.json'), 'utf8'));
 
-async function runCase(suite: Suite, c: Case): Promise<string | null> {
+const ENGINES: PredicateEngine[] = ['interp', 'wasm'];
+
+interface Outcome {
+  /** Why the case fails its expectation, or null. */
+  failure: string | null;
+  /** Everything observable about the run: result ids and join keys, or the error. */
+  observed: string;
+  /** The Wasm module's counters (engine 'wasm', when the query ran). */
+  predicates?: QueryPredicateCounters;
+}
+
+async function runCase(suite: Suite, c: Case, engine: PredicateEngine): Promise<Outcome> {
   const results: EngineResult[] = [];
+  let predicates: QueryPredicateCounters | undefined;
   try {
-    await executeQuery(c.query, suite.files, { ...suite.options, size: c.size }, (r) => results.push(r));
+    ({ predicates } = await executeQuery(c.query, suite.files, { ...suite.options, size: c.size, engine }, (r) => results.push(r)));
   } catch (e) {
-    return `error: ${(e as Error).message}`;
+    const failure = `error: ${(e as Error).message}`;
+    return { failure, observed: failure };
   }
   const ids = results.flatMap((r) => r.events.map((e) => (e ? Number(readPath(e.view, suite.idField)) : -1)));
+  const observed = toJsonText(results.map((r) => ({ ids: r.events.map((e) => (e ? readPath(e.view, suite.idField) : null)), keys: r.joinKeys })));
+  return { failure: expectationFailure(c, ids, results), observed, predicates };
+}
+
+function expectationFailure(c: Case, ids: number[], results: EngineResult[]): string | null {
   const alternatives = Array.isArray(c.expected_event_ids[0]) ? (c.expected_event_ids as number[][]) : [c.expected_event_ids as number[]];
   if (!alternatives.some((alt) => alt.length === ids.length && alt.every((id, i) => id === ids[i]))) {
     return `ids ${JSON.stringify(ids)}, expected ${JSON.stringify(c.expected_event_ids)}`;
@@ -81,22 +104,45 @@ async function runCase(suite: Suite, c: Case): Promise<string | null> {
   return null;
 }
 
-describe('EQL conformance (Elasticsearch suites)', () => {
+describe('EQL conformance (Elasticsearch suites), interpreter and Wasm', () => {
   for (const suite of SUITES) {
     it(suite.file, async () => {
       const doc = parseToml(readFileSync(path.join(EQL, suite.file), 'utf8')) as { queries: Case[] };
-      const failures: { name: string; why: string }[] = [];
-      for (const c of doc.queries) {
-        const why = await runCase(suite, c);
-        if (why) failures.push({ name: c.name, why });
-      }
       const listed = new Set(known.filter((k) => k.file === suite.file).map((k) => k.name));
-      const unlisted = failures.filter((f) => !listed.has(f.name));
-      const stale = [...listed].filter((n) => !failures.some((f) => f.name === n));
-      console.log(`${suite.file}: ${doc.queries.length - failures.length} passed, ${failures.length} failed (${failures.length - unlisted.length} known), ${doc.queries.length} total`);
-      for (const f of unlisted) console.log(`  ${f.name}: ${f.why}`);
-      expect(unlisted, 'differences not in known-differences.json').toEqual([]);
-      expect(stale, 'known differences that now pass').toEqual([]);
+      const failures = new Map<PredicateEngine, { name: string; why: string }[]>(ENGINES.map((e) => [e, []]));
+      const engineDiffs: string[] = [];
+      const wasm = { queries: 0, records: 0, hostRecords: 0, hostCalls: 0, fallbacks: 0 };
+      for (const c of doc.queries) {
+        const outcomes = new Map<PredicateEngine, Outcome>();
+        for (const engine of ENGINES) {
+          const o = await runCase(suite, c, engine);
+          outcomes.set(engine, o);
+          if (o.failure) failures.get(engine)!.push({ name: c.name, why: o.failure });
+          if (o.predicates) {
+            wasm.queries++;
+            wasm.records += o.predicates.records;
+            wasm.hostRecords += o.predicates.hostRecords;
+            wasm.hostCalls += o.predicates.hostCalls;
+            wasm.fallbacks += o.predicates.fuelFallbacks + o.predicates.trapFallbacks + o.predicates.jsonFallbacks;
+          }
+        }
+        const [first, ...rest] = ENGINES.map((e) => outcomes.get(e)!.observed);
+        if (rest.some((o) => o !== first)) engineDiffs.push(`${c.name}: ${ENGINES.map((e) => `${e} ${outcomes.get(e)!.observed}`).join(' / ')}`);
+      }
+      for (const engine of ENGINES) {
+        const failed = failures.get(engine)!;
+        const unlisted = failed.filter((f) => !listed.has(f.name));
+        const stale = [...listed].filter((n) => !failed.some((f) => f.name === n));
+        console.log(`${suite.file} [${engine}]: ${doc.queries.length - failed.length} passed, ${failed.length} failed (${failed.length - unlisted.length} known), ${doc.queries.length} total`);
+        for (const f of unlisted) console.log(`  ${f.name}: ${f.why}`);
+        expect(unlisted, `differences not in known-differences.json (engine ${engine})`).toEqual([]);
+        expect(stale, `known differences that now pass (engine ${engine})`).toEqual([]);
+      }
+      console.log(`${suite.file} [wasm]: ${JSON.stringify(wasm)}`);
+      expect(engineDiffs, 'cases whose results differ between engines').toEqual([]);
+      // The Wasm runs really evaluated records (every query that ran had its module).
+      expect(wasm.queries).toBe(doc.queries.length - failures.get('wasm')!.filter((f) => f.why.startsWith('error:')).length);
+      expect(wasm.records).toBeGreaterThan(wasm.queries);
     });
   }
 });

@@ -4,8 +4,9 @@ import { ExitCode, UsageError, exitCodeFor } from '../../shared/errors.js';
 import type { EngineResult } from '../../shared/engine/event.js';
 import { readPath } from '../../shared/input/field-path.js';
 import { toJsonText } from '../../shared/output/json-text.js';
-import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryOptions } from '../../shared/query/execute.js';
+import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryOptions, type QueryStats } from '../../shared/query/execute.js';
 import { formatError } from '../format-error.js';
+import { ENGINE_OPTION, parseEngine } from './options.js';
 import { KestrelError } from '../../shared/errors.js';
 
 export const queryCommand: Command = {
@@ -15,9 +16,11 @@ export const queryCommand: Command = {
   description: `FILE is NDJSON, a JSON array, or an Elasticsearch .data file (a JSON array that may contain
 // comment lines); '-' reads stdin. Each result prints as one line: {"events":[…],"join_keys":[…]},
 or with --id-field F a JSON array of the F values of its events (null for a missing-event slot).
-Exit status: 0 success (also with no results), 1 query error, 2 input error. The query runs on the
-JSON events themselves, with the interpreter: --engine accepts only interp (the Wasm predicate
-back end reads binary records; use \`kestrel convert\` + \`kestrel replay --engine wasm\`).`,
+Exit status: 0 success (also with no results), 1 query error, 2 input error, 64 usage error.
+With --engine wasm the query's where-clauses run in one Wasm module call per batch of 1,024
+events (encoded to binary records; results of a batch print once it is read); join keys, time and
+output use the JSON events. --engine interp evaluates each event with the interpreter as it is
+read. Both give the same results. --stats prints one JSON line of counters to stderr at the end.`,
   options: {
     'id-field': { type: 'string', arg: 'F', help: 'print the F values of each result’s events' },
     'time-field': { type: 'string', arg: 'F', help: 'event time field (default @timestamp)' },
@@ -28,15 +31,13 @@ back end reads binary records; use \`kestrel convert\` + \`kestrel replay --engi
     size: { type: 'string', arg: 'N', help: 'result limit, as the Elasticsearch request parameter' },
     'max-samples-per-key': { type: 'string', arg: 'N', help: 'samples per join key (default 1)' },
     mapping: { type: 'string', arg: 'FILE', help: 'Elasticsearch index mapping (JSON): field types, aliases, null_value' },
-    engine: { type: 'string', arg: 'NAME', help: 'interp (the only engine over JSON events)' },
+    engine: ENGINE_OPTION,
+    stats: { type: 'boolean', help: 'print counters (events, results, Wasm batches, host fallbacks) to stderr' },
   },
   async run(args, ctx) {
     const [text, ...files] = args.positionals;
     if (text === undefined || files.length === 0) throw new UsageError('usage', "expected 'QUERY' and at least one FILE\nRun 'kestrel query --help' for usage.");
     const v = args.values;
-    if (v.engine !== undefined && v.engine !== 'interp') {
-      throw new UsageError('usage', `query runs on JSON events with the interpreter: --engine must be interp, not '${String(v.engine)}' (the Wasm engine runs in kestrel replay/run)`);
-    }
     const options: QueryOptions = {
       ...DEFAULT_QUERY_OPTIONS,
       timeField: (v['time-field'] as string | undefined) ?? DEFAULT_QUERY_OPTIONS.timeField,
@@ -47,13 +48,15 @@ back end reads binary records; use \`kestrel convert\` + \`kestrel replay --engi
       size: count(v.size as string | undefined, '--size'),
       maxSamplesPerKey: count(v['max-samples-per-key'] as string | undefined, '--max-samples-per-key'),
       mapping: v.mapping as string | undefined,
+      engine: parseEngine(v.engine as string | undefined),
     };
     const idField = v['id-field'] as string | undefined;
     const print = (r: EngineResult): void => {
       ctx.out.write(toJsonText(idField === undefined ? resultObject(r) : r.events.map((e) => (e ? (readPath(e.view, idField) ?? null) : null))) + '\n');
     };
     try {
-      await executeQuery(text, files, options, print, ctx.stdin);
+      const stats = await executeQuery(text, files, options, print, ctx.stdin);
+      if (v.stats === true) ctx.err.write(statsLine(stats) + '\n');
     } catch (e) {
       // Query errors point into the query text: render them with line:col and carets.
       if (e instanceof KestrelError && e.span) {
@@ -68,6 +71,10 @@ back end reads binary records; use \`kestrel convert\` + \`kestrel replay --engi
 
 function resultObject(r: EngineResult): { events: unknown[]; join_keys: unknown[] } {
   return { events: r.events.map((e) => (e ? e.view : null)), join_keys: r.joinKeys };
+}
+
+function statsLine(s: QueryStats): string {
+  return toJsonText({ engine: s.engine, events: s.eventsSeen, results: s.results, predicates: s.predicates ?? null });
 }
 
 function timeUnit(u: string | undefined): QueryOptions['timeUnit'] {

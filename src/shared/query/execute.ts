@@ -6,10 +6,16 @@
 // are allowed), check and compile, then stream the events through the engine.
 // Inference reads the first INFER_DEFAULTS.maxEvents events, so those are buffered before the
 // query can be checked; without --sort the rest are streamed, with --sort all are read and sorted.
+//
+// Engines: 'interp' runs the interpreter's filters on each JSON event as it is pushed; 'wasm'
+// (wasm-filters.ts) collects events into batches, evaluates every step/until filter of the batch
+// in one Wasm module call, then pushes the batch's events, whose filters read their bits. A
+// batch's results therefore appear once the batch is read (at most batchSize events later).
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { createEngine } from '../engine/engine.js';
+import { createEngine, type Engine } from '../engine/engine.js';
 import type { EngineResult, EngineStats } from '../engine/event.js';
+import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../eql/codegen/ruleset.js';
 import { checkQuery } from '../eql/checker.js';
 import { compileQuery } from '../eql/compile.js';
 import { parseQuery } from '../eql/parser.js';
@@ -19,6 +25,7 @@ import { sortEvents, timedEvents, type TimedEvent } from '../input/timed-events.
 import { INFER_DEFAULTS, inferSchema } from '../schema/infer.js';
 import { schemaFromMapping } from '../schema/mapping.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
+import { DEFAULT_QUERY_BATCH, WasmQueryFilters, type QueryPredicateCounters } from './wasm-filters.js';
 
 export interface QueryOptions {
   timeField: string;
@@ -32,6 +39,19 @@ export interface QueryOptions {
   maxSamplesPerKey?: number;
   /** Path of an Elasticsearch index mapping (JSON). */
   mapping?: string;
+  /** How step and until filters are evaluated. Default: DEFAULT_QUERY_ENGINE. */
+  engine?: PredicateEngine;
+  /** Events per Wasm module call (engine 'wasm'). Default: DEFAULT_QUERY_BATCH. */
+  batchSize?: number;
+}
+
+/** The query engine when none is asked for: the same as replay and run. */
+export const DEFAULT_QUERY_ENGINE: PredicateEngine = DEFAULT_PREDICATE_ENGINE;
+
+export interface QueryStats extends EngineStats {
+  engine: PredicateEngine;
+  /** The Wasm predicate module's counters (engine 'wasm' only). */
+  predicates?: QueryPredicateCounters;
 }
 
 export const DEFAULT_QUERY_OPTIONS: QueryOptions = {
@@ -47,7 +67,7 @@ export async function executeQuery(
   options: QueryOptions,
   onResult: (r: EngineResult) => void,
   stdin?: NodeJS.ReadableStream,
-): Promise<EngineStats> {
+): Promise<QueryStats> {
   const ast = parseQuery(text);
   const events = timedEvents(files, options, stdin);
   const head: TimedEvent[] = [];
@@ -65,21 +85,57 @@ export async function executeQuery(
   const checked = checkQuery(ast, { schema, categoryField: options.categoryField, source: text });
   const compiled = compileQuery(checked, {});
 
+  const engineName = options.engine ?? DEFAULT_QUERY_ENGINE;
+  const filters = engineName === 'wasm' ? await WasmQueryFilters.attach(checked, compiled, schema) : undefined;
+
   const engine = createEngine(compiled, { onResult, size: options.size, maxSamplesPerKey: options.maxSamplesPerKey });
+  const feed = filters ? batchFeeder(engine, filters, options.batchSize ?? DEFAULT_QUERY_BATCH) : directFeeder(engine);
   // Samples are not ordered by time in ES (hits come in index order), so --sort leaves them be.
   const sort = options.sort && compiled.kind !== 'sample';
   for (const ev of sort ? sortEvents(head, options.tiebreaker) : head) {
     if (engine.done) break;
-    engine.push(ev);
+    feed.push(ev);
   }
   if (!exhausted) {
     for await (const ev of events) {
       if (engine.done) break;
-      engine.push(ev);
+      feed.push(ev);
     }
   }
+  feed.flush();
   engine.end();
-  return engine.stats;
+  return { ...engine.stats, engine: engineName, predicates: filters?.counters };
+}
+
+interface Feeder {
+  push(ev: TimedEvent): void;
+  /** Pushes whatever is still held. */
+  flush(): void;
+}
+
+function directFeeder(engine: Engine): Feeder {
+  return { push: (ev) => engine.push(ev), flush: () => {} };
+}
+
+/** Holds events until a batch is full, evaluates its filters in one call, then pushes them. */
+function batchFeeder(engine: Engine, filters: WasmQueryFilters, batchSize: number): Feeder {
+  const batch: TimedEvent[] = [];
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    filters.evaluate(batch);
+    for (let i = 0; i < batch.length && !engine.done; i++) {
+      filters.select(i);
+      engine.push(batch[i]!);
+    }
+    batch.length = 0;
+  };
+  return {
+    push(ev) {
+      batch.push(ev);
+      if (batch.length >= batchSize) flush();
+    },
+    flush,
+  };
 }
 
 async function buildSchema(sample: readonly TimedEvent[], mappingPath: string | undefined): Promise<BuiltSchema> {

@@ -44,6 +44,13 @@ function encodeObject(b: RecordBuilder, node: PathNode, obj: JsonObject): JsonOb
     }
     const descendInto = target.children !== undefined && isPlainObject(value);
     if (target.field !== undefined && !(descendInto && target.field.storage !== Storage.json)) {
+      if (target.children !== undefined && target.field.storage !== Storage.json && holdsContainers(value)) {
+        // The layout has fields below this one, and their values sit inside this array's
+        // objects, where a slot would hide them as JSON elements: readers of a child field look
+        // in its own slot only. The extra JSON keeps them where every reader finds them.
+        setOwn((extra ??= {}), key, value);
+        continue;
+      }
       encodeField(b, target.field, value);
       continue;
     }
@@ -68,6 +75,11 @@ function descend(node: PathNode, key: string): PathNode | undefined {
     if (cur === undefined) return undefined;
   }
   return cur;
+}
+
+/** An array with an object or array element (null and scalars do not count). */
+function holdsContainers(v: unknown): boolean {
+  return Array.isArray(v) && v.some((el) => typeof el === 'object' && el !== null);
 }
 
 function isPlainObject(v: unknown): v is JsonObject {
