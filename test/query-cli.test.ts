@@ -60,6 +60,28 @@ describe('kestrel query', () => {
     expect(r.err).toMatch(/query:1:\d+/);
   });
 
+  it('gives the same results with --engine wasm and --engine interp, Wasm by default', () => {
+    const q = 'sequence by host [process where big == 9223372036854775807 or id == 3] [network where true]';
+    const wasm = kestrel(['--engine', 'wasm', '--stats', '--id-field', 'id', q, events]);
+    const interp = kestrel(['--engine', 'interp', '--stats', '--id-field', 'id', q, events]);
+    expect(wasm).toMatchObject({ code: 0, out: '[1,2]\n' });
+    expect(interp).toMatchObject({ code: 0, out: '[1,2]\n' });
+    expect(JSON.parse(wasm.err)).toEqual({
+      engine: 'wasm',
+      events: 3,
+      results: 1,
+      predicates: { batches: 1, records: 3, fuelFallbacks: 0, trapFallbacks: 0, hostCalls: 0, hostRecords: 0, jsonFallbacks: 0 },
+    });
+    expect(JSON.parse(interp.err)).toEqual({ engine: 'interp', events: 3, results: 1, predicates: null });
+    expect(JSON.parse(kestrel(['--stats', 'process where true', events]).err).engine).toBe('wasm');
+  });
+
+  it('exits 64 on an unknown engine', () => {
+    const r = kestrel(['--engine', 'jit', 'process where true', events]);
+    expect(r.code).toBe(64);
+    expect(r.err).toContain('--engine must be wasm or interp');
+  });
+
   it('exits 2 on bad input, naming file and line', () => {
     const bad = path.join(dir, 'bad.ndjson');
     writeFileSync(bad, '{"a": 1}\n{oops\n');
