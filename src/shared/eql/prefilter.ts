@@ -24,6 +24,11 @@ const LOW_SELECTIVITY = new Set([
   'event.type', 'event.action', 'event.outcome', 'event.module', 'event.dataset', 'data_stream.dataset', 'agent.type', 'event_type',
 ]);
 
+/** Whether most events share the field's values (an index on it selects little). */
+export function isLowSelectivity(path: string): boolean {
+  return LOW_SELECTIVITY.has(path);
+}
+
 /** Alternatives (any may hold) of one necessary literal condition, or null when none is found. */
 export function discriminatorOf(e: TExpr): Discriminator[] | null {
   switch (e.kind) {

@@ -10,6 +10,7 @@
 // boundary, byte order is code point order, and `?` skips one whole sequence.
 import { Op } from '../../wasm/wasm-opcodes.js';
 import type { ModuleBuilder } from '../../wasm/wasm-writer.js';
+import { WORD_HASH_K } from './data-pool.js';
 import { FunctionEmitter, I32, I64 } from './emitter.js';
 
 export interface ByteLib {
@@ -254,23 +255,33 @@ export function addByteLib(mb: ModuleBuilder): ByteLib {
   }
   const hasHigh = add([I32, I32], em);
 
-  // setHas: FNV-1a over the (folded) bytes, then linear probing; see data-pool.ts.
+  // setHas: data-pool.ts wordHash over the (folded) bytes, 8 at a time, then linear probing. The
+  // last word's load runs past the string (records end with spare bytes) and is masked.
   em = new FunctionEmitter(p5);
   {
     const [table, mask, a, alen, fold] = [0, 1, 2, 3, 4];
-    const h = em.local(I32);
+    const h = em.local(I64);
+    const w = em.local(I64);
     const i = em.local(I32);
     const entry = em.local(I32);
-    em.i32(0x811c9dc5).set(h);
+    em.get(alen).op(Op.i64ExtendI32U).set(h);
     const done = em.block();
     const top = em.loop();
     em.get(i).get(alen).op(Op.i32GeU).brIf(done);
-    em.get(h);
-    loadFolded(em, () => em.get(a).get(i).op(Op.i32Add), fold);
-    em.op(Op.i32Xor).i32(0x01000193).op(Op.i32Mul).set(h);
-    em.get(i).i32(1).op(Op.i32Add).set(i).br(top);
+    em.get(a).get(i).op(Op.i32Add).mem(Op.i64Load).set(w);
+    // Fewer than 8 bytes left: keep the low (alen - i)·8 bits, i.e. all ones >>> 64 - 8·(alen - i).
+    em.get(alen).get(i).op(Op.i32Sub).i32(8).op(Op.i32LtU);
+    em.if();
+    em.get(w).i64(-1n).i32(64).get(alen).get(i).op(Op.i32Sub).i32(3).op(Op.i32Shl).op(Op.i32Sub).op(Op.i64ExtendI32U).op(Op.i64ShrU).op(Op.i64And).set(w);
+    em.end();
+    em.get(fold);
+    em.if();
+    lowerAscii64(em, w);
+    em.end();
+    em.get(h).get(w).op(Op.i64Xor).i64(BigInt.asIntN(64, WORD_HASH_K)).op(Op.i64Mul).tee(h).get(h).i64(29n).op(Op.i64ShrU).op(Op.i64Xor).set(h);
+    em.get(i).i32(8).op(Op.i32Add).set(i).br(top);
     em.end().end();
-    em.get(h).get(mask).op(Op.i32And).set(i);
+    em.get(h).get(h).i64(32n).op(Op.i64ShrU).op(Op.i64Xor).op(Op.i32WrapI64).get(mask).op(Op.i32And).set(i);
     const probe = em.loop();
     em.get(table).get(i).i32(3).op(Op.i32Shl).op(Op.i32Add).tee(entry).mem(Op.i32Load).op(Op.i32Eqz);
     em.if().i32(0).op(Op.return).end();

@@ -42,7 +42,7 @@ export class DataPool {
     return entry;
   }
 
-  /** A set of (already folded, when case-insensitive) strings, hashed with fnv1a below. */
+  /** A set of (already folded, when case-insensitive) strings, hashed with wordHash below. */
   stringSet(members: readonly string[]): StringSet {
     const unique = [...new Set(members)];
     let size = 8;
@@ -52,7 +52,7 @@ export class DataPool {
     for (const m of unique) {
       const b = utf8.encode(m);
       const c = this.bytes(b);
-      let i = fnv1a(b) & (size - 1);
+      let i = wordHash(b) & (size - 1);
       while (dv.getUint32(i * 8, true) !== 0) i = (i + 1) & (size - 1);
       dv.setUint32(i * 8, c.addr, true);
       dv.setUint32(i * 8 + 4, c.length, true);
@@ -82,9 +82,23 @@ export class DataPool {
   }
 }
 
-/** 32-bit FNV-1a, the hash the module's set lookup computes over the same bytes. */
-export function fnv1a(b: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (const x of b) h = Math.imul(h ^ x, 0x01000193);
-  return h >>> 0;
+/** The multiplier of wordHash (a 64-bit odd constant with well-mixed bits). */
+export const WORD_HASH_K = 0x9e3779b97f4a7c15n;
+
+/**
+ * The hash the module's set lookup (byte-lib.ts setHas) computes over the same bytes, 8 at a
+ * time rather than FNV's one: h = len; per little-endian 64-bit word w (the last one zero-padded)
+ * h = ((h ^ w) · K) ^ ((h ^ w) · K >>> 29); the result is the low 32 bits of h ^ (h >>> 32).
+ * BigInt is fine here: it only runs when the module is generated.
+ */
+export function wordHash(b: Uint8Array): number {
+  const M = (1n << 64n) - 1n;
+  let h = BigInt(b.length);
+  for (let i = 0; i < b.length; i += 8) {
+    let w = 0n;
+    for (let j = Math.min(7, b.length - i - 1); j >= 0; j--) w = (w << 8n) | BigInt(b[i + j]!);
+    h = ((h ^ w) * WORD_HASH_K) & M;
+    h ^= h >> 29n;
+  }
+  return Number((h ^ (h >> 32n)) & 0xffffffffn);
 }

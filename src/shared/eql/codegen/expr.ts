@@ -21,6 +21,7 @@ import type { Bytes, DataPool } from './data-pool.js';
 import { F64, FunctionEmitter, I32, I64, type Label } from './emitter.js';
 import type { HostHelpers } from './host-helpers.js';
 import { placeField, type FieldPlacement } from './record-access.js';
+import { orderConjuncts } from './conjunct-order.js';
 
 export interface GenContext {
   em: FunctionEmitter;
@@ -96,7 +97,7 @@ export function emitTruth(ctx: GenContext, node: TExpr): void {
       not3(ctx);
       return;
     case 'logical':
-      emitLogical(ctx, node.op, node.operands);
+      emitLogical(ctx, node.op, node.op === 'and' ? orderConjuncts(node.operands) : node.operands);
       return;
     case 'field': {
       const f = nativeField(ctx, node);

@@ -6,7 +6,7 @@ import { RecordFlag, RecordHeader } from '../../record/frame.js';
 import type { RecordLayout } from '../../record/layout.js';
 import { ExternalKind, Op, PAGE_BYTES } from '../../wasm/wasm-opcodes.js';
 import { ModuleBuilder } from '../../wasm/wasm-writer.js';
-import type { CheckedFilter } from '../ir.js';
+import type { CheckedFilter, FieldNode } from '../ir.js';
 import { DATA_BASE, MAX_MEMORY_PAGES, PREDICATE_ABI } from './abi.js';
 import { addByteLib } from './byte-lib.js';
 import { DataPool } from './data-pool.js';
@@ -37,30 +37,19 @@ export function generatePredicateModule(filters: readonly CheckedFilter[], layou
   const hosts = new HostHelpers();
   const stats: CodegenStats = { nativeNodes: 0, hostNodes: 0, hostKinds: new Map() };
 
+  // A predicate function is the where-clause alone: the batch loop tests each distinct category
+  // once per record and only calls the predicates of the categories the record has.
   const predicates = filters.map((filter) => {
     const em = new FunctionEmitter([I32, I32]);
     const ctx: GenContext = { em, base: 0, slots: 1, layout, lib, data, hosts, hostEval, recordGlobal, stats, scratch: new Map() };
-    if (filter.category !== null) {
-      const category = filter.category;
-      const field = filter.categoryField;
-      const hostId = hosts.addEvaluator((accessor) => {
-        const read = accessor(field);
-        return (ev: EventView) => {
-          const v = read(ev);
-          return v === category || (Array.isArray(v) && v.includes(category)) ? 1 : 0;
-        };
-      }, field);
-      emitCategoryTest(ctx, field, category, hostId);
-      em.op(Op.i32Eqz).if().i32(0).op(Op.return).end();
-    }
     emitTruth(ctx, filter.where);
     em.i32(1).op(Op.i32Eq);
     const { locals, code } = em.finish();
     return mb.addFunction([I32, I32], [I32], locals, code);
   });
-
   const words = Math.ceil(filters.length / 32);
-  const evalFn = mb.addFunction([I32, I32, I32], [], ...batchLoop(layout, predicates, words, recordGlobal, hostRecord));
+  const gen = { layout, lib, data, hosts, hostEval, recordGlobal, stats };
+  const evalFn = mb.addFunction([I32, I32, I32], [], ...batchLoop(gen, filters, predicates, words, hostRecord));
   mb.exportFunction(PREDICATE_ABI.evalExport, evalFn);
   const dataEnd = data.size;
   mb.setMemory(Math.ceil(dataEnd / PAGE_BYTES) + 1, MAX_MEMORY_PAGES);
@@ -69,11 +58,40 @@ export function generatePredicateModule(filters: readonly CheckedFilter[], layou
   return { bytes: mb.build(), predicateCount: filters.length, wordsPerRecord: words, dataEnd, hosts, stats };
 }
 
+/** What the batch loop's category tests need of the module being generated. */
+type CategoryGen = Omit<GenContext, 'em' | 'base' | 'slots' | 'scratch'>;
+
+/** A distinct category test and, per output word, the predicates that require it. */
+interface CategoryGroup {
+  category: string;
+  field: FieldNode;
+  masks: Uint32Array;
+}
+
+/** Groups the predicates by (category field, category); `always` holds those without one. */
+function categoryGroups(filters: readonly CheckedFilter[], words: number): { groups: CategoryGroup[]; always: Uint32Array } {
+  const always = new Uint32Array(words);
+  const byKey = new Map<string, CategoryGroup>();
+  filters.forEach((f, p) => {
+    let masks: Uint32Array = always;
+    if (f.category !== null) {
+      const key = `${f.categoryField.path}\u0000${f.category}`;
+      let g = byKey.get(key);
+      if (!g) byKey.set(key, (g = { category: f.category, field: f.categoryField, masks: new Uint32Array(words) }));
+      masks = g.masks;
+    }
+    masks[p >>> 5] = masks[p >>> 5]! | (1 << (p & 31));
+  });
+  return { groups: [...byKey.values()], always };
+}
+
 /**
- * eval(offsets, count, bits): for each record, every candidate predicate, 32 bits per stored word.
- * `bits` holds the candidate bits on entry and the results on return.
+ * eval(offsets, count, bits): for each record, every candidate predicate whose category the
+ * record has, 32 bits per stored word. `bits` holds the candidate bits on entry and the results
+ * on return.
  */
-function batchLoop(layout: RecordLayout, predicates: readonly number[], words: number, recordGlobal: number, hostRecord: number): [number[], Uint8Array] {
+function batchLoop(gen: CategoryGen, filters: readonly CheckedFilter[], predicates: readonly number[], words: number, hostRecord: number): [number[], Uint8Array] {
+  const { layout, recordGlobal } = gen;
   const em = new FunctionEmitter([I32, I32, I32]);
   const [offsets, count, bits] = [0, 1, 2];
   const r = em.local(I32);
@@ -82,6 +100,9 @@ function batchLoop(layout: RecordLayout, predicates: readonly number[], words: n
   const out = em.local(I32);
   const word = em.local(I32);
   const candidates = em.local(I32);
+  const { groups, always } = categoryGroups(filters, words);
+  const allowed = Array.from({ length: words }, () => em.local(I32));
+  const ctx: GenContext = { ...gen, em, base, slots, scratch: new Map() };
   const done = em.block();
   const next = em.loop();
   em.get(r).get(count).op(Op.i32GeU).brIf(done);
@@ -94,12 +115,30 @@ function batchLoop(layout: RecordLayout, predicates: readonly number[], words: n
   em.if().get(r).get(out).call(hostRecord).br(record).end();
   // First slot: align8(tagsOffset + present count), relative to the record (frame.ts).
   em.get(base).get(base).mem(Op.i32Load16U, RecordHeader.presentCount).i32(layout.tagsOffset + 7).op(Op.i32Add).i32(-8).op(Op.i32And).op(Op.i32Add).set(slots);
+  // Each distinct category once (compile.ts categoryTest): `allowed` = the predicates whose
+  // category the record has, or that have none. A predicate outside it is false without a call.
+  for (let w = 0; w < words; w++) em.i32(always[w]!).set(allowed[w]!);
+  for (const g of groups) {
+    const field = g.field;
+    const category = g.category;
+    const hostId = gen.hosts.addEvaluator((accessor) => {
+      const read = accessor(field);
+      return (ev: EventView) => {
+        const v = read(ev);
+        return v === category || (Array.isArray(v) && v.includes(category)) ? 1 : 0;
+      };
+    }, field);
+    emitCategoryTest(ctx, field, category, hostId);
+    em.if();
+    for (let w = 0; w < words; w++) if (g.masks[w] !== 0) em.get(allowed[w]!).i32(g.masks[w]!).op(Op.i32Or).set(allowed[w]!);
+    em.end();
+  }
   // The host wrote each record's candidate bits where its output goes: a predicate whose bit is 0
   // cannot match (its discriminator is absent) and is not called; its output bit stays 0.
   for (let w = 0; w < words; w++) {
-    em.get(out).mem(Op.i32Load, 4 * w).set(candidates);
-    em.get(candidates).if();
+    em.get(out).mem(Op.i32Load, 4 * w).get(allowed[w]!).op(Op.i32And).set(candidates);
     em.i32(0).set(word);
+    em.get(candidates).if();
     for (let p = w * 32; p < Math.min(predicates.length, (w + 1) * 32); p++) {
       em.get(candidates).i32(1 << (p % 32)).op(Op.i32And).if();
       em.get(base).get(slots).call(predicates[p]!);
@@ -107,8 +146,8 @@ function batchLoop(layout: RecordLayout, predicates: readonly number[], words: n
       em.get(word).op(Op.i32Or).set(word);
       em.end();
     }
-    em.get(out).get(word).mem(Op.i32Store, 4 * w);
     em.end();
+    em.get(out).get(word).mem(Op.i32Store, 4 * w);
   }
   em.end(); // record
   em.get(r).i32(1).op(Op.i32Add).set(r).br(next);
