@@ -2,6 +2,8 @@
 // number or bigint. Every value is kept losslessly: a value that does not fit its field's storage
 // type is stored with a tag that says how (text, JSON, bigint digits), and fields the layout does
 // not know go to the record's extra-JSON blob. So decode(encode(x)) gives x back (nested).
+// With a projection (projection.ts), keys no read path can reach are skipped instead: then the
+// record holds exactly what those readers see.
 import { InputError } from '../errors.js';
 import { BIGINT_JSON_KEY, NUMBER_JSON_KEY, Storage, Tag } from './frame.js';
 import { RecordBuilder } from './builder.js';
@@ -11,34 +13,54 @@ import { formatIp, parseIp } from './ip.js';
 import { parseIsoToNs, writeMillisAsNs } from './date.js';
 import { isWellFormed } from './utf8.js';
 import { setOwn } from './own.js';
+import { ALL_FIELDS, narrowProjection, type ProjectionNode } from './projection.js';
 
 export type JsonObject = { [key: string]: unknown };
 
 /**
  * Encodes one event. With `out`, the record is built in out.output and a view of it is returned
  * (valid until the next encode with the same builder); without, a fresh copy is returned.
+ * `projection` (default: every field) leaves out the keys it proves unread.
  */
-export function encodeEvent(layout: RecordLayout, json: JsonObject, seq: number | bigint, out?: RecordBuilder): Uint8Array {
+export function encodeEvent(
+  layout: RecordLayout,
+  json: JsonObject,
+  seq: number | bigint,
+  out?: RecordBuilder,
+  projection: ProjectionNode = ALL_FIELDS,
+): Uint8Array {
   const b = out ?? new RecordBuilder(layout);
   if (b.layout !== layout) throw new InputError('record.layout-mismatch', 'encodeEvent: the builder was made for another layout');
   b.begin(seq);
-  const extra = encodeObject(b, layout.root, json);
+  const extra = encodeObject(b, layout.root, json, projection);
   if (extra !== undefined) b.setExtraJson(toJsonText(extra));
   const n = b.finish();
   return out ? b.output.subarray(0, n) : b.output.slice(0, n);
 }
 
+/** A trie position the layout has no fields at or below: everything read there is extra. */
+const NO_FIELDS: PathNode = Object.freeze({ field: undefined, children: undefined });
+
 /**
- * Walks one object level against the path trie. Returns the leftovers (fields the layout does
- * not know) as an object of the same shape, or undefined when there are none.
+ * Walks one object level against the path trie and the projection. Returns the leftovers (read
+ * fields the layout does not know) as an object of the same shape, or undefined when there are none.
  */
-function encodeObject(b: RecordBuilder, node: PathNode, obj: JsonObject): JsonObject | undefined {
+function encodeObject(b: RecordBuilder, node: PathNode, obj: JsonObject, projection: ProjectionNode): JsonObject | undefined {
   let extra: JsonObject | undefined;
   for (const key of Object.keys(obj)) {
     const value = obj[key];
     if (value === undefined) continue;
+    const read = narrowProjection(projection, key);
+    if (read === undefined) continue; // no reader reaches this key
     const target = descend(node, key);
     if (target === undefined) {
+      if (!read.whole && isPlainObject(value)) {
+        // Only some paths below are read: keep just those (the rest would be dead weight that
+        // every reader of the extra JSON parses).
+        const sub = encodeObject(b, NO_FIELDS, value, read);
+        if (sub !== undefined) setOwn((extra ??= {}), key, sub);
+        continue;
+      }
       setOwn((extra ??= {}), key, value);
       continue;
     }
@@ -55,7 +77,7 @@ function encodeObject(b: RecordBuilder, node: PathNode, obj: JsonObject): JsonOb
       continue;
     }
     if (descendInto && Object.keys(value).length > 0) {
-      const sub = encodeObject(b, target, value);
+      const sub = encodeObject(b, target, value, read);
       if (sub !== undefined) setOwn((extra ??= {}), key, sub);
       continue;
     }
