@@ -86,7 +86,8 @@ describe('encodeEvent with a projection', () => {
   it('leaves unread keys out of the extra JSON, and keeps only the read part of an unknown object', () => {
     const projection = projectPaths([['a'], ['q', 'r']]);
     const layout = buildLayout(createSchema('narrowed', projectFields(FIELDS, projection), { strict: false }));
-    const unread = { a: 'x', b: { c: 1, z: [[1], { y: 2 }] }, late: { deep: [1, [2]] }, n: 18446744073709551616n };
+    // A dotted key is one segment to the field reader, so `q.r` here is no path to q → r.
+    const unread = { a: 'x', b: { c: 1, z: [[1], { y: 2 }] }, late: { deep: [1, [2]] }, n: 18446744073709551616n, 'q.r': 1 };
     expect(decode(layout, encodeEvent(layout, unread, 1, undefined, projection))).toEqual({ json: { a: 'x' }, hasExtra: false });
     const partly = { a: 'x', q: { r: [1, { s: 2 }], s: 3, t: {} } };
     expect(decode(layout, encodeEvent(layout, partly, 1, undefined, projection))).toEqual({ json: { a: 'x', q: { r: [1, { s: 2 }] } }, hasExtra: true });

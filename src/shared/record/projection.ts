@@ -46,23 +46,6 @@ export function projectPaths(paths: Iterable<readonly string[]>): ProjectionNode
 }
 
 /**
- * The part of the projection below JSON key `key` (a plain or dotted key) of an object at `node`,
- * or undefined when nothing below that key is read.
- */
-export function narrowProjection(node: ProjectionNode, key: string): ProjectionNode | undefined {
-  if (node.whole) return node;
-  const direct = node.children?.get(key);
-  if (direct !== undefined || !key.includes('.')) return direct;
-  let cur: ProjectionNode | undefined = node;
-  for (const seg of key.split('.')) {
-    if (cur.whole) return cur;
-    cur = cur.children?.get(seg);
-    if (cur === undefined) return undefined;
-  }
-  return cur;
-}
-
-/**
  * The schema fields a layout for the projection needs: those on the way to a read path (an
  * object-typed ancestor may hold the value as JSON) and those at or below one (a read path with
  * child fields reads an object made of them). Order is kept (it is the layout order).
