@@ -71,7 +71,7 @@ describe('kestrel query', () => {
       engine: 'wasm',
       events: 3,
       results: 1,
-      predicates: { batches: 1, records: 3, fuelFallbacks: 0, trapFallbacks: 0, hostCalls: 0, hostRecords: 0, jsonFallbacks: 0, recordBytes: expect.any(Number) },
+      predicates: { batches: 1, records: 3, fuelFallbacks: 0, trapFallbacks: 0, hostCalls: 0, hostRecords: 0, jsonFallbacks: 0, recordBytes: expect.any(Number), categoryMisses: 0 },
     });
     expect(wasmStats.predicates.recordBytes).toBeGreaterThan(0);
     expect(JSON.parse(interp.err)).toEqual({ engine: 'interp', events: 3, results: 1, predicates: null });

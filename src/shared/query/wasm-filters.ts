@@ -10,6 +10,9 @@
 // and it neither costs encoding time nor lands in the extra JSON (which would send the whole
 // record to host_record).
 //
+// An event whose category no filter asks for is not encoded at all: its filters run on the
+// interpreter over its JSON, which stops at the category test (counted as categoryMisses).
+//
 // Faithfulness: the encoder keeps every value it does not skip losslessly (record/encode.ts: fields outside the
 // layout go to the record's extra JSON, a value that does not fit its field's storage is tagged
 // text/JSON/bigint digits), and the module hands whatever it cannot evaluate natively back to the
@@ -24,6 +27,8 @@ import type { CheckedFilter, CheckedQuery } from '../eql/ir.js';
 import { RecordBuilder } from '../record/builder.js';
 import { encodeEvent, type JsonObject } from '../record/encode.js';
 import { align8 } from '../record/frame.js';
+import { categoryTest } from '../eql/compile.js';
+import { jsonFieldAccessor } from '../eql/field-access.js';
 import { fieldsRead } from '../eql/field-refs.js';
 import { buildLayout } from '../record/layout.js';
 import { projectFields, projectPaths, type ProjectionNode } from '../record/projection.js';
@@ -35,6 +40,8 @@ export interface QueryPredicateCounters extends PredicateCounters {
   jsonFallbacks: number;
   /** Bytes of the records encoded for the module: what encoding costs, in a figure. */
   recordBytes: number;
+  /** Events no filter's category matches: not encoded, their filters (all false) ran on the interpreter. */
+  categoryMisses: number;
 }
 
 /** Events per module call: large enough to amortise the call, small enough to keep latency. */
@@ -55,7 +62,7 @@ export class WasmQueryFilters {
     const readSchema = createSchema(`${schema.name}, fields the query reads`, projectFields(schema.fields(), reads), { strict: schema.strict });
     const layout = buildLayout(readSchema);
     const set = await WasmPredicateSet.create({ filters }, layout);
-    const self = new WasmQueryFilters(set, new RecordBuilder(layout), reads, compiledSteps.map((s) => s.filter));
+    const self = new WasmQueryFilters(set, new RecordBuilder(layout), reads, categoryGate(filters), compiledSteps.map((s) => s.filter));
     compiledSteps.forEach((step, id) => {
       step.filter = self.bitFilter(step.filter.category, id);
     });
@@ -64,10 +71,11 @@ export class WasmQueryFilters {
 
   private jsonFallbacks = 0;
   private recordBytes = 0;
+  private categoryMisses = 0;
   /** The events of the current batch, and which one the engine is being pushed. */
   private views: EventView[] = [];
   private cursor = -1;
-  /** Per event of the batch: its record's index in the module call, or -1 (JSON fallback). */
+  /** Per event of the batch: its record's index in the module call, or -1 (no record: interpreter). */
   private recordIndex = new Int32Array(0);
   private batchBytes = new Uint8Array(64 * 1024);
   private batchOffsets = new Uint32Array(0);
@@ -77,12 +85,14 @@ export class WasmQueryFilters {
     private readonly builder: RecordBuilder,
     /** The paths the filters read: the encoder skips every other key. */
     private readonly reads: ProjectionNode,
-    /** The interpreter's filters over JSON, by predicate id: for events the encoder rejected. */
+    /** False for an event no filter can match by its category; undefined when some filter has none. */
+    private readonly inSomeCategory: ((ev: EventView) => boolean) | undefined,
+    /** The interpreter's filters over JSON, by predicate id: for events without a record. */
     private readonly jsonFilters: readonly CompiledFilter[],
   ) {}
 
   get counters(): QueryPredicateCounters {
-    return { ...this.set.counters, jsonFallbacks: this.jsonFallbacks, recordBytes: this.recordBytes };
+    return { ...this.set.counters, jsonFallbacks: this.jsonFallbacks, recordBytes: this.recordBytes, categoryMisses: this.categoryMisses };
   }
 
   /** Encodes the events and evaluates every filter over them in one module call. */
@@ -98,6 +108,11 @@ export class WasmQueryFilters {
     for (let i = 0; i < n; i++) {
       const ev = events[i]!;
       this.views[i] = ev.view;
+      if (this.inSomeCategory !== undefined && !this.inSomeCategory(ev.view)) {
+        this.recordIndex[i] = -1;
+        this.categoryMisses++;
+        continue;
+      }
       const record = this.encode(ev);
       if (record === undefined) {
         this.recordIndex[i] = -1;
@@ -151,4 +166,21 @@ export class WasmQueryFilters {
       },
     };
   }
+}
+
+/**
+ * Whether some filter's category matches the event (the test the interpreter's filters start
+ * with, over the JSON event); undefined when a filter has no category (`any where`).
+ */
+function categoryGate(filters: readonly CheckedFilter[]): ((ev: EventView) => boolean) | undefined {
+  const tests = new Map<string, (ev: EventView) => boolean>();
+  for (const f of filters) {
+    if (f.category === null) return undefined;
+    if (!tests.has(f.category)) tests.set(f.category, categoryTest(f.categoryField, f.category, jsonFieldAccessor));
+  }
+  const all = [...tests.values()];
+  return (ev) => {
+    for (const inCategory of all) if (inCategory(ev)) return true;
+    return false;
+  };
 }
