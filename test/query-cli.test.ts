@@ -66,12 +66,14 @@ describe('kestrel query', () => {
     const interp = kestrel(['--engine', 'interp', '--stats', '--id-field', 'id', q, events]);
     expect(wasm).toMatchObject({ code: 0, out: '[1,2]\n' });
     expect(interp).toMatchObject({ code: 0, out: '[1,2]\n' });
-    expect(JSON.parse(wasm.err)).toEqual({
+    const wasmStats = JSON.parse(wasm.err);
+    expect(wasmStats).toEqual({
       engine: 'wasm',
       events: 3,
       results: 1,
-      predicates: { batches: 1, records: 3, fuelFallbacks: 0, trapFallbacks: 0, hostCalls: 0, hostRecords: 0, jsonFallbacks: 0 },
+      predicates: { batches: 1, records: 3, fuelFallbacks: 0, trapFallbacks: 0, hostCalls: 0, hostRecords: 0, jsonFallbacks: 0, recordBytes: expect.any(Number), categoryMisses: 0 },
     });
+    expect(wasmStats.predicates.recordBytes).toBeGreaterThan(0);
     expect(JSON.parse(interp.err)).toEqual({ engine: 'interp', events: 3, results: 1, predicates: null });
     expect(JSON.parse(kestrel(['--stats', 'process where true', events]).err).engine).toBe('wasm');
   });

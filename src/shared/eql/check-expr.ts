@@ -289,7 +289,8 @@ function isConstantLike(node: TExpr): boolean {
   return node.kind === 'const' || (node.kind === 'field' && node.optional && node.def === undefined);
 }
 
-function operands(node: TExpr): TExpr[] {
+/** The direct sub-expressions of a node (a leaf is its own one operand). */
+export function operands(node: TExpr): TExpr[] {
   switch (node.kind) {
     case 'const':
     case 'field':

@@ -2,6 +2,8 @@
 // number or bigint. Every value is kept losslessly: a value that does not fit its field's storage
 // type is stored with a tag that says how (text, JSON, bigint digits), and fields the layout does
 // not know go to the record's extra-JSON blob. So decode(encode(x)) gives x back (nested).
+// With a projection (projection.ts), keys no read path can reach are skipped instead (never
+// visited): then the record holds exactly what those readers see.
 import { InputError } from '../errors.js';
 import { BIGINT_JSON_KEY, NUMBER_JSON_KEY, Storage, Tag } from './frame.js';
 import { RecordBuilder } from './builder.js';
@@ -10,58 +12,87 @@ import { I64_MAX, I64_MIN, U64_MAX } from './int64.js';
 import { formatIp, parseIp } from './ip.js';
 import { parseIsoToNs, writeMillisAsNs } from './date.js';
 import { isWellFormed } from './utf8.js';
-import { setOwn } from './own.js';
+import { getOwn, setOwn } from './own.js';
+import { ALL_FIELDS, type ProjectionNode } from './projection.js';
 
 export type JsonObject = { [key: string]: unknown };
 
 /**
  * Encodes one event. With `out`, the record is built in out.output and a view of it is returned
  * (valid until the next encode with the same builder); without, a fresh copy is returned.
+ * `projection` (default: every field) leaves out the keys it proves unread.
  */
-export function encodeEvent(layout: RecordLayout, json: JsonObject, seq: number | bigint, out?: RecordBuilder): Uint8Array {
+export function encodeEvent(
+  layout: RecordLayout,
+  json: JsonObject,
+  seq: number | bigint,
+  out?: RecordBuilder,
+  projection: ProjectionNode = ALL_FIELDS,
+): Uint8Array {
   const b = out ?? new RecordBuilder(layout);
   if (b.layout !== layout) throw new InputError('record.layout-mismatch', 'encodeEvent: the builder was made for another layout');
   b.begin(seq);
-  const extra = encodeObject(b, layout.root, json);
+  const extra = encodeObject(b, layout.root, json, projection);
   if (extra !== undefined) b.setExtraJson(toJsonText(extra));
   const n = b.finish();
   return out ? b.output.subarray(0, n) : b.output.slice(0, n);
 }
 
+/** A trie position the layout has no fields at or below: everything read there is extra. */
+const NO_FIELDS: PathNode = Object.freeze({ field: undefined, children: undefined });
+const NO_CHILDREN: ReadonlyMap<string, ProjectionNode> = new Map();
+
 /**
- * Walks one object level against the path trie. Returns the leftovers (fields the layout does
- * not know) as an object of the same shape, or undefined when there are none.
+ * Walks one object level against the path trie and the projection. Returns the leftovers (read
+ * fields the layout does not know) as an object of the same shape, or undefined when there are none.
  */
-function encodeObject(b: RecordBuilder, node: PathNode, obj: JsonObject): JsonObject | undefined {
+function encodeObject(b: RecordBuilder, node: PathNode, obj: JsonObject, projection: ProjectionNode): JsonObject | undefined {
   let extra: JsonObject | undefined;
-  for (const key of Object.keys(obj)) {
-    const value = obj[key];
-    if (value === undefined) continue;
-    const target = descend(node, key);
-    if (target === undefined) {
-      setOwn((extra ??= {}), key, value);
-      continue;
-    }
-    const descendInto = target.children !== undefined && isPlainObject(value);
-    if (target.field !== undefined && !(descendInto && target.field.storage !== Storage.json)) {
-      if (target.children !== undefined && target.field.storage !== Storage.json && holdsContainers(value)) {
-        // The layout has fields below this one, and their values sit inside this array's
-        // objects, where a slot would hide them as JSON elements: readers of a child field look
-        // in its own slot only. The extra JSON keeps them where every reader finds them.
-        setOwn((extra ??= {}), key, value);
-        continue;
-      }
-      encodeField(b, target.field, value);
-      continue;
-    }
-    if (descendInto && Object.keys(value).length > 0) {
-      const sub = encodeObject(b, target, value);
-      if (sub !== undefined) setOwn((extra ??= {}), key, sub);
-      continue;
-    }
-    // An intermediate object holding a scalar, an array or {}: the layout has no place for it.
-    setOwn((extra ??= {}), key, value);
+  if (projection.whole) {
+    for (const key of Object.keys(obj)) extra = encodeMember(b, node, key, obj[key], projection, extra);
+    return extra;
   }
+  // Only some paths are read below here: look their keys up instead of visiting every key, so
+  // the event's other keys cost nothing. A key is one path segment, as the field reader
+  // (field-access.ts getField) takes it: a dotted key is no path to a read field.
+  for (const [key, read] of projection.children ?? NO_CHILDREN) extra = encodeMember(b, node, key, getOwn(obj, key), read, extra);
+  return extra;
+}
+
+/** Encodes `obj[key]` (read as `read` says); returns `extra` with the member added if it went there. */
+function encodeMember(b: RecordBuilder, node: PathNode, key: string, value: unknown, read: ProjectionNode, extra: JsonObject | undefined): JsonObject | undefined {
+  if (value === undefined) return extra;
+  const target = descend(node, key);
+  if (target === undefined) {
+    if (!read.whole && isPlainObject(value)) {
+      // Only some paths below are read: keep just those (the rest would be dead weight that
+      // every reader of the extra JSON parses).
+      const sub = encodeObject(b, NO_FIELDS, value, read);
+      if (sub !== undefined) setOwn((extra ??= {}), key, sub);
+      return extra;
+    }
+    setOwn((extra ??= {}), key, value);
+    return extra;
+  }
+  const descendInto = target.children !== undefined && isPlainObject(value);
+  if (target.field !== undefined && !(descendInto && target.field.storage !== Storage.json)) {
+    if (target.children !== undefined && target.field.storage !== Storage.json && holdsContainers(value)) {
+      // The layout has fields below this one, and their values sit inside this array's
+      // objects, where a slot would hide them as JSON elements: readers of a child field look
+      // in its own slot only. The extra JSON keeps them where every reader finds them.
+      setOwn((extra ??= {}), key, value);
+      return extra;
+    }
+    encodeField(b, target.field, value);
+    return extra;
+  }
+  if (descendInto && Object.keys(value).length > 0) {
+    const sub = encodeObject(b, target, value, read);
+    if (sub !== undefined) setOwn((extra ??= {}), key, sub);
+    return extra;
+  }
+  // An intermediate object holding a scalar, an array or {}: the layout has no place for it.
+  setOwn((extra ??= {}), key, value);
   return extra;
 }
 
