@@ -2,6 +2,8 @@
 // source (capture replay, live sensor) and two execution modes with identical output:
 //   workers = 0: the EQL processor runs on this thread (the single-thread evaluator);
 //   workers ≥ 1: records are routed to partition workers over SAB rings (runtime/runtime.ts).
+// With engine 'wasm', each ruleset generation's predicate module is built once, in a pool thread
+// (predicate-module-pool.ts), and handed to every processor, which only instantiates it.
 //
 //   const p = await DetectionPipeline.start({ rules, schema, workers, mode, onAlert });
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
@@ -12,7 +14,10 @@ import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
 import { checkSchemaFor, type RuleSpec } from '../../shared/pipeline/ruleset.js';
-import type { PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
+import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
+import type { PreparedPredicates } from '../../shared/eql/codegen/evaluator.js';
+import { logger } from '../../shared/log.js';
+import { sharedPredicateModulePool } from '../predicate-module-pool.js';
 import { EqlProcessor, type EqlProcessorConfig } from '../../workers/eql-processor.js';
 import type { AlertOut, EvictionCounts } from '../../workers/processor.js';
 import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
@@ -65,6 +70,8 @@ export class DetectionPipeline {
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
     const release = (a: PendingAlert) => opts.onAlert(a.json, a.seq, a.ruleIndex);
+    // The pool thread builds the predicate module while this thread builds the router.
+    const predicates = preparePredicates(opts.rules, opts);
     const config: EqlProcessorConfig = {
       rules: opts.rules,
       schema: opts.schema,
@@ -74,11 +81,19 @@ export class DetectionPipeline {
       engine: opts.engine,
     };
     if (opts.workers === 0) {
+      config.predicates = await predicates;
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1);
       return new DetectionPipeline(opts, config, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
     // Build the router first: a failure here must not leave workers running.
-    const router = new Router(opts.rules, layout, checkSchemaFor(schema), opts.workers);
+    let router: Router;
+    try {
+      router = new Router(opts.rules, layout, checkSchemaFor(schema), opts.workers);
+    } catch (e) {
+      predicates.catch(() => undefined); // the router's error is the one to report
+      throw e;
+    }
+    config.predicates = await predicates;
     const runtime = await PartitionRuntime.start({
       partitions: opts.workers,
       processorModule: PROCESSOR_MODULE,
@@ -149,7 +164,7 @@ export class DetectionPipeline {
    */
   async swapRules(rules: RuleSpec[]): Promise<void> {
     const checkSchema = checkSchemaFor(schemaFromDescription(this.opts.schema));
-    const config: EqlProcessorConfig = { ...this.config, rules };
+    const config: EqlProcessorConfig = { ...this.config, rules, predicates: await preparePredicates(rules, this.opts) };
     if (this.local) {
       const next = await EqlProcessor.create(config, this.layout, checkSchema, 0, 1);
       this.local.processor.onEnd(this.collect);
@@ -209,4 +224,13 @@ export class DetectionPipeline {
   private readonly collect = (a: AlertOut): void => {
     this.local!.merger.add({ seq: a.seq, ruleIndex: a.ruleIndex, json: a.json });
   };
+}
+
+/** Engine 'wasm': the rules' predicate module, built (or found cached) in the pool thread. */
+async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptions): Promise<PreparedPredicates | undefined> {
+  if ((opts.engine ?? DEFAULT_PREDICATE_ENGINE) !== 'wasm') return undefined;
+  const r = await sharedPredicateModulePool().prepare(rules, opts.schema);
+  const { timings, predicateCount, instrumentedBytes } = r.prepared;
+  logger().debug({ key: r.key.slice(0, 16), source: r.source, predicates: predicateCount, bytes: instrumentedBytes, checkMs: r.checkMs, ...timings }, 'predicate module ready');
+  return r.prepared;
 }

@@ -66,7 +66,7 @@ export function compileFilter(filter: CheckedFilter, accessor: FieldAccessorFact
 }
 
 /** Exact match of the category field; an array-valued category matches if any element does. */
-function categoryTest(field: FieldNode, category: string, accessor: FieldAccessorFactory): (ev: EventView) => boolean {
+export function categoryTest(field: FieldNode, category: string, accessor: FieldAccessorFactory): (ev: EventView) => boolean {
   const read = accessor(field);
   return (ev) => {
     const v = read(ev);
