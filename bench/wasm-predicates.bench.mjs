@@ -3,7 +3,9 @@
 // versus the interpreter over the same records, side by side. Rules: the Elastic corpus (all EQL
 // rules that check against the ECS Linux schema) plus the bundled rules/; events: synthetic host
 // activity (`kestrel synth --scenario mixed`). Also: module build + compile time, per rule, and
-// the compiled-module cache. Needs dist/ (npx tsc -p tsconfig.json).
+// the compiled-module cache, and the way the detection pipeline builds it: once per ruleset in
+// the predicate pool thread, then instantiated by each partition worker. Needs dist/ (npx tsc -p
+// tsconfig.json).
 import { join, resolve } from 'node:path';
 import { DIST, ROOT, machine, nowNs, peakRssMiB, printTable, writeResults } from './lib.mjs';
 
@@ -15,6 +17,9 @@ const { synthesize } = await import(join(DIST, 'shared/synth/generate.js'));
 const { compileFilter } = await import(join(DIST, 'shared/eql/compile.js'));
 const { WasmPredicateSet, predicateCacheStats } = await import(join(DIST, 'shared/eql/codegen/evaluator.js'));
 const { RecordEvent, recordFieldAccessor } = await import(join(DIST, 'shared/eql/codegen/record-access.js'));
+const { PredicateModulePool } = await import(join(DIST, 'main/predicate-module-pool.js'));
+const { ruleSpecOf } = await import(join(DIST, 'shared/pipeline/ruleset.js'));
+const { describeSchema } = await import(join(DIST, 'shared/record/schema-desc.js'));
 
 const EVENTS = Number(process.env.KESTREL_BENCH_EVENTS ?? 200_000);
 const BATCH = Number(process.env.KESTREL_BENCH_BATCH ?? 1024);
@@ -28,6 +33,7 @@ const corpus = await loadRules([join(SHARED, 'rules-corpus/elastic-detection-rul
 const bundled = await loadRules([join(ROOT, 'rules')]);
 const checks = [...corpus.rules, ...bundled.rules].map((r) => checkRule(r, { schema }));
 const queries = checks.filter((c) => c.ok).map((c) => c.checked);
+const specs = checks.filter((c) => c.ok).map((c) => ruleSpecOf(c.rule));
 const filters = queries.flatMap((q) => [...q.steps.map((s) => s.filter), ...(q.until ? [q.until.filter] : [])]);
 
 // ── events ──
@@ -60,6 +66,27 @@ const t2 = nowNs();
 await WasmPredicateSet.create({ filters }, layout);
 const cachedMs = Number(nowNs() - t2) / 1e6;
 const cache = predicateCacheStats();
+
+// ── the pipeline's way: prepare once in the pool thread, instantiate per worker ──
+const pool = new PredicateModulePool({ maxThreads: 1 });
+const desc = describeSchema(schema);
+const t3 = nowNs();
+const pooled = await pool.prepare(specs, desc);
+const poolMissMs = Number(nowNs() - t3) / 1e6;
+const t4 = nowNs();
+const pooledAgain = await pool.prepare(specs, desc);
+const poolHitMs = Number(nowNs() - t4) / 1e6;
+if (pooledAgain.source !== 'memory') throw new Error('the second prepare of one ruleset missed the cache');
+// What each partition worker does with the module it is handed (median of 5, this thread).
+const instantiateMs = [];
+for (let i = 0; i < 5; i++) {
+  const t = nowNs();
+  WasmPredicateSet.fromPrepared({ filters }, layout, pooled.prepared);
+  instantiateMs.push(Number(nowNs() - t) / 1e6);
+}
+instantiateMs.sort((a, b) => a - b);
+const poolCounters = { ...pool.counters, hitRate: pool.counters.hits / (pool.counters.hits + pool.counters.misses) };
+await pool.close();
 
 // ── run ──
 function runWasm() {
@@ -115,14 +142,22 @@ console.log(`machine: ${JSON.stringify(machine())}`);
 console.log(`rules: ${queries.length} (${corpus.rules.length} corpus + ${bundled.rules.length} bundled loaded, ${checks.length - queries.length} rejected by the schema); predicates: ${filters.length}; events: ${count}; batch: ${BATCH}`);
 printTable('Predicate throughput over records', rows);
 const s = built.module.stats;
+const perRule = (what, ms) => ({ what, ms, 'µs/rule': (ms * 1000) / queries.length });
 const compileRows = [
-  { what: 'generate + instrument', ms: buildMs, 'µs/rule': (buildMs * 1000) / queries.length },
-  { what: 'create (miss: generate + compile + instantiate)', ms: createMs, 'µs/rule': (createMs * 1000) / queries.length },
-  { what: 'create (cache hit)', ms: cachedMs, 'µs/rule': (cachedMs * 1000) / queries.length },
+  perRule('generate + instrument', buildMs),
+  perRule('create (miss: generate + compile + instantiate)', createMs),
+  perRule('create (cache hit)', cachedMs),
+  perRule('pool: check rules (pool thread)', pooled.checkMs),
+  perRule('pool: generate + instrument (pool thread)', pooled.prepared.timings.buildMs),
+  perRule('pool: compile (pool thread)', pooled.prepared.timings.compileMs),
+  perRule('pool: prepare, miss (wall, main)', poolMissMs),
+  perRule('pool: prepare, cache hit (wall, main)', poolHitMs),
+  perRule('instantiate per worker (fromPrepared)', instantiateMs[2]),
 ];
 printTable('Compile', compileRows);
 const hostKinds = Object.fromEntries([...s.hostKinds].sort((a, b) => b[1] - a[1]));
 console.log(`\nmodule: ${built.bytes.length} bytes; native nodes ${s.nativeNodes}, host-helper nodes ${s.hostNodes}: ${JSON.stringify(hostKinds)}`);
+console.log(`predicate pool: ${JSON.stringify(poolCounters)}`);
 console.log(`host calls per event: ${hostCallsPerEvent.toFixed(3)}; cache: ${JSON.stringify(cache)}; speed-up ${(slow.seconds / wasm.seconds).toFixed(1)}x; peak RSS ${peakRssMiB()} MiB`);
 writeResults('wasm-predicates', {
   events: count,
@@ -138,6 +173,7 @@ writeResults('wasm-predicates', {
   hostKinds,
   hostCallsPerEvent,
   cache,
+  predicatePool: poolCounters,
   counters: set.counters,
   peakRssMiB: peakRssMiB(),
 });

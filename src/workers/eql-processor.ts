@@ -53,7 +53,7 @@ export function createProcessor(init: ProcessorInit): Promise<Processor> {
   const config = init.config as EqlProcessorConfig;
   const schema = schemaFromDescription(config.schema);
   const layout = buildLayout(schema);
-  return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions);
+  return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions, init.complete as Promise<EqlProcessorConfig> | undefined);
 }
 
 /** Every step (and until) filter of a ruleset, rule by rule: the order of filter ids. */
@@ -92,15 +92,21 @@ export class EqlProcessor implements Processor {
   private readonly candidateCache = new Map<string, number[] | null>();
   private evicted = 0;
 
-  /** Compiles the rules and, for engine 'wasm', instantiates their predicate module (prepared or built here). */
+  /**
+   * Compiles the rules and, for engine 'wasm', instantiates their predicate module (prepared or
+   * built here). With `complete`, `config` is a preview whose predicate module is still being
+   * built: the rules compile meanwhile, the rest comes from the complete config.
+   */
   static async create(
     config: EqlProcessorConfig,
     layout: RecordLayout,
     checkSchema: ReturnType<typeof checkSchemaFor>,
     partition: number,
     partitions: number,
+    complete?: Promise<EqlProcessorConfig>,
   ): Promise<EqlProcessor> {
     const ruleset = compileRuleset(config.rules, layout, checkSchema);
+    if (complete) config = await complete;
     const engine = config.engine ?? DEFAULT_PREDICATE_ENGINE;
     let predicates: WasmPredicateSet | undefined;
     if (engine === 'wasm') {

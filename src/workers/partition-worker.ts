@@ -32,9 +32,11 @@ function post(msg: WorkerMessage): void {
 
 async function main(): Promise<void> {
   const { createProcessor } = (await import(data.processorModule)) as { createProcessor: CreateProcessor };
-  let proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config: data.processorConfig });
   let generation = data.generation;
   let config = data.processorConfig;
+  const complete = data.configFollows ? configOf(generation) : undefined;
+  let proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config, complete });
+  if (complete) config = await complete;
   counters[COUNTER_GENERATION] = generation;
   post({ type: 'ready' });
 
@@ -141,24 +143,21 @@ async function main(): Promise<void> {
   alertRing.close();
 }
 
-/** How long a ruleset frame may wait for its config before the worker gives up (a bug). */
-const CONFIG_WAIT_MS = 10_000;
-
 /**
- * The config of ruleset generation `generation`. Main posts it before the frame can reach the
- * ring, so it is normally queued already; the polling only covers a late delivery.
+ * The config of ruleset generation `generation` from the config port. For a ruleset frame, main
+ * posted it before the frame could reach the ring, so it is queued already; a start-up config
+ * (configFollows) comes when main has built it, or main terminates this worker. Polled, because
+ * the loop never yields to the event loop while it runs, so no 'message' listener would fire.
  */
 async function configOf(generation: number): Promise<unknown> {
-  const deadline = Date.now() + CONFIG_WAIT_MS;
-  for (;;) {
+  for (let pause = 1; ; pause = Math.min(pause * 2, 16)) {
     const got = receiveMessageOnPort(data.configPort);
     if (got) {
       const m = got.message as RulesetMessage;
       if (m.generation === generation) return m.config;
-      throw new Error(`internal: ruleset frame for generation ${generation} but config of ${m.generation}`);
+      throw new Error(`internal: expected the config of ruleset generation ${generation}, got ${m.generation}`);
     }
-    if (Date.now() > deadline) throw new Error(`internal: no config for ruleset generation ${generation}`);
-    await sleep(1);
+    await sleep(pause);
   }
 }
 

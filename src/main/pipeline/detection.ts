@@ -85,22 +85,26 @@ export class DetectionPipeline {
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1);
       return new DetectionPipeline(opts, config, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
-    // Build the router first: a failure here must not leave workers running.
+    // Workers start compiling the rules while the module is built; they get it when it is ready.
+    const wasm = (opts.engine ?? DEFAULT_PREDICATE_ENGINE) === 'wasm';
+    const starting = PartitionRuntime.start({
+      partitions: opts.workers,
+      processorModule: PROCESSOR_MODULE,
+      processorConfig: config,
+      completeConfig: wasm ? predicates.then((p): EqlProcessorConfig => ({ ...config, predicates: p })) : undefined,
+      mode: opts.mode,
+      onAlert: release,
+    });
     let router: Router;
     try {
       router = new Router(opts.rules, layout, checkSchemaFor(schema), opts.workers);
     } catch (e) {
-      predicates.catch(() => undefined); // the router's error is the one to report
+      // A failure here must not leave workers running (nor hide behind a build failure).
+      await starting.then((rt) => rt.abort(), () => undefined);
       throw e;
     }
+    const runtime = await starting;
     config.predicates = await predicates;
-    const runtime = await PartitionRuntime.start({
-      partitions: opts.workers,
-      processorModule: PROCESSOR_MODULE,
-      processorConfig: config,
-      mode: opts.mode,
-      onAlert: release,
-    });
     return new DetectionPipeline(opts, config, layout, undefined, { runtime, router });
   }
 

@@ -22,6 +22,12 @@ export interface RuntimeOptions {
   /** File URL of the module exporting `createProcessor`. */
   processorModule: string;
   processorConfig: unknown;
+  /**
+   * The complete processor config when part of it is still being built (a predicate module):
+   * workers start on `processorConfig` as a preview and get this when it resolves (ProcessorInit
+   * .complete), so their own start-up work overlaps the build. start() rejects if it does.
+   */
+  completeConfig?: Promise<unknown>;
   /** Replay never loses events (producers wait); live drops and counts when a ring is full. */
   mode: 'replay' | 'live';
   /** Input ring size per partition, in 32-bit words (default 1 Mi words = 4 MiB). */
@@ -110,9 +116,21 @@ export class PartitionRuntime {
     const rt = new PartitionRuntime(opts);
     const ready: Promise<void>[] = [];
     for (let p = 0; p < opts.partitions; p++) {
-      const { part, started } = rt.spawn(p, new FrameBatch());
+      const { part, started } = rt.spawn(p, new FrameBatch(), opts.completeConfig !== undefined);
       rt.parts.push(part);
       ready.push(started);
+    }
+    if (opts.completeConfig) {
+      let config: unknown;
+      try {
+        config = await opts.completeConfig;
+      } catch (e) {
+        await rt.abort();
+        throw e;
+      }
+      rt.currentConfig = config;
+      const message: RulesetMessage = { generation: 0, config };
+      for (const part of rt.parts) part.configs.postMessage(message);
     }
     await Promise.all(ready);
     rt.throwIfFailed();
@@ -120,7 +138,7 @@ export class PartitionRuntime {
   }
 
   /** Starts a worker for partition p with fresh rings and counters; `started` settles when it is ready or gone. */
-  private spawn(p: number, batch: FrameBatch): { part: Partition; started: Promise<void> } {
+  private spawn(p: number, batch: FrameBatch, configFollows = false): { part: Partition; started: Promise<void> } {
     const input = SharedRing.create(this.inputWords);
     const alerts = SharedRing.create(this.alertWords);
     const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
@@ -135,6 +153,7 @@ export class PartitionRuntime {
       processorConfig: this.currentConfig,
       generation: this.generation,
       configPort,
+      configFollows,
       readBufferWords: this.inputWords,
     };
     const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [configPort] });

@@ -23,6 +23,11 @@ export interface PartitionWorkerData {
    * a compiled WebAssembly.Module, which only a structured clone carries.
    */
   configPort: MessagePort;
+  /**
+   * processorConfig is a preview: the complete config of `generation` follows on the config port
+   * (RuntimeOptions.completeConfig), and the worker starts its processor meanwhile.
+   */
+  configFollows: boolean;
   /** Words of the worker's input buffer (at least the largest frame). */
   readBufferWords: number;
 }
