@@ -70,8 +70,6 @@ export class DetectionPipeline {
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
     const release = (a: PendingAlert) => opts.onAlert(a.json, a.seq, a.ruleIndex);
-    // The pool thread builds the predicate module while this thread builds the router.
-    const predicates = preparePredicates(opts.rules, opts);
     const config: EqlProcessorConfig = {
       rules: opts.rules,
       schema: opts.schema,
@@ -80,18 +78,18 @@ export class DetectionPipeline {
       maxPartialsTotal: opts.maxPartialsTotal ?? DEFAULT_MAX_PARTIALS_TOTAL,
       engine: opts.engine,
     };
+    // The pool thread builds the predicate module while processors compile their rules (and
+    // this thread builds the router); they get the module when it is ready.
+    const complete = withPredicates(config, opts);
     if (opts.workers === 0) {
-      config.predicates = await predicates;
-      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1);
-      return new DetectionPipeline(opts, config, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
+      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete);
+      return new DetectionPipeline(opts, await complete, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
-    // Workers start compiling the rules while the module is built; they get it when it is ready.
-    const wasm = (opts.engine ?? DEFAULT_PREDICATE_ENGINE) === 'wasm';
     const starting = PartitionRuntime.start({
       partitions: opts.workers,
       processorModule: PROCESSOR_MODULE,
       processorConfig: config,
-      completeConfig: wasm ? predicates.then((p): EqlProcessorConfig => ({ ...config, predicates: p })) : undefined,
+      completeConfig: complete,
       mode: opts.mode,
       onAlert: release,
     });
@@ -104,8 +102,7 @@ export class DetectionPipeline {
       throw e;
     }
     const runtime = await starting;
-    config.predicates = await predicates;
-    return new DetectionPipeline(opts, config, layout, undefined, { runtime, router });
+    return new DetectionPipeline(opts, await complete, layout, undefined, { runtime, router });
   }
 
   get eventsIn(): number {
@@ -168,17 +165,19 @@ export class DetectionPipeline {
    */
   async swapRules(rules: RuleSpec[]): Promise<void> {
     const checkSchema = checkSchemaFor(schemaFromDescription(this.opts.schema));
-    const config: EqlProcessorConfig = { ...this.config, rules, predicates: await preparePredicates(rules, this.opts) };
+    const preview: EqlProcessorConfig = { ...this.config, rules, predicates: undefined };
+    const complete = withPredicates(preview, this.opts);
     if (this.local) {
-      const next = await EqlProcessor.create(config, this.layout, checkSchema, 0, 1);
+      const next = await EqlProcessor.create(preview, this.layout, checkSchema, 0, 1, complete);
       this.local.processor.onEnd(this.collect);
       this.local.processor = next;
     } else {
+      // Checked here while the pool builds the module.
       const router = new Router(rules, this.layout, checkSchema, this.opts.workers);
-      this.sharded!.runtime.appendRuleset(config, this.lastSeq);
+      this.sharded!.runtime.appendRuleset(await complete, this.lastSeq);
       this.sharded!.router = router;
     }
-    this.config = config;
+    this.config = await complete;
   }
 
   async flush(): Promise<void> {
@@ -230,7 +229,16 @@ export class DetectionPipeline {
   };
 }
 
-/** Engine 'wasm': the rules' predicate module, built (or found cached) in the pool thread. */
+/**
+ * `config` completed with its rules' predicate module (engine 'wasm'), built or found cached in
+ * the pool thread. The caller goes on meanwhile and awaits it later, where a failure is reported.
+ */
+function withPredicates(config: EqlProcessorConfig, opts: PipelineOptions): Promise<EqlProcessorConfig> {
+  const complete = preparePredicates(config.rules, opts).then((predicates) => ({ ...config, predicates }));
+  complete.catch(() => undefined); // not unhandled while the caller is busy elsewhere
+  return complete;
+}
+
 async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptions): Promise<PreparedPredicates | undefined> {
   if ((opts.engine ?? DEFAULT_PREDICATE_ENGINE) !== 'wasm') return undefined;
   const r = await sharedPredicateModulePool().prepare(rules, opts.schema);
