@@ -18,7 +18,8 @@ const { compileFilter } = await import(join(DIST, 'shared/eql/compile.js'));
 const { WasmPredicateSet, predicateCacheStats } = await import(join(DIST, 'shared/eql/codegen/evaluator.js'));
 const { RecordEvent, recordFieldAccessor } = await import(join(DIST, 'shared/eql/codegen/record-access.js'));
 const { PredicateModulePool } = await import(join(DIST, 'main/predicate-module-pool.js'));
-const { ruleSpecOf } = await import(join(DIST, 'shared/pipeline/ruleset.js'));
+const { checkSchemaFor, ruleSpecOf } = await import(join(DIST, 'shared/pipeline/ruleset.js'));
+const { EqlProcessor } = await import(join(DIST, 'workers/eql-processor.js'));
 const { describeSchema } = await import(join(DIST, 'shared/record/schema-desc.js'));
 
 const EVENTS = Number(process.env.KESTREL_BENCH_EVENTS ?? 200_000);
@@ -85,6 +86,20 @@ for (let i = 0; i < 5; i++) {
   instantiateMs.push(Number(nowNs() - t) / 1e6);
 }
 instantiateMs.sort((a, b) => a - b);
+// A partition worker's start (and its stall at every rule swap): building its own module, as
+// before the pool, versus instantiating the prepared one. Median of 3 each, this thread.
+async function medianMs(fn) {
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t = nowNs();
+    await fn();
+    times.push(Number(nowNs() - t) / 1e6);
+  }
+  return times.sort((a, b) => a - b)[1];
+}
+const processorConfig = { rules: specs, schema: desc, engine: 'wasm' };
+const ownModuleMs = await medianMs(() => EqlProcessor.create(processorConfig, layout, checkSchemaFor(schema), 0, 2));
+const preparedModuleMs = await medianMs(() => EqlProcessor.create({ ...processorConfig, predicates: pooled.prepared }, layout, checkSchemaFor(schema), 0, 2));
 const poolCounters = { ...pool.counters, hitRate: pool.counters.hits / (pool.counters.hits + pool.counters.misses) };
 await pool.close();
 
@@ -153,6 +168,8 @@ const compileRows = [
   perRule('pool: prepare, miss (wall, main)', poolMissMs),
   perRule('pool: prepare, cache hit (wall, main)', poolHitMs),
   perRule('instantiate per worker (fromPrepared)', instantiateMs[2]),
+  perRule('worker processor start, own module (before the pool)', ownModuleMs),
+  perRule('worker processor start, prepared module', preparedModuleMs),
 ];
 printTable('Compile', compileRows);
 const hostKinds = Object.fromEntries([...s.hostKinds].sort((a, b) => b[1] - a[1]));

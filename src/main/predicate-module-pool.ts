@@ -41,7 +41,7 @@ export function predicateModuleKey(rules: readonly RuleSpec[], schema: SchemaDes
 
 export class PredicateModulePool {
   readonly counters: PredicateModuleCounters = { hits: 0, misses: 0 };
-  private readonly pool: Piscina<PredicateModuleTask, PredicateModuleTaskResult>;
+  private readonly pool: Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null>;
   private readonly memory = new Map<string, Promise<PredicateModuleTaskResult>>();
   private readonly maxEntries: number;
 
@@ -61,7 +61,7 @@ export class PredicateModulePool {
       return { prepared, key, source: 'memory', checkMs: 0 };
     }
     this.counters.misses++;
-    const pending = this.pool.run({ rules: [...rules], schema }).catch((e: unknown) => {
+    const pending = (this.pool.run({ rules: [...rules], schema }) as Promise<PredicateModuleTaskResult>).catch((e: unknown) => {
       // A structured clone keeps only the message of the worker's error.
       throw new InternalError('wasm.predicates.pool', `building the predicate module failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     });
@@ -74,6 +74,14 @@ export class PredicateModulePool {
       this.memory.delete(key); // a failure is not cached
       throw e;
     }
+  }
+
+  /**
+   * Starts a thread now, so that it has loaded the code generator (~0.2 s) by the time the first
+   * ruleset arrives: call it before loading rules.
+   */
+  warm(): void {
+    this.pool.run(null).catch(() => undefined); // a real prepare reports any failure
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,9 @@ export interface PredicateModuleTaskResult {
   checkMs: number;
 }
 
-export default async function predicateModuleTask(task: PredicateModuleTask): Promise<PredicateModuleTaskResult> {
+/** `null` only warms the thread up: loading this module (the parser, checker, code generator) is done. */
+export default async function predicateModuleTask(task: PredicateModuleTask | null): Promise<PredicateModuleTaskResult | null> {
+  if (task === null) return null;
   const schema = schemaFromDescription(task.schema);
   const started = performance.now();
   const filters = predicateFilters(checkRuleset(task.rules, checkSchemaFor(schema)));

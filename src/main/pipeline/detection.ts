@@ -66,6 +66,14 @@ export class DetectionPipeline {
     this.view = new RecordView(layout);
   }
 
+  /**
+   * Optional, before loading rules: starts the thread that will build the predicate module
+   * (engine 'wasm'), so its start-up overlaps the rule loading instead of following it.
+   */
+  static warmUp(engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): void {
+    if (engine === 'wasm') sharedPredicateModulePool().warm();
+  }
+
   static async start(opts: PipelineOptions): Promise<DetectionPipeline> {
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
