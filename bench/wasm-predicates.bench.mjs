@@ -6,8 +6,9 @@
 // `eval` for Wasm, select() + candidate() per event for the interpreter; the index's own cost is
 // part of both). Rules: the Elastic corpus (all EQL rules that check against the ECS Linux schema)
 // plus the bundled rules/; events: synthetic host activity (`kestrel synth --scenario mixed`).
-// Also: module build + compile time, per rule, and the compiled-module cache. Needs dist/
-// (npx tsc -p tsconfig.json).
+// Also: module build + compile time, per rule, the compiled-module cache, and the way the
+// detection pipeline builds it: once per ruleset in the predicate pool thread, then instantiated
+// by each partition worker. Needs dist/ (npx tsc -p tsconfig.json).
 import { join, resolve } from 'node:path';
 import { DIST, ROOT, machine, nowNs, peakRssMiB, printTable, writeResults } from './lib.mjs';
 
@@ -20,6 +21,10 @@ const { compileFilter } = await import(join(DIST, 'shared/eql/compile.js'));
 const { WasmPredicateSet, predicateCacheStats } = await import(join(DIST, 'shared/eql/codegen/evaluator.js'));
 const { RecordEvent, recordFieldAccessor } = await import(join(DIST, 'shared/eql/codegen/record-access.js'));
 const { FilterIndex } = await import(join(DIST, 'shared/eql/prefilter.js'));
+const { PredicateModulePool } = await import(join(DIST, 'main/predicate-module-pool.js'));
+const { checkSchemaFor, ruleSpecOf } = await import(join(DIST, 'shared/pipeline/ruleset.js'));
+const { EqlProcessor } = await import(join(DIST, 'workers/eql-processor.js'));
+const { describeSchema } = await import(join(DIST, 'shared/record/schema-desc.js'));
 
 const EVENTS = Number(process.env.KESTREL_BENCH_EVENTS ?? 200_000);
 const BATCH = Number(process.env.KESTREL_BENCH_BATCH ?? 1024);
@@ -33,6 +38,7 @@ const corpus = await loadRules([join(SHARED, 'rules-corpus/elastic-detection-rul
 const bundled = await loadRules([join(ROOT, 'rules')]);
 const checks = [...corpus.rules, ...bundled.rules].map((r) => checkRule(r, { schema }));
 const queries = checks.filter((c) => c.ok).map((c) => c.checked);
+const specs = checks.filter((c) => c.ok).map((c) => ruleSpecOf(c.rule));
 const filters = queries.flatMap((q) => [...q.steps.map((s) => s.filter), ...(q.until ? [q.until.filter] : [])]);
 
 // ── events ──
@@ -65,6 +71,41 @@ const t2 = nowNs();
 await WasmPredicateSet.create({ filters }, layout);
 const cachedMs = Number(nowNs() - t2) / 1e6;
 const cache = predicateCacheStats();
+
+// ── the pipeline's way: prepare once in the pool thread, instantiate per worker ──
+const pool = new PredicateModulePool({ maxThreads: 1 });
+const desc = describeSchema(schema);
+const t3 = nowNs();
+const pooled = await pool.prepare(specs, desc);
+const poolMissMs = Number(nowNs() - t3) / 1e6;
+const t4 = nowNs();
+const pooledAgain = await pool.prepare(specs, desc);
+const poolHitMs = Number(nowNs() - t4) / 1e6;
+if (pooledAgain.source !== 'memory') throw new Error('the second prepare of one ruleset missed the cache');
+// What each partition worker does with the module it is handed (median of 5, this thread).
+const instantiateMs = [];
+for (let i = 0; i < 5; i++) {
+  const t = nowNs();
+  WasmPredicateSet.fromPrepared({ filters }, layout, pooled.prepared);
+  instantiateMs.push(Number(nowNs() - t) / 1e6);
+}
+instantiateMs.sort((a, b) => a - b);
+// A partition worker's start (and its stall at every rule swap): building its own module, as
+// before the pool, versus instantiating the prepared one. Median of 3 each, this thread.
+async function medianMs(fn) {
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t = nowNs();
+    await fn();
+    times.push(Number(nowNs() - t) / 1e6);
+  }
+  return times.sort((a, b) => a - b)[1];
+}
+const processorConfig = { rules: specs, schema: desc, engine: 'wasm' };
+const ownModuleMs = await medianMs(() => EqlProcessor.create(processorConfig, layout, checkSchemaFor(schema), 0, 2));
+const preparedModuleMs = await medianMs(() => EqlProcessor.create({ ...processorConfig, predicates: pooled.prepared }, layout, checkSchemaFor(schema), 0, 2));
+const poolCounters = { ...pool.counters, hitRate: pool.counters.hits / (pool.counters.hits + pool.counters.misses) };
+await pool.close();
 
 // ── run ──
 // Each runner evaluates records [0, limit) and returns the number of (record, predicate) matches.
@@ -170,16 +211,26 @@ console.log(`machine: ${JSON.stringify(machine())}`);
 console.log(`rules: ${queries.length} (${corpus.rules.length} corpus + ${bundled.rules.length} bundled loaded, ${checks.length - queries.length} rejected by the schema); predicates: ${filters.length}; events: ${count}; batch: ${BATCH}`);
 printTable('Predicate throughput over records', rows);
 const s = built.module.stats;
+const perRule = (what, ms) => ({ what, ms, 'µs/rule': (ms * 1000) / queries.length });
 const compileRows = [
-  { what: 'generate + instrument', ms: buildMs, 'µs/rule': (buildMs * 1000) / queries.length },
-  { what: 'create (miss: generate + compile + instantiate)', ms: createMs, 'µs/rule': (createMs * 1000) / queries.length },
-  { what: 'create (cache hit)', ms: cachedMs, 'µs/rule': (cachedMs * 1000) / queries.length },
+  perRule('generate + instrument', buildMs),
+  perRule('create (miss: generate + compile + instantiate)', createMs),
+  perRule('create (cache hit)', cachedMs),
+  perRule('pool: check rules (pool thread)', pooled.checkMs),
+  perRule('pool: generate + instrument (pool thread)', pooled.prepared.timings.buildMs),
+  perRule('pool: compile (pool thread)', pooled.prepared.timings.compileMs),
+  perRule('pool: prepare, miss (wall, main)', poolMissMs),
+  perRule('pool: prepare, cache hit (wall, main)', poolHitMs),
+  perRule('instantiate per worker (fromPrepared)', instantiateMs[2]),
+  perRule('worker processor start, own module (before the pool)', ownModuleMs),
+  perRule('worker processor start, prepared module', preparedModuleMs),
 ];
 printTable('Compile', compileRows);
 const hostKinds = Object.fromEntries([...s.hostKinds].sort((a, b) => b[1] - a[1]));
 console.log(`\nmodule: ${built.bytes.length} bytes; native nodes ${s.nativeNodes}, host-helper nodes ${s.hostNodes}: ${JSON.stringify(hostKinds)}`);
 console.log(`index: ${index.indexed} of ${filters.length} filters indexed on ${index.paths().length} fields`);
 console.log(`host calls per event (ungated): ${hostCallsPerEvent.toFixed(3)}; cache: ${JSON.stringify(cache)}; speed-up ungated ${(interpUngated.seconds / wasmUngated.seconds).toFixed(1)}x, gated ${(interpGated.seconds / wasmGated.seconds).toFixed(1)}x; peak RSS ${peakRssMiB()} MiB`);
+console.log(`predicate pool: ${JSON.stringify(poolCounters)}`);
 writeResults('wasm-predicates', {
   events: count,
   batch: BATCH,
@@ -196,6 +247,7 @@ writeResults('wasm-predicates', {
   hostKinds,
   hostCallsPerEvent,
   cache,
+  predicatePool: poolCounters,
   counters: set.counters,
   peakRssMiB: peakRssMiB(),
 });

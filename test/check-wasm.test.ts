@@ -1,7 +1,7 @@
 // `kestrel check` on user rule modules (.wasm): a module that follows the user rule ABI counts as
 // an ok rule; one that does not is a failure carrying the validator's messages.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -47,5 +47,24 @@ describe('kestrel check on .wasm rule modules', () => {
     expect(mixed.out).toMatch(/bad\.wasm[\s\S]*export match[\s\S]*expected/);
     expect(mixed.out).toContain('junk.wasm');
     expect(mixed.out).toMatch(/ 2 failed/);
+  });
+
+  it('checks the .wasm modules found in folders beside .eql rules: the bad one is reported, the rest load', async () => {
+    const folder = join(dir, 'mixed-folder');
+    mkdirSync(join(folder, 'nested'), { recursive: true });
+    writeFileSync(join(folder, 'nested', 'good.wasm'), ruleModule([i32]));
+    writeFileSync(join(folder, 'bad.wasm'), ruleModule([]));
+    writeFileSync(join(folder, 'shell.eql'), '// name: a shell started\nprocess where process.name == "sh"\n');
+    writeFileSync(join(folder, 'curl.eql'), '// name: curl started\nprocess where process.name == "curl"\n');
+
+    const r = await check(folder);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/bad\.wasm[\s\S]*not a valid [\s\S]*export match[\s\S]*expected/);
+    expect(r.out).not.toContain('good.wasm');
+    expect(r.out).toContain('3 rules ok, 1 failed');
+
+    // Named and reached through its folder: checked once.
+    const twice = await check(join(folder, 'bad.wasm'), folder);
+    expect(twice.out).toContain('3 rules ok, 1 failed');
   });
 });

@@ -59,7 +59,7 @@ describe('conformance event queries through records, engine=wasm', () => {
       if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${c.name}: wasm ${JSON.stringify(got)}, interpreter ${JSON.stringify(want)}`);
     });
     expect(mismatches).toEqual([]);
-    const stats = ruleset.predicates!.built.module.stats;
+    const stats = ruleset.predicates!.prepared.stats;
     expect(stats.nativeNodes).toBeGreaterThan(stats.hostNodes);
   });
 

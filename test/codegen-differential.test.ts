@@ -160,8 +160,8 @@ describe('Wasm predicates equal the interpreter over records', () => {
         accepted += filters.length;
         if (filters.length === 0) return;
         const set = await WasmPredicateSet.create({ filters }, layout);
-        native += set.built.module.stats.nativeNodes;
-        host += set.built.module.stats.hostNodes;
+        native += set.prepared.stats.nativeNodes;
+        host += set.prepared.stats.hostNodes;
         const { bytes, offsets } = packRecords(layout, events);
         set.evaluateBatch(bytes, offsets, offsets.length);
         const accessor = recordFieldAccessor(layout);

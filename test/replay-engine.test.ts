@@ -11,7 +11,6 @@ import { PassThrough } from 'node:stream';
 import { KESTREL_BIN, distModule } from './helpers/dist.js';
 import { CaptureReader } from '../src/shared/capture/reader.js';
 import { loadCheckedRules } from '../src/main/pipeline/load-rules.js';
-import { DetectionPipeline } from '../src/main/pipeline/detection.js';
 import type { PredicateEngine } from '../src/shared/eql/codegen/ruleset.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kestrel-engine-'));
@@ -68,6 +67,8 @@ describe('kestrel replay --engine', () => {
 
 describe('DetectionPipeline engine wasm (in process)', () => {
   async function run(engine: PredicateEngine, batched: boolean): Promise<{ alerts: string[]; stats: { predicates?: { batches: number; records: number } } }> {
+    // The pipeline builds predicate modules in a pool thread, which runs compiled code: use dist/.
+    const { DetectionPipeline } = (await import(distModule('main/pipeline/detection.js'))) as typeof import('../src/main/pipeline/detection.js');
     const reader = await CaptureReader.open(small, {});
     const rules = await loadCheckedRules(['rules'], reader.schema, { err: new PassThrough() });
     const alerts: string[] = [];

@@ -10,7 +10,14 @@ const FIXTURE = pathToFileURL(resolve('test/fixtures/processors/modulo.mjs')).hr
 /** Value of the event with a given seq: scrambled, so keys spread over partitions. */
 const valueOf = (seq: number): number => (seq * 2654435761) % 1000003;
 
-async function run(partitions: number, count: number, config: Record<string, unknown> = {}, ringWords?: number, swap?: { at: number; config: Record<string, unknown> }): Promise<string[]> {
+async function run(
+  partitions: number,
+  count: number,
+  config: Record<string, unknown> = {},
+  ringWords?: number,
+  swap?: { at: number; config: Record<string, unknown> },
+  completeConfig?: Promise<unknown>,
+): Promise<string[]> {
   // Workers run compiled code: import the runtime from dist/ like the CLI does.
   const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
   const out: string[] = [];
@@ -18,6 +25,7 @@ async function run(partitions: number, count: number, config: Record<string, unk
     partitions,
     processorModule: FIXTURE,
     processorConfig: config,
+    completeConfig,
     mode: 'replay',
     inputRingWords: ringWords,
     alertRingWords: ringWords,
@@ -83,6 +91,23 @@ describe('partition runtime', () => {
     expect(swapped.filter((l) => rule(l) === 'mod5').every((l) => seqOf(l) >= 4000)).toBe(true);
     expect(swapped.some((l) => rule(l) === 'mod5')).toBe(true);
     for (const n of [2, 3, 8]) expect(await run(n, 8000, {}, undefined, { at: 4000, config: { mod: 5 } })).toEqual(swapped);
+  });
+
+  it('starts workers on a preview config and runs them on the complete one once it is built', async () => {
+    const later = (value: unknown, ms: number) => new Promise((r) => setTimeout(() => r(value), ms));
+    const complete = await run(2, 8000, { mod: 5 });
+    expect(await run(2, 8000, { mod: 7 }, undefined, undefined, later({ mod: 5 }, 150))).toEqual(complete);
+    // And a swap after it: the generations count on from the complete config.
+    const swapped = await run(2, 8000, { mod: 7 }, undefined, { at: 4000, config: { mod: 5 } });
+    expect(await run(2, 8000, { mod: 3 }, undefined, { at: 4000, config: { mod: 5 } }, later({ mod: 7 }, 50))).toEqual(swapped);
+  });
+
+  it('rejects start when the complete config fails to build (its workers are stopped)', async () => {
+    const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
+    const failing = new Promise((_, reject) => setTimeout(() => reject(new Error('module build failed')), 50));
+    await expect(
+      PartitionRuntime.start({ partitions: 2, processorModule: FIXTURE, processorConfig: {}, completeConfig: failing, mode: 'replay', onAlert: () => {} }),
+    ).rejects.toThrow('module build failed');
   });
 
   it('keeps order and loses nothing with tiny rings (constant wrap-around and back-pressure)', async () => {

@@ -16,10 +16,10 @@ import { RecordView } from '../shared/record/view.js';
 import { decodeField } from '../shared/record/decode.js';
 import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
 import { FilterIndex } from '../shared/eql/prefilter.js';
-import { WasmPredicateSet, type CandidateSelector, type PredicateCounters } from '../shared/eql/codegen/evaluator.js';
+import { WasmPredicateSet, type CandidateSelector, type PredicateCounters, type PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../shared/eql/codegen/ruleset.js';
 import type { CheckedFilter } from '../shared/eql/ir.js';
-import { checkSchemaFor, compileRuleset, type CompiledRule, type RuleSpec } from '../shared/pipeline/ruleset.js';
+import { checkSchemaFor, compileRuleset, predicateFilters, type CompiledRule, type RuleSpec } from '../shared/pipeline/ruleset.js';
 import { homePartition, keyPartition } from '../shared/pipeline/partition.js';
 import { alertJson, orderingSeq } from '../shared/pipeline/alert.js';
 
@@ -37,6 +37,12 @@ export interface EqlProcessorConfig {
    * (beginBatch), the filters read its bits. Same results. Default: DEFAULT_PREDICATE_ENGINE.
    */
   engine?: PredicateEngine;
+  /**
+   * Engine 'wasm': the rules' predicate module, prepared once per ruleset generation
+   * (main/predicate-module-pool.ts) and shared by every partition. Without it the processor
+   * prepares its own.
+   */
+  predicates?: PreparedPredicates;
   /** Live partial cap per join key of one rule (that key's oldest evicted first). Default: none. */
   maxPartialsPerKey?: number;
   /** Live partial cap across all rules of this partition (oldest across rules evicted). Default: none. */
@@ -47,12 +53,12 @@ export function createProcessor(init: ProcessorInit): Promise<Processor> {
   const config = init.config as EqlProcessorConfig;
   const schema = schemaFromDescription(config.schema);
   const layout = buildLayout(schema);
-  return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions);
+  return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions, init.complete as Promise<EqlProcessorConfig> | undefined);
 }
 
 /** Every step (and until) filter of a ruleset, rule by rule: the order of filter ids. */
 function stepFilters(ruleset: readonly CompiledRule[]): CheckedFilter[] {
-  return ruleset.flatMap((r) => [...r.checked.steps, ...(r.checked.until ? [r.checked.until] : [])].map((s) => s.filter));
+  return predicateFilters(ruleset.map((r) => r.checked));
 }
 
 export class EqlProcessor implements Processor {
@@ -86,17 +92,27 @@ export class EqlProcessor implements Processor {
   private readonly candidateCache = new Map<string, number[] | null>();
   private evicted = 0;
 
-  /** Compiles the rules and, for engine 'wasm', builds and instantiates their predicate module. */
+  /**
+   * Compiles the rules and, for engine 'wasm', instantiates their predicate module (prepared or
+   * built here). With `complete`, `config` is a preview whose predicate module is still being
+   * built: the rules compile meanwhile, the rest comes from the complete config.
+   */
   static async create(
     config: EqlProcessorConfig,
     layout: RecordLayout,
     checkSchema: ReturnType<typeof checkSchemaFor>,
     partition: number,
     partitions: number,
+    complete?: Promise<EqlProcessorConfig>,
   ): Promise<EqlProcessor> {
     const ruleset = compileRuleset(config.rules, layout, checkSchema);
+    if (complete) config = await complete;
     const engine = config.engine ?? DEFAULT_PREDICATE_ENGINE;
-    const predicates = engine === 'wasm' ? await WasmPredicateSet.create({ filters: stepFilters(ruleset) }, layout) : undefined;
+    let predicates: WasmPredicateSet | undefined;
+    if (engine === 'wasm') {
+      const filters = { filters: stepFilters(ruleset) };
+      predicates = config.predicates ? WasmPredicateSet.fromPrepared(filters, layout, config.predicates) : await WasmPredicateSet.create(filters, layout);
+    }
     return new EqlProcessor(config, layout, checkSchema, partition, partitions, ruleset, predicates);
   }
 

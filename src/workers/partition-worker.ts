@@ -4,13 +4,14 @@
 //
 // Ordering contract with the main thread's merge (runtime/merge.ts): within the alert ring, every
 // alert with ordering seq ≤ S is written before the progress frame for S.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SharedRing } from '../shared/ring/shared-ring.js';
 import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../shared/ring/frames.js';
 import {
   COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_EVICTIONS_PER_KEY,
   COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL, COUNTER_LAST_SEQ, COUNTER_PARTIALS_LIVE, COUNTER_SLEEPS,
-  COUNTER_STATE_ENTRIES, COUNTER_GENERATION, type PartitionWorkerData, type WorkerMessage,
+  COUNTER_STATE_ENTRIES, COUNTER_GENERATION, type PartitionWorkerData, type RulesetMessage, type WorkerMessage,
 } from '../shared/runtime/protocol.js';
 import type { AlertOut, CreateProcessor } from './processor.js';
 
@@ -22,7 +23,6 @@ const counters = new Float64Array(data.counters);
 const reader = new FrameReader(data.readBufferWords);
 const out = new FrameBatch(4096);
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 /** How long one sleep may last before re-checking (a safety net; wake-ups normally come by notify). */
 const SLEEP_MS = 200;
 
@@ -32,8 +32,12 @@ function post(msg: WorkerMessage): void {
 
 async function main(): Promise<void> {
   const { createProcessor } = (await import(data.processorModule)) as { createProcessor: CreateProcessor };
-  let proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config: data.processorConfig });
-  let generation = 0;
+  let generation = data.generation;
+  let config = data.processorConfig;
+  const complete = data.configFollows ? configOf(generation) : undefined;
+  let proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config, complete });
+  if (complete) config = await complete;
+  counters[COUNTER_GENERATION] = generation;
   post({ type: 'ready' });
 
   let alertsSent = 0;
@@ -93,9 +97,14 @@ async function main(): Promise<void> {
           // A new ruleset generation, between two events: the old one ends as a stream would
           // (pending windows are decided, nothing is silently dropped), the new one starts empty.
           proc.onEnd(emit);
-          const json = utf8Decoder.decode(reader.bytes.subarray((at + FRAME_HEADER_WORDS) * 4, (at + FRAME_HEADER_WORDS) * 4 + words[at + F_PAYLOAD_BYTES]));
-          proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config: JSON.parse(json) });
-          generation++;
+          const next = words[at + F_GROUP_MASK];
+          // A worker restarted after the swap was staged already runs that generation (or a later
+          // one): it only starts afresh, as the others do here.
+          if (next > generation) {
+            config = await configOf(next);
+            generation = next;
+          }
+          proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config });
           counters[COUNTER_GENERATION] = generation;
           break;
         }
@@ -132,6 +141,24 @@ async function main(): Promise<void> {
     counters[COUNTER_BUSY_NS] += Number(process.hrtime.bigint() - started);
   }
   alertRing.close();
+}
+
+/**
+ * The config of ruleset generation `generation` from the config port. For a ruleset frame, main
+ * posted it before the frame could reach the ring, so it is queued already; a start-up config
+ * (configFollows) comes when main has built it, or main terminates this worker. Polled, because
+ * the loop never yields to the event loop while it runs, so no 'message' listener would fire.
+ */
+async function configOf(generation: number): Promise<unknown> {
+  for (let pause = 1; ; pause = Math.min(pause * 2, 16)) {
+    const got = receiveMessageOnPort(data.configPort);
+    if (got) {
+      const m = got.message as RulesetMessage;
+      if (m.generation === generation) return m.config;
+      throw new Error(`internal: expected the config of ruleset generation ${generation}, got ${m.generation}`);
+    }
+    await sleep(pause);
+  }
 }
 
 function grow(a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {

@@ -19,6 +19,12 @@ export interface ProcessorInit {
   partition: number;
   partitions: number;
   config: unknown;
+  /**
+   * When set, `config` is a preview and this resolves to the complete config (parts main was
+   * still building when the worker started, RuntimeOptions.completeConfig): a processor may do the
+   * work the preview allows meanwhile, and must take the rest from the complete one.
+   */
+  complete?: Promise<unknown>;
 }
 
 export interface Processor {

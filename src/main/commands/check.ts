@@ -8,6 +8,7 @@ import { checkRule } from '../../shared/rules/compile-rule.js';
 import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
 import { ExitCode, InputError, UsageError } from '../../shared/errors.js';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { validateRuleModule } from '../../shared/wasm/validate.js';
 import { USER_RULE_ABI } from '../../shared/wasm/rule-abi.js';
 import { problemOf, problemOfRule, renderProblem, type Problem } from '../rule-problems.js';
@@ -18,7 +19,8 @@ export const checkCommand: Command = {
   usage: '[options] PATH...',
   description: `Checks every rule against the ECS Linux schema: syntax, unknown fields (allowed with ?field),
 types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed as skipped. A PATH
-ending in .wasm is a user rule module: it is validated against the user rule ABI.`,
+ending in .wasm, and every .wasm file in a folder, is a user rule module: it is validated against
+the user rule ABI.`,
   options: {
     format: { type: 'string', arg: 'text|json', help: 'output format (default text)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only problems and the summary line' },
@@ -31,10 +33,12 @@ ending in .wasm is a user rule module: it is validated against the user rule ABI
     const started = process.hrtime.bigint();
     const modulePaths = args.positionals.filter((p) => p.endsWith('.wasm'));
     const rulePaths = args.positionals.filter((p) => !p.endsWith('.wasm'));
-    const loaded = rulePaths.length ? await loadRules(rulePaths) : { rules: [], errors: [], skipped: [] };
+    const loaded = rulePaths.length ? await loadRules(rulePaths) : { rules: [], errors: [], skipped: [], modules: [] };
     const schema = ecsLinuxSchema();
     const problems: Problem[] = loaded.errors.map((error) => problemOf(error));
-    const okModules = await checkModules(modulePaths, problems);
+    // A module named directly and reached in a folder as well is checked once.
+    const named = new Set(modulePaths.map((p) => resolve(p)));
+    const okModules = await checkModules([...modulePaths, ...loaded.modules.filter((m) => !named.has(resolve(m)))], problems);
     const ok: RuleSource[] = [];
     for (const rule of loaded.rules) {
       const res = checkRule(rule, { schema });

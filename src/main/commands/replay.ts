@@ -39,6 +39,7 @@ export const replayCommand: Command = {
     const maxTotal = parsePositiveInt('--max-partials-total', args.values['max-partials-total'] as string | undefined, DEFAULT_MAX_PARTIALS_TOTAL);
     const engine = parseEngine(args.values.engine as string | undefined);
 
+    DetectionPipeline.warmUp(engine);
     const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']) });
     try {
       const rules = await loadCheckedRules(rulePaths, reader.schema, ctx);

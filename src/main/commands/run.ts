@@ -47,6 +47,7 @@ SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the ru
     const ringBufferBytes = parseRingBytes(v['ring-bytes']);
     const engine = parseEngine(v.engine as string | undefined);
 
+    DetectionPipeline.warmUp(engine);
     const schema = ecsLinuxSchema();
     const layout = buildLayout(schema);
     const rules = await loadCheckedRules(rulePaths, schema, ctx);

@@ -2,6 +2,8 @@
 // source (capture replay, live sensor) and two execution modes with identical output:
 //   workers = 0: the EQL processor runs on this thread (the single-thread evaluator);
 //   workers ≥ 1: records are routed to partition workers over SAB rings (runtime/runtime.ts).
+// With engine 'wasm', each ruleset generation's predicate module is built once, in a pool thread
+// (predicate-module-pool.ts), and handed to every processor, which only instantiates it.
 //
 //   const p = await DetectionPipeline.start({ rules, schema, workers, mode, onAlert });
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
@@ -12,7 +14,10 @@ import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
 import { checkSchemaFor, type RuleSpec } from '../../shared/pipeline/ruleset.js';
-import type { PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
+import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
+import type { PreparedPredicates } from '../../shared/eql/codegen/evaluator.js';
+import { logger } from '../../shared/log.js';
+import { sharedPredicateModulePool } from '../predicate-module-pool.js';
 import { EqlProcessor, type EqlProcessorConfig } from '../../workers/eql-processor.js';
 import type { AlertOut, EvictionCounts } from '../../workers/processor.js';
 import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
@@ -61,6 +66,14 @@ export class DetectionPipeline {
     this.view = new RecordView(layout);
   }
 
+  /**
+   * Optional, before loading rules: starts the thread that will build the predicate module
+   * (engine 'wasm'), so its start-up overlaps the rule loading instead of following it.
+   */
+  static warmUp(engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): void {
+    if (engine === 'wasm') sharedPredicateModulePool().warm();
+  }
+
   static async start(opts: PipelineOptions): Promise<DetectionPipeline> {
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
@@ -73,20 +86,31 @@ export class DetectionPipeline {
       maxPartialsTotal: opts.maxPartialsTotal ?? DEFAULT_MAX_PARTIALS_TOTAL,
       engine: opts.engine,
     };
+    // The pool thread builds the predicate module while processors compile their rules (and
+    // this thread builds the router); they get the module when it is ready.
+    const complete = withPredicates(config, opts);
     if (opts.workers === 0) {
-      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1);
-      return new DetectionPipeline(opts, config, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
+      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete);
+      return new DetectionPipeline(opts, await complete, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
-    // Build the router first: a failure here must not leave workers running.
-    const router = new Router(opts.rules, layout, checkSchemaFor(schema), opts.workers);
-    const runtime = await PartitionRuntime.start({
+    const starting = PartitionRuntime.start({
       partitions: opts.workers,
       processorModule: PROCESSOR_MODULE,
       processorConfig: config,
+      completeConfig: complete,
       mode: opts.mode,
       onAlert: release,
     });
-    return new DetectionPipeline(opts, config, layout, undefined, { runtime, router });
+    let router: Router;
+    try {
+      router = new Router(opts.rules, layout, checkSchemaFor(schema), opts.workers);
+    } catch (e) {
+      // A failure here must not leave workers running (nor hide behind a build failure).
+      await starting.then((rt) => rt.abort(), () => undefined);
+      throw e;
+    }
+    const runtime = await starting;
+    return new DetectionPipeline(opts, await complete, layout, undefined, { runtime, router });
   }
 
   get eventsIn(): number {
@@ -149,17 +173,19 @@ export class DetectionPipeline {
    */
   async swapRules(rules: RuleSpec[]): Promise<void> {
     const checkSchema = checkSchemaFor(schemaFromDescription(this.opts.schema));
-    const config: EqlProcessorConfig = { ...this.config, rules };
+    const preview: EqlProcessorConfig = { ...this.config, rules, predicates: undefined };
+    const complete = withPredicates(preview, this.opts);
     if (this.local) {
-      const next = await EqlProcessor.create(config, this.layout, checkSchema, 0, 1);
+      const next = await EqlProcessor.create(preview, this.layout, checkSchema, 0, 1, complete);
       this.local.processor.onEnd(this.collect);
       this.local.processor = next;
     } else {
+      // Checked here while the pool builds the module.
       const router = new Router(rules, this.layout, checkSchema, this.opts.workers);
-      this.sharded!.runtime.appendRuleset(config, this.lastSeq);
+      this.sharded!.runtime.appendRuleset(await complete, this.lastSeq);
       this.sharded!.router = router;
     }
-    this.config = config;
+    this.config = await complete;
   }
 
   async flush(): Promise<void> {
@@ -209,4 +235,22 @@ export class DetectionPipeline {
   private readonly collect = (a: AlertOut): void => {
     this.local!.merger.add({ seq: a.seq, ruleIndex: a.ruleIndex, json: a.json });
   };
+}
+
+/**
+ * `config` completed with its rules' predicate module (engine 'wasm'), built or found cached in
+ * the pool thread. The caller goes on meanwhile and awaits it later, where a failure is reported.
+ */
+function withPredicates(config: EqlProcessorConfig, opts: PipelineOptions): Promise<EqlProcessorConfig> {
+  const complete = preparePredicates(config.rules, opts).then((predicates) => ({ ...config, predicates }));
+  complete.catch(() => undefined); // not unhandled while the caller is busy elsewhere
+  return complete;
+}
+
+async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptions): Promise<PreparedPredicates | undefined> {
+  if ((opts.engine ?? DEFAULT_PREDICATE_ENGINE) !== 'wasm') return undefined;
+  const r = await sharedPredicateModulePool().prepare(rules, opts.schema);
+  const { timings, predicateCount, instrumentedBytes } = r.prepared;
+  logger().debug({ key: r.key.slice(0, 16), source: r.source, predicates: predicateCount, bytes: instrumentedBytes, checkMs: r.checkMs, ...timings }, 'predicate module ready');
+  return r.prepared;
 }

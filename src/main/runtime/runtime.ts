@@ -7,12 +7,12 @@
 //   for each record: rt.appendRecord(partition, mask, seq, bytes, off, len);  (sync, cheap)
 //                    if (rt.shouldFlush) await rt.flush();
 //   rt.appendWatermark(seq, timeMs) now and then; await rt.finish();
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { SharedRing } from '../../shared/ring/shared-ring.js';
 import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../../shared/ring/frames.js';
-import { COUNTER_PARTIALS_LIVE, COUNTER_SLOTS, COUNTER_STATE_ENTRIES, type PartitionWorkerData, type WorkerMessage } from '../../shared/runtime/protocol.js';
+import { COUNTER_PARTIALS_LIVE, COUNTER_SLOTS, COUNTER_STATE_ENTRIES, type PartitionWorkerData, type RulesetMessage, type WorkerMessage } from '../../shared/runtime/protocol.js';
 import { RuntimeError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
 import { AlertMerger, type PendingAlert } from './merge.js';
@@ -22,6 +22,12 @@ export interface RuntimeOptions {
   /** File URL of the module exporting `createProcessor`. */
   processorModule: string;
   processorConfig: unknown;
+  /**
+   * The complete processor config when part of it is still being built (a predicate module):
+   * workers start on `processorConfig` as a preview and get this when it resolves (ProcessorInit
+   * .complete), so their own start-up work overlaps the build. start() rejects if it does.
+   */
+  completeConfig?: Promise<unknown>;
   /** Replay never loses events (producers wait); live drops and counts when a ring is full. */
   mode: 'replay' | 'live';
   /** Input ring size per partition, in 32-bit words (default 1 Mi words = 4 MiB). */
@@ -62,6 +68,8 @@ const WORKER_FILE = fileURLToPath(new URL('../../workers/partition-worker.js', i
 interface Partition {
   index: number;
   worker: Worker;
+  /** Main's end of the worker's config port (RulesetMessage). */
+  configs: MessagePort;
   input: SharedRing;
   alerts: SharedRing;
   batch: FrameBatch;
@@ -89,8 +97,9 @@ export class PartitionRuntime {
   /** finish()/abort() terminate workers on purpose: their exits are not crashes. */
   private stopping = false;
   shouldFlush = false;
-  /** The processor config in force (the latest ruleset generation). */
+  /** The processor config in force (the latest ruleset generation) and its generation number. */
   private currentConfig: unknown;
+  private generation = 0;
 
   private constructor(private readonly opts: RuntimeOptions) {
     this.merger = new AlertMerger(opts.partitions, opts.onAlert);
@@ -107,9 +116,21 @@ export class PartitionRuntime {
     const rt = new PartitionRuntime(opts);
     const ready: Promise<void>[] = [];
     for (let p = 0; p < opts.partitions; p++) {
-      const { part, started } = rt.spawn(p, new FrameBatch());
+      const { part, started } = rt.spawn(p, new FrameBatch(), opts.completeConfig !== undefined);
       rt.parts.push(part);
       ready.push(started);
+    }
+    if (opts.completeConfig) {
+      let config: unknown;
+      try {
+        config = await opts.completeConfig;
+      } catch (e) {
+        await rt.abort();
+        throw e;
+      }
+      rt.currentConfig = config;
+      const message: RulesetMessage = { generation: 0, config };
+      for (const part of rt.parts) part.configs.postMessage(message);
     }
     await Promise.all(ready);
     rt.throwIfFailed();
@@ -117,10 +138,11 @@ export class PartitionRuntime {
   }
 
   /** Starts a worker for partition p with fresh rings and counters; `started` settles when it is ready or gone. */
-  private spawn(p: number, batch: FrameBatch): { part: Partition; started: Promise<void> } {
+  private spawn(p: number, batch: FrameBatch, configFollows = false): { part: Partition; started: Promise<void> } {
     const input = SharedRing.create(this.inputWords);
     const alerts = SharedRing.create(this.alertWords);
     const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
+    const { port1: configs, port2: configPort } = new MessageChannel();
     const data: PartitionWorkerData = {
       partition: p,
       partitions: this.opts.partitions,
@@ -129,11 +151,14 @@ export class PartitionRuntime {
       counters,
       processorModule: this.opts.processorModule,
       processorConfig: this.currentConfig,
+      generation: this.generation,
+      configPort,
+      configFollows,
       readBufferWords: this.inputWords,
     };
-    const worker = new Worker(WORKER_FILE, { workerData: data });
+    const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [configPort] });
     const part: Partition = {
-      index: p, worker, input, alerts, batch, reader: new FrameReader(this.alertWords), counters: new Float64Array(counters),
+      index: p, worker, configs, input, alerts, batch, reader: new FrameReader(this.alertWords), counters: new Float64Array(counters),
       drops: 0, alertsClosed: false, restarts: 0, eventsLost: 0,
     };
     return { part, started: this.supervise(part) };
@@ -176,6 +201,7 @@ export class PartitionRuntime {
    */
   private restart(old: Partition, cause: string): void {
     const p = old.index;
+    old.configs.close();
     this.drainPartition(old);
     const eventsLost = countRecordsLeft(old.input, this.inputWords);
     const { part } = this.spawn(p, old.batch);
@@ -232,11 +258,17 @@ export class PartitionRuntime {
   /**
    * Switches every partition to a new processor config at this point of the stream (after the
    * frames staged so far). The caller validates the config first: a worker that cannot build it
-   * crashes like any other worker failure.
+   * crashes like any other worker failure. The config is structured-cloned (it may hold a
+   * compiled WebAssembly.Module, which every worker then shares).
    */
   appendRuleset(config: unknown, seq: number): void {
-    const payload = new TextEncoder().encode(JSON.stringify(config));
-    for (const part of this.parts) part.batch.append(FrameType.ruleset, 0, seq, payload, 0, payload.length);
+    const generation = ++this.generation;
+    const message: RulesetMessage = { generation, config };
+    for (const part of this.parts) {
+      // Posted before the frame can reach the ring, so the worker finds it when it reads the frame.
+      part.configs.postMessage(message);
+      part.batch.append(FrameType.ruleset, generation, seq, null);
+    }
     // A worker restarted later (live mode) starts with the generation in force.
     this.currentConfig = config;
     this.shouldFlush = true;
@@ -296,15 +328,19 @@ export class PartitionRuntime {
     }
     this.drainAlerts();
     this.throwIfFailed();
-    this.stopping = true;
-    await Promise.all(this.parts.map((p) => p.worker.terminate()));
+    await this.stopWorkers();
     return this.merger.pendingCount();
   }
 
   /** Stops workers without waiting for pending work (errors, SIGINT after a drain deadline). */
   async abort(): Promise<void> {
+    await this.stopWorkers();
+  }
+
+  private async stopWorkers(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.parts.map((p) => p.worker.terminate()));
+    for (const p of this.parts) p.configs.close();
   }
 
   // ───────────── consuming ─────────────

@@ -2,12 +2,13 @@
 // how each side turns it into engines. Main and every worker compile the same specs against the
 // same schema, so they agree on every key expression and predicate.
 import type { RuleSource } from '../rules/model.js';
-import { checkRule, compileRule } from '../rules/compile-rule.js';
+import { checkRule } from '../rules/compile-rule.js';
+import { compileQuery } from '../eql/compile.js';
 import { ecsLinuxSchema } from '../schema/ecs-linux.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { CompiledQuery } from '../engine/compiled.js';
-import type { CheckedQuery } from '../eql/ir.js';
+import type { CheckedFilter, CheckedQuery } from '../eql/ir.js';
 import { recordFieldAccessor } from '../eql/record-access.js';
 import { InternalError } from '../errors.js';
 
@@ -47,14 +48,27 @@ export interface CompiledRule {
   compiled: CompiledQuery;
 }
 
-/** Compiles specs that are known to check (main filtered them); a failure here is a bug. */
-export function compileRuleset(specs: readonly RuleSpec[], layout: RecordLayout, checkSchema: BuiltSchema): CompiledRule[] {
-  const accessor = recordFieldAccessor(layout);
+/** Checks specs that are known to check (main filtered them); a failure here is a bug. */
+export function checkRuleset(specs: readonly RuleSpec[], checkSchema: BuiltSchema): CheckedQuery[] {
   return specs.map((spec) => {
     const check = checkRule(asSource(spec), { schema: checkSchema });
     if (!check.ok) throw new InternalError('pipeline.rule', `rule ${spec.id} did not compile in a worker: ${check.error.message}`);
-    return { checked: check.checked, compiled: compileRule(check, { accessor }) };
+    return check.checked;
   });
+}
+
+/** Checks and compiles specs that are known to check (see checkRuleset). */
+export function compileRuleset(specs: readonly RuleSpec[], layout: RecordLayout, checkSchema: BuiltSchema): CompiledRule[] {
+  const accessor = recordFieldAccessor(layout);
+  return checkRuleset(specs, checkSchema).map((checked) => ({ checked, compiled: compileQuery(checked, { accessor }) }));
+}
+
+/**
+ * Every step (and until) filter of a ruleset, rule by rule: the order of predicate ids, which the
+ * thread that builds the predicate module and the threads that run it must agree on.
+ */
+export function predicateFilters(rules: readonly CheckedQuery[]): CheckedFilter[] {
+  return rules.flatMap((r) => [...r.steps, ...(r.until ? [r.until] : [])].map((s) => s.filter));
 }
 
 /** A spec back as a rule source (the checker's input); positions are the query's own. */

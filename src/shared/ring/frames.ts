@@ -28,9 +28,10 @@ export const FrameType = {
   /** Worker progress: everything up to seq is processed and its alerts are already in the ring. */
   progress: 5,
   /**
-   * A new ruleset generation (input rings). Payload: UTF-8 JSON processor config. Every partition
-   * gets it at the same point of the stream, so the switch is deterministic: events before it are
-   * judged by the old rules, events after it by the new ones.
+   * A new ruleset generation (input rings). No payload; F_GROUP_MASK holds the generation number,
+   * whose processor config came on the worker's config port (protocol.ts RulesetMessage). Every
+   * partition gets it at the same point of the stream, so the switch is deterministic: events
+   * before it are judged by the old rules, events after it by the new ones.
    */
   ruleset: 7,
   /** Worker-side error report (alert rings). Payload: UTF-8 JSON {code, message, ruleId?}. */

@@ -10,7 +10,7 @@ import { readTomlRule } from './toml-rule.js';
 import { findRuleFiles, fsError, type RuleFileRef } from './walk.js';
 
 export async function loadRules(paths: readonly string[]): Promise<LoadRulesResult> {
-  const { files, errors } = await findRuleFiles(paths);
+  const { files, modules, errors } = await findRuleFiles(paths);
   const rules: RuleSource[] = [];
   const skipped: SkippedRule[] = [];
   const byId = new Map<string, RuleSource>();
@@ -32,7 +32,7 @@ export async function loadRules(paths: readonly string[]): Promise<LoadRulesResu
       rules.push(rule);
     }
   }
-  return { rules, skipped, errors };
+  return { rules, skipped, errors, modules };
 }
 
 async function readRuleFile(ref: RuleFileRef): Promise<RuleFileOutcome> {

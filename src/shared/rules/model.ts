@@ -75,6 +75,8 @@ export interface LoadRulesResult {
   rules: RuleSource[];
   skipped: SkippedRule[];
   errors: KestrelError[];
+  /** User rule modules (.wasm) found in the folders, in load order; not read (see `kestrel check`). */
+  modules: string[];
 }
 
 /** What reading one rule file yields. */

@@ -21,14 +21,22 @@ export interface RuleFileRef {
 
 const FORMATS: Record<string, RuleFormat> = { '.toml': 'toml', '.eql': 'eql' };
 
-export async function findRuleFiles(paths: readonly string[]): Promise<{ files: RuleFileRef[]; errors: KestrelError[] }> {
+/** Extension of a user rule module (a compiled Wasm rule, wasm-rules.md). */
+const MODULE_EXTENSION = '.wasm';
+
+/**
+ * The rule files under `paths`, and the user rule modules found in its folders (a module named
+ * directly is the caller's to handle: only `kestrel check` takes one).
+ */
+export async function findRuleFiles(paths: readonly string[]): Promise<{ files: RuleFileRef[]; modules: string[]; errors: KestrelError[] }> {
   const walker = new Walker();
   for (const p of paths) await walker.visitNamed(p);
-  return { files: walker.files, errors: walker.errors };
+  return { files: walker.files, modules: walker.modules, errors: walker.errors };
 }
 
 class Walker {
   readonly files: RuleFileRef[] = [];
+  readonly modules: string[] = [];
   readonly errors: KestrelError[] = [];
   /** Real paths already taken, so a file named twice (or reached through a symlink) loads once and link loops end. */
   private readonly seen = new Set<string>();
@@ -72,9 +80,11 @@ class Walker {
         await this.walk(full, childRel);
         continue;
       }
-      const format = FORMATS[path.extname(entry.name)];
+      const ext = path.extname(entry.name);
+      const format = FORMATS[ext];
       // Other files (READMEs, fixtures such as *.events.ndjson) live beside rules and are ignored.
-      if (format) await this.add(full, format, childRel.slice(0, -path.extname(entry.name).length));
+      if (format) await this.add(full, format, childRel.slice(0, -ext.length));
+      else if (ext === MODULE_EXTENSION && (await this.firstVisit(full))) this.modules.push(full);
     }
   }
 

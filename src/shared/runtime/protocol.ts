@@ -1,6 +1,7 @@
 // What the main thread and partition workers tell each other outside the rings. Ring traffic
 // (records, watermarks, alerts, progress) is framed binary (see ring/frames.ts); this file covers
 // start-up data and the few structured messages that go over postMessage.
+import type { MessagePort } from 'node:worker_threads';
 import type { SharedRingHandles } from '../ring/shared-ring.js';
 
 export interface PartitionWorkerData {
@@ -14,6 +15,19 @@ export interface PartitionWorkerData {
   processorModule: string;
   /** Opaque, structured-clonable configuration for the processor (rules, schema, limits). */
   processorConfig: unknown;
+  /** Ruleset generation of processorConfig (0 = the one the runtime started with). */
+  generation: number;
+  /**
+   * Where the configs of later generations come (RulesetMessage), each posted before its
+   * `ruleset` frame is written to the input ring. A port, not the ring, because a config may hold
+   * a compiled WebAssembly.Module, which only a structured clone carries.
+   */
+  configPort: MessagePort;
+  /**
+   * processorConfig is a preview: the complete config of `generation` follows on the config port
+   * (RuntimeOptions.completeConfig), and the worker starts its processor meanwhile.
+   */
+  configFollows: boolean;
   /** Words of the worker's input buffer (at least the largest frame). */
   readBufferWords: number;
 }
@@ -40,3 +54,9 @@ export const COUNTER_SLOTS = 16;
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'fatal'; partition: number; message: string; stack?: string };
+
+/** Main → worker on the config port: the processor config of one ruleset generation. */
+export interface RulesetMessage {
+  generation: number;
+  config: unknown;
+}

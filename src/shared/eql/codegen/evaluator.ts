@@ -3,15 +3,23 @@
 // host imports evaluate the sub-expressions it hands back with the interpreter over the same
 // records. If the budget runs out (a pathological pattern over a huge value) or the module traps,
 // the batch is evaluated by the interpreter instead and the fallback is counted.
+//
+// Building the module (generate, instrument, compile) is the expensive part and is done once per
+// ruleset: `prepare` returns a PreparedPredicates that structured-clones to other threads (the
+// compiled code is shared, not copied), and `fromPrepared` instantiates it cheaply next to that
+// thread's own checked filters. The detection pipeline prepares in a pool thread
+// (main/predicate-module-pool.ts) and hands the result to every partition worker.
 import { createHash } from 'node:crypto';
 import type { CompiledFilter, EventView } from '../../engine/compiled.js';
-import { LimitError } from '../../errors.js';
+import { InternalError, LimitError } from '../../errors.js';
 import type { RecordLayout } from '../../record/layout.js';
 import { REFUEL_EXPORT, instrumentFuel } from '../../wasm/fuel.js';
 import { PAGE_BYTES } from '../../wasm/wasm-opcodes.js';
 import { compileFilter } from '../compile.js';
 import type { CheckedFilter } from '../ir.js';
 import { PREDICATE_ABI, MAX_MEMORY_PAGES } from './abi.js';
+import type { CodegenStats } from './expr.js';
+import { describeHosts, rebuildHosts, type HostRef } from './host-table.js';
 import { generatePredicateModule, type PredicateModule } from './module.js';
 import { RecordEvent, recordFieldAccessor } from './record-access.js';
 
@@ -25,6 +33,28 @@ export interface BuiltPredicates {
   /** Predicate id of each filter (its bit position within a record's words). */
   predicateIds: number[];
   module: PredicateModule;
+}
+
+/**
+ * A ruleset's predicate module, compiled, with what instantiating it needs: plain data plus a
+ * WebAssembly.Module, so it can be posted to worker threads.
+ */
+export interface PreparedPredicates {
+  /** The fuel-instrumented module, compiled. */
+  module: WebAssembly.Module;
+  predicateCount: number;
+  wordsPerRecord: number;
+  /** End of the constant pool (PredicateModule.dataEnd). */
+  dataEnd: number;
+  /** Size of the module before fuel instrumentation (the default fuel budget grows with it). */
+  codeBytes: number;
+  /** Size of the instrumented module. */
+  instrumentedBytes: number;
+  /** The host-eval table as places in the filters (host-table.ts). */
+  hosts: HostRef[];
+  stats: CodegenStats;
+  /** Where the time went: generate + instrument, then WebAssembly.compile (0 on a cache hit). */
+  timings: { buildMs: number; compileMs: number };
 }
 
 export interface PredicateOptions {
@@ -89,17 +119,42 @@ export class WasmPredicateSet {
     return { bytes, predicateIds: ruleset.filters.map((_, i) => i), module };
   }
 
-  /** Builds, compiles (cached by content) and instantiates. */
-  static async create(ruleset: PredicateRuleset, layout: RecordLayout, opts: PredicateOptions = {}): Promise<WasmPredicateSet> {
+  /** Builds and compiles (cached by content): the expensive half, done once per ruleset. */
+  static async prepare(ruleset: PredicateRuleset, layout: RecordLayout): Promise<PreparedPredicates> {
+    const t0 = performance.now();
     const built = WasmPredicateSet.build(ruleset, layout);
-    const compiled = await compileCached(built.bytes);
-    return new WasmPredicateSet(ruleset, layout, built, compiled, opts);
+    const t1 = performance.now();
+    const module = await compileCached(built.bytes);
+    const { predicateCount, wordsPerRecord, dataEnd, stats } = built.module;
+    return {
+      module, predicateCount, wordsPerRecord, dataEnd, stats,
+      codeBytes: built.module.bytes.length,
+      instrumentedBytes: built.bytes.length,
+      hosts: describeHosts(built.module.hosts, ruleset.filters),
+      timings: { buildMs: t1 - t0, compileMs: performance.now() - t1 },
+    };
+  }
+
+  /**
+   * Instantiates a prepared module over `ruleset`, which must hold the filters it was prepared
+   * from or equal ones (the same rules checked against the same schema, in the same order).
+   */
+  static fromPrepared(ruleset: PredicateRuleset, layout: RecordLayout, prepared: PreparedPredicates, opts: PredicateOptions = {}): WasmPredicateSet {
+    if (prepared.predicateCount !== ruleset.filters.length) {
+      throw new InternalError('wasm.predicates.prepared', `a predicate module for ${prepared.predicateCount} filters was given ${ruleset.filters.length}`);
+    }
+    return new WasmPredicateSet(ruleset, layout, prepared, opts);
+  }
+
+  /** Prepares and instantiates in this thread. */
+  static async create(ruleset: PredicateRuleset, layout: RecordLayout, opts: PredicateOptions = {}): Promise<WasmPredicateSet> {
+    return WasmPredicateSet.fromPrepared(ruleset, layout, await WasmPredicateSet.prepare(ruleset, layout), opts);
   }
 
   readonly counters: PredicateCounters = { batches: 0, records: 0, fuelFallbacks: 0, trapFallbacks: 0, hostCalls: 0, hostRecords: 0 };
   readonly wordsPerRecord: number;
   readonly predicateCount: number;
-  readonly built: BuiltPredicates;
+  readonly prepared: PreparedPredicates;
 
   private readonly memory: WebAssembly.Memory;
   private readonly evalFn: (offsets: number, count: number, bits: number) => void;
@@ -116,18 +171,18 @@ export class WasmPredicateSet {
   private bits: Uint32Array = new Uint32Array(0);
   private words: Uint32Array = new Uint32Array(0);
 
-  private constructor(ruleset: PredicateRuleset, layout: RecordLayout, built: BuiltPredicates, compiled: WebAssembly.Module, opts: PredicateOptions) {
-    this.built = built;
+  private constructor(ruleset: PredicateRuleset, layout: RecordLayout, prepared: PreparedPredicates, opts: PredicateOptions) {
+    this.prepared = prepared;
     this.filters = ruleset.filters;
     this.layout = layout;
     this.event = new RecordEvent(layout, new Uint8Array(0), 0);
-    this.wordsPerRecord = built.module.wordsPerRecord;
-    this.predicateCount = built.module.predicateCount;
-    this.fuelPerRecord = opts.fuelPerRecord ?? BASE_FUEL_PER_RECORD + built.module.bytes.length;
-    this.regionStart = (built.module.dataEnd + 7) & ~7;
+    this.wordsPerRecord = prepared.wordsPerRecord;
+    this.predicateCount = prepared.predicateCount;
+    this.fuelPerRecord = opts.fuelPerRecord ?? BASE_FUEL_PER_RECORD + prepared.codeBytes;
+    this.regionStart = (prepared.dataEnd + 7) & ~7;
     const accessor = recordFieldAccessor(layout);
-    this.evalHost = built.module.hosts.bind(accessor);
-    const instance = new WebAssembly.Instance(compiled, {
+    this.evalHost = rebuildHosts(prepared.hosts, ruleset.filters).bind(accessor);
+    const instance = new WebAssembly.Instance(prepared.module, {
       [PREDICATE_ABI.importModule]: {
         [PREDICATE_ABI.hostEval]: (r: number, id: number) => {
           this.counters.hostCalls++;

@@ -38,6 +38,11 @@ export class HostHelpers {
     return this.nodes.length;
   }
 
+  /** What id `id` evaluates: its node, and whether a custom evaluator (not the node's truth) does it. */
+  entry(id: number): { node: TExpr; custom: boolean; hostOnly: boolean } {
+    return { node: this.nodes[id]!, custom: this.custom[id] !== undefined, hostOnly: this.hostOnly[id]! };
+  }
+
   /** The ids' evaluators over the given accessor (one set per layout/accessor). */
   bind(accessor: FieldAccessorFactory): (id: number, ev: EventView) => number {
     const compiled: (TriEvaluator | undefined)[] = [];

@@ -1,0 +1,29 @@
+// Piscina task: a ruleset's Wasm predicate module, built off the main thread. Checks the rules
+// against the schema exactly as partition workers do (so the filters, and the predicate ids, are
+// the same), then generates, instruments and compiles the module. The result clones back to main
+// with the compiled code shared, and main hands it on to every partition worker.
+import { WasmPredicateSet, type PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
+import { buildLayout } from '../shared/record/layout.js';
+import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
+import { checkRuleset, checkSchemaFor, predicateFilters, type RuleSpec } from '../shared/pipeline/ruleset.js';
+
+export interface PredicateModuleTask {
+  rules: RuleSpec[];
+  schema: SchemaDescription;
+}
+
+export interface PredicateModuleTaskResult {
+  prepared: PreparedPredicates;
+  /** Parsing and checking the rules, before generation. */
+  checkMs: number;
+}
+
+/** `null` only warms the thread up: loading this module (the parser, checker, code generator) is done. */
+export default async function predicateModuleTask(task: PredicateModuleTask | null): Promise<PredicateModuleTaskResult | null> {
+  if (task === null) return null;
+  const schema = schemaFromDescription(task.schema);
+  const started = performance.now();
+  const filters = predicateFilters(checkRuleset(task.rules, checkSchemaFor(schema)));
+  const checkMs = performance.now() - started;
+  return { prepared: await WasmPredicateSet.prepare({ filters }, buildLayout(schema)), checkMs };
+}

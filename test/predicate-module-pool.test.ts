@@ -1,0 +1,101 @@
+// The ruleset predicate module built once in a pool thread (main/predicate-module-pool.ts) and
+// instantiated elsewhere from the thread's own checked filters must evaluate exactly as a module
+// built in place; the pool caches by the queries and schema only. The pool runs compiled JS in a
+// piscina worker: it is imported from dist/ (npm test builds it first).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { distModule } from './helpers/dist.js';
+import { loadRules } from '../src/shared/rules/index.js';
+import { checkRule } from '../src/shared/rules/compile-rule.js';
+import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
+import { buildLayout } from '../src/shared/record/layout.js';
+import { describeSchema } from '../src/shared/record/schema-desc.js';
+import { synthesize } from '../src/shared/synth/generate.js';
+import { checkRuleset, checkSchemaFor, predicateFilters, ruleSpecOf, type RuleSpec } from '../src/shared/pipeline/ruleset.js';
+import { WasmPredicateSet } from '../src/shared/eql/codegen/evaluator.js';
+import { describeHosts, rebuildHosts } from '../src/shared/eql/codegen/host-table.js';
+import { generatePredicateModule } from '../src/shared/eql/codegen/module.js';
+
+type PoolModule = typeof import('../src/main/predicate-module-pool.js');
+let lib: PoolModule;
+let pool: InstanceType<PoolModule['PredicateModulePool']>;
+const schema = ecsLinuxSchema();
+const layout = buildLayout(schema);
+const desc = describeSchema(schema);
+let specs: RuleSpec[];
+
+beforeAll(async () => {
+  lib = (await import(distModule('main/predicate-module-pool.js'))) as PoolModule;
+  pool = new lib.PredicateModulePool({ maxThreads: 1 });
+  const loaded = await loadRules([resolve('rules')]);
+  specs = loaded.rules.filter((r) => checkRule(r, { schema }).ok).map(ruleSpecOf);
+});
+afterAll(() => pool.close());
+
+/** Synthetic records of every kind the generator makes, packed back to back. */
+function records(events: number): { bytes: Uint8Array; offsets: number[] } {
+  const parts: Uint8Array[] = [];
+  synthesize(layout, { scenario: 'mixed', events, seed: 3, attackRate: 0.05 }, (b, length) => parts.push(b.slice(0, length)));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const offsets: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    offsets.push(at);
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return { bytes, offsets };
+}
+
+describe('PredicateModulePool', () => {
+  it('builds in the pool a module that, instantiated over this thread\'s filters, gives the bits of one built here', async () => {
+    const r = await pool.prepare(specs, desc);
+    expect(r.source).toBe('built');
+    const filters = predicateFilters(checkRuleset(specs, checkSchemaFor(schema)));
+    expect(r.prepared.predicateCount).toBe(filters.length);
+    expect(r.prepared.hosts.length).toBeGreaterThan(filters.length);
+    const shared = WasmPredicateSet.fromPrepared({ filters }, layout, r.prepared);
+    const local = await WasmPredicateSet.create({ filters }, layout);
+    const { bytes, offsets } = records(3000);
+    const a = shared.evaluateBatch(bytes, offsets, offsets.length).slice();
+    const b = local.evaluateBatch(bytes, offsets, offsets.length);
+    expect(a.some((w) => w !== 0)).toBe(true);
+    expect(a).toEqual(b);
+    expect(shared.counters.hostCalls).toBe(local.counters.hostCalls);
+  });
+
+  it('caches by queries and schema: a hit for the same queries under other metadata, a miss for other queries', async () => {
+    const before = { ...pool.counters };
+    const first = await pool.prepare(specs, desc);
+    const renamed = await pool.prepare(specs.map((s) => ({ ...s, name: `${s.name} (renamed)`, tags: [] })), desc);
+    expect([first.source, renamed.source]).toEqual(['memory', 'memory']);
+    expect(renamed.key).toBe(first.key);
+    expect(renamed.prepared.module).toBe(first.prepared.module);
+    const fewer = await pool.prepare(specs.slice(1), desc);
+    expect(fewer.source).toBe('built');
+    expect(fewer.key).not.toBe(first.key);
+    expect(fewer.prepared.predicateCount).toBeLessThan(first.prepared.predicateCount);
+    expect(pool.counters).toEqual({ hits: before.hits + 2, misses: before.misses + 1 });
+  });
+
+  it('refuses a prepared module for other filters', async () => {
+    const r = await pool.prepare(specs, desc);
+    const filters = predicateFilters(checkRuleset(specs.slice(1), checkSchemaFor(schema)));
+    expect(() => WasmPredicateSet.fromPrepared({ filters }, layout, r.prepared)).toThrow(/a predicate module for \d+ filters was given \d+/);
+  });
+});
+
+describe('host table', () => {
+  it('rebuilds every host id over equal filters checked again, node for node', () => {
+    const check = () => predicateFilters(checkRuleset(specs, checkSchemaFor(schema)));
+    const original = check();
+    const hosts = generatePredicateModule(original, layout).hosts;
+    const refs = describeHosts(hosts, original);
+    const again = rebuildHosts(refs, check());
+    expect(again.count).toBe(hosts.count);
+    for (let id = 0; id < hosts.count; id++) {
+      const [a, b] = [hosts.entry(id), again.entry(id)];
+      expect({ kind: b.node.kind, span: b.node.span, custom: b.custom, hostOnly: b.hostOnly }).toEqual({ kind: a.node.kind, span: a.node.span, custom: a.custom, hostOnly: a.hostOnly });
+    }
+  });
+});
