@@ -1,6 +1,7 @@
 // Kernel events → Kestrel records of the ECS Linux layout, straight from the drain buffer: fields
 // are read at fixed offsets (kernel-offsets.ts) through one DataView and one Uint8Array over the
-// SharedArrayBuffer, paths are copied byte for byte into the record, and nothing is allocated per
+// SharedArrayBuffer, strings are found in each event's packed tail by their length fields (never
+// past the frame's end) and paths are copied byte for byte into the record, and nothing is allocated per
 // event except what the process table must keep (an exec's strings) and a few short id strings.
 // The process table is kept current from fork/exec/exit and supplies process.* / process.parent.*
 // for every event, including processes that started before Kestrel (seeded from /proc).
@@ -19,7 +20,7 @@ import { entityId } from './entity-id.js';
 import type { HostInfo } from './host-info.js';
 import {
   ARGS_LEN, CAPSET, COMM_LEN, CRED_IDS, EXEC, EXIT, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_PATH, FILE_RENAME,
-  FORK, HDR, KIND, MEMFD, MEMFD_NAME_LEN, MODULE, MODULE_NAME_LEN, NET, PATH_LEN, PTRACE,
+  FORK, HDR, KIND, MEMFD, MEMFD_NAME_LEN, MODULE, MODULE_NAME_LEN, NET, PATH_LEN, PTRACE, TTY_LEN,
 } from './kernel-offsets.js';
 import type { ProcessInfo, ProcessTable } from './process-table.js';
 
@@ -108,6 +109,8 @@ export class KernelRecordConverter {
   private lastSweepMs = 0;
   private bytes: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
+  /** End of the event being converted (its frame's length): no tail part is read past it. */
+  private end = 0;
 
   constructor(o: KernelRecordConverterOptions) {
     this.builder = new RecordBuilder(o.layout);
@@ -126,7 +129,7 @@ export class KernelRecordConverter {
     let n = 0;
     for (let at = 0; at < end; ) {
       const length = view.getUint32(at, true);
-      const record = this.convert(view, at + FRAME_HEADER_BYTES);
+      const record = this.convert(view, at + FRAME_HEADER_BYTES, length);
       if (record > 0) {
         sink(this.builder.output, record);
         n++;
@@ -137,44 +140,43 @@ export class KernelRecordConverter {
   }
 
   /**
-   * Converts the kernel event struct at `offset` of `view`. Returns the record's length (the
-   * record is builder.output[0, length)), or 0 when the event makes no record.
+   * Converts the kernel event at `offset` of `view`, `length` bytes long (its frame's length).
+   * Returns the record's length (the record is builder.output[0, length)), or 0 when the event
+   * makes no record.
    */
-  convert(view: DataView, offset: number): number {
+  convert(view: DataView, offset: number, length: number): number {
     if (view !== this.view) {
       this.view = view;
       this.bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     }
+    this.end = Math.min(offset + length, view.byteLength);
     const kind = view.getUint32(offset + HDR.kind, true);
-    let length: number;
     switch (kind) {
-      case KIND.exec: length = this.exec(offset); break;
-      case KIND.fork: length = this.fork(offset); break;
-      case KIND.exit: length = this.exit(offset); break;
+      case KIND.exec: return this.exec(offset);
+      case KIND.fork: return this.fork(offset);
+      case KIND.exit: return this.exit(offset);
       case KIND.fileOpen: {
         const created = (view.getUint32(offset + FILE_OPEN.fmode, true) & FMODE_CREATED) !== 0;
-        length = this.file(offset, created ? ECS_EVENTS.creation : ECS_EVENTS.modification, offset + FILE_OPEN.path);
-        break;
+        return this.file(offset, created ? ECS_EVENTS.creation : ECS_EVENTS.modification, offset + FILE_OPEN.tail, FILE_OPEN.path_len);
       }
-      case KIND.fileUnlink: length = this.file(offset, ECS_EVENTS.deletion, offset + FILE_PATH.path); break;
-      case KIND.fileRename: length = this.rename(offset); break;
-      case KIND.fileChmod: length = this.chmod(offset); break;
-      case KIND.fileChown: length = this.chown(offset); break;
-      case KIND.netConnect: length = this.net(offset, ECS_EVENTS.connect, 'egress'); break;
-      case KIND.netAccept: length = this.net(offset, ECS_EVENTS.accept, 'ingress'); break;
-      case KIND.netBind: length = this.net(offset, ECS_EVENTS.bind, undefined); break;
-      case KIND.netListen: length = this.net(offset, ECS_EVENTS.listen, undefined); break;
-      case KIND.setuid: length = this.setid(offset, true); break;
-      case KIND.setgid: length = this.setid(offset, false); break;
-      case KIND.capset: length = this.capset(offset); break;
-      case KIND.ptrace: length = this.ptrace(offset); break;
-      case KIND.memfd: length = this.memfd(offset); break;
-      case KIND.moduleLoad: length = this.moduleLoad(offset); break;
+      case KIND.fileUnlink: return this.file(offset, ECS_EVENTS.deletion, offset + FILE_PATH.tail, FILE_PATH.path_len);
+      case KIND.fileRename: return this.rename(offset);
+      case KIND.fileChmod: return this.chmod(offset);
+      case KIND.fileChown: return this.chown(offset);
+      case KIND.netConnect: return this.net(offset, ECS_EVENTS.connect, 'egress');
+      case KIND.netAccept: return this.net(offset, ECS_EVENTS.accept, 'ingress');
+      case KIND.netBind: return this.net(offset, ECS_EVENTS.bind, undefined);
+      case KIND.netListen: return this.net(offset, ECS_EVENTS.listen, undefined);
+      case KIND.setuid: return this.setid(offset, true);
+      case KIND.setgid: return this.setid(offset, false);
+      case KIND.capset: return this.capset(offset);
+      case KIND.ptrace: return this.ptrace(offset);
+      case KIND.memfd: return this.memfd(offset);
+      case KIND.moduleLoad: return this.moduleLoad(offset);
       default:
         this.unknownKinds++;
         return 0;
     }
-    return length;
   }
 
   // ---- process events ----------------------------------------------------------------------------
@@ -184,22 +186,39 @@ export class KernelRecordConverter {
     const b = this.bytes;
     const f = this.f;
     const startTicks = ticksOf(v, at + HDR.start_time);
-    const exe = readCString(b, at + EXEC.exe, PATH_LEN);
-    const argsLen = Math.min(v.getUint32(at + EXEC.args_len, true), ARGS_LEN);
-    const args = splitArgs(b, at + EXEC.args, argsLen);
+    // The tail: filename, exe, cwd, tty, args (kernel-offsets.ts checks this order).
+    const filenameLen = this.partLength(at + EXEC.tail, v.getUint16(at + EXEC.filename_len, true), PATH_LEN);
+    const exeAt = at + EXEC.tail + filenameLen;
+    const exeLen = this.partLength(exeAt, v.getUint16(at + EXEC.exe_len, true), PATH_LEN);
+    const cwdAt = exeAt + exeLen;
+    const cwdLen = this.partLength(cwdAt, v.getUint16(at + EXEC.cwd_len, true), PATH_LEN);
+    const ttyAt = cwdAt + cwdLen;
+    const argsAt = ttyAt + this.partLength(ttyAt, v.getUint16(at + EXEC.tty_len, true), TTY_LEN);
+    const args = splitArgs(b, argsAt, this.partLength(argsAt, v.getUint32(at + EXEC.args_len, true), ARGS_LEN));
+    const exe = readCString(b, exeAt, exeLen);
     const ttyDev = v.getUint32(at + EXEC.tty_dev, true);
     const tgid = v.getUint32(at + HDR.tgid, true);
+    const euid = v.getUint32(at + HDR.euid, true);
+    const egid = v.getUint32(at + EXEC.egid, true);
     const p = this.table.onExec(tgid, {
       startTicks,
       ppid: v.getUint32(at + HDR.ppid, true),
       executable: exe,
       name: exe ? basename(exe) : readCString(b, at + HDR.comm, COMM_LEN),
       args,
-      workingDirectory: readCString(b, at + EXEC.cwd, PATH_LEN),
+      workingDirectory: readCString(b, cwdAt, cwdLen),
       uid: v.getUint32(at + HDR.uid, true),
       gid: v.getUint32(at + HDR.gid, true),
-      euid: v.getUint32(at + HDR.euid, true),
-      egid: v.getUint32(at + EXEC.egid, true),
+      euid,
+      egid,
+      // exec sets the saved and filesystem ids to the effective ones.
+      suid: euid,
+      fsuid: euid,
+      sgid: egid,
+      fsgid: egid,
+      capEffective: capsOf(v, at + EXEC.cap_effective),
+      capPermitted: capsOf(v, at + EXEC.cap_permitted),
+      capInheritable: capsOf(v, at + EXEC.cap_inheritable),
       sessionId: v.getUint32(at + EXEC.sid, true),
       tty: ttyDev === 0 ? 0 : ttyNrOfDev(ttyDev),
       exitedAtMs: undefined,
@@ -244,20 +263,37 @@ export class KernelRecordConverter {
     return length;
   }
 
+  /**
+   * set*uid / set*gid. The kernel sends the ids after the change; the ones before are the process
+   * table's (kept from /proc, exec and earlier changes), sent as extra JSON — a field the table
+   * does not know is left out rather than guessed.
+   */
   private setid(at: number, uids: boolean): number {
     const v = this.view;
     const f = this.f;
     const p = this.resolve(at);
+    const prevJson = uids
+      ? `{"kestrel":{"previous_user":${idsJson(p.uid, p.euid, p.suid, p.fsuid)}}}`
+      : `{"kestrel":{"previous_group":${idsJson(p.gid, p.egid, p.sgid, p.fsgid)}}}`;
     const real = v.getUint32(at + CRED_IDS.new_real, true);
     const effective = v.getUint32(at + CRED_IDS.new_effective, true);
     const saved = v.getUint32(at + CRED_IDS.new_saved, true);
+    const fs = v.getUint32(at + CRED_IDS.new_fs, true);
     if (uids) {
       p.uid = real;
       p.euid = effective;
+      p.suid = saved;
+      p.fsuid = fs;
     } else {
       p.gid = real;
       p.egid = effective;
+      p.sgid = saved;
+      p.fsgid = fs;
     }
+    // A uid change may also have cleared or raised the capability sets.
+    p.capEffective = capsOf(v, at + CRED_IDS.cap_effective);
+    p.capPermitted = capsOf(v, at + CRED_IDS.cap_permitted);
+    p.capInheritable = capsOf(v, at + CRED_IDS.cap_inheritable);
     this.begin(at, uids ? ECS_EVENTS.uidChange : ECS_EVENTS.gidChange);
     this.processFields(at, p, true);
     if (uids) {
@@ -266,27 +302,25 @@ export class KernelRecordConverter {
       this.groupPair(f.savedGroupId, f.savedGroupName, saved);
     }
     this.parentFields(p.ppid, true);
-    // The ids before the change have no ECS field: they ride along as extra JSON.
-    const old = (offset: number) => v.getUint32(at + offset, true);
-    this.builder.setExtraJson(
-      `{"kestrel":{"previous_${uids ? 'user' : 'group'}":{"real":"${old(CRED_IDS.old_real)}","effective":"${old(CRED_IDS.old_effective)}","saved":"${old(CRED_IDS.old_saved)}","fs":"${old(CRED_IDS.old_fs)}"}}}`,
-    );
+    this.builder.setExtraJson(prevJson);
     return this.builder.finish();
   }
 
+  /** capset: the new sets from the kernel, the previous ones from the table (as for setid). */
   private capset(at: number): number {
     const f = this.f;
+    const v = this.view;
     const p = this.resolve(at);
+    const previous = capsJson(p.capEffective, p.capPermitted, p.capInheritable);
+    p.capEffective = capsOf(v, at + CAPSET.new_effective);
+    p.capPermitted = capsOf(v, at + CAPSET.new_permitted);
+    p.capInheritable = capsOf(v, at + CAPSET.new_inheritable);
     this.begin(at, ECS_EVENTS.capset);
     this.processFields(at, p, true);
     this.capabilities(f.capEffective, at + CAPSET.new_effective);
     this.capabilities(f.capPermitted, at + CAPSET.new_permitted);
     this.parentFields(p.ppid, true);
-    const v = this.view;
-    const hex = (o: number) => `"0x${v.getBigUint64(at + o, true).toString(16)}"`;
-    this.builder.setExtraJson(
-      `{"kestrel":{"previous_capabilities":{"effective":${hex(CAPSET.old_effective)},"permitted":${hex(CAPSET.old_permitted)},"inheritable":${hex(CAPSET.old_inheritable)}},"inheritable":${hex(CAPSET.new_inheritable)}}}`,
-    );
+    this.builder.setExtraJson(`{"kestrel":{"previous_capabilities":${previous},"inheritable":"0x${p.capInheritable.toString(16)}"}}`);
     return this.builder.finish();
   }
 
@@ -306,7 +340,8 @@ export class KernelRecordConverter {
     const p = this.resolve(at);
     this.begin(at, ECS_EVENTS.memfd);
     this.processFields(at, p, true);
-    this.cstr(f.memfdName, at + MEMFD.name, MEMFD_NAME_LEN);
+    const nameAt = at + MEMFD.tail;
+    this.cstr(f.memfdName, nameAt, this.partLength(nameAt, this.view.getUint32(at + MEMFD.name_len, true), MEMFD_NAME_LEN));
     const flags = this.view.getUint32(at + MEMFD.mfd_flags, true);
     this.int(f.memfdFlags, flags);
     this.bool(f.memfdCloexec, (flags & MFD.cloexec) !== 0);
@@ -329,12 +364,13 @@ export class KernelRecordConverter {
 
   // ---- file events -------------------------------------------------------------------------------
 
-  private file(at: number, cls: EcsEventClass, pathAt: number): number {
+  /** A file event with one path: the tail at `pathAt`, its byte count at `at + lengthOffset`. */
+  private file(at: number, cls: EcsEventClass, pathAt: number, lengthOffset: number): number {
     const p = this.resolve(at);
     this.begin(at, cls);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
-    this.pathFields(pathAt, this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
+    this.pathFields(pathAt, this.pathLength(pathAt, at + lengthOffset), this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
     return this.builder.finish();
   }
 
@@ -344,10 +380,14 @@ export class KernelRecordConverter {
     this.begin(at, ECS_EVENTS.rename);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
-    const newAt = at + FILE_RENAME.new_path;
-    this.pathFields(newAt, f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
-    this.cstr(f.fileTargetPath, newAt, PATH_LEN);
-    this.pathFields(at + FILE_RENAME.old_path, f.origPath, f.origName, -1, f.origExtension);
+    const v = this.view;
+    const oldAt = at + FILE_RENAME.tail;
+    const oldLen = this.partLength(oldAt, v.getUint16(at + FILE_RENAME.old_path_len, true), PATH_LEN);
+    const newAt = oldAt + oldLen;
+    const newLen = this.partLength(newAt, v.getUint16(at + FILE_RENAME.new_path_len, true), PATH_LEN);
+    this.pathFields(newAt, newLen, f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
+    this.cstr(f.fileTargetPath, newAt, newLen);
+    this.pathFields(oldAt, oldLen, f.origPath, f.origName, -1, f.origExtension);
     return this.builder.finish();
   }
 
@@ -356,7 +396,8 @@ export class KernelRecordConverter {
     this.begin(at, ECS_EVENTS.chmod);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
-    this.pathFields(at + FILE_CHMOD.path, this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
+    const pathAt = at + FILE_CHMOD.tail;
+    this.pathFields(pathAt, this.pathLength(pathAt, at + FILE_CHMOD.path_len), this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
     // ECS file.mode: the permission bits in octal, "0640".
     this.str(this.f.fileMode, (this.view.getUint32(at + FILE_CHMOD.mode, true) & 0o7777).toString(8).padStart(4, '0'));
     return this.builder.finish();
@@ -369,7 +410,8 @@ export class KernelRecordConverter {
     this.begin(at, ECS_EVENTS.chown);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
-    this.pathFields(at + FILE_CHOWN.path, f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
+    const pathAt = at + FILE_CHOWN.tail;
+    this.pathFields(pathAt, this.pathLength(pathAt, at + FILE_CHOWN.path_len), f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
     const uid = v.getUint32(at + FILE_CHOWN.new_uid, true);
     const gid = v.getUint32(at + FILE_CHOWN.new_gid, true);
     if (uid !== UNCHANGED_ID) this.userPair(f.fileUid, f.fileOwner, uid);
@@ -549,10 +591,20 @@ export class KernelRecordConverter {
     this.date(f.parentStart, this.clock.us, this.clock.ns);
   }
 
-  /** file.path and its parts, copied from the NUL-terminated path at `at`. */
-  private pathFields(at: number, pathId: number, nameId: number, dirId: number, extId: number): void {
+  /** Bytes of a tail part at `start`: its length field, at most `max`, never past the event. */
+  private partLength(start: number, length: number, max: number): number {
+    return Math.max(0, Math.min(length, max, this.end - start));
+  }
+
+  /** Bytes of a single-path tail at `pathAt` whose u32 length field is at `lengthAt`. */
+  private pathLength(pathAt: number, lengthAt: number): number {
+    return this.partLength(pathAt, this.view.getUint32(lengthAt, true), PATH_LEN);
+  }
+
+  /** file.path and its parts, copied from the path at `at` (NUL-terminated within `max` bytes). */
+  private pathFields(at: number, max: number, pathId: number, nameId: number, dirId: number, extId: number): void {
     const b = this.bytes;
-    const end = cStringEnd(b, at, PATH_LEN);
+    const end = cStringEnd(b, at, max);
     let slash = -1;
     let dot = -1;
     for (let i = end - 1; i >= at; i--) {
@@ -651,6 +703,24 @@ function ticksOf(v: DataView, at: number): number {
   const hi = v.getUint32(at + 4, true);
   // 2^32 ns = 429 ticks + 4967296 ns
   return hi * 429 + Math.floor((hi * 4967296 + lo) / 10_000_000);
+}
+
+/**
+ * A capability mask (u64 at `at`) as a number: exact while the highest capability is below 53
+ * (CAP_LAST_CAP is 40 in Linux 6.18), and no BigInt per event.
+ */
+function capsOf(v: DataView, at: number): number {
+  return v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true);
+}
+
+/** {"real","effective","saved","fs"} of the ids the table knows (unknown ones left out). */
+function idsJson(real: number, effective: number, saved: number | undefined, fs: number | undefined): string {
+  return `{"real":"${real}","effective":"${effective}"${saved === undefined ? '' : `,"saved":"${saved}"`}${fs === undefined ? '' : `,"fs":"${fs}"`}}`;
+}
+
+function capsJson(effective: number | undefined, permitted: number | undefined, inheritable: number | undefined): string {
+  const hex = (name: string, n: number | undefined) => (n === undefined ? [] : [`"${name}":"0x${n.toString(16)}"`]);
+  return `{${[...hex('effective', effective), ...hex('permitted', permitted), ...hex('inheritable', inheritable)].join(',')}}`;
 }
 
 /** Index of the NUL ending the string at `at`, or at + max when the field is full. */
