@@ -5,8 +5,12 @@
 // event except what the process table must keep (an exec's strings) and a few short id strings.
 // The process table is kept current from fork/exec/exit and supplies process.* / process.parent.*
 // for every event, including processes that started before Kestrel (seeded from /proc).
+// Fields that repeat across records are encoded once into presets (RecordBuilder.capturePreset)
+// and copied as a block per record: the host and event class per class, and process.* /
+// process.parent.* per process-table entry (entries are replaced on exec, and set*id drops the
+// entry's presets, so a preset never outlives what it was made from).
 import { basename } from 'node:path';
-import { RecordBuilder } from '../../shared/record/builder.js';
+import { RecordBuilder, type RecordPreset } from '../../shared/record/builder.js';
 import { IP_BYTES, Tag } from '../../shared/record/frame.js';
 import { formatIp } from '../../shared/record/ip.js';
 import type { RecordLayout } from '../../shared/record/layout.js';
@@ -101,6 +105,13 @@ export class KernelRecordConverter {
   unknownKinds = 0;
 
   private readonly f: FieldIds;
+  /** Builds presets; the field helpers write to `target`, normally the record builder. */
+  private readonly presetBuilder: RecordBuilder;
+  private target: RecordBuilder;
+  private readonly classPresets = new Map<EcsEventClass, RecordPreset>();
+  /** Per table entry: [process.* as actor, full], [parent, full], [process.* short], [parent short]. */
+  private entityPresets = new WeakMap<ProcessInfo, Array<RecordPreset | undefined>>();
+  private usersVersion: number;
   private readonly table: ProcessTable;
   private readonly host: HostInfo;
   private readonly clock: BootClock;
@@ -114,11 +125,14 @@ export class KernelRecordConverter {
 
   constructor(o: KernelRecordConverterOptions) {
     this.builder = new RecordBuilder(o.layout);
+    this.presetBuilder = new RecordBuilder(o.layout);
+    this.target = this.builder;
     this.f = Object.fromEntries(Object.entries(FIELDS).map(([k, path]) => [k, o.layout.fieldId(path)])) as FieldIds;
     this.table = o.table;
     this.host = o.host;
     this.clock = o.clock;
     this.nextSeq = o.firstSeq ?? 0;
+    this.usersVersion = this.table.users.version;
   }
 
   /**
@@ -290,6 +304,7 @@ export class KernelRecordConverter {
       p.sgid = saved;
       p.fsgid = fs;
     }
+    this.entityPresets.delete(p);
     // A uid change may also have cleared or raised the capability sets.
     p.capEffective = capsOf(v, at + CRED_IDS.cap_effective);
     p.capPermitted = capsOf(v, at + CRED_IDS.cap_permitted);
@@ -458,7 +473,7 @@ export class KernelRecordConverter {
     } else {
       for (let i = 0; i < IP_BYTES; i++) ip[i] = b[addrAt + i]!;
     }
-    if (ipId >= 0) this.builder.setIp(ipId, ip);
+    if (ipId >= 0) this.target.setIp(ipId, ip);
     this.int(portId, port);
     this.str(addressId, formatIp(ip, 0));
   }
@@ -499,13 +514,24 @@ export class KernelRecordConverter {
 
   private begin(at: number, cls: EcsEventClass): void {
     const f = this.f;
-    const h = this.host;
     const v = this.view;
     this.builder.begin(this.nextSeq++);
     this.recordsByClass.set(cls, (this.recordsByClass.get(cls) ?? 0) + 1);
     this.clock.convert(v.getUint32(at + HDR.time_ns, true), v.getUint32(at + HDR.time_ns + 4, true));
     this.date(f.timestamp, this.clock.us, this.clock.ns);
     this.maybeSweep(this.clock.us);
+    let preset = this.classPresets.get(cls);
+    if (preset === undefined) {
+      preset = this.makePreset(() => this.classFields(cls));
+      this.classPresets.set(cls, preset);
+    }
+    this.builder.applyPreset(preset);
+  }
+
+  /** event.* and host.*: the same for every record of an event class. */
+  private classFields(cls: EcsEventClass): void {
+    const f = this.f;
+    const h = this.host;
     this.str(f.kind, 'event');
     this.strArray(f.category, cls.category);
     this.strArray(f.type, cls.type);
@@ -528,19 +554,36 @@ export class KernelRecordConverter {
     if (h.osVersion) this.str(f.osVersion, h.osVersion);
   }
 
+  /** Runs `fields` against the preset builder and captures what they set. */
+  private makePreset(fields: () => void): RecordPreset {
+    const builder = this.presetBuilder;
+    builder.begin(0);
+    this.target = builder;
+    try {
+      fields();
+    } finally {
+      this.target = this.builder;
+    }
+    return builder.capturePreset();
+  }
+
+  /** The preset `slot` (see entityPresets) of a table entry, made by `fields` on first use. */
+  private entityPreset(p: ProcessInfo, slot: number, fields: () => void): RecordPreset {
+    let presets = this.entityPresets.get(p);
+    if (presets === undefined) {
+      presets = [undefined, undefined, undefined, undefined];
+      this.entityPresets.set(p, presets);
+    }
+    return (presets[slot] ??= this.makePreset(fields));
+  }
+
   /**
    * process.* from the table entry; `at` ≥ 0 adds the acting thread and the exact start time from
    * the event header. `full` adds the working directory and terminal (process-category events).
    */
   private processFields(at: number, p: ProcessInfo, full: boolean): void {
     const f = this.f;
-    this.int(f.pid, p.pid);
-    this.str(f.entityId, p.entityId);
-    this.str(f.name, p.name);
-    if (p.executable) this.str(f.executable, p.executable);
-    this.strArray(f.args, p.args);
-    this.int(f.argsCount, p.args.length);
-    this.str(f.commandLine, this.commandLine(p.args));
+    this.builder.applyPreset(this.entityPreset(p, full ? 0 : 2, () => this.processEntityFields(p, full)));
     if (at >= 0) {
       const v = this.view;
       this.clock.convert(v.getUint32(at + HDR.start_time, true), v.getUint32(at + HDR.start_time + 4, true));
@@ -550,6 +593,18 @@ export class KernelRecordConverter {
       // Back to the event time for fields that use it (process.end).
       this.clock.convert(v.getUint32(at + HDR.time_ns, true), v.getUint32(at + HDR.time_ns + 4, true));
     }
+  }
+
+  /** The part of process.* that only depends on the table entry. */
+  private processEntityFields(p: ProcessInfo, full: boolean): void {
+    const f = this.f;
+    this.int(f.pid, p.pid);
+    this.str(f.entityId, p.entityId);
+    this.str(f.name, p.name);
+    if (p.executable) this.str(f.executable, p.executable);
+    this.strArray(f.args, p.args);
+    this.int(f.argsCount, p.args.length);
+    this.str(f.commandLine, this.commandLine(p.args));
     if (full) {
       if (p.workingDirectory) this.str(f.cwd, p.workingDirectory);
       const tty = p.tty ?? 0;
@@ -569,13 +624,18 @@ export class KernelRecordConverter {
 
   private parentFields(ppid: number, full: boolean): void {
     if (ppid === 0) return;
-    const f = this.f;
     let parent = this.table.get(ppid);
     if (!parent) {
       parent = this.table.readProc(ppid);
       if (!parent) return;
       this.table.set(parent);
     }
+    const known = parent;
+    this.builder.applyPreset(this.entityPreset(known, full ? 1 : 3, () => this.parentEntityFields(known, full)));
+  }
+
+  private parentEntityFields(parent: ProcessInfo, full: boolean): void {
+    const f = this.f;
     this.int(f.ppid, parent.pid);
     this.str(f.parentEntityId, parent.entityId);
     this.str(f.parentName, parent.name);
@@ -626,7 +686,7 @@ export class KernelRecordConverter {
   private capabilities(id: number, at: number): void {
     if (id < 0) return;
     const v = this.view;
-    const b = this.builder;
+    const b = this.target;
     b.beginArray(id);
     for (let word = 0; word < 2; word++) {
       let bits = v.getUint32(at + 4 * word, true);
@@ -657,6 +717,13 @@ export class KernelRecordConverter {
     if (ms - this.lastSweepMs < SWEEP_EVERY_MS) return;
     this.lastSweepMs = ms;
     this.table.sweep(ms);
+    // User and group names are in the presets: new ones when /etc/passwd or /etc/group changed.
+    const users = this.table.users;
+    users.refresh();
+    if (users.version !== this.usersVersion) {
+      this.usersVersion = users.version;
+      this.entityPresets = new WeakMap();
+    }
   }
 
   private userPair(idField: number, nameField: number, uid: number): void {
@@ -672,28 +739,28 @@ export class KernelRecordConverter {
   }
 
   private cstr(id: number, at: number, max: number): void {
-    if (id >= 0) this.builder.setUtf8Range(id, this.bytes, at, cStringEnd(this.bytes, at, max));
+    if (id >= 0) this.target.setUtf8Range(id, this.bytes, at, cStringEnd(this.bytes, at, max));
   }
 
   private str(id: number, s: string): void {
-    if (id >= 0) this.builder.setString(id, s);
+    if (id >= 0) this.target.setString(id, s);
   }
 
   private int(id: number, n: number): void {
-    if (id >= 0) this.builder.setInt(id, n);
+    if (id >= 0) this.target.setInt(id, n);
   }
 
   private bool(id: number, value: boolean): void {
-    if (id >= 0) this.builder.setBool(id, value);
+    if (id >= 0) this.target.setBool(id, value);
   }
 
   /** µs since the epoch + 0–999 ns, rendered with 9 fraction digits. */
   private date(id: number, us: number, ns: number): void {
-    if (id >= 0) this.builder.setDateScaled(id, us, 1000, ns, Tag.dateIso + 9);
+    if (id >= 0) this.target.setDateScaled(id, us, 1000, ns, Tag.dateIso + 9);
   }
 
   private strArray(id: number, values: readonly string[]): void {
-    if (id >= 0) this.builder.setStringArray(id, values);
+    if (id >= 0) this.target.setStringArray(id, values);
   }
 }
 
