@@ -98,10 +98,13 @@ static __always_inline __u32 at_most(__u32 n, __u32 max)
 	return n > max ? max : n;
 }
 
-/* Fills the common header from the current task. */
+/* Fills the common header from the current task. The task is a trusted BTF pointer, and so are
+ * the pointers read from it: plain loads (which the JIT emits inline, fault-safe and CO-RE
+ * relocated) instead of one bpf_probe_read_kernel call per field, as this runs for every event. */
 static __always_inline void fill_header(struct kestrel_header *hdr, __u32 kind)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	const struct cred *cred = task->cred;
 	__u64 id = bpf_get_current_pid_tgid();
 
 	hdr->kind = kind;
@@ -109,11 +112,11 @@ static __always_inline void fill_header(struct kestrel_header *hdr, __u32 kind)
 	hdr->time_ns = bpf_ktime_get_boot_ns();
 	hdr->pid = (__u32)id;
 	hdr->tgid = id >> 32;
-	hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	hdr->uid = BPF_CORE_READ(task, cred, uid.val);
-	hdr->gid = BPF_CORE_READ(task, cred, gid.val);
-	hdr->euid = BPF_CORE_READ(task, cred, euid.val);
-	hdr->start_time = BPF_CORE_READ(task, group_leader, start_boottime);
+	hdr->ppid = task->real_parent->tgid;
+	hdr->uid = cred->uid.val;
+	hdr->gid = cred->gid.val;
+	hdr->euid = cred->euid.val;
+	hdr->start_time = task->group_leader->start_boottime;
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 

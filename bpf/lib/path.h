@@ -41,6 +41,7 @@ struct walk_state {
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
 	struct mount *mnt;
+	struct dentry *mnt_root; /* vfsmnt->mnt_root, read again only when crossing a mount */
 	__u32 pos;       /* start of the string built so far */
 	bool complete;   /* reached the root */
 };
@@ -53,10 +54,8 @@ static long walk_step(__u32 index, struct walk_state *w)
 	struct dentry *dentry = w->dentry;
 	struct vfsmount *vfsmnt = w->vfsmnt;
 	struct mount *mnt = w->mnt;
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 
-	if (dentry == mnt_root) {
+	if (dentry == w->mnt_root) {
 		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 		if (mnt_parent == mnt) { /* root of the mount tree */
 			w->complete = true;
@@ -64,9 +63,12 @@ static long walk_step(__u32 index, struct walk_state *w)
 		}
 		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->mnt = mnt_parent;
-		w->vfsmnt = (struct vfsmount *)((char *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
+		vfsmnt = (struct vfsmount *)((char *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
+		w->vfsmnt = vfsmnt;
+		w->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 		return 0;
 	}
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 	if (dentry == parent) { /* root of a filesystem that is not mounted anywhere above */
 		w->complete = true;
 		return 1;
@@ -89,14 +91,16 @@ static long walk_step(__u32 index, struct walk_state *w)
  * start offset. *complete is false when the depth or length bound cut it short. */
 static __always_inline __u32 walk_path(struct path_scratch *s, const struct path *path, bool *complete)
 {
+	struct vfsmount *vfsmnt = BPF_CORE_READ(path, mnt);
 	struct walk_state w = {
 		.s = s,
 		.dentry = BPF_CORE_READ(path, dentry),
-		.vfsmnt = BPF_CORE_READ(path, mnt),
+		.vfsmnt = vfsmnt,
+		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
 		.pos = KESTREL_PATH_LEN - 1,
 		.complete = false,
 	};
-	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+	w.mnt = container_of(vfsmnt, struct mount, mnt);
 	s->buf[PATH_MASK] = 0;
 	bpf_loop(KESTREL_PATH_DEPTH, walk_step, &w, 0);
 	if (w.pos == KESTREL_PATH_LEN - 1) { /* the root itself */
