@@ -148,6 +148,7 @@ async function measure(mode, workload) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pctSpread = (fractions) => `${(Math.min(...fractions) * 100).toFixed(1)}…${(Math.max(...fractions) * 100).toFixed(1)}%`;
 const rows = [];
 for (const storm of storms) {
   const runs = Object.fromEntries(MODES.map((m) => [m, []]));
@@ -165,6 +166,9 @@ for (const storm of storms) {
       wallSlowdownPct: +(((wall - base.wall) / base.wall) * 100).toFixed(1),
       cpuSeconds: +cpu.toFixed(3),
       cpuOverheadPct: +(((cpu - base.cpu) / base.cpu) * 100).toFixed(1),
+      // Each round against the same round's baseline (they ran back to back): min–max.
+      cpuOverheadSpread: pctSpread(rs.map((r, i) => (r.cpu - runs.baseline[i].cpu) / runs.baseline[i].cpu)),
+      wallSlowdownSpread: pctSpread(rs.map((r, i) => (r.wall - runs.baseline[i].wall) / runs.baseline[i].wall)),
       kernelEvents: median(rs.map((r) => r.events)),
       kernelDrops: Math.max(...rs.map((r) => r.drops)),
       sensorCpuPct: +((median(rs.map((r) => r.sensorCpu)) / wall) * 100).toFixed(1),
