@@ -39,9 +39,8 @@ static __always_inline struct path_scratch *path_scratch(void)
 struct walk_state {
 	struct path_scratch *s;
 	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
 	struct mount *mnt;
-	struct dentry *mnt_root; /* vfsmnt->mnt_root, read again only when crossing a mount */
+	struct dentry *mnt_root; /* the mount's root dentry, read again only when crossing a mount */
 	__u32 pos;       /* start of the string built so far */
 	bool complete;   /* reached the root */
 };
@@ -52,7 +51,6 @@ static long walk_step(__u32 index, struct walk_state *w)
 	/* Locals, not w->field, inside BPF_CORE_READ: walk_state is not a kernel type, so a field
 	 * access on it must not become part of a CO-RE relocation. */
 	struct dentry *dentry = w->dentry;
-	struct vfsmount *vfsmnt = w->vfsmnt;
 	struct mount *mnt = w->mnt;
 
 	if (dentry == w->mnt_root) {
@@ -63,8 +61,7 @@ static long walk_step(__u32 index, struct walk_state *w)
 		}
 		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->mnt = mnt_parent;
-		vfsmnt = (struct vfsmount *)((char *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
-		w->vfsmnt = vfsmnt;
+		struct vfsmount *vfsmnt = (struct vfsmount *)((char *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
 		w->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 		return 0;
 	}
@@ -95,7 +92,6 @@ static __always_inline __u32 walk_path(struct path_scratch *s, const struct path
 	struct walk_state w = {
 		.s = s,
 		.dentry = BPF_CORE_READ(path, dentry),
-		.vfsmnt = vfsmnt,
 		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
 		.pos = KESTREL_PATH_LEN - 1,
 		.complete = false,

@@ -80,6 +80,9 @@ const UNCHANGED_ID = 0xffffffff;
 const MFD = { cloexec: 1, allowSealing: 2, hugetlb: 4, noexecSeal: 8, exec: 0x10 } as const;
 const TRANSPORT: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp', 132: 'sctp' };
 const SOCK_TRANSPORT: Readonly<Record<number, string>> = { 1: 'tcp', 2: 'udp' };
+/** Which preset of a table entry: as the acting process or as a parent, with or without the
+ * process-category extras (working directory, tty, parent args). */
+const ENTITY_PRESET = { processFull: 0, parentFull: 1, process: 2, parent: 3 } as const;
 /** Sweep exited processes from the table at most this often (event time). */
 const SWEEP_EVERY_MS = 1000;
 
@@ -109,7 +112,7 @@ export class KernelRecordConverter {
   private readonly presetBuilder: RecordBuilder;
   private target: RecordBuilder;
   private readonly classPresets = new Map<EcsEventClass, RecordPreset>();
-  /** Per table entry: [process.* as actor, full], [parent, full], [process.* short], [parent short]. */
+  /** Per table entry, indexed by ENTITY_PRESET. */
   private entityPresets = new WeakMap<ProcessInfo, Array<RecordPreset | undefined>>();
   private usersVersion: number;
   private readonly table: ProcessTable;
@@ -567,7 +570,7 @@ export class KernelRecordConverter {
     return builder.capturePreset();
   }
 
-  /** The preset `slot` (see entityPresets) of a table entry, made by `fields` on first use. */
+  /** The preset `slot` (ENTITY_PRESET) of a table entry, made by `fields` on first use. */
   private entityPreset(p: ProcessInfo, slot: number, fields: () => void): RecordPreset {
     let presets = this.entityPresets.get(p);
     if (presets === undefined) {
@@ -583,7 +586,7 @@ export class KernelRecordConverter {
    */
   private processFields(at: number, p: ProcessInfo, full: boolean): void {
     const f = this.f;
-    this.builder.applyPreset(this.entityPreset(p, full ? 0 : 2, () => this.processEntityFields(p, full)));
+    this.builder.applyPreset(this.entityPreset(p, full ? ENTITY_PRESET.processFull : ENTITY_PRESET.process, () => this.processEntityFields(p, full)));
     if (at >= 0) {
       const v = this.view;
       this.clock.convert(v.getUint32(at + HDR.start_time, true), v.getUint32(at + HDR.start_time + 4, true));
@@ -631,7 +634,7 @@ export class KernelRecordConverter {
       this.table.set(parent);
     }
     const known = parent;
-    this.builder.applyPreset(this.entityPreset(known, full ? 1 : 3, () => this.parentEntityFields(known, full)));
+    this.builder.applyPreset(this.entityPreset(known, full ? ENTITY_PRESET.parentFull : ENTITY_PRESET.parent, () => this.parentEntityFields(known, full)));
   }
 
   private parentEntityFields(parent: ProcessInfo, full: boolean): void {
