@@ -8,7 +8,7 @@
 // Each storm runs in these modes, interleaved round by round so that drift on a shared VM hits
 // every mode alike, and the median round is reported:
 //   baseline   — no sensor;
-//   before     — (with KESTREL_BENCH_BEFORE) an older build's sensor, drained at once;
+//   before     — (with KESTREL_BENCH_BEFORE) an older build's sensor;
 //   immediate  — sensor attached, drained the moment the ring is readable (coalesceMs 0: the
 //                kernel then wakes this process for nearly every event);
 //   sensor     — sensor attached with the default 10 ms coalescing (what kestrel record uses);
@@ -19,10 +19,11 @@
 // Needs root, dist/ (npm run build), the built addon and a C compiler (cc). Sizes:
 // KESTREL_BENCH_EXECS (5000), KESTREL_BENCH_WRITES (20000), KESTREL_BENCH_ROUNDS (5),
 // KESTREL_BENCH_RATE_SECONDS (2; 0 skips the rate storms), KESTREL_BENCH_STORMS (comma list of
-// exec,write,rate: which storms to run); KESTREL_BENCH_MODES (comma list) and
-// KESTREL_BENCH_NAME (results file name) let the same script measure an older build;
-// KESTREL_BENCH_BEFORE=<other checkout>/dist adds mode "before": that build's Sensor, drained at
-// once, interleaved with the others (before/after on the same machine state).
+// exec,write,rate: which storms to run), KESTREL_BENCH_RING_BYTES (kernel ring, default 32 MiB);
+// KESTREL_BENCH_MODES (comma list) and KESTREL_BENCH_NAME (results file name) let the same script
+// measure an older build; KESTREL_BENCH_BEFORE=<other checkout>/dist adds mode "before": that
+// build's Sensor with its own defaults, interleaved with the others (before/after on the same
+// machine state).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
