@@ -19,7 +19,8 @@
 // Needs root, dist/ (npm run build), the built addon and a C compiler (cc). Sizes:
 // KESTREL_BENCH_EXECS (5000), KESTREL_BENCH_WRITES (20000), KESTREL_BENCH_ROUNDS (5),
 // KESTREL_BENCH_RATE_SECONDS (2; 0 skips the rate storms), KESTREL_BENCH_STORMS (comma list of
-// exec,write,rate: which storms to run), KESTREL_BENCH_RING_BYTES (kernel ring, default 32 MiB);
+// exec,write,rate: which storms to run), KESTREL_BENCH_RING_BYTES (kernel ring, default 32 MiB),
+// KESTREL_BENCH_PROGRAMS (comma list: load only these programs in this build's modes);
 // KESTREL_BENCH_MODES (comma list) and KESTREL_BENCH_NAME (results file name) let the same script
 // measure an older build; KESTREL_BENCH_BEFORE=<other checkout>/dist adds mode "before": that
 // build's Sensor with its own defaults, interleaved with the others (before/after on the same
@@ -38,6 +39,8 @@ const ROUNDS = Number(process.env.KESTREL_BENCH_ROUNDS ?? 5);
 const RATE_SECONDS = Number(process.env.KESTREL_BENCH_RATE_SECONDS ?? 2);
 const STORMS = (process.env.KESTREL_BENCH_STORMS ?? 'exec,write,rate').split(',');
 const RING_BYTES = Number(process.env.KESTREL_BENCH_RING_BYTES ?? 32 << 20);
+// A subset of programs for the sensor modes (e.g. "sys_exit"), to attribute the overhead.
+const PROGRAMS = process.env.KESTREL_BENCH_PROGRAMS?.split(',');
 // A subset, e.g. "baseline,immediate", also runs against an older build (no converter there).
 const BEFORE = process.env.KESTREL_BENCH_BEFORE;
 const MODES = (process.env.KESTREL_BENCH_MODES ?? `baseline,${BEFORE ? 'before,' : ''}immediate,sensor,records`).split(',');
@@ -115,7 +118,7 @@ function runStorm(script) {
 
 function startSensor(mode) {
   const counts = { events: 0, records: 0 };
-  const sensor = mode === 'before' ? new BeforeSensor({ ringBufferBytes: RING_BYTES }) : new Sensor({ ringBufferBytes: RING_BYTES, coalesceMs: mode === 'immediate' ? 0 : undefined });
+  const sensor = mode === 'before' ? new BeforeSensor({ ringBufferBytes: RING_BYTES }) : new Sensor({ ringBufferBytes: RING_BYTES, programs: PROGRAMS, coalesceMs: mode === 'immediate' ? 0 : undefined });
   let handler = (view, bytes) => {
     for (let at = 0; at < bytes; at += (view.getUint32(at, true) + 15) & ~7) counts.events++;
   };
