@@ -20,7 +20,15 @@ const lines = [];
 const asserts = [];
 const anchors = [];
 
+function constant(name, where) {
+  const n = typeof name === 'number' ? name : layout.constants[name];
+  if (n === undefined) throw new Error(`${where}: unknown constant ${name}`);
+  return n;
+}
+
+// A tail (variable-length strings packed in order) is as large as all its parts at their maxima.
 function count(field) {
+  if (field.parts) return field.parts.reduce((sum, part) => sum + constant(part.max, `${field.name}.${part.name}`), 0);
   if (field.count === undefined) return 1;
   if (typeof field.count === 'number') return field.count;
   const n = layout.constants[field.count];
@@ -38,8 +46,10 @@ for (const [name, struct] of Object.entries(layout.structs)) {
     const align = nested?.align ?? unit;
     if (offset % align !== 0) throw new Error(`${name}.${field.name} at ${offset} is not ${align}-aligned: add explicit padding`);
     const cType = nested ? `struct kestrel_${field.type}` : C_TYPES[field.type];
-    const dims = field.count === undefined ? '' : `[${field.count}]`;
-    body.push(`\t${cType} ${field.name}${dims};${field.doc ? ` /* ${field.doc} */` : ''}`);
+    const dims = field.parts ? `[${count(field)}]` : field.count === undefined ? '' : `[${field.count}]`;
+    const doc = field.parts ? `packed: ${field.parts.map((p) => `${p.name} (${p.length} bytes)`).join(', ')}` : field.doc;
+    if (field.parts && field !== struct.fields.at(-1)) throw new Error(`${name}.${field.name}: a tail must be the last field`);
+    body.push(`\t${cType} ${field.name}${dims};${doc ? ` /* ${doc} */` : ''}`);
     asserts.push(`_Static_assert(__builtin_offsetof(struct kestrel_${name}, ${field.name}) == ${offset}, "${name}.${field.name}");`);
     offset += unit * count(field);
   }

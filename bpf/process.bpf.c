@@ -2,28 +2,31 @@
 /* Process lifecycle: exec, fork, exit. */
 #include "lib/common.h"
 #include "lib/path.h"
+#include "lib/cred_events.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TTY_MINOR_BITS 20 /* kernel-internal dev_t: MKDEV(ma, mi) = ma << 20 | mi */
 
-static __always_inline void fill_tty(struct kestrel_exec *e, struct task_struct *task)
+/* The controlling tty's name into out (at most KESTREL_TTY_LEN bytes); returns the bytes written
+ * (0 without a tty) and sets e->tty_dev. */
+static __always_inline __u32 fill_tty(struct kestrel_exec *e, struct task_struct *task, char *out)
 {
 	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
 	if (!tty) {
 		e->tty_dev = 0;
-		e->tty[0] = 0;
-		return;
+		return 0;
 	}
 	int major = BPF_CORE_READ(tty, driver, major);
 	int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
 	e->tty_dev = ((__u32)major << TTY_MINOR_BITS) | (__u32)minor;
-	bpf_probe_read_kernel_str(e->tty, sizeof(e->tty), BPF_CORE_READ(tty, name));
+	long n = bpf_probe_read_kernel_str(out, KESTREL_TTY_LEN, BPF_CORE_READ(tty, name));
+	return n > 0 ? at_most(n, KESTREL_TTY_LEN) : 0;
 }
 
-/* The argv area of the new mm, up to KESTREL_ARGS_LEN bytes in one read: the strings were just
- * written by the kernel while building the new stack, so the pages are present. */
-static __always_inline void fill_args(struct kestrel_exec *e, struct task_struct *task)
+/* The argv area of the new mm into out, up to KESTREL_ARGS_LEN bytes in one read: the strings were
+ * just written by the kernel while building the new stack, so the pages are present. */
+static __always_inline __u32 fill_args(struct kestrel_exec *e, struct task_struct *task, char *out)
 {
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	unsigned long start = BPF_CORE_READ(mm, arg_start);
@@ -34,39 +37,65 @@ static __always_inline void fill_args(struct kestrel_exec *e, struct task_struct
 		len = KESTREL_ARGS_LEN;
 		e->hdr.flags |= KESTREL_F_TRUNC_ARGS;
 	}
-	if (bpf_probe_read_user(e->args, len, (void *)start) < 0)
+	if (bpf_probe_read_user(out, len, (void *)start) < 0)
 		len = 0;
-	e->args_len = len;
+	return len;
 }
 
 /* sched_process_exec: fires once per successful exec after the point of no return, with the new
  * comm, credentials and mm in place (unlike the syscall entry, it never reports failed execs).
- * Stable tracepoint since 3.4; as tp_btf (typed arguments, no tracefs) since 5.5. */
+ * Stable tracepoint since 3.4; as tp_btf (typed arguments, no tracefs) since 5.5.
+ * The strings are packed into the tail in layout.json's order; each position is bounded by the
+ * maxima of the parts before it, so the verifier can check every write. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (is_self())
 		return 0;
-	struct kestrel_exec *e = reserve_event(struct kestrel_exec);
+	struct kestrel_exec *e = scratch_event(struct kestrel_exec);
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, KESTREL_EV_PROCESS_EXEC);
-	e->egid = BPF_CORE_READ(task, cred, egid.val);
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	e->egid = BPF_CORE_READ(cred, egid.val);
 	e->sid = BPF_CORE_READ(task, signal, pids[PIDTYPE_SID], numbers[0].nr);
 	e->argc = BPF_CORE_READ(bprm, argc);
 	e->_pad = 0;
-	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename)) == sizeof(e->filename))
-		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
+	e->cap_effective = read_caps(&cred->cap_effective);
+	e->cap_permitted = read_caps(&cred->cap_permitted);
+	e->cap_inheritable = read_caps(&cred->cap_inheritable);
 
+	__u32 pos = 0;
+	long n = bpf_probe_read_kernel_str(e->tail, KESTREL_PATH_LEN, BPF_CORE_READ(bprm, filename));
+	__u32 len = n > 0 ? at_most(n, KESTREL_PATH_LEN) : 0;
+	if (len == KESTREL_PATH_LEN)
+		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
+	e->filename_len = len;
+	pos += len;
+
+	bool complete;
 	struct file *exe = BPF_CORE_READ(bprm, file);
-	if (!path_of(&exe->f_path, e->exe))
+	len = at_most(path_of(&exe->f_path, &e->tail[pos], &complete), KESTREL_PATH_LEN);
+	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH2;
+	e->exe_len = len;
+	pos += len;
+
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	if (!path_of(&fs->pwd, e->cwd))
+	len = at_most(path_of(&fs->pwd, &e->tail[pos], &complete), KESTREL_PATH_LEN);
+	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_CWD;
-	fill_tty(e, task);
-	fill_args(e, task);
-	bpf_ringbuf_submit(e, 0);
+	e->cwd_len = len;
+	pos += len;
+
+	len = at_most(fill_tty(e, task, &e->tail[pos]), KESTREL_TTY_LEN);
+	e->tty_len = len;
+	pos += len;
+
+	len = at_most(fill_args(e, task, &e->tail[pos]), KESTREL_ARGS_LEN);
+	e->args_len = len;
+	pos += len;
+	send_event(e, event_size(struct kestrel_exec, pos));
 	return 0;
 }
 

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* File, network, credential, ptrace and memfd events from the raw syscall tracepoints.
  *
- * Why these hooks: raw_syscalls:sys_enter/sys_exit are stable tracepoints (since 2.6.33) that,
- * as tp_btf programs (5.5+), need neither tracefs nor BPF trampolines. BPF LSM and fentry/fexit
+ * Why this hook: raw_syscalls:sys_exit is a stable tracepoint (since 2.6.33) that,
+ * as a tp_btf program (5.5+), needs neither tracefs nor BPF trampolines. BPF LSM and fentry/fexit
  * would give kernel-resolved paths, but both attach through trampolines, which some kernels
  * refuse (this project's CI kernel answers EPERM to any fentry/LSM load, see docs/sensor.md),
  * and the LSM additionally has to be enabled at boot. Working at syscall exit also means only
  * successful operations are reported.
  *
- * Cost: both programs run for every syscall of every process, so the first thing each does is a
- * switch on the syscall number that falls through for everything uninteresting. */
+ * Only the exit is hooked (credential changes take their "before" from the userspace process
+ * table). Cost: the program runs for every syscall of every process, so the first thing it does
+ * is a switch on the syscall number that falls through for everything uninteresting. */
 #include "lib/common.h"
 #include "lib/syscall.h"
 #include "lib/file_events.h"
@@ -28,28 +29,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define LSM_SETID_RE 2
 #define LSM_SETID_RES 4
 #define LSM_SETID_FS 8
-
-/* Entry: only the credential syscalls need anything from before the call (the old ids). */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
-{
-	switch (id) {
-	case __NR_setuid:
-	case __NR_setreuid:
-	case __NR_setresuid:
-	case __NR_setfsuid:
-	case __NR_setgid:
-	case __NR_setregid:
-	case __NR_setresgid:
-	case __NR_setfsgid:
-	case __NR_capset:
-		if (!is_self())
-			snapshot_creds();
-		return 0;
-	default:
-		return 0;
-	}
-}
 
 /* Exit: the call's outcome is known; build the event for the successful ones. */
 SEC("tp_btf/sys_exit")
@@ -137,31 +116,40 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	/* setfsuid/setfsgid return the previous id, never an error: always "successful". */
 	case __NR_setuid:
-		ids_changed(ret == 0, false, LSM_SETID_ID);
+		if (ret == 0 && !is_self())
+			ids_changed(false, LSM_SETID_ID);
 		return 0;
 	case __NR_setreuid:
-		ids_changed(ret == 0, false, LSM_SETID_RE);
+		if (ret == 0 && !is_self())
+			ids_changed(false, LSM_SETID_RE);
 		return 0;
 	case __NR_setresuid:
-		ids_changed(ret == 0, false, LSM_SETID_RES);
+		if (ret == 0 && !is_self())
+			ids_changed(false, LSM_SETID_RES);
 		return 0;
 	case __NR_setfsuid:
-		ids_changed(true, false, LSM_SETID_FS);
+		if (!is_self())
+			ids_changed(false, LSM_SETID_FS);
 		return 0;
 	case __NR_setgid:
-		ids_changed(ret == 0, true, LSM_SETID_ID);
+		if (ret == 0 && !is_self())
+			ids_changed(true, LSM_SETID_ID);
 		return 0;
 	case __NR_setregid:
-		ids_changed(ret == 0, true, LSM_SETID_RE);
+		if (ret == 0 && !is_self())
+			ids_changed(true, LSM_SETID_RE);
 		return 0;
 	case __NR_setresgid:
-		ids_changed(ret == 0, true, LSM_SETID_RES);
+		if (ret == 0 && !is_self())
+			ids_changed(true, LSM_SETID_RES);
 		return 0;
 	case __NR_setfsgid:
-		ids_changed(true, true, LSM_SETID_FS);
+		if (!is_self())
+			ids_changed(true, LSM_SETID_FS);
 		return 0;
 	case __NR_capset:
-		caps_changed(ret == 0);
+		if (ret == 0 && !is_self())
+			caps_changed();
 		return 0;
 	case __NR_ptrace:
 		if (ret == 0 && !is_self())

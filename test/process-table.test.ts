@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { ProcessTable } from '../src/main/sensor/process-table.js';
 import { entityId } from '../src/main/sensor/entity-id.js';
 
@@ -16,6 +17,10 @@ describe('process table', () => {
       const sleeper = table.get(child.pid!)!;
       expect(sleeper).toMatchObject({ name: 'sleep', executable: '/usr/bin/sleep', args: ['/bin/sleep', '5'], ppid: process.pid });
       expect(table.users.userName(sleeper.uid)).toBe(process.getuid!() === 0 ? 'root' : expect.any(String));
+      // Saved/fs ids and capability sets (what a later setuid/capset changes from).
+      expect([sleeper.suid, sleeper.fsuid, sleeper.sgid, sleeper.fsgid]).toEqual([sleeper.euid, sleeper.euid, sleeper.egid, sleeper.egid]);
+      const status = Object.fromEntries(readFileSync(`/proc/${child.pid}/status`, 'utf8').split('\n').map((l) => l.split(':\t')));
+      expect([sleeper.capEffective, sleeper.capPermitted, sleeper.capInheritable]).toEqual(['CapEff', 'CapPrm', 'CapInh'].map((k) => Number(`0x${status[k]}`)));
       // The id is a pure function of (boot id, pid, start ticks): a second read agrees.
       expect(new ProcessTable().readProc(child.pid!)!.entityId).toBe(sleeper.entityId);
       expect(sleeper.entityId).toBe(entityId(table.bootId, child.pid!, sleeper.startTicks));

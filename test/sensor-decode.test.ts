@@ -22,11 +22,14 @@ describe('kernel event decoding', () => {
     expect(MAX_EVENT_BYTES).toBe(Math.max(...[...STRUCTS.values()].map((s) => s.size)));
   });
 
-  it('decodes header fields, C strings and the argv list of an exec event', () => {
-    const size = STRUCTS.get('exec')!.size;
-    const buf = new ArrayBuffer(frameBytes(size));
+  it('decodes header fields and the packed tail (C strings, argv list) of a short exec frame', () => {
+    const tail = field('exec', 'tail');
+    const strings = ['/bin/true\0', '/usr/bin/true\0', '/\0', '', '/bin/true\0a b\0c\0'].map((x) => new TextEncoder().encode(x));
+    const size = tail + strings.reduce((n, x) => n + x.length, 0);
+    const buf = new ArrayBuffer(frameBytes(size) + 64); // trailing bytes belong to the next frame
     const view = new DataView(buf);
     const bytes = new Uint8Array(buf);
+    bytes.fill(0x41, FRAME_HEADER_BYTES + size);
     const base = FRAME_HEADER_BYTES;
     const hdr = field('exec', 'hdr');
     view.setUint32(0, size, true);
@@ -34,20 +37,38 @@ describe('kernel event decoding', () => {
     view.setUint32(base + hdr + field('header', 'tgid'), 4242, true);
     view.setBigUint64(base + hdr + field('header', 'start_time'), 123456789n, true);
     bytes.set(new TextEncoder().encode('true\0'), base + hdr + field('header', 'comm'));
-    bytes.set(new TextEncoder().encode('/bin/true\0'), base + field('exec', 'filename'));
-    const args = new TextEncoder().encode('/bin/true\0a b\0c\0');
-    bytes.set(args, base + field('exec', 'args'));
-    view.setUint32(base + field('exec', 'args_len'), args.length, true);
+    let at = base + tail;
+    ['filename_len', 'exe_len', 'cwd_len', 'tty_len', 'args_len'].forEach((name, i) => {
+      const f = STRUCTS.get('exec')!.fields.find((x) => x.name === name)!;
+      if (f.type === 'u16') view.setUint16(base + f.offset, strings[i]!.length, true);
+      else view.setUint32(base + f.offset, strings[i]!.length, true);
+      bytes.set(strings[i]!, at);
+      at += strings[i]!.length;
+    });
     view.setUint32(base + field('exec', 'argc'), 3, true);
 
     const seen: number[] = [];
-    forEachFrame(view, 0, buf.byteLength, (offset, length) => {
+    forEachFrame(view, 0, frameBytes(size), (offset, length) => {
       seen.push(length);
-      const e = decodeKernelEvent(view, offset);
-      expect(e).toMatchObject({ kind: 'process_exec', tgid: 4242, startTime: 123456789n, comm: 'true', filename: '/bin/true', argc: 3, args: ['/bin/true', 'a b', 'c'] });
+      const e = decodeKernelEvent(view, offset, length);
+      expect(e).toMatchObject({
+        kind: 'process_exec', tgid: 4242, startTime: 123456789n, comm: 'true',
+        filename: '/bin/true', exe: '/usr/bin/true', cwd: '/', tty: '', argc: 3, args: ['/bin/true', 'a b', 'c'],
+      });
       expect(Object.keys(e)).not.toContain('_pad');
     });
     expect(seen).toEqual([size]);
+    expect(size).toBeLessThan(STRUCTS.get('exec')!.size);
+  });
+
+  it('never reads a tail part past the end of its frame', () => {
+    const tail = field('file_open', 'tail');
+    const view = new DataView(new ArrayBuffer(tail + 16));
+    new Uint8Array(view.buffer).fill(0x41, tail);
+    view.setUint32(field('header', 'kind'), kindId('file_open'), true);
+    view.setUint32(field('file_open', 'path_len'), 400, true); // claims more than the frame holds
+    const e = decodeKernelEvent(view, 0, tail + 4);
+    expect(e).toMatchObject({ kind: 'file_open', path: 'AAAA' });
   });
 
   it('formats IPv4 and IPv6 addresses by the event family', () => {

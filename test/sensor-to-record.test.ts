@@ -30,16 +30,35 @@ mkdirSync(join(emptyProc, 'sys'), { recursive: true });
 
 type Values = Record<string, number | bigint | string | Uint8Array>;
 
-/** One kernel event as drain() frames it. `fields` are by name; header fields too. */
+/**
+ * One kernel event as drain() frames it. `fields` are by name; header fields too. Tail strings
+ * (path, args …) are packed as the kernel packs them — C strings get their NUL, each *_len is
+ * set unless given — and the frame ends where the tail's used part ends, as in the kernel's.
+ */
 function frame(kind: string, fields: Values): Uint8Array {
   const k = [...KINDS.values()].find((x) => x.name === kind)!;
   const bytes = new Uint8Array(frameBytes(k.struct.size));
   const dv = new DataView(bytes.buffer);
-  dv.setUint32(0, k.struct.size, true);
   const base = FRAME_HEADER_BYTES;
-  const write = (struct: string, at: number, values: Values) => {
+  const values: Values = { ...fields };
+  let length = k.struct.size;
+  const tail = k.struct.fields.at(-1)!;
+  if (tail.parts) {
+    let at = base + tail.offset;
+    for (const part of tail.parts) {
+      const v = values[part.name] ?? '';
+      const encoded = typeof v === 'string' ? new TextEncoder().encode(part.format === 'cstr' ? `${v}\0` : v) : (v as Uint8Array);
+      bytes.set(encoded, at);
+      at += encoded.length;
+      values[part.lengthField] ??= encoded.length;
+      delete values[part.name];
+    }
+    length = at - base;
+  }
+  dv.setUint32(0, length, true);
+  const write = (struct: string, at: number, vals: Values) => {
     for (const f of STRUCTS.get(struct)!.fields) {
-      const v = values[f.name];
+      const v = vals[f.name];
       if (v === undefined) continue;
       const o = at + f.offset;
       if (typeof v === 'string') bytes.set(new TextEncoder().encode(v), o);
@@ -49,9 +68,9 @@ function frame(kind: string, fields: Values): Uint8Array {
       else dv.setUint32(o, Number(v), true);
     }
   };
-  write(HEADER.name, base, { kind: k.id, ...fields });
-  write(k.struct.name, base, fields);
-  return bytes;
+  write(HEADER.name, base, { kind: k.id, ...values });
+  write(k.struct.name, base, values);
+  return bytes.slice(0, frameBytes(length));
 }
 
 const SEC = 1_000_000_000n;
@@ -193,12 +212,15 @@ describe('KernelRecordConverter', () => {
     expect(six).toMatchObject({ destination: { ip: '2001:db8::1', port: 80 }, network: { type: 'ipv6' } });
   });
 
-  it('setuid/setgid: new ids in user.*/process.*, old ones as extra JSON; the table follows', () => {
+  it('setuid/setgid: new ids in user.*/process.*, old ones (from the table) as extra JSON; the table follows', () => {
     const p = proc(600, 4, { uid: 1000, euid: 1000, gid: 1000 });
-    const ids = (o: number, n: number) => ({ old_real: o, old_effective: o, old_saved: o, old_fs: o, new_real: n, new_effective: n, new_saved: n, new_fs: n });
-    const [uid, gid, after] = convert(
-      frame('cred_setuid', { ...p, ...ids(1000, 0) }),
-      frame('cred_setgid', { ...p, ...ids(1000, 0) }),
+    const ids = (real: number, effective: number, saved: number, fs: number) => ({ new_real: real, new_effective: effective, new_saved: saved, new_fs: fs });
+    const [, uid, gid, again, after] = convert(
+      // exec makes the saved and fs ids the effective ones: the table knows all four from here.
+      frame('process_exec', { ...p, egid: 1000, exe: '/usr/bin/su', args: 'su\0', argc: 1 }),
+      frame('cred_setuid', { ...p, ...ids(0, 0, 0, 0) }),
+      frame('cred_setgid', { ...p, ...ids(0, 0, 1000, 0) }),
+      frame('cred_setuid', { ...p, uid: 0, euid: 0, ...ids(0, 65534, 0, 65534) }),
       frame('file_unlink', { ...p, path: '/x' }),
     );
     expect(uid).toMatchObject({
@@ -207,23 +229,36 @@ describe('KernelRecordConverter', () => {
       process: { user: { id: '0' }, real_user: { id: '0' }, saved_user: { id: '0', name: 'root' } },
       kestrel: { previous_user: { real: '1000', effective: '1000', saved: '1000', fs: '1000' } },
     });
-    expect(gid).toMatchObject({ event: { action: 'gid_change' }, group: { id: '0', name: 'root' }, user: { id: '0' }, process: { saved_group: { id: '0' } } });
-    expect(after).toMatchObject({ user: { id: '0' }, group: { id: '0' } });
+    expect(gid).toMatchObject({
+      event: { action: 'gid_change' }, group: { id: '0', name: 'root' }, user: { id: '0' }, process: { saved_group: { id: '1000' } },
+      kestrel: { previous_group: { real: '1000', effective: '1000', saved: '1000', fs: '1000' } },
+    });
+    expect(again).toMatchObject({ user: { id: '65534' }, kestrel: { previous_user: { real: '0', effective: '0', saved: '0', fs: '0' } } });
+    expect(after).toMatchObject({ user: { id: '65534' }, group: { id: '0' } });
+  });
+
+  it('setuid of a process the table never saw: previous ids only as far as the header tells', () => {
+    const [uid] = convert(frame('cred_setuid', { ...proc(610, 4, { uid: 1000, euid: 1001 }), new_real: 0, new_effective: 0, new_saved: 0, new_fs: 0 }));
+    expect(uid!.kestrel).toEqual({ previous_user: { real: '1000', effective: '1001' } });
   });
 
   it('capset, ptrace, memfd_create and module load', () => {
     const p = proc(700, 5);
-    const [caps, ptrace, memfd, mod] = convert(
-      frame('cred_capset', { ...p, new_effective: (1n << 21n) | (1n << 39n), new_permitted: 1n << 19n, old_effective: 0n }),
+    const [, caps, ptrace, memfd, mod, capsAgain] = convert(
+      frame('process_exec', { ...p, exe: '/usr/bin/capsh', cap_effective: 0n, cap_permitted: 1n << 19n, cap_inheritable: 0n }),
+      frame('cred_capset', { ...p, new_effective: (1n << 21n) | (1n << 39n), new_permitted: 1n << 19n }),
       frame('process_ptrace', { ...p, request: 16, target_pid: 42 }),
       frame('process_memfd', { ...p, mfd_flags: 1 | 0x10, name: 'stage2' }),
       frame('module_load', { ...p, name: 'rootkit' }),
+      frame('cred_capset', { ...p, new_effective: 0n, new_permitted: 0n, new_inheritable: 1n }),
     );
     expect(caps).toMatchObject({
       event: { category: ['process'], type: ['change'], action: 'capabilities_change' },
       process: { thread: { capabilities: { effective: ['CAP_SYS_ADMIN', 'CAP_BPF'], permitted: ['CAP_SYS_PTRACE'] } } },
-      kestrel: { previous_capabilities: { effective: '0x0' } },
+      kestrel: { previous_capabilities: { effective: '0x0', permitted: '0x80000', inheritable: '0x0' }, inheritable: '0x0' },
     });
+    // The previous sets of the next capset are this one's new sets, kept in the table.
+    expect(capsAgain!.kestrel).toEqual({ previous_capabilities: { effective: '0x8000200000', permitted: '0x80000', inheritable: '0x0' }, inheritable: '0x1' });
     expect(ptrace).toMatchObject({ event: { type: ['access'], action: 'ptrace' }, process: { Ext: { ptrace: { request: 16, child_pid: 42 } } } });
     expect(memfd).toMatchObject({
       event: { type: ['info'], action: 'memfd_create' },

@@ -10,15 +10,17 @@
 #define S_IFREG 0100000
 #define S_IFSOCK 0140000
 
+/* The fd table is reached by plain loads from the current task (a trusted BTF pointer); the
+ * table slot itself, indexed by a runtime fd, needs one bpf_probe_read_kernel. */
 static __always_inline struct file *file_of_fd(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **table = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = task->files->fdt;
 	struct file *file = 0;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return 0;
+	struct file **table = fdt->fd;
 	bpf_probe_read_kernel(&file, sizeof(file), &table[fd]);
 	return file;
 }

@@ -19,80 +19,99 @@ static __always_inline void file_opened(int fd)
 	__u32 fmode = BPF_CORE_READ(file, f_mode);
 	if (!(fmode & FMODE_WRITE) || file_type(file) != S_IFREG)
 		return;
-	struct kestrel_file_open *e = reserve_event(struct kestrel_file_open);
+	struct kestrel_file_open *e = scratch_event(struct kestrel_file_open);
 	if (!e)
 		return;
 	fill_header(&e->hdr, KESTREL_EV_FILE_OPEN);
 	e->open_flags = BPF_CORE_READ(file, f_flags);
 	e->fmode = fmode;
-	if (!path_of(&file->f_path, e->path))
+	e->_pad = 0;
+	bool complete;
+	e->path_len = path_of(&file->f_path, e->tail, &complete);
+	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
-	bpf_ringbuf_submit(e, 0);
+	send_event(e, event_size(struct kestrel_file_open, e->path_len));
 }
 
 static __always_inline void file_unlinked(int dirfd, const char *upath)
 {
-	struct kestrel_file_path *e = reserve_event(struct kestrel_file_path);
+	struct kestrel_file_path *e = scratch_event(struct kestrel_file_path);
 	if (!e)
 		return;
 	fill_header(&e->hdr, KESTREL_EV_FILE_UNLINK);
-	if (!path_at(dirfd, upath, e->path))
+	e->_pad = 0;
+	bool complete;
+	e->path_len = path_at(dirfd, upath, e->tail, &complete);
+	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
-	bpf_ringbuf_submit(e, 0);
+	send_event(e, event_size(struct kestrel_file_path, e->path_len));
 }
 
 static __always_inline void file_renamed(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
 					 __u32 flags)
 {
-	struct kestrel_file_rename *e = reserve_event(struct kestrel_file_rename);
+	struct kestrel_file_rename *e = scratch_event(struct kestrel_file_rename);
 	if (!e)
 		return;
 	fill_header(&e->hdr, KESTREL_EV_FILE_RENAME);
 	e->rename_flags = flags;
-	e->_pad = 0;
-	if (!path_at(olddirfd, oldpath, e->old_path))
+	bool complete;
+	__u32 old_len = at_most(path_at(olddirfd, oldpath, e->tail, &complete), KESTREL_PATH_LEN);
+	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
-	if (!path_at(newdirfd, newpath, e->new_path))
+	__u32 new_len = path_at(newdirfd, newpath, &e->tail[old_len], &complete);
+	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH2;
-	bpf_ringbuf_submit(e, 0);
+	e->old_path_len = old_len;
+	e->new_path_len = new_len;
+	send_event(e, event_size(struct kestrel_file_rename, old_len + new_len));
 }
 
 /* The file a chmod/chown-family call acted on: (dirfd, path), or the open fd itself when upath is
- * NULL (fchmod, fchown). False when the path was cut short. */
-static __always_inline bool path_of_target(int fd, const char *upath, char *out)
+ * NULL (fchmod, fchown). Returns the bytes written to out; *complete false when cut short. */
+static __always_inline __u32 path_of_target(int fd, const char *upath, char *out, bool *complete)
 {
 	if (upath)
-		return path_at(fd, upath, out);
+		return path_at(fd, upath, out, complete);
 	struct file *file = file_of_fd(fd);
-	return file && path_of(&file->f_path, out);
+	if (!file) {
+		*complete = false;
+		out[0] = 0;
+		return 1;
+	}
+	return path_of(&file->f_path, out, complete);
 }
 
 /* chmod-family: by (dirfd, path), or by fd when upath is NULL (fchmod). */
 static __always_inline void file_chmodded(int fd, const char *upath, __u32 mode)
 {
-	struct kestrel_file_chmod *e = reserve_event(struct kestrel_file_chmod);
+	struct kestrel_file_chmod *e = scratch_event(struct kestrel_file_chmod);
 	if (!e)
 		return;
 	fill_header(&e->hdr, KESTREL_EV_FILE_CHMOD);
 	e->mode = mode & 07777;
-	e->_pad = 0;
-	if (!path_of_target(fd, upath, e->path))
+	bool complete;
+	e->path_len = path_of_target(fd, upath, e->tail, &complete);
+	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
-	bpf_ringbuf_submit(e, 0);
+	send_event(e, event_size(struct kestrel_file_chmod, e->path_len));
 }
 
 /* chown-family: by (dirfd, path), or by fd when upath is NULL (fchown). */
 static __always_inline void file_chowned(int fd, const char *upath, __u32 uid, __u32 gid)
 {
-	struct kestrel_file_chown *e = reserve_event(struct kestrel_file_chown);
+	struct kestrel_file_chown *e = scratch_event(struct kestrel_file_chown);
 	if (!e)
 		return;
 	fill_header(&e->hdr, KESTREL_EV_FILE_CHOWN);
 	e->new_uid = uid;
 	e->new_gid = gid;
-	if (!path_of_target(fd, upath, e->path))
+	e->_pad = 0;
+	bool complete;
+	e->path_len = path_of_target(fd, upath, e->tail, &complete);
+	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
-	bpf_ringbuf_submit(e, 0);
+	send_event(e, event_size(struct kestrel_file_chown, e->path_len));
 }
 
 #endif /* KESTREL_FILE_EVENTS_H */

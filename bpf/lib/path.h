@@ -39,8 +39,8 @@ static __always_inline struct path_scratch *path_scratch(void)
 struct walk_state {
 	struct path_scratch *s;
 	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
 	struct mount *mnt;
+	struct dentry *mnt_root; /* the mount's root dentry, read again only when crossing a mount */
 	__u32 pos;       /* start of the string built so far */
 	bool complete;   /* reached the root */
 };
@@ -51,12 +51,9 @@ static long walk_step(__u32 index, struct walk_state *w)
 	/* Locals, not w->field, inside BPF_CORE_READ: walk_state is not a kernel type, so a field
 	 * access on it must not become part of a CO-RE relocation. */
 	struct dentry *dentry = w->dentry;
-	struct vfsmount *vfsmnt = w->vfsmnt;
 	struct mount *mnt = w->mnt;
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 
-	if (dentry == mnt_root) {
+	if (dentry == w->mnt_root) {
 		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 		if (mnt_parent == mnt) { /* root of the mount tree */
 			w->complete = true;
@@ -64,9 +61,11 @@ static long walk_step(__u32 index, struct walk_state *w)
 		}
 		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->mnt = mnt_parent;
-		w->vfsmnt = (struct vfsmount *)((char *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
+		struct vfsmount *vfsmnt = (struct vfsmount *)((char *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
+		w->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 		return 0;
 	}
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 	if (dentry == parent) { /* root of a filesystem that is not mounted anywhere above */
 		w->complete = true;
 		return 1;
@@ -89,14 +88,15 @@ static long walk_step(__u32 index, struct walk_state *w)
  * start offset. *complete is false when the depth or length bound cut it short. */
 static __always_inline __u32 walk_path(struct path_scratch *s, const struct path *path, bool *complete)
 {
+	struct vfsmount *vfsmnt = BPF_CORE_READ(path, mnt);
 	struct walk_state w = {
 		.s = s,
 		.dentry = BPF_CORE_READ(path, dentry),
-		.vfsmnt = BPF_CORE_READ(path, mnt),
+		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
 		.pos = KESTREL_PATH_LEN - 1,
 		.complete = false,
 	};
-	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+	w.mnt = container_of(vfsmnt, struct mount, mnt);
 	s->buf[PATH_MASK] = 0;
 	bpf_loop(KESTREL_PATH_DEPTH, walk_step, &w, 0);
 	if (w.pos == KESTREL_PATH_LEN - 1) { /* the root itself */
@@ -107,43 +107,51 @@ static __always_inline __u32 walk_path(struct path_scratch *s, const struct path
 	return w.pos & PATH_MASK;
 }
 
-/* Copies the string at s->buf[start..] (at most KESTREL_PATH_LEN bytes, NUL-terminated). */
-static __always_inline void copy_out(char *out, struct path_scratch *s, __u32 start)
+/* Copies the walked string s->buf[start .. KESTREL_PATH_LEN) (NUL included) to out; returns
+ * its byte count (1 .. KESTREL_PATH_LEN). Only the used bytes are copied: out is usually an
+ * event tail, which is sent only as far as it is used. */
+static __always_inline __u32 copy_out(char *out, struct path_scratch *s, __u32 start)
 {
-	bpf_probe_read_kernel(out, KESTREL_PATH_LEN, &s->buf[start & PATH_MASK]);
-	out[PATH_MASK] = 0;
+	__u32 len = KESTREL_PATH_LEN - (start & PATH_MASK);
+	bpf_probe_read_kernel(out, len, &s->buf[start & PATH_MASK]);
+	return len;
 }
 
-/* The full path of a struct path into out (KESTREL_PATH_LEN bytes). False if truncated. */
-static __always_inline bool path_of(const struct path *path, char *out)
+/* The full path of a struct path into out (at most KESTREL_PATH_LEN bytes, NUL-terminated).
+ * Returns the bytes written; *complete is false if the path was cut short. */
+static __always_inline __u32 path_of(const struct path *path, char *out, bool *complete)
 {
 	struct path_scratch *s = path_scratch();
-	bool complete = false;
+	*complete = false;
 	if (!s) {
 		out[0] = 0;
-		return false;
+		return 1;
 	}
-	copy_out(out, s, walk_path(s, path, &complete));
-	return complete;
+	return copy_out(out, s, walk_path(s, path, complete));
 }
 
 #define AT_FDCWD -100
 
 /* The full path named by (dirfd, user path) as an *at() syscall resolves it: absolute user paths
  * are taken as they are, relative ones are appended to the walked path of dirfd (or of the
- * working directory for AT_FDCWD). "." and ".." and symlinks are not resolved. */
-static __always_inline bool path_at(int dirfd, const char *upath, char *out)
+ * working directory for AT_FDCWD). "." and ".." and symlinks are not resolved. Writes at most
+ * KESTREL_PATH_LEN bytes, NUL-terminated, to out and returns their count; *complete is false if
+ * the path was cut short. */
+static __always_inline __u32 path_at(int dirfd, const char *upath, char *out, bool *complete)
 {
 	struct path_scratch *s = path_scratch();
 	char first = 0;
-	if (!s) {
-		out[0] = 0;
-		return false;
-	}
+	*complete = false;
+	out[0] = 0;
+	if (!s)
+		return 1;
 	bpf_probe_read_user(&first, 1, upath);
 	if (first == '/') {
 		long n = bpf_probe_read_user_str(out, KESTREL_PATH_LEN, upath);
-		return n > 0 && n < KESTREL_PATH_LEN;
+		if (n <= 0)
+			return 1;
+		*complete = n < KESTREL_PATH_LEN;
+		return at_most(n, KESTREL_PATH_LEN);
 	}
 
 	const struct path *base;
@@ -152,23 +160,30 @@ static __always_inline bool path_at(int dirfd, const char *upath, char *out)
 		base = &task->fs->pwd;
 	} else {
 		struct file *dir = file_of_fd(dirfd);
-		if (!dir) {
-			out[0] = 0;
-			return false;
-		}
+		if (!dir)
+			return 1;
 		base = &dir->f_path;
 	}
-	bool complete = false;
-	__u32 start = walk_path(s, base, &complete);
+	bool walked = false;
+	__u32 start = walk_path(s, base, &walked);
 	/* "/" + name: the separator goes into the directory's NUL slot, except after "/". */
 	bool root = start == KESTREL_PATH_LEN - 2;
 	char *name = root ? &s->buf[PATH_MASK] : &s->buf[KESTREL_PATH_LEN];
 	if (!root)
 		s->buf[PATH_MASK] = '/';
 	long n = bpf_probe_read_user_str(name, KESTREL_PATH_LEN - 1, upath);
-	copy_out(out, s, start);
-	__u32 total = (root ? PATH_MASK : KESTREL_PATH_LEN) - start + (n > 0 ? n : 0);
-	return complete && n > 0 && total <= KESTREL_PATH_LEN;
+	if (n <= 0) {
+		name[0] = 0;
+		n = 1;
+	}
+	__u32 total = (root ? PATH_MASK : KESTREL_PATH_LEN) - start + n;
+	__u32 len = at_most(total, KESTREL_PATH_LEN);
+	if (len == 0)
+		return 1;
+	bpf_probe_read_kernel(out, len, &s->buf[start & PATH_MASK]);
+	out[(len - 1) & PATH_MASK] = 0; /* cut short: the last byte kept becomes the NUL */
+	*complete = walked && total <= KESTREL_PATH_LEN;
+	return len;
 }
 
 #endif /* KESTREL_PATH_H */

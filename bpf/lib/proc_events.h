@@ -24,15 +24,14 @@ static __always_inline void ptrace_attached(long request, long pid)
 
 static __always_inline void memfd_created(const char *uname, __u32 flags)
 {
-	struct kestrel_memfd *e = reserve_event(struct kestrel_memfd);
+	struct kestrel_memfd *e = scratch_event(struct kestrel_memfd);
 	if (!e)
 		return;
 	fill_header(&e->hdr, KESTREL_EV_PROCESS_MEMFD);
 	e->mfd_flags = flags;
-	e->_pad = 0;
-	if (bpf_probe_read_user_str(e->name, sizeof(e->name), uname) < 0)
-		e->name[0] = 0;
-	bpf_ringbuf_submit(e, 0);
+	long n = bpf_probe_read_user_str(e->tail, KESTREL_MEMFD_NAME_LEN, uname);
+	e->name_len = n > 0 ? at_most(n, KESTREL_MEMFD_NAME_LEN) : 0;
+	send_event(e, event_size(struct kestrel_memfd, e->name_len));
 }
 
 #endif /* KESTREL_PROC_EVENTS_H */

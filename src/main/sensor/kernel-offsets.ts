@@ -1,7 +1,7 @@
 // Byte offsets of the kernel event fields the record converter reads, looked up by name in the
 // one layout description (src/shared/sensor/layout.json) so they can never drift from the BPF
 // structs. Resolved once at load; a renamed field fails here, not as corrupt records.
-import { KINDS, STRUCTS } from '../../shared/sensor/layout.js';
+import { CONSTANTS, KINDS, STRUCTS } from '../../shared/sensor/layout.js';
 
 type Offsets<K extends string> = { readonly [P in K]: number };
 
@@ -23,6 +23,12 @@ function sizeOf(struct: string, field: string): number {
   return f.size;
 }
 
+/** Fails at load unless the struct's tail packs exactly these parts in this order. */
+function expectTail(struct: string, parts: readonly string[]): void {
+  const actual = STRUCTS.get(struct)?.fields.at(-1)?.parts?.map((p) => p.name) ?? [];
+  if (actual.join() !== parts.join()) throw new Error(`layout.json: ${struct}'s tail is [${actual.join(', ')}], the converter reads [${parts.join(', ')}]`);
+}
+
 /** Kind id by name (layout.json "kinds"). */
 export function kindId(name: string): number {
   for (const k of KINDS.values()) if (k.name === name) return k.id;
@@ -31,24 +37,33 @@ export function kindId(name: string): number {
 
 export const HDR = offsetsOf('header', ['kind', 'flags', 'time_ns', 'pid', 'tgid', 'ppid', 'uid', 'gid', 'euid', 'start_time', 'comm']);
 export const COMM_LEN = sizeOf('header', 'comm');
-export const EXEC = offsetsOf('exec', ['egid', 'sid', 'tty_dev', 'argc', 'args_len', 'filename', 'exe', 'cwd', 'tty', 'args']);
-export const PATH_LEN = sizeOf('exec', 'exe');
-export const ARGS_LEN = sizeOf('exec', 'args');
+// Strings are packed in each struct's tail (layout.json): *_len fields give each part's bytes.
+export const EXEC = offsetsOf('exec', [
+  'egid', 'sid', 'tty_dev', 'argc', 'args_len', 'filename_len', 'exe_len', 'cwd_len', 'tty_len',
+  'cap_effective', 'cap_permitted', 'cap_inheritable', 'tail',
+]);
+expectTail('exec', ['filename', 'exe', 'cwd', 'tty', 'args']);
+expectTail('file_rename', ['old_path', 'new_path']);
+for (const struct of ['file_open', 'file_path', 'file_chmod', 'file_chown']) expectTail(struct, ['path']);
+expectTail('memfd', ['name']);
+export const PATH_LEN = CONSTANTS.KESTREL_PATH_LEN!;
+export const ARGS_LEN = CONSTANTS.KESTREL_ARGS_LEN!;
+export const TTY_LEN = CONSTANTS.KESTREL_TTY_LEN!;
 export const FORK = offsetsOf('fork', ['child_pid', 'child_start_time']);
 export const EXIT = offsetsOf('exit', ['exit_code']);
-export const FILE_OPEN = offsetsOf('file_open', ['fmode', 'path']);
-export const FILE_PATH = offsetsOf('file_path', ['path']);
-export const FILE_RENAME = offsetsOf('file_rename', ['old_path', 'new_path']);
-export const FILE_CHMOD = offsetsOf('file_chmod', ['mode', 'path']);
-export const FILE_CHOWN = offsetsOf('file_chown', ['new_uid', 'new_gid', 'path']);
+export const FILE_OPEN = offsetsOf('file_open', ['fmode', 'path_len', 'tail']);
+export const FILE_PATH = offsetsOf('file_path', ['path_len', 'tail']);
+export const FILE_RENAME = offsetsOf('file_rename', ['old_path_len', 'new_path_len', 'tail']);
+export const FILE_CHMOD = offsetsOf('file_chmod', ['mode', 'path_len', 'tail']);
+export const FILE_CHOWN = offsetsOf('file_chown', ['new_uid', 'new_gid', 'path_len', 'tail']);
 export const NET = offsetsOf('net', ['family', 'sock_type', 'protocol', 'local_port', 'remote_port', 'local_addr', 'remote_addr']);
-export const CRED_IDS = offsetsOf('cred_ids', ['old_real', 'old_effective', 'old_saved', 'old_fs', 'new_real', 'new_effective', 'new_saved', 'new_fs']);
-export const CAPSET = offsetsOf('capset', ['old_effective', 'old_permitted', 'old_inheritable', 'new_effective', 'new_permitted', 'new_inheritable']);
+export const CRED_IDS = offsetsOf('cred_ids', ['new_real', 'new_effective', 'new_saved', 'new_fs', 'cap_effective', 'cap_permitted', 'cap_inheritable']);
+export const CAPSET = offsetsOf('capset', ['new_effective', 'new_permitted', 'new_inheritable']);
 export const PTRACE = offsetsOf('ptrace', ['request', 'target_pid']);
 export const MODULE = offsetsOf('module', ['name']);
 export const MODULE_NAME_LEN = sizeOf('module', 'name');
-export const MEMFD = offsetsOf('memfd', ['mfd_flags', 'name']);
-export const MEMFD_NAME_LEN = sizeOf('memfd', 'name');
+export const MEMFD = offsetsOf('memfd', ['mfd_flags', 'name_len', 'tail']);
+export const MEMFD_NAME_LEN = CONSTANTS.KESTREL_MEMFD_NAME_LEN!;
 
 export const KIND = {
   exec: kindId('process_exec'),

@@ -21,6 +21,18 @@ export interface ProcessInfo {
   gid: number;
   euid: number;
   egid: number;
+  /** Saved and filesystem ids, when known (/proc, exec, set*id events). */
+  suid?: number;
+  fsuid?: number;
+  sgid?: number;
+  fsgid?: number;
+  /**
+   * Capability sets as numbers (exact: capabilities stop at 40 today, below 2^53), when known
+   * (/proc, exec, set*id and capset events). They are what a capset changes from.
+   */
+  capEffective?: number;
+  capPermitted?: number;
+  capInheritable?: number;
   sessionId?: number;
   tty?: number;
   /** Set when the process exited; kept a while so late events still resolve. */
@@ -91,9 +103,14 @@ export class ProcessTable {
       const tty = Number(f[4]);
       const startTicks = Number(f[19]);
       const status = readFileSync(`${base}/status`, 'utf8');
-      const ids = (key: string) => (/^(\w+):\s+(\d+)\s+(\d+)/m.exec(status.slice(status.indexOf(`${key}:`))) ?? []).slice(2).map(Number);
-      const [uid, euid] = ids('Uid');
-      const [gid, egid] = ids('Gid');
+      // "Uid:\treal\teffective\tsaved\tfs", "CapEff:\t000001ffffffffff" (hex).
+      const line = (key: string) => (new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(status)?.[1] ?? '').trim().split(/\s+/);
+      const [uid, euid, suid, fsuid] = line('Uid').map(Number);
+      const [gid, egid, sgid, fsgid] = line('Gid').map(Number);
+      const caps = (key: string) => {
+        const hex = line(key)[0];
+        return hex ? parseInt(hex, 16) : undefined;
+      };
       const cmdline = readFileSync(`${base}/cmdline`);
       const args = cmdline.length ? cmdline.toString('utf8').replace(/\0$/, '').split('\0') : [];
       const executable = safeReadlink(`${base}/exe`) ?? '';
@@ -102,7 +119,8 @@ export class ProcessTable {
         pid, ppid, startTicks, entityId: entityId(this.bootId, pid, startTicks),
         // Kernel threads have no exe; their name is the comm.
         name: executable ? basename(executable) : comm,
-        executable, args, workingDirectory, uid, gid, euid, egid, sessionId, tty,
+        executable, args, workingDirectory, uid: uid!, gid: gid!, euid: euid!, egid: egid!, suid, fsuid, sgid, fsgid,
+        capEffective: caps('CapEff'), capPermitted: caps('CapPrm'), capInheritable: caps('CapInh'), sessionId, tty,
       };
     } catch {
       return undefined;

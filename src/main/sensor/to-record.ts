@@ -1,11 +1,16 @@
 // Kernel events → Kestrel records of the ECS Linux layout, straight from the drain buffer: fields
 // are read at fixed offsets (kernel-offsets.ts) through one DataView and one Uint8Array over the
-// SharedArrayBuffer, paths are copied byte for byte into the record, and nothing is allocated per
+// SharedArrayBuffer, strings are found in each event's packed tail by their length fields (never
+// past the frame's end) and paths are copied byte for byte into the record, and nothing is allocated per
 // event except what the process table must keep (an exec's strings) and a few short id strings.
 // The process table is kept current from fork/exec/exit and supplies process.* / process.parent.*
 // for every event, including processes that started before Kestrel (seeded from /proc).
+// Fields that repeat across records are encoded once into presets (RecordBuilder.capturePreset)
+// and copied as a block per record: the host and event class per class, and process.* /
+// process.parent.* per process-table entry (entries are replaced on exec, and set*id drops the
+// entry's presets, so a preset never outlives what it was made from).
 import { basename } from 'node:path';
-import { RecordBuilder } from '../../shared/record/builder.js';
+import { RecordBuilder, type RecordPreset } from '../../shared/record/builder.js';
 import { IP_BYTES, Tag } from '../../shared/record/frame.js';
 import { formatIp } from '../../shared/record/ip.js';
 import type { RecordLayout } from '../../shared/record/layout.js';
@@ -19,7 +24,7 @@ import { entityId } from './entity-id.js';
 import type { HostInfo } from './host-info.js';
 import {
   ARGS_LEN, CAPSET, COMM_LEN, CRED_IDS, EXEC, EXIT, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_PATH, FILE_RENAME,
-  FORK, HDR, KIND, MEMFD, MEMFD_NAME_LEN, MODULE, MODULE_NAME_LEN, NET, PATH_LEN, PTRACE,
+  FORK, HDR, KIND, MEMFD, MEMFD_NAME_LEN, MODULE, MODULE_NAME_LEN, NET, PATH_LEN, PTRACE, TTY_LEN,
 } from './kernel-offsets.js';
 import type { ProcessInfo, ProcessTable } from './process-table.js';
 
@@ -75,6 +80,9 @@ const UNCHANGED_ID = 0xffffffff;
 const MFD = { cloexec: 1, allowSealing: 2, hugetlb: 4, noexecSeal: 8, exec: 0x10 } as const;
 const TRANSPORT: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp', 132: 'sctp' };
 const SOCK_TRANSPORT: Readonly<Record<number, string>> = { 1: 'tcp', 2: 'udp' };
+/** Which preset of a table entry: as the acting process or as a parent, with or without the
+ * process-category extras (working directory, tty, parent args). */
+const ENTITY_PRESET = { processFull: 0, parentFull: 1, process: 2, parent: 3 } as const;
 /** Sweep exited processes from the table at most this often (event time). */
 const SWEEP_EVERY_MS = 1000;
 
@@ -100,6 +108,13 @@ export class KernelRecordConverter {
   unknownKinds = 0;
 
   private readonly f: FieldIds;
+  /** Builds presets; the field helpers write to `target`, normally the record builder. */
+  private readonly presetBuilder: RecordBuilder;
+  private target: RecordBuilder;
+  private readonly classPresets = new Map<EcsEventClass, RecordPreset>();
+  /** Per table entry, indexed by ENTITY_PRESET. */
+  private entityPresets = new WeakMap<ProcessInfo, Array<RecordPreset | undefined>>();
+  private usersVersion: number;
   private readonly table: ProcessTable;
   private readonly host: HostInfo;
   private readonly clock: BootClock;
@@ -108,14 +123,19 @@ export class KernelRecordConverter {
   private lastSweepMs = 0;
   private bytes: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
+  /** End of the event being converted (its frame's length): no tail part is read past it. */
+  private end = 0;
 
   constructor(o: KernelRecordConverterOptions) {
     this.builder = new RecordBuilder(o.layout);
+    this.presetBuilder = new RecordBuilder(o.layout);
+    this.target = this.builder;
     this.f = Object.fromEntries(Object.entries(FIELDS).map(([k, path]) => [k, o.layout.fieldId(path)])) as FieldIds;
     this.table = o.table;
     this.host = o.host;
     this.clock = o.clock;
     this.nextSeq = o.firstSeq ?? 0;
+    this.usersVersion = this.table.users.version;
   }
 
   /**
@@ -126,7 +146,7 @@ export class KernelRecordConverter {
     let n = 0;
     for (let at = 0; at < end; ) {
       const length = view.getUint32(at, true);
-      const record = this.convert(view, at + FRAME_HEADER_BYTES);
+      const record = this.convert(view, at + FRAME_HEADER_BYTES, length);
       if (record > 0) {
         sink(this.builder.output, record);
         n++;
@@ -137,44 +157,43 @@ export class KernelRecordConverter {
   }
 
   /**
-   * Converts the kernel event struct at `offset` of `view`. Returns the record's length (the
-   * record is builder.output[0, length)), or 0 when the event makes no record.
+   * Converts the kernel event at `offset` of `view`, `length` bytes long (its frame's length).
+   * Returns the record's length (the record is builder.output[0, length)), or 0 when the event
+   * makes no record.
    */
-  convert(view: DataView, offset: number): number {
+  convert(view: DataView, offset: number, length: number): number {
     if (view !== this.view) {
       this.view = view;
       this.bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     }
+    this.end = Math.min(offset + length, view.byteLength);
     const kind = view.getUint32(offset + HDR.kind, true);
-    let length: number;
     switch (kind) {
-      case KIND.exec: length = this.exec(offset); break;
-      case KIND.fork: length = this.fork(offset); break;
-      case KIND.exit: length = this.exit(offset); break;
+      case KIND.exec: return this.exec(offset);
+      case KIND.fork: return this.fork(offset);
+      case KIND.exit: return this.exit(offset);
       case KIND.fileOpen: {
         const created = (view.getUint32(offset + FILE_OPEN.fmode, true) & FMODE_CREATED) !== 0;
-        length = this.file(offset, created ? ECS_EVENTS.creation : ECS_EVENTS.modification, offset + FILE_OPEN.path);
-        break;
+        return this.file(offset, created ? ECS_EVENTS.creation : ECS_EVENTS.modification, offset + FILE_OPEN.tail, FILE_OPEN.path_len);
       }
-      case KIND.fileUnlink: length = this.file(offset, ECS_EVENTS.deletion, offset + FILE_PATH.path); break;
-      case KIND.fileRename: length = this.rename(offset); break;
-      case KIND.fileChmod: length = this.chmod(offset); break;
-      case KIND.fileChown: length = this.chown(offset); break;
-      case KIND.netConnect: length = this.net(offset, ECS_EVENTS.connect, 'egress'); break;
-      case KIND.netAccept: length = this.net(offset, ECS_EVENTS.accept, 'ingress'); break;
-      case KIND.netBind: length = this.net(offset, ECS_EVENTS.bind, undefined); break;
-      case KIND.netListen: length = this.net(offset, ECS_EVENTS.listen, undefined); break;
-      case KIND.setuid: length = this.setid(offset, true); break;
-      case KIND.setgid: length = this.setid(offset, false); break;
-      case KIND.capset: length = this.capset(offset); break;
-      case KIND.ptrace: length = this.ptrace(offset); break;
-      case KIND.memfd: length = this.memfd(offset); break;
-      case KIND.moduleLoad: length = this.moduleLoad(offset); break;
+      case KIND.fileUnlink: return this.file(offset, ECS_EVENTS.deletion, offset + FILE_PATH.tail, FILE_PATH.path_len);
+      case KIND.fileRename: return this.rename(offset);
+      case KIND.fileChmod: return this.chmod(offset);
+      case KIND.fileChown: return this.chown(offset);
+      case KIND.netConnect: return this.net(offset, ECS_EVENTS.connect, 'egress');
+      case KIND.netAccept: return this.net(offset, ECS_EVENTS.accept, 'ingress');
+      case KIND.netBind: return this.net(offset, ECS_EVENTS.bind, undefined);
+      case KIND.netListen: return this.net(offset, ECS_EVENTS.listen, undefined);
+      case KIND.setuid: return this.setid(offset, true);
+      case KIND.setgid: return this.setid(offset, false);
+      case KIND.capset: return this.capset(offset);
+      case KIND.ptrace: return this.ptrace(offset);
+      case KIND.memfd: return this.memfd(offset);
+      case KIND.moduleLoad: return this.moduleLoad(offset);
       default:
         this.unknownKinds++;
         return 0;
     }
-    return length;
   }
 
   // ---- process events ----------------------------------------------------------------------------
@@ -184,22 +203,39 @@ export class KernelRecordConverter {
     const b = this.bytes;
     const f = this.f;
     const startTicks = ticksOf(v, at + HDR.start_time);
-    const exe = readCString(b, at + EXEC.exe, PATH_LEN);
-    const argsLen = Math.min(v.getUint32(at + EXEC.args_len, true), ARGS_LEN);
-    const args = splitArgs(b, at + EXEC.args, argsLen);
+    // The tail: filename, exe, cwd, tty, args (kernel-offsets.ts checks this order).
+    const filenameLen = this.partLength(at + EXEC.tail, v.getUint16(at + EXEC.filename_len, true), PATH_LEN);
+    const exeAt = at + EXEC.tail + filenameLen;
+    const exeLen = this.partLength(exeAt, v.getUint16(at + EXEC.exe_len, true), PATH_LEN);
+    const cwdAt = exeAt + exeLen;
+    const cwdLen = this.partLength(cwdAt, v.getUint16(at + EXEC.cwd_len, true), PATH_LEN);
+    const ttyAt = cwdAt + cwdLen;
+    const argsAt = ttyAt + this.partLength(ttyAt, v.getUint16(at + EXEC.tty_len, true), TTY_LEN);
+    const args = splitArgs(b, argsAt, this.partLength(argsAt, v.getUint32(at + EXEC.args_len, true), ARGS_LEN));
+    const exe = readCString(b, exeAt, exeLen);
     const ttyDev = v.getUint32(at + EXEC.tty_dev, true);
     const tgid = v.getUint32(at + HDR.tgid, true);
+    const euid = v.getUint32(at + HDR.euid, true);
+    const egid = v.getUint32(at + EXEC.egid, true);
     const p = this.table.onExec(tgid, {
       startTicks,
       ppid: v.getUint32(at + HDR.ppid, true),
       executable: exe,
       name: exe ? basename(exe) : readCString(b, at + HDR.comm, COMM_LEN),
       args,
-      workingDirectory: readCString(b, at + EXEC.cwd, PATH_LEN),
+      workingDirectory: readCString(b, cwdAt, cwdLen),
       uid: v.getUint32(at + HDR.uid, true),
       gid: v.getUint32(at + HDR.gid, true),
-      euid: v.getUint32(at + HDR.euid, true),
-      egid: v.getUint32(at + EXEC.egid, true),
+      euid,
+      egid,
+      // exec sets the saved and filesystem ids to the effective ones.
+      suid: euid,
+      fsuid: euid,
+      sgid: egid,
+      fsgid: egid,
+      capEffective: capsOf(v, at + EXEC.cap_effective),
+      capPermitted: capsOf(v, at + EXEC.cap_permitted),
+      capInheritable: capsOf(v, at + EXEC.cap_inheritable),
       sessionId: v.getUint32(at + EXEC.sid, true),
       tty: ttyDev === 0 ? 0 : ttyNrOfDev(ttyDev),
       exitedAtMs: undefined,
@@ -244,20 +280,38 @@ export class KernelRecordConverter {
     return length;
   }
 
+  /**
+   * set*uid / set*gid. The kernel sends the ids after the change; the ones before are the process
+   * table's (kept from /proc, exec and earlier changes), sent as extra JSON — a field the table
+   * does not know is left out rather than guessed.
+   */
   private setid(at: number, uids: boolean): number {
     const v = this.view;
     const f = this.f;
     const p = this.resolve(at);
+    const prevJson = uids
+      ? `{"kestrel":{"previous_user":${idsJson(p.uid, p.euid, p.suid, p.fsuid)}}}`
+      : `{"kestrel":{"previous_group":${idsJson(p.gid, p.egid, p.sgid, p.fsgid)}}}`;
     const real = v.getUint32(at + CRED_IDS.new_real, true);
     const effective = v.getUint32(at + CRED_IDS.new_effective, true);
     const saved = v.getUint32(at + CRED_IDS.new_saved, true);
+    const fs = v.getUint32(at + CRED_IDS.new_fs, true);
     if (uids) {
       p.uid = real;
       p.euid = effective;
+      p.suid = saved;
+      p.fsuid = fs;
     } else {
       p.gid = real;
       p.egid = effective;
+      p.sgid = saved;
+      p.fsgid = fs;
     }
+    this.entityPresets.delete(p);
+    // A uid change may also have cleared or raised the capability sets.
+    p.capEffective = capsOf(v, at + CRED_IDS.cap_effective);
+    p.capPermitted = capsOf(v, at + CRED_IDS.cap_permitted);
+    p.capInheritable = capsOf(v, at + CRED_IDS.cap_inheritable);
     this.begin(at, uids ? ECS_EVENTS.uidChange : ECS_EVENTS.gidChange);
     this.processFields(at, p, true);
     if (uids) {
@@ -266,27 +320,25 @@ export class KernelRecordConverter {
       this.groupPair(f.savedGroupId, f.savedGroupName, saved);
     }
     this.parentFields(p.ppid, true);
-    // The ids before the change have no ECS field: they ride along as extra JSON.
-    const old = (offset: number) => v.getUint32(at + offset, true);
-    this.builder.setExtraJson(
-      `{"kestrel":{"previous_${uids ? 'user' : 'group'}":{"real":"${old(CRED_IDS.old_real)}","effective":"${old(CRED_IDS.old_effective)}","saved":"${old(CRED_IDS.old_saved)}","fs":"${old(CRED_IDS.old_fs)}"}}}`,
-    );
+    this.builder.setExtraJson(prevJson);
     return this.builder.finish();
   }
 
+  /** capset: the new sets from the kernel, the previous ones from the table (as for setid). */
   private capset(at: number): number {
     const f = this.f;
+    const v = this.view;
     const p = this.resolve(at);
+    const previous = capsJson(p.capEffective, p.capPermitted, p.capInheritable);
+    p.capEffective = capsOf(v, at + CAPSET.new_effective);
+    p.capPermitted = capsOf(v, at + CAPSET.new_permitted);
+    p.capInheritable = capsOf(v, at + CAPSET.new_inheritable);
     this.begin(at, ECS_EVENTS.capset);
     this.processFields(at, p, true);
     this.capabilities(f.capEffective, at + CAPSET.new_effective);
     this.capabilities(f.capPermitted, at + CAPSET.new_permitted);
     this.parentFields(p.ppid, true);
-    const v = this.view;
-    const hex = (o: number) => `"0x${v.getBigUint64(at + o, true).toString(16)}"`;
-    this.builder.setExtraJson(
-      `{"kestrel":{"previous_capabilities":{"effective":${hex(CAPSET.old_effective)},"permitted":${hex(CAPSET.old_permitted)},"inheritable":${hex(CAPSET.old_inheritable)}},"inheritable":${hex(CAPSET.new_inheritable)}}}`,
-    );
+    this.builder.setExtraJson(`{"kestrel":{"previous_capabilities":${previous},"inheritable":"0x${p.capInheritable.toString(16)}"}}`);
     return this.builder.finish();
   }
 
@@ -306,7 +358,8 @@ export class KernelRecordConverter {
     const p = this.resolve(at);
     this.begin(at, ECS_EVENTS.memfd);
     this.processFields(at, p, true);
-    this.cstr(f.memfdName, at + MEMFD.name, MEMFD_NAME_LEN);
+    const nameAt = at + MEMFD.tail;
+    this.cstr(f.memfdName, nameAt, this.partLength(nameAt, this.view.getUint32(at + MEMFD.name_len, true), MEMFD_NAME_LEN));
     const flags = this.view.getUint32(at + MEMFD.mfd_flags, true);
     this.int(f.memfdFlags, flags);
     this.bool(f.memfdCloexec, (flags & MFD.cloexec) !== 0);
@@ -329,12 +382,13 @@ export class KernelRecordConverter {
 
   // ---- file events -------------------------------------------------------------------------------
 
-  private file(at: number, cls: EcsEventClass, pathAt: number): number {
+  /** A file event with one path: the tail at `pathAt`, its byte count at `at + lengthOffset`. */
+  private file(at: number, cls: EcsEventClass, pathAt: number, lengthOffset: number): number {
     const p = this.resolve(at);
     this.begin(at, cls);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
-    this.pathFields(pathAt, this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
+    this.pathFields(pathAt, this.pathLength(pathAt, at + lengthOffset), this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
     return this.builder.finish();
   }
 
@@ -344,10 +398,14 @@ export class KernelRecordConverter {
     this.begin(at, ECS_EVENTS.rename);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
-    const newAt = at + FILE_RENAME.new_path;
-    this.pathFields(newAt, f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
-    this.cstr(f.fileTargetPath, newAt, PATH_LEN);
-    this.pathFields(at + FILE_RENAME.old_path, f.origPath, f.origName, -1, f.origExtension);
+    const v = this.view;
+    const oldAt = at + FILE_RENAME.tail;
+    const oldLen = this.partLength(oldAt, v.getUint16(at + FILE_RENAME.old_path_len, true), PATH_LEN);
+    const newAt = oldAt + oldLen;
+    const newLen = this.partLength(newAt, v.getUint16(at + FILE_RENAME.new_path_len, true), PATH_LEN);
+    this.pathFields(newAt, newLen, f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
+    this.cstr(f.fileTargetPath, newAt, newLen);
+    this.pathFields(oldAt, oldLen, f.origPath, f.origName, -1, f.origExtension);
     return this.builder.finish();
   }
 
@@ -356,7 +414,8 @@ export class KernelRecordConverter {
     this.begin(at, ECS_EVENTS.chmod);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
-    this.pathFields(at + FILE_CHMOD.path, this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
+    const pathAt = at + FILE_CHMOD.tail;
+    this.pathFields(pathAt, this.pathLength(pathAt, at + FILE_CHMOD.path_len), this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
     // ECS file.mode: the permission bits in octal, "0640".
     this.str(this.f.fileMode, (this.view.getUint32(at + FILE_CHMOD.mode, true) & 0o7777).toString(8).padStart(4, '0'));
     return this.builder.finish();
@@ -369,7 +428,8 @@ export class KernelRecordConverter {
     this.begin(at, ECS_EVENTS.chown);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
-    this.pathFields(at + FILE_CHOWN.path, f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
+    const pathAt = at + FILE_CHOWN.tail;
+    this.pathFields(pathAt, this.pathLength(pathAt, at + FILE_CHOWN.path_len), f.filePath, f.fileName, f.fileDirectory, f.fileExtension);
     const uid = v.getUint32(at + FILE_CHOWN.new_uid, true);
     const gid = v.getUint32(at + FILE_CHOWN.new_gid, true);
     if (uid !== UNCHANGED_ID) this.userPair(f.fileUid, f.fileOwner, uid);
@@ -416,7 +476,7 @@ export class KernelRecordConverter {
     } else {
       for (let i = 0; i < IP_BYTES; i++) ip[i] = b[addrAt + i]!;
     }
-    if (ipId >= 0) this.builder.setIp(ipId, ip);
+    if (ipId >= 0) this.target.setIp(ipId, ip);
     this.int(portId, port);
     this.str(addressId, formatIp(ip, 0));
   }
@@ -457,13 +517,24 @@ export class KernelRecordConverter {
 
   private begin(at: number, cls: EcsEventClass): void {
     const f = this.f;
-    const h = this.host;
     const v = this.view;
     this.builder.begin(this.nextSeq++);
     this.recordsByClass.set(cls, (this.recordsByClass.get(cls) ?? 0) + 1);
     this.clock.convert(v.getUint32(at + HDR.time_ns, true), v.getUint32(at + HDR.time_ns + 4, true));
     this.date(f.timestamp, this.clock.us, this.clock.ns);
     this.maybeSweep(this.clock.us);
+    let preset = this.classPresets.get(cls);
+    if (preset === undefined) {
+      preset = this.makePreset(() => this.classFields(cls));
+      this.classPresets.set(cls, preset);
+    }
+    this.builder.applyPreset(preset);
+  }
+
+  /** event.* and host.*: the same for every record of an event class. */
+  private classFields(cls: EcsEventClass): void {
+    const f = this.f;
+    const h = this.host;
     this.str(f.kind, 'event');
     this.strArray(f.category, cls.category);
     this.strArray(f.type, cls.type);
@@ -486,19 +557,36 @@ export class KernelRecordConverter {
     if (h.osVersion) this.str(f.osVersion, h.osVersion);
   }
 
+  /** Runs `fields` against the preset builder and captures what they set. */
+  private makePreset(fields: () => void): RecordPreset {
+    const builder = this.presetBuilder;
+    builder.begin(0);
+    this.target = builder;
+    try {
+      fields();
+    } finally {
+      this.target = this.builder;
+    }
+    return builder.capturePreset();
+  }
+
+  /** The preset `slot` (ENTITY_PRESET) of a table entry, made by `fields` on first use. */
+  private entityPreset(p: ProcessInfo, slot: number, fields: () => void): RecordPreset {
+    let presets = this.entityPresets.get(p);
+    if (presets === undefined) {
+      presets = [undefined, undefined, undefined, undefined];
+      this.entityPresets.set(p, presets);
+    }
+    return (presets[slot] ??= this.makePreset(fields));
+  }
+
   /**
    * process.* from the table entry; `at` ≥ 0 adds the acting thread and the exact start time from
    * the event header. `full` adds the working directory and terminal (process-category events).
    */
   private processFields(at: number, p: ProcessInfo, full: boolean): void {
     const f = this.f;
-    this.int(f.pid, p.pid);
-    this.str(f.entityId, p.entityId);
-    this.str(f.name, p.name);
-    if (p.executable) this.str(f.executable, p.executable);
-    this.strArray(f.args, p.args);
-    this.int(f.argsCount, p.args.length);
-    this.str(f.commandLine, this.commandLine(p.args));
+    this.builder.applyPreset(this.entityPreset(p, full ? ENTITY_PRESET.processFull : ENTITY_PRESET.process, () => this.processEntityFields(p, full)));
     if (at >= 0) {
       const v = this.view;
       this.clock.convert(v.getUint32(at + HDR.start_time, true), v.getUint32(at + HDR.start_time + 4, true));
@@ -508,6 +596,18 @@ export class KernelRecordConverter {
       // Back to the event time for fields that use it (process.end).
       this.clock.convert(v.getUint32(at + HDR.time_ns, true), v.getUint32(at + HDR.time_ns + 4, true));
     }
+  }
+
+  /** The part of process.* that only depends on the table entry. */
+  private processEntityFields(p: ProcessInfo, full: boolean): void {
+    const f = this.f;
+    this.int(f.pid, p.pid);
+    this.str(f.entityId, p.entityId);
+    this.str(f.name, p.name);
+    if (p.executable) this.str(f.executable, p.executable);
+    this.strArray(f.args, p.args);
+    this.int(f.argsCount, p.args.length);
+    this.str(f.commandLine, this.commandLine(p.args));
     if (full) {
       if (p.workingDirectory) this.str(f.cwd, p.workingDirectory);
       const tty = p.tty ?? 0;
@@ -527,13 +627,18 @@ export class KernelRecordConverter {
 
   private parentFields(ppid: number, full: boolean): void {
     if (ppid === 0) return;
-    const f = this.f;
     let parent = this.table.get(ppid);
     if (!parent) {
       parent = this.table.readProc(ppid);
       if (!parent) return;
       this.table.set(parent);
     }
+    const known = parent;
+    this.builder.applyPreset(this.entityPreset(known, full ? ENTITY_PRESET.parentFull : ENTITY_PRESET.parent, () => this.parentEntityFields(known, full)));
+  }
+
+  private parentEntityFields(parent: ProcessInfo, full: boolean): void {
+    const f = this.f;
     this.int(f.ppid, parent.pid);
     this.str(f.parentEntityId, parent.entityId);
     this.str(f.parentName, parent.name);
@@ -549,10 +654,20 @@ export class KernelRecordConverter {
     this.date(f.parentStart, this.clock.us, this.clock.ns);
   }
 
-  /** file.path and its parts, copied from the NUL-terminated path at `at`. */
-  private pathFields(at: number, pathId: number, nameId: number, dirId: number, extId: number): void {
+  /** Bytes of a tail part at `start`: its length field, at most `max`, never past the event. */
+  private partLength(start: number, length: number, max: number): number {
+    return Math.max(0, Math.min(length, max, this.end - start));
+  }
+
+  /** Bytes of a single-path tail at `pathAt` whose u32 length field is at `lengthAt`. */
+  private pathLength(pathAt: number, lengthAt: number): number {
+    return this.partLength(pathAt, this.view.getUint32(lengthAt, true), PATH_LEN);
+  }
+
+  /** file.path and its parts, copied from the path at `at` (NUL-terminated within `max` bytes). */
+  private pathFields(at: number, max: number, pathId: number, nameId: number, dirId: number, extId: number): void {
     const b = this.bytes;
-    const end = cStringEnd(b, at, PATH_LEN);
+    const end = cStringEnd(b, at, max);
     let slash = -1;
     let dot = -1;
     for (let i = end - 1; i >= at; i--) {
@@ -574,7 +689,7 @@ export class KernelRecordConverter {
   private capabilities(id: number, at: number): void {
     if (id < 0) return;
     const v = this.view;
-    const b = this.builder;
+    const b = this.target;
     b.beginArray(id);
     for (let word = 0; word < 2; word++) {
       let bits = v.getUint32(at + 4 * word, true);
@@ -605,6 +720,13 @@ export class KernelRecordConverter {
     if (ms - this.lastSweepMs < SWEEP_EVERY_MS) return;
     this.lastSweepMs = ms;
     this.table.sweep(ms);
+    // User and group names are in the presets: new ones when /etc/passwd or /etc/group changed.
+    const users = this.table.users;
+    users.refresh();
+    if (users.version !== this.usersVersion) {
+      this.usersVersion = users.version;
+      this.entityPresets = new WeakMap();
+    }
   }
 
   private userPair(idField: number, nameField: number, uid: number): void {
@@ -620,28 +742,28 @@ export class KernelRecordConverter {
   }
 
   private cstr(id: number, at: number, max: number): void {
-    if (id >= 0) this.builder.setUtf8Range(id, this.bytes, at, cStringEnd(this.bytes, at, max));
+    if (id >= 0) this.target.setUtf8Range(id, this.bytes, at, cStringEnd(this.bytes, at, max));
   }
 
   private str(id: number, s: string): void {
-    if (id >= 0) this.builder.setString(id, s);
+    if (id >= 0) this.target.setString(id, s);
   }
 
   private int(id: number, n: number): void {
-    if (id >= 0) this.builder.setInt(id, n);
+    if (id >= 0) this.target.setInt(id, n);
   }
 
   private bool(id: number, value: boolean): void {
-    if (id >= 0) this.builder.setBool(id, value);
+    if (id >= 0) this.target.setBool(id, value);
   }
 
   /** µs since the epoch + 0–999 ns, rendered with 9 fraction digits. */
   private date(id: number, us: number, ns: number): void {
-    if (id >= 0) this.builder.setDateScaled(id, us, 1000, ns, Tag.dateIso + 9);
+    if (id >= 0) this.target.setDateScaled(id, us, 1000, ns, Tag.dateIso + 9);
   }
 
   private strArray(id: number, values: readonly string[]): void {
-    if (id >= 0) this.builder.setStringArray(id, values);
+    if (id >= 0) this.target.setStringArray(id, values);
   }
 }
 
@@ -651,6 +773,24 @@ function ticksOf(v: DataView, at: number): number {
   const hi = v.getUint32(at + 4, true);
   // 2^32 ns = 429 ticks + 4967296 ns
   return hi * 429 + Math.floor((hi * 4967296 + lo) / 10_000_000);
+}
+
+/**
+ * A capability mask (u64 at `at`) as a number: exact while the highest capability is below 53
+ * (CAP_LAST_CAP is 40 in Linux 6.18), and no BigInt per event.
+ */
+function capsOf(v: DataView, at: number): number {
+  return v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true);
+}
+
+/** {"real","effective","saved","fs"} of the ids the table knows (unknown ones left out). */
+function idsJson(real: number, effective: number, saved: number | undefined, fs: number | undefined): string {
+  return `{"real":"${real}","effective":"${effective}"${saved === undefined ? '' : `,"saved":"${saved}"`}${fs === undefined ? '' : `,"fs":"${fs}"`}}`;
+}
+
+function capsJson(effective: number | undefined, permitted: number | undefined, inheritable: number | undefined): string {
+  const hex = (name: string, n: number | undefined) => (n === undefined ? [] : [`"${name}":"0x${n.toString(16)}"`]);
+  return `{${[...hex('effective', effective), ...hex('permitted', permitted), ...hex('inheritable', inheritable)].join(',')}}`;
 }
 
 /** Index of the NUL ending the string at `at`, or at + max when the field is full. */

@@ -1,22 +1,26 @@
 // uid → user name and gid → group name from /etc/passwd and /etc/group (what ECS user.name and
-// group.name hold). Re-read when the files change, so users added after start resolve too.
+// group.name hold). Read on first use; refresh() (the sensor calls it about once a second)
+// re-reads a file that changed, so users added after start resolve too. Lookups themselves never
+// touch the clock or the file system: they run several times per event.
 import { readFileSync, statSync } from 'node:fs';
 
-/** How often a lookup may stat the file for changes: lookups run per event in the sensor. */
+/** How often refresh() may stat the files for changes. */
 const RECHECK_MS = 1000;
 
 class NameFile {
   private names = new Map<number, string>();
   private mtimeMs = -1;
   private checkedAt = -Infinity;
+  /** Bumped whenever the names were (re)loaded. */
+  version = 0;
   constructor(private readonly path: string) {}
 
   lookup(id: number): string | undefined {
-    this.refresh();
+    if (this.checkedAt === -Infinity) this.refresh();
     return this.names.get(id);
   }
 
-  private refresh(): void {
+  refresh(): void {
     const now = Date.now();
     if (now - this.checkedAt < RECHECK_MS) return;
     this.checkedAt = now;
@@ -34,6 +38,7 @@ class NameFile {
       if (f.length >= 3 && /^\d+$/.test(f[2]) && !names.has(Number(f[2]))) names.set(Number(f[2]), f[0]);
     }
     this.names = names;
+    this.version++;
   }
 }
 
@@ -43,6 +48,15 @@ export class UserDb {
   constructor(etc = '/etc') {
     this.users = new NameFile(`${etc}/passwd`);
     this.groups = new NameFile(`${etc}/group`);
+  }
+  /** Changes whenever the user or group names were (re)loaded: cached names are stale then. */
+  get version(): number {
+    return this.users.version + this.groups.version;
+  }
+  /** Re-reads /etc/passwd or /etc/group if changed (stats them at most once a second). */
+  refresh(): void {
+    this.users.refresh();
+    this.groups.refresh();
   }
   userName(uid: number): string | undefined {
     return this.users.lookup(uid);

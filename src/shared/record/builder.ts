@@ -18,6 +18,20 @@ import type { RecordLayout } from './layout.js';
 import { writeSafeInt64, writeScaledInt64 } from './int64.js';
 import { maxUtf8Length, writeUtf8 } from './utf8.js';
 
+/**
+ * Fields captured once (capturePreset) and staged again in one step (applyPreset): their encoded
+ * bytes are copied as a block, so fields that repeat across many records — the host, the event
+ * class, a process's names and arguments — are not encoded again for each record.
+ */
+export interface RecordPreset {
+  readonly ids: Uint16Array;
+  readonly tags: Uint8Array;
+  /** 1 where the slot is (offset into `bytes`, length), else the slot's own 8 bytes. */
+  readonly varRef: Uint8Array;
+  readonly slots: Uint32Array;
+  readonly bytes: Uint8Array;
+}
+
 export class RecordBuilder {
   readonly layout: RecordLayout;
   /** Output buffer; the last finished record is at [0, length). Replaced when it must grow. */
@@ -235,6 +249,54 @@ export class RecordBuilder {
     this.beginArray(id);
     for (let i = 0; i < values.length; i++) this.elementString(values[i]!);
     this.endArray();
+  }
+
+  /**
+   * The fields set since begin() as a preset (fixed-size values and strings/arrays alike; not the
+   * extra JSON). The builder is unchanged; the preset owns copies of everything.
+   */
+  capturePreset(): RecordPreset {
+    if (this.arrayField >= 0) throw new InternalError('record.open-array', 'capturePreset() with an open array');
+    const n = this.touchedCount;
+    const preset = {
+      ids: this.touched.slice(0, n),
+      tags: new Uint8Array(n),
+      varRef: new Uint8Array(n),
+      slots: new Uint32Array(2 * n),
+      bytes: this.varArea.slice(0, this.varLength),
+    };
+    for (let i = 0; i < n; i++) {
+      const id = preset.ids[i]!;
+      preset.tags[i] = this.tags[id]!;
+      preset.varRef[i] = this.varRef[id]!;
+      preset.slots[2 * i] = this.slots.getUint32(id * SLOT_SIZE, true);
+      preset.slots[2 * i + 1] = this.slots.getUint32(id * SLOT_SIZE + 4, true);
+    }
+    return preset;
+  }
+
+  /** Sets every field of a preset (made by a builder of the same layout), as if set one by one. */
+  applyPreset(p: RecordPreset): void {
+    const base = this.varLength;
+    if (p.bytes.length > 0) {
+      this.ensureVar(p.bytes.length);
+      this.varArea.set(p.bytes, base);
+      this.varLength += p.bytes.length;
+    }
+    const timestampId = this.layout.timestampFieldId;
+    for (let i = 0; i < p.ids.length; i++) {
+      const id = p.ids[i]!;
+      this.stage(id, p.tags[i]!);
+      const at = id * SLOT_SIZE;
+      if (p.varRef[i] === 1) {
+        this.varRef[id] = 1;
+        this.slots.setUint32(at, base + p.slots[2 * i]!, true);
+      } else {
+        this.slots.setUint32(at, p.slots[2 * i]!, true);
+      }
+      this.slots.setUint32(at + 4, p.slots[2 * i + 1]!, true);
+      if (id === timestampId) this.captureTimestamp(id);
+    }
   }
 
   /** JSON text of fields the layout does not know (see encode.ts). */

@@ -1,7 +1,7 @@
 // Decodes one raw kernel event into a plain JS object, driven by the layout description. This is
 // for tests and debugging: it allocates strings and BigInts per event. The live path converts
 // events in place from the same offsets.
-import { FRAME_HEADER_BYTES, HEADER, KINDS, frameBytes, type FieldLayout, type StructLayout } from './layout.js';
+import { FRAME_HEADER_BYTES, HEADER, KINDS, frameBytes, type FieldLayout, type StructLayout, type TailPart } from './layout.js';
 
 export interface EventHeader {
   kind: string;
@@ -24,6 +24,13 @@ export interface ExecEvent extends EventHeader {
   ttyDev: number;
   argc: number;
   argsLen: number;
+  filenameLen: number;
+  exeLen: number;
+  cwdLen: number;
+  ttyLen: number;
+  capEffective: bigint;
+  capPermitted: bigint;
+  capInheritable: bigint;
   filename: string;
   exe: string;
   cwd: string;
@@ -43,27 +50,33 @@ export interface FileOpenEvent extends EventHeader {
   kind: 'file_open';
   openFlags: number;
   fmode: number;
+  pathLen: number;
   path: string;
 }
 export interface FileUnlinkEvent extends EventHeader {
   kind: 'file_unlink';
+  pathLen: number;
   path: string;
 }
 export interface FileRenameEvent extends EventHeader {
   kind: 'file_rename';
   renameFlags: number;
+  oldPathLen: number;
+  newPathLen: number;
   oldPath: string;
   newPath: string;
 }
 export interface FileChmodEvent extends EventHeader {
   kind: 'file_chmod';
   mode: number;
+  pathLen: number;
   path: string;
 }
 export interface FileChownEvent extends EventHeader {
   kind: 'file_chown';
   newUid: number;
   newGid: number;
+  pathLen: number;
   path: string;
 }
 export interface NetEvent extends EventHeader {
@@ -79,21 +92,17 @@ export interface NetEvent extends EventHeader {
 }
 export interface CredIdsEvent extends EventHeader {
   kind: 'cred_setuid' | 'cred_setgid';
-  oldReal: number;
-  oldEffective: number;
-  oldSaved: number;
-  oldFs: number;
   newReal: number;
   newEffective: number;
   newSaved: number;
   newFs: number;
   setidFlags: number;
+  capEffective: bigint;
+  capPermitted: bigint;
+  capInheritable: bigint;
 }
 export interface CapsetEvent extends EventHeader {
   kind: 'cred_capset';
-  oldEffective: bigint;
-  oldPermitted: bigint;
-  oldInheritable: bigint;
   newEffective: bigint;
   newPermitted: bigint;
   newInheritable: bigint;
@@ -110,6 +119,7 @@ export interface ModuleEvent extends EventHeader {
 export interface MemfdEvent extends EventHeader {
   kind: 'process_memfd';
   mfdFlags: number;
+  nameLen: number;
   name: string;
 }
 
@@ -140,6 +150,10 @@ function cString(view: DataView, offset: number, max: number): string {
   const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, max);
   const end = bytes.indexOf(0);
   return utf8.decode(bytes.subarray(0, end < 0 ? max : end));
+}
+
+function cStringIn(view: DataView, offset: number, length: number): string {
+  return length > 0 ? cString(view, offset, length) : '';
 }
 
 function argList(view: DataView, offset: number, length: number): string[] {
@@ -176,14 +190,27 @@ function readScalar(view: DataView, offset: number, type: string): number | bigi
   }
 }
 
-function decodeStruct(view: DataView, base: number, struct: StructLayout, out: Record<string, unknown>): void {
+function decodeStruct(view: DataView, base: number, end: number, struct: StructLayout, out: Record<string, unknown>): void {
   for (const field of struct.fields) {
     if (field.name.startsWith('_')) continue; // padding
     if (field.type === HEADER.name) {
-      decodeStruct(view, base + field.offset, HEADER, out);
+      decodeStruct(view, base + field.offset, end, HEADER, out);
+      continue;
+    }
+    if (field.parts) {
+      decodeTail(view, base + field.offset, end, field.parts, out);
       continue;
     }
     out[camel(field.name)] = decodeField(view, base, field, out);
+  }
+}
+
+/** The packed strings of a tail: each as long as its length field, never past the frame. */
+function decodeTail(view: DataView, at: number, end: number, parts: readonly TailPart[], out: Record<string, unknown>): void {
+  for (const part of parts) {
+    const length = Math.max(0, Math.min(Number(out[camel(part.lengthField)] ?? 0), part.max, end - at));
+    out[camel(part.name)] = part.format === 'args' ? argList(view, at, length) : cStringIn(view, at, length);
+    at += length;
   }
 }
 
@@ -192,8 +219,6 @@ function decodeField(view: DataView, base: number, field: FieldLayout, decoded: 
   switch (field.format) {
     case 'cstr':
       return cString(view, at, field.size);
-    case 'args':
-      return argList(view, at, Math.min(Number(decoded[camel(field.lengthField ?? '')] ?? 0), field.size));
     case 'ipaddr':
       return ipAddress(view, at, Number(decoded.family));
     default:
@@ -201,13 +226,16 @@ function decodeField(view: DataView, base: number, field: FieldLayout, decoded: 
   }
 }
 
-/** Decodes the raw event struct at `offset` (not the frame: the struct itself). */
-export function decodeKernelEvent(view: DataView, offset: number): KernelEvent {
+/**
+ * Decodes the raw event at `offset` (not the frame: the event itself), `length` bytes long (the
+ * frame's length; the kernel sends only the used part of the tail). Default: the whole struct.
+ */
+export function decodeKernelEvent(view: DataView, offset: number, length?: number): KernelEvent {
   const id = view.getUint32(offset, true);
   const kind = KINDS.get(id);
   if (!kind) throw new Error(`decodeKernelEvent: unknown event kind ${id} at byte ${offset}`);
   const out: Record<string, unknown> = {};
-  decodeStruct(view, offset, kind.struct, out);
+  decodeStruct(view, offset, offset + Math.min(length ?? kind.struct.size, kind.struct.size), kind.struct, out);
   out.kind = kind.name;
   return out as unknown as KernelEvent;
 }

@@ -2,11 +2,23 @@
 // BPF programs' C header (bpf/gen-events-h.mjs) and that the BTF layout test checks the compiled
 // object against. Fields are listed in order with explicit padding, so an offset is the running
 // sum of the sizes before it (the generator rejects any layout where C would pad differently).
+// Strings sit in each struct's last field, the tail: packed in order, each part as long as its
+// length field says, so the kernel sends only the used bytes and frames are shorter than structs.
 import layoutJson from './layout.json' with { type: 'json' };
 
 export type ScalarType = 'u8' | 'u16' | 'u32' | 'u64' | 'i32' | 'i64' | 'char';
-/** How a field is presented when decoded: C string, NUL-separated list, or IP address. */
-export type FieldFormat = 'cstr' | 'args' | 'ipaddr';
+/** How a field is presented when decoded: C string, NUL-separated list, IP address, or tail. */
+export type FieldFormat = 'cstr' | 'args' | 'ipaddr' | 'tail';
+
+/** One variable-length string of a tail. */
+export interface TailPart {
+  name: string;
+  format: 'cstr' | 'args';
+  /** The field holding the part's byte count in the tail (NUL included for C strings). */
+  lengthField: string;
+  /** The most bytes the kernel writes for this part. */
+  max: number;
+}
 
 export interface FieldLayout {
   name: string;
@@ -18,8 +30,8 @@ export interface FieldLayout {
   /** Element count for arrays, undefined for a single value. */
   count?: number;
   format?: FieldFormat;
-  /** For format "args": the field holding the captured byte length. */
-  lengthField?: string;
+  /** For format "tail": its strings, packed in this order. */
+  parts?: TailPart[];
 }
 
 export interface StructLayout {
@@ -33,7 +45,7 @@ interface JsonField {
   type: string;
   count?: number | string;
   format?: FieldFormat;
-  length?: string;
+  parts?: { name: string; format: 'cstr' | 'args'; length: string; max: string }[];
 }
 
 const SCALAR_SIZES: Record<ScalarType, number> = { u8: 1, u16: 2, u32: 4, u64: 8, i32: 4, i64: 8, char: 1 };
@@ -46,12 +58,13 @@ function buildStructs(): Map<string, StructLayout> {
   for (const [name, def] of Object.entries(layoutJson.structs as Record<string, { fields: JsonField[] }>)) {
     let offset = 0;
     const fields = def.fields.map((f): FieldLayout => {
-      const count = typeof f.count === 'string' ? CONSTANTS[f.count] : f.count;
+      const parts = f.parts?.map((p): TailPart => ({ name: p.name, format: p.format, lengthField: p.length, max: CONSTANTS[p.max]! }));
+      const count = parts ? parts.reduce((sum, p) => sum + p.max, 0) : typeof f.count === 'string' ? CONSTANTS[f.count] : f.count;
       const unit = structs.get(f.type)?.size ?? SCALAR_SIZES[f.type as ScalarType];
-      if (unit === undefined || (typeof f.count === 'string' && count === undefined)) {
+      if (unit === undefined || (typeof f.count === 'string' && count === undefined) || (parts && parts.some((p) => p.max === undefined))) {
         throw new Error(`layout.json: ${name}.${f.name} has an unknown type or count`);
       }
-      const field: FieldLayout = { name: f.name, type: f.type, offset, size: unit * (count ?? 1), count, format: f.format, lengthField: f.length };
+      const field: FieldLayout = { name: f.name, type: f.type, offset, size: unit * (count ?? 1), count, format: f.format, parts };
       offset += field.size;
       return field;
     });
@@ -88,5 +101,5 @@ export function frameBytes(length: number): number {
   return (FRAME_HEADER_BYTES + length + FRAME_ALIGN - 1) & ~(FRAME_ALIGN - 1);
 }
 
-/** The largest event struct: a drain buffer must hold at least one frame of this size. */
+/** The largest event struct (frames are usually shorter): a drain buffer must hold one such frame. */
 export const MAX_EVENT_BYTES = Math.max(...[...KINDS.values()].map((k) => k.struct.size));
