@@ -5,8 +5,9 @@
 // Delivery: an event goes only to the engines of rules at least one of whose filters (steps, missing
 // steps, until) matches it; only those may keep it, so its bytes are copied only then. For every
 // other engine of its category, such an event could only move event time on (engine.ts
-// advanceTime), so engines that follow time (sequences with maxspan) get just that, in rule
-// order as before: alerts and state are the same as when every such engine saw every event.
+// advanceTime): engines that follow time (sequences with maxspan) are told it lazily, before
+// anything depends on it (category-clocks.ts). Alerts, evictions and counters are the same as when
+// every engine of an event's category was offered the event.
 //
 // Partitioning: sequence and sample state is keyed by the first join key's value; this partition
 // only lets an engine see (event, key) pairs whose key it owns (keyPartition), and single-event
@@ -17,6 +18,7 @@ import type { CompiledQuery, CompiledStep, EventView, Value } from '../shared/en
 import type { EngineEvent } from '../shared/engine/event.js';
 import { createEngine, type Engine } from '../shared/engine/engine.js';
 import { PartialBudget } from '../shared/engine/partial-budget.js';
+import { CategoryClocks } from './category-clocks.js';
 import { buildLayout, type RecordLayout } from '../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
 import { RecordView } from '../shared/record/view.js';
@@ -72,8 +74,8 @@ function stepFilters(ruleset: readonly CompiledRule[]): CheckedFilter[] {
 interface CategoryRules {
   /** Rules with a filter of that category (or of any category). */
   rules: number[];
-  /** Those of them whose engines follow event time (Engine.followsTime). */
-  timed: number[];
+  /** CategoryClocks group of those of them whose engines follow event time. */
+  group: number;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -86,12 +88,17 @@ export class EqlProcessor implements Processor {
   private readonly filterRule: Uint32Array;
   /** Rule r's filter ids are [firstFilter[r], firstFilter[r + 1]). */
   private readonly firstFilter: Uint32Array;
+  /** Rules whose engines follow event time (Engine.followsTime), told it lazily. */
+  private readonly timedRules: number[] = [];
+  private readonly clocks: CategoryClocks;
+  /** While an event is delivered: its group, and the rule whose engine is being offered it. */
+  private delivering = false;
+  private eventGroup = 0;
+  private pushing = -1;
   /** Interpreter: each filter's own test, and the filters that matched the current event (hitStamp). */
   private readonly filterTests: ((ev: EventView) => boolean)[] = [];
   private readonly hits: Uint32Array;
   private hitStamp = 0;
-  /** Wasm: the rules with a matching filter, per event (scratch, in rule order). */
-  private readonly matchedRules: Uint32Array;
   /** The current event, read in place until an engine needs to keep it (then detached). */
   private scratch: RecordEvent;
   private kept: EngineEvent | null = null;
@@ -171,7 +178,7 @@ export class EqlProcessor implements Processor {
     let filterId = 0;
     const filterRule: number[] = [];
     const firstFilter: number[] = [];
-    const budget = config.maxPartialsTotal === undefined ? undefined : new PartialBudget(config.maxPartialsTotal);
+    const budget = config.maxPartialsTotal === undefined ? undefined : new PartialBudget(config.maxPartialsTotal, () => this.catchUpDuringEvent());
     ruleset.forEach(({ compiled: query0 }, index) => {
       firstFilter.push(filterId);
       const query = this.prefiltered(query0, () => {
@@ -185,13 +192,14 @@ export class EqlProcessor implements Processor {
       // back until the end.
       const atEnd = query.kind === 'sample' || query.pipes.some((p) => p.name === 'tail');
       const engine = createEngine(owned, {
-          maxPartials: config.maxPartialsPerRule,
-          maxPartialsPerKey: config.maxPartialsPerKey,
-          budget,
+        maxPartials: config.maxPartialsPerRule,
+        maxPartialsPerKey: config.maxPartialsPerKey,
+        budget,
         onResult: (r) => this.emit({ seq: atEnd ? END_OF_STREAM : orderingSeq(r), ruleIndex: index, json: alertJson(rule, r) }),
       });
       this.engines.push(engine);
       if (!atEnd && engine.mayHold) this.holders.push(index);
+      if (engine.followsTime) this.timedRules.push(index);
       const cats = categoriesOf(query);
       if (cats === null) this.anyCategory.push(index);
       else for (const c of cats) (this.byCategory.get(c) ?? this.byCategory.set(c, []).get(c)!).push(index);
@@ -200,8 +208,8 @@ export class EqlProcessor implements Processor {
     this.filterRule = Uint32Array.from(filterRule);
     this.firstFilter = Uint32Array.from(firstFilter);
     this.hits = new Uint32Array(filterId);
-    this.matchedRules = new Uint32Array(ruleset.length);
     this.scratch = new RecordEvent(layout, NO_BYTES, 0);
+    this.clocks = new CategoryClocks(ruleset.length);
     this.anyRules = this.anyCategory.length ? this.categoryRules(this.anyCategory) : null;
     this.probe = new RecordView(layout);
     this.categoryId = layout.fieldId(checkSchema.aliasOf('event.category') ?? 'event.category');
@@ -227,16 +235,18 @@ export class EqlProcessor implements Processor {
     this.kept = null;
     this.eventLength = length;
     this.eventTime = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
-    if (this.predicates) this.deliverByBits(candidates, batchIndex);
+    this.eventGroup = candidates.group;
+    this.delivering = true;
+    if (this.predicates) this.deliverByBits(batchIndex);
     else this.deliverByTests(candidates);
+    this.delivering = false;
+    this.clocks.passed(candidates.group, this.eventTime);
   }
 
-  /** Wasm: the rules with a set bit in the record's words, merged with the timed ones. */
-  private deliverByBits(candidates: CategoryRules, batchIndex: number): void {
+  /** Wasm: the rules with a set bit in the record's words (filter ids are in rule order). */
+  private deliverByBits(batchIndex: number): void {
     const W = this.predicates!.wordsPerRecord;
     const bits = this.predicates!.batchBits;
-    const matched = this.matchedRules;
-    let n = 0;
     let last = -1;
     for (let w = 0, at = batchIndex * W; w < W; w++) {
       let word = bits[at + w]!;
@@ -244,18 +254,9 @@ export class EqlProcessor implements Processor {
         const low = word & -word;
         word ^= low;
         const rule = this.filterRule[(w << 5) + 31 - Math.clz32(low)]!;
-        if (rule !== last) matched[n++] = last = rule;
+        if (rule !== last) this.push((last = rule));
       }
     }
-    const timed = candidates.timed;
-    let m = 0;
-    for (let k = 0; k < n; k++) {
-      const rule = matched[k]!;
-      for (; m < timed.length && timed[m]! < rule; m++) this.advance(timed[m]!);
-      if (m < timed.length && timed[m] === rule) m++;
-      this.push(rule);
-    }
-    for (; m < timed.length; m++) this.advance(timed[m]!);
   }
 
   /** Interpreter: each candidate rule's filters behind the index, once; the engine reads the hits. */
@@ -273,7 +274,6 @@ export class EqlProcessor implements Processor {
         }
       }
       if (hit) this.push(rule);
-      else if (this.engines[rule]!.followsTime) this.advance(rule);
     }
   }
 
@@ -287,13 +287,30 @@ export class EqlProcessor implements Processor {
       this.scratch = new RecordEvent(this.layout, NO_BYTES, 0);
       kept = this.kept = { view: ev, time: this.eventTime, seq: ev.seq };
     }
-    this.engines[rule]!.push(kept);
+    const engine = this.engines[rule]!;
+    if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(rule));
+    this.pushing = rule;
+    engine.push(kept);
   }
 
-  /** What pushing an event none of the rule's filters matches would do: move its time on. */
-  private advance(rule: number): void {
-    // Sequences skip timeless events altogether.
-    if (this.eventTime !== null) this.engines[rule]!.advanceTime(this.eventTime);
+  /** Tells every timed engine the time of all events of its categories delivered so far. */
+  private catchUp(): void {
+    for (const rule of this.timedRules) this.engines[rule]!.advanceTime(this.clocks.timeFor(rule));
+  }
+
+  /**
+   * The shared budget is about to evict: every timed engine must be where it would be had each
+   * engine of an event's category been offered the event, in rule order. During a delivery, those
+   * before the engine being offered it have seen this event's time, the others not yet.
+   */
+  private catchUpDuringEvent(): void {
+    if (!this.delivering) return this.catchUp();
+    const now = this.eventTime;
+    for (const rule of this.timedRules) {
+      let t = this.clocks.timeFor(rule);
+      if (now !== null && now > t && rule < this.pushing && this.clocks.inGroup(rule, this.eventGroup)) t = now;
+      this.engines[rule]!.advanceTime(t);
+    }
   }
 
   private nextHitStamp(): number {
@@ -306,17 +323,22 @@ export class EqlProcessor implements Processor {
 
   onWatermark(_seq: number, timeMs: number, emit: (a: AlertOut) => void): void {
     this.emit = emit;
+    this.catchUp();
     for (const e of this.engines) e.advanceTime(timeMs);
   }
 
   onEnd(emit: (a: AlertOut) => void): void {
     this.emit = emit;
+    this.catchUp();
     for (const e of this.engines) e.end();
   }
 
   progressFloor(): number {
     let floor = Infinity;
     for (const i of this.holders) {
+      const engine = this.engines[i]!;
+      // Time may settle a trailing verdict (and release its result).
+      if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(i));
       const h = this.engines[i]!.heldSeq();
       if (h < floor) floor = h;
     }
@@ -329,12 +351,14 @@ export class EqlProcessor implements Processor {
   }
 
   stateEntries(): number {
+    this.catchUp();
     let n = 0;
     for (const e of this.engines) n += e.stats.partialsLive + e.stats.pendingTrailing;
     return n;
   }
 
   evictions(): number {
+    this.catchUp();
     let n = this.evicted;
     for (const e of this.engines) n += e.stats.evictions;
     return n;
@@ -357,6 +381,7 @@ export class EqlProcessor implements Processor {
   }
 
   evictionsByKind(): EvictionCounts {
+    this.catchUp();
     const n: EvictionCounts = { perKey: 0, perRule: 0, total: 0 };
     for (const e of this.engines) {
       n.perKey += e.stats.evictionsPerKey;
@@ -367,6 +392,7 @@ export class EqlProcessor implements Processor {
   }
 
   partialsLive(): number {
+    this.catchUp();
     let n = 0;
     for (const e of this.engines) n += e.stats.partialsLive;
     return n;
@@ -396,7 +422,7 @@ export class EqlProcessor implements Processor {
   }
 
   private categoryRules(rules: number[]): CategoryRules {
-    return { rules, timed: rules.filter((i) => this.engines[i]!.followsTime) };
+    return { rules, group: this.clocks.group(rules.filter((i) => this.engines[i]!.followsTime)) };
   }
 
   /**
