@@ -2,14 +2,23 @@
 // worker) or one for everything (the single-thread path); both run this same code, which is why
 // their output is identical.
 //
+// Delivery: an event goes only to the engines of rules at least one of whose filters (steps, missing
+// steps, until) matches it; only those may keep it, so its bytes are copied only then. For every
+// other engine of its category, such an event could only move event time on (engine.ts
+// advanceTime): engines that follow time (sequences with maxspan) are told it lazily, before
+// anything depends on it (category-clocks.ts). Alerts, evictions and counters are the same as when
+// every engine of an event's category was offered the event.
+//
 // Partitioning: sequence and sample state is keyed by the first join key's value; this partition
 // only lets an engine see (event, key) pairs whose key it owns (keyPartition), and single-event
 // rules only the events whose home partition it is. Main may send an event to more partitions
 // than need it; ownership makes that harmless.
 import type { Processor, ProcessorInit, AlertOut, EvictionCounts } from './processor.js';
 import type { CompiledQuery, CompiledStep, EventView, Value } from '../shared/engine/compiled.js';
+import type { EngineEvent } from '../shared/engine/event.js';
 import { createEngine, type Engine } from '../shared/engine/engine.js';
 import { PartialBudget } from '../shared/engine/partial-budget.js';
+import { CategoryClocks } from './category-clocks.js';
 import { buildLayout, type RecordLayout } from '../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
 import { RecordView } from '../shared/record/view.js';
@@ -61,13 +70,45 @@ function stepFilters(ruleset: readonly CompiledRule[]): CheckedFilter[] {
   return predicateFilters(ruleset.map((r) => r.checked));
 }
 
+/** The rules whose engines an event of some category concerns (both lists in rule order). */
+interface CategoryRules {
+  /** Rules with a filter of that category (or of any category). */
+  rules: number[];
+  /** CategoryClocks group of those of them whose engines follow event time. */
+  group: number;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
 export class EqlProcessor implements Processor {
   private readonly engines: Engine[] = [];
-  /** Engines whose results only come at the end of the stream (see the constructor). */
-  private readonly endOnly: boolean[] = [];
+  /** Engines that may hold results back for progressFloor: not end-only, and Engine.mayHold. */
+  private readonly holders: number[] = [];
+  /** Rule index of each filter id (a rule's filters have consecutive ids). */
+  private readonly filterRule: Uint32Array;
+  /** Rule r's filter ids are [firstFilter[r], firstFilter[r + 1]). */
+  private readonly firstFilter: Uint32Array;
+  /** Rules whose engines follow event time (Engine.followsTime), told it lazily. */
+  private readonly timedRules: number[] = [];
+  private readonly clocks: CategoryClocks;
+  /** While an event is delivered: its group, and the rule whose engine is being offered it. */
+  private delivering = false;
+  private eventGroup = 0;
+  private pushing = -1;
+  /** Interpreter: each filter's own test, and the filters that matched the current event (hitStamp). */
+  private readonly filterTests: ((ev: EventView) => boolean)[] = [];
+  private readonly hits: Uint32Array;
+  private hitStamp = 0;
+  /** The current event, read in place until an engine needs to keep it (then detached). */
+  private scratch: RecordEvent;
+  private kept: EngineEvent | null = null;
+  private eventLength = 0;
+  private eventTime: number | null = null;
   /** Rules by event category they need; rules needing any category are in `anyCategory`. */
   private readonly byCategory = new Map<string, number[]>();
   private readonly anyCategory: number[] = [];
+  /** The candidates of every event when no rule needs a category. */
+  private readonly anyRules: CategoryRules | null;
   private readonly probe: RecordView;
   private readonly categoryId: number;
   private emit: (a: AlertOut) => void = () => {};
@@ -89,7 +130,7 @@ export class EqlProcessor implements Processor {
     this.index.writeCandidates(this.readIndexed, words, at);
   };
   /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
-  private readonly candidateCache = new Map<string, number[] | null>();
+  private readonly candidateCache = new Map<string, CategoryRules | null>();
   private evicted = 0;
 
   /**
@@ -135,28 +176,41 @@ export class EqlProcessor implements Processor {
       this.readers.set(t, read as (ev: RecordEvent) => Value | undefined);
     }
     let filterId = 0;
-    const budget = config.maxPartialsTotal === undefined ? undefined : new PartialBudget(config.maxPartialsTotal);
+    const filterRule: number[] = [];
+    const firstFilter: number[] = [];
+    const budget = config.maxPartialsTotal === undefined ? undefined : new PartialBudget(config.maxPartialsTotal, () => this.catchUpDuringEvent());
     ruleset.forEach(({ compiled: query0 }, index) => {
-      const query = this.prefiltered(query0, () => filterId++);
+      firstFilter.push(filterId);
+      const query = this.prefiltered(query0, () => {
+        filterRule.push(index);
+        return filterId++;
+      });
       const owned = this.ownedQuery(query);
       const rule = config.rules[index];
       // Samples and tail pipes only produce results at the end of the stream. Ordering them there
       // (END_OF_STREAM) keeps the output deterministic without holding every other rule's alerts
       // back until the end.
       const atEnd = query.kind === 'sample' || query.pipes.some((p) => p.name === 'tail');
-      this.endOnly.push(atEnd);
-      this.engines.push(
-        createEngine(owned, {
-          maxPartials: config.maxPartialsPerRule,
-          maxPartialsPerKey: config.maxPartialsPerKey,
-          budget,
-          onResult: (r) => this.emit({ seq: atEnd ? END_OF_STREAM : orderingSeq(r), ruleIndex: index, json: alertJson(rule, r) }),
-        }),
-      );
+      const engine = createEngine(owned, {
+        maxPartials: config.maxPartialsPerRule,
+        maxPartialsPerKey: config.maxPartialsPerKey,
+        budget,
+        onResult: (r) => this.emit({ seq: atEnd ? END_OF_STREAM : orderingSeq(r), ruleIndex: index, json: alertJson(rule, r) }),
+      });
+      this.engines.push(engine);
+      if (!atEnd && engine.mayHold) this.holders.push(index);
+      if (engine.followsTime) this.timedRules.push(index);
       const cats = categoriesOf(query);
       if (cats === null) this.anyCategory.push(index);
       else for (const c of cats) (this.byCategory.get(c) ?? this.byCategory.set(c, []).get(c)!).push(index);
     });
+    firstFilter.push(filterId);
+    this.filterRule = Uint32Array.from(filterRule);
+    this.firstFilter = Uint32Array.from(firstFilter);
+    this.hits = new Uint32Array(filterId);
+    this.scratch = new RecordEvent(layout, NO_BYTES, 0);
+    this.clocks = new CategoryClocks(ruleset.length);
+    this.anyRules = this.anyCategory.length ? this.categoryRules(this.anyCategory) : null;
     this.probe = new RecordView(layout);
     this.categoryId = layout.fieldId(checkSchema.aliasOf('event.category') ?? 'event.category');
   }
@@ -176,31 +230,116 @@ export class EqlProcessor implements Processor {
     let batchIndex = this.predicates ? this.takeBatchSlot(bytes, offset) : -1;
     if (candidates === null) return;
     if (this.predicates && batchIndex < 0) batchIndex = this.evaluateAlone(bytes, offset);
-    // The engine may keep the event in a partial: give it a private copy of the bytes. Filters
-    // only run while the event is pushed, so its batch index is never read once stale.
-    const ev = new RecordEvent(this.layout, bytes.slice(offset, offset + length), seq, 0, batchIndex);
-    const time = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
+    // Filters only run while the event is pushed, so its batch index is never read once stale.
+    const ev = this.scratch.reset(bytes, offset, seq, batchIndex);
+    this.kept = null;
+    this.eventLength = length;
+    this.eventTime = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
+    this.eventGroup = candidates.group;
+    this.delivering = true;
+    if (this.predicates) this.deliverByBits(batchIndex);
+    else this.deliverByTests(candidates);
+    this.delivering = false;
+    this.clocks.passed(candidates.group, this.eventTime);
+  }
+
+  /** Wasm: the rules with a set bit in the record's words (filter ids are in rule order). */
+  private deliverByBits(batchIndex: number): void {
+    const W = this.predicates!.wordsPerRecord;
+    const bits = this.predicates!.batchBits;
+    let last = -1;
+    for (let w = 0, at = batchIndex * W; w < W; w++) {
+      let word = bits[at + w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        word ^= low;
+        const rule = this.filterRule[(w << 5) + 31 - Math.clz32(low)]!;
+        if (rule !== last) this.push((last = rule));
+      }
+    }
+  }
+
+  /** Interpreter: each candidate rule's filters behind the index, once; the engine reads the hits. */
+  private deliverByTests(candidates: CategoryRules): void {
+    const ev = this.scratch;
     this.current = ev;
-    if (!this.predicates) this.index.select(this.readIndexed);
-    const engineEvent = { view: ev, time, seq };
-    for (const i of candidates) this.engines[i].push(engineEvent);
+    this.index.select(this.readIndexed);
+    const stamp = this.nextHitStamp();
+    for (const rule of candidates.rules) {
+      let hit = false;
+      for (let id = this.firstFilter[rule]!, end = this.firstFilter[rule + 1]!; id < end; id++) {
+        if (this.index.candidate(id) && this.filterTests[id]!(ev)) {
+          this.hits[id] = stamp;
+          hit = true;
+        }
+      }
+      if (hit) this.push(rule);
+    }
+  }
+
+  /** Offers the current event to a rule's engine; the first one gets the event's private copy. */
+  private push(rule: number): void {
+    let kept = this.kept;
+    if (kept === null) {
+      const ev = this.scratch;
+      // The engine may keep the event in a partial, and the transport buffer is reused.
+      ev.detach(this.eventLength);
+      this.scratch = new RecordEvent(this.layout, NO_BYTES, 0);
+      kept = this.kept = { view: ev, time: this.eventTime, seq: ev.seq };
+    }
+    const engine = this.engines[rule]!;
+    if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(rule));
+    this.pushing = rule;
+    engine.push(kept);
+  }
+
+  /** Tells every timed engine the time of all events of its categories delivered so far. */
+  private catchUp(): void {
+    for (const rule of this.timedRules) this.engines[rule]!.advanceTime(this.clocks.timeFor(rule));
+  }
+
+  /**
+   * The shared budget is about to evict: every timed engine must be where it would be had each
+   * engine of an event's category been offered the event, in rule order. During a delivery, those
+   * before the engine being offered it have seen this event's time, the others not yet.
+   */
+  private catchUpDuringEvent(): void {
+    if (!this.delivering) return this.catchUp();
+    const now = this.eventTime;
+    for (const rule of this.timedRules) {
+      let t = this.clocks.timeFor(rule);
+      if (now !== null && now > t && rule < this.pushing && this.clocks.inGroup(rule, this.eventGroup)) t = now;
+      this.engines[rule]!.advanceTime(t);
+    }
+  }
+
+  private nextHitStamp(): number {
+    if (++this.hitStamp === 0xffffffff) {
+      this.hits.fill(0);
+      this.hitStamp = 1;
+    }
+    return this.hitStamp;
   }
 
   onWatermark(_seq: number, timeMs: number, emit: (a: AlertOut) => void): void {
     this.emit = emit;
+    this.catchUp();
     for (const e of this.engines) e.advanceTime(timeMs);
   }
 
   onEnd(emit: (a: AlertOut) => void): void {
     this.emit = emit;
+    this.catchUp();
     for (const e of this.engines) e.end();
   }
 
   progressFloor(): number {
     let floor = Infinity;
-    for (let i = 0; i < this.engines.length; i++) {
-      if (this.endOnly[i]) continue;
-      const h = this.engines[i].heldSeq();
+    for (const i of this.holders) {
+      const engine = this.engines[i]!;
+      // Time may settle a trailing verdict (and release its result).
+      if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(i));
+      const h = this.engines[i]!.heldSeq();
       if (h < floor) floor = h;
     }
     return floor;
@@ -212,12 +351,14 @@ export class EqlProcessor implements Processor {
   }
 
   stateEntries(): number {
+    this.catchUp();
     let n = 0;
     for (const e of this.engines) n += e.stats.partialsLive + e.stats.pendingTrailing;
     return n;
   }
 
   evictions(): number {
+    this.catchUp();
     let n = this.evicted;
     for (const e of this.engines) n += e.stats.evictions;
     return n;
@@ -240,6 +381,7 @@ export class EqlProcessor implements Processor {
   }
 
   evictionsByKind(): EvictionCounts {
+    this.catchUp();
     const n: EvictionCounts = { perKey: 0, perRule: 0, total: 0 };
     for (const e of this.engines) {
       n.perKey += e.stats.evictionsPerKey;
@@ -250,14 +392,15 @@ export class EqlProcessor implements Processor {
   }
 
   partialsLive(): number {
+    this.catchUp();
     let n = 0;
     for (const e of this.engines) n += e.stats.partialsLive;
     return n;
   }
 
   /** Rules that could match the event, by its category; null when none could. */
-  private candidates(bytes: Uint8Array, offset: number): number[] | null {
-    if (this.byCategory.size === 0) return this.anyCategory.length ? this.anyCategory : null;
+  private candidates(bytes: Uint8Array, offset: number): CategoryRules | null {
+    if (this.byCategory.size === 0) return this.anyRules;
     this.probe.reset(bytes, offset);
     let cats: unknown = undefined;
     if (this.categoryId >= 0) {
@@ -272,10 +415,14 @@ export class EqlProcessor implements Processor {
         if (typeof c === 'string') for (const i of this.byCategory.get(c) ?? []) set.add(i);
       }
       // Engines see an event in rule order, so alerts of one event come out in a fixed order.
-      cached = set.size ? [...set].sort((a, b) => a - b) : null;
+      cached = set.size ? this.categoryRules([...set].sort((a, b) => a - b)) : null;
       if (this.candidateCache.size < 1024) this.candidateCache.set(cacheKey, cached);
     }
     return cached;
+  }
+
+  private categoryRules(rules: number[]): CategoryRules {
+    return { rules, group: this.clocks.group(rules.filter((i) => this.engines[i]!.followsTime)) };
   }
 
   /**
@@ -288,9 +435,9 @@ export class EqlProcessor implements Processor {
       const category = step.filter.category;
       const predicates = this.predicates;
       if (predicates) return { ...step, filter: { category, test: (ev) => predicates.matches((ev as RecordEvent).index, id) } };
-      const index = this.index;
-      const test = step.filter.test;
-      return { ...step, filter: { category, test: (ev) => index.candidate(id) && test(ev) } };
+      // deliverByTests ran every filter of the rule on this event before pushing it.
+      this.filterTests.push(step.filter.test);
+      return { ...step, filter: { category, test: () => this.hits[id] === this.hitStamp } };
     };
     const steps = q.steps.map(wrap);
     return { ...q, steps, until: q.until && wrap(q.until) };

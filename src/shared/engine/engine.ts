@@ -27,8 +27,16 @@ export interface Engine {
   push(ev: EngineEvent): void;
   /** Ends the stream: flushes tail pipes, pending trailing missing-event checks and samples. */
   end(): void;
-  /** Global event time reached t (watermark): lets time-based expiry and verdicts run. */
+  /**
+   * Global event time reached t (watermark): lets time-based expiry and verdicts run. Offering an
+   * event none of the query's filters matches has exactly this effect (for a timed event), so a
+   * caller that knows no filter matches may call this instead of push.
+   */
   advanceTime(t: number): void;
+  /** False when advanceTime never changes anything (only sequences with maxspan track time). */
+  readonly followsTime: boolean;
+  /** False when heldSeq() is always Infinity: the engine emits every result when it completes. */
+  readonly mayHold: boolean;
   /**
    * The smallest ordering seq (seq of a result's last event) of a result this engine may still
    * emit later than the event that completed it: held trailing verdicts, tail pipes and samples
@@ -61,6 +69,8 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           if (filter.test(ev.view)) limiter.push({ events: [ev], joinKeys: [] });
         },
         advanceTime() {},
+        followsTime: false,
+        mayHold: holdsAll,
         heldSeq: () => (holdsAll && stats.eventsSeen > 0 ? 0 : Infinity),
         end: () => limiter.end(),
       };
@@ -79,6 +89,8 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           matcher.push(ev);
         },
         advanceTime: (t) => matcher.advanceTime(t),
+        followsTime: matcher.followsTime,
+        mayHold: holdsAll || matcher.mayHold,
         heldSeq: () => (holdsAll && stats.eventsSeen > 0 ? 0 : matcher.heldSeq()),
         end() {
           matcher.end();
@@ -96,6 +108,8 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           collector.push(ev);
         },
         advanceTime() {},
+        followsTime: false,
+        mayHold: true,
         // Samples are only known at the end of the stream.
         heldSeq: () => (stats.eventsSeen > 0 ? 0 : Infinity),
         end() {

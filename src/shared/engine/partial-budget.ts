@@ -24,7 +24,15 @@ export class PartialBudget {
   live = 0;
   private readonly members: EvictableState[] = [];
 
-  constructor(readonly cap: number) {}
+  /**
+   * `catchUp`, when given, runs before any eviction is decided: members may count partials whose
+   * time has run out but that they were not told yet (eql-processor tells event time lazily); it
+   * brings them up to date, so the total and the oldest partial are the ones eviction must see.
+   */
+  constructor(
+    readonly cap: number,
+    private readonly catchUp?: () => void,
+  ) {}
 
   join(member: EvictableState): void {
     this.members.push(member);
@@ -36,6 +44,7 @@ export class PartialBudget {
    * by the same event in several rules) go to the member that joined first: deterministic.
    */
   enforce(): void {
+    if (this.live > this.cap) this.catchUp?.();
     while (this.live > this.cap) {
       let victim: EvictableState | undefined;
       let oldest = Infinity;

@@ -164,6 +164,16 @@ export class SequenceMatcher implements EvictableState {
     }
   }
 
+  /** Whether time matters: without maxspan nothing expires, so advanceTime changes nothing. */
+  get followsTime(): boolean {
+    return this.maxspan > 0;
+  }
+
+  /** Only a trailing missing-event step makes a completed result wait (for its verdict). */
+  get mayHold(): boolean {
+    return this.hasTrailing;
+  }
+
   /**
    * The smallest seq of a completed result not yet delivered (a pending trailing verdict, or a
    * result queued behind one), Infinity when none. A result's ordering seq is its last event's.

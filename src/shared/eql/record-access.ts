@@ -46,6 +46,15 @@ export class RecordEvent {
     return this;
   }
 
+  /**
+   * Moves the view onto a private copy of the record's `length` bytes, keeping what was already
+   * decoded: for an event read in place (a reused transport buffer) that an engine may keep.
+   */
+  detach(length: number): void {
+    const rv = this.rv;
+    rv.reset(rv.bytes.slice(rv.base, rv.base + length), 0);
+  }
+
   field(id: number): Value | undefined {
     if (this.decoded.has(id)) return this.decoded.get(id);
     const v = decodeField(this.rv, id) as Value | undefined;

@@ -268,6 +268,14 @@ export class WasmPredicateSet {
     return this.bits;
   }
 
+  /**
+   * The last batch's bits: record r's are words [r * wordsPerRecord, (r + 1) * wordsPerRecord),
+   * predicate id at bit (id & 31) of word (id >> 5). Valid until the next evaluateBatch.
+   */
+  get batchBits(): Uint32Array {
+    return this.bits;
+  }
+
   /** The bit of (record, predicate) from the last batch. */
   matches(recordIndex: number, predicateId: number): boolean {
     return ((this.bits[recordIndex * this.wordsPerRecord + (predicateId >>> 5)]! >>> (predicateId & 31)) & 1) === 1;
