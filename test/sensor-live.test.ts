@@ -134,8 +134,10 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('live sensor'), (
   });
 
   it('reports setuid with the new ids and capabilities, memfd_create with name and flags, ptrace attach', async () => {
-    await run('python3', ['-c', 'import os; os.setuid(65534)']);
-    const setuid = await eventually('setuid', (e) => e.kind === 'cred_setuid' && e.newReal === 65534);
+    // Other live test files run at the same time and change uids too: match this process only.
+    const { stdout: pidText } = await run('python3', ['-c', 'import os; print(os.getpid()); os.setuid(65534)']);
+    const pythonPid = Number(pidText.trim());
+    const setuid = await eventually('setuid', (e) => e.kind === 'cred_setuid' && e.tgid === pythonPid && e.newReal === 65534);
     if (setuid.kind !== 'cred_setuid') throw new Error('unreachable');
     // The ids before come from the process table in userspace (sensor-record-live checks them).
     expect([setuid.uid, setuid.newEffective, setuid.newSaved, setuid.newFs]).toEqual([65534, 65534, 65534, 65534]);
