@@ -62,10 +62,9 @@ export class LiveSource {
 
   /** Drains what the kernel already produced, then detaches the sensor. */
   stop(): LiveSourceStats {
-    this.sensor.drain();
-    const final = this.stats();
-    this.sensor.stop();
-    return final;
+    // Sensor.stop drains once more: count after it, or the summary misses that last batch.
+    const s = this.sensor.stop();
+    return { records: this.records, drops: s?.drops ?? 0, kernelEvents: s?.events ?? 0 };
   }
 
   stats(): LiveSourceStats {

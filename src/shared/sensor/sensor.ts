@@ -122,15 +122,20 @@ export class Sensor {
     return this.loader?.programs() ?? [];
   }
 
-  /** Drains what the kernel already produced, then detaches and frees everything. */
-  stop(): void {
-    if (!this.loader) return;
+  /**
+   * Drains what the kernel already produced, then detaches and frees everything. Returns the
+   * counters as of that last drain, so a caller's summary covers every event it was handed.
+   */
+  stop(): LoaderStats | undefined {
+    if (!this.loader) return undefined;
     clearTimeout(this.coalesceTimer);
     this.coalesceTimer = undefined;
     this.loader.onReadable(null);
     this.drain();
+    const final = this.loader.stats();
     this.loader.close();
     this.loader = undefined;
     this.handler = undefined;
+    return final;
   }
 }
