@@ -290,11 +290,16 @@ function isConstantLike(node: TExpr): boolean {
 }
 
 /** The direct sub-expressions of a node (a leaf is its own one operand). */
-export function operands(node: TExpr): TExpr[] {
+export function operands(node: TExpr): readonly TExpr[] {
+  return node.kind === 'const' || node.kind === 'field' ? [node] : childrenOf(node);
+}
+
+/** A node's sub-expressions in a fixed order (none for a leaf). */
+export function childrenOf(node: TExpr): readonly TExpr[] {
   switch (node.kind) {
     case 'const':
     case 'field':
-      return [node];
+      return [];
     case 'not':
     case 'neg':
     case 'isnull':

@@ -5,6 +5,7 @@
 // same rule sources against the same schema, so the same place holds an equal node everywhere,
 // and a worker rebuilds the table from its own IR with a walk instead of a code generation.
 import { InternalError } from '../../errors.js';
+import { childrenOf } from '../check-expr.js';
 import { categoryTest } from '../compile.js';
 import type { CheckedFilter, TExpr } from '../ir.js';
 import { Tri } from './abi.js';
@@ -18,29 +19,6 @@ export interface HostRef {
   filter: number;
   path: number[] | null;
   hostOnly: boolean;
-}
-
-/** A node's sub-expressions in a fixed order: the steps of a HostRef path. */
-function childrenOf(node: TExpr): readonly TExpr[] {
-  switch (node.kind) {
-    case 'const':
-    case 'field':
-      return [];
-    case 'not':
-    case 'neg':
-    case 'isnull':
-      return [node.operand];
-    case 'logical':
-      return node.operands;
-    case 'compare':
-    case 'arith':
-      return [node.left, node.right];
-    case 'in':
-    case 'match':
-      return [node.expr];
-    case 'call':
-      return node.args;
-  }
 }
 
 /** The place of each host id's node in `filters` (the filters the module was generated from). */
