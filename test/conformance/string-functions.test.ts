@@ -5,6 +5,8 @@
 //   lift-first    the first string literal read from an event field instead,
 //   lift-strings  every string literal read from fields,
 //   lift-all      every literal that may be a field (strings, numbers, booleans, nulls) read from fields,
+//   lift-missing  as lift-all, but a null argument reads a field the event lacks (records tell
+//                 missing from null, so the Wasm back end meets both),
 // so the lifted forms run the function at run time (interpreter, Wasm natively or through its host
 // helper). Each form is asked several yes/no questions ("probes") whose answers follow from the
 // expected value and ES's null rules (below); each probe is one event of one query per form, so
@@ -90,8 +92,8 @@ const RESULT_TYPES: Record<string, ResultType> = {
 
 // ── argument placements ──
 
-type Placement = 'folded' | 'lift-first' | 'lift-strings' | 'lift-all';
-const PLACEMENTS: Placement[] = ['folded', 'lift-first', 'lift-strings', 'lift-all'];
+type Placement = 'folded' | 'lift-first' | 'lift-strings' | 'lift-all' | 'lift-missing';
+const PLACEMENTS: Placement[] = ['folded', 'lift-first', 'lift-strings', 'lift-all', 'lift-missing'];
 
 interface Placed {
   /** The call as EQL text. */
@@ -126,18 +128,19 @@ function lifts(placement: Placement, call: A.CallExpr): boolean[] {
     case 'lift-strings':
       return isString;
     case 'lift-all':
+    case 'lift-missing':
       // Only where ES allows a field: number's base must be a constant.
       return literal.map((l, i) => l && !(fn?.params[i] ?? fn?.variadic)?.constant);
   }
 }
 
-function place(call: A.CallExpr, lifted: boolean[]): Placed {
+function place(call: A.CallExpr, lifted: boolean[], nulls: 'null' | 'missing'): Placed {
   const fn = lookupFunction(call.name);
   const fields: Record<string, unknown> = {};
   const args = call.args.map((a, i): A.Expr => {
     if (!lifted[i] || a.kind !== 'literal') return a;
     const name = fieldFor(a, (fn?.params[i] ?? fn?.variadic)?.type, i);
-    fields[name] = typeof a.value === 'bigint' ? Number(a.value) : a.value;
+    if (a.value !== null || nulls === 'null') fields[name] = typeof a.value === 'bigint' ? Number(a.value) : a.value;
     return { kind: 'field', path: [name], optional: false, span: a.span };
   });
   return { text: renderExpr({ ...call, args }), fields, lifted: lifted.includes(true) };
@@ -149,10 +152,11 @@ function placements(call: A.CallExpr): Map<Placement, Placed> {
   const seen = new Set<string>();
   for (const p of PLACEMENTS) {
     const lifted = lifts(p, call);
-    const key = lifted.join();
-    if (p !== 'folded' && (!lifted.includes(true) || seen.has(key))) continue;
+    const nullLifted = call.args.some((a, i) => lifted[i] && a.kind === 'literal' && a.type === 'null');
+    const key = p === 'lift-missing' ? 'missing' : lifted.join();
+    if (p !== 'folded' && (!lifted.includes(true) || seen.has(key) || (p === 'lift-missing' && !nullLifted))) continue;
     seen.add(key);
-    out.set(p, place(call, lifted));
+    out.set(p, place(call, lifted, p === 'lift-missing' ? 'missing' : 'null'));
   }
   return out;
 }
