@@ -89,6 +89,12 @@ export interface PredicateCounters {
 /** The fixed part of the default per-record budget: loops over long values. */
 export const BASE_FUEL_PER_RECORD = 1_000_000;
 
+/**
+ * Compiled modules kept per thread, most recently used last. A ruleset's module is megabytes of
+ * machine code, so a long `kestrel run` with many rule swaps must not keep every one: past this
+ * many the least recently used is dropped (instances already made from it keep it alive).
+ */
+export const MODULE_CACHE_ENTRIES = 8;
 const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
 const cacheCounters = { hits: 0, misses: 0 };
 
@@ -102,12 +108,17 @@ export function compileCached(bytes: Uint8Array): Promise<WebAssembly.Module> {
   let m = moduleCache.get(key);
   if (m) {
     cacheCounters.hits++;
+    moduleCache.delete(key);
+    moduleCache.set(key, m);
     return m;
   }
   cacheCounters.misses++;
   m = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   moduleCache.set(key, m);
-  m.catch(() => moduleCache.delete(key));
+  if (moduleCache.size > MODULE_CACHE_ENTRIES) moduleCache.delete(moduleCache.keys().next().value!);
+  m.catch(() => {
+    if (moduleCache.get(key) === m) moduleCache.delete(key);
+  });
   return m;
 }
 
