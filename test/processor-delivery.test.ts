@@ -10,6 +10,7 @@ import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { buildLayout } from '../src/shared/record/layout.js';
 import { describeSchema } from '../src/shared/record/schema-desc.js';
 import { encodeEvent } from '../src/shared/record/encode.js';
+import { packRecords } from './helpers/records.js';
 import { RecordEvent } from '../src/shared/eql/record-access.js';
 import { checkSchemaFor, compileRuleset, type RuleSpec } from '../src/shared/pipeline/ruleset.js';
 import { alertJson, orderingSeq } from '../src/shared/pipeline/alert.js';
@@ -97,25 +98,12 @@ function ordered(alerts: AlertOut[]): string[] {
   return [...alerts].sort((x, y) => x.seq - y.seq || x.ruleIndex - y.ruleIndex || (x.json < y.json ? -1 : x.json > y.json ? 1 : 0)).map((a) => `${a.ruleIndex} ${a.json}`);
 }
 
-function encoded(events: Ev[]): { bytes: Uint8Array; offsets: number[]; lengths: number[] } {
-  const parts = events.map((e, seq) => encodeEvent(layout, e, seq));
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  const offsets: number[] = [];
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    offsets.push(at);
-    at += p.length;
-  }
-  return { bytes, offsets, lengths: parts.map((p) => p.length) };
-}
-
 async function viaProcessor(events: Ev[], engine: PredicateEngine, caps: Caps): Promise<Run> {
   const config: EqlProcessorConfig = { rules, schema: describeSchema(schema), engine, ...caps };
   const proc = await EqlProcessor.create(config, layout, checkSchema, 0, 1);
   const alerts: AlertOut[] = [];
   const emit = (a: AlertOut): void => void alerts.push(a);
-  const { bytes, offsets, lengths } = encoded(events);
+  const { bytes, offsets, lengths } = packRecords(layout, events);
   // Batches of 64, as a worker drains its ring; progress read after each event, as workers = 0 does.
   for (let from = 0; from < offsets.length; from += 64) {
     const batch = offsets.slice(from, from + 64);

@@ -2,7 +2,7 @@
 import { encodeEvent } from '../../src/shared/record/encode.js';
 import type { RecordLayout } from '../../src/shared/record/layout.js';
 
-export function packRecords(layout: RecordLayout, events: readonly Record<string, unknown>[]): { bytes: Uint8Array; offsets: number[] } {
+export function packRecords(layout: RecordLayout, events: readonly Record<string, unknown>[]): { bytes: Uint8Array; offsets: number[]; lengths: number[] } {
   const chunks = events.map((e, i) => encodeEvent(layout, e, i));
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   const offsets: number[] = [];
@@ -12,5 +12,5 @@ export function packRecords(layout: RecordLayout, events: readonly Record<string
     offsets.push(at);
     at += c.length;
   }
-  return { bytes, offsets };
+  return { bytes, offsets, lengths: chunks.map((c) => c.length) };
 }
