@@ -23,8 +23,9 @@ import { buildLayout, type RecordLayout } from '../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
 import { RecordView } from '../shared/record/view.js';
 import { decodeField } from '../shared/record/decode.js';
-import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
+import { RecordEvent, recordFieldAccessor, slotFieldId } from '../shared/eql/record-access.js';
 import { FilterIndex } from '../shared/eql/prefilter.js';
+import { RecordCandidateWriter } from '../shared/eql/prefilter-record.js';
 import { WasmPredicateSet, type CandidateSelector, type PredicateCounters, type PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../shared/eql/codegen/ruleset.js';
 import type { CheckedFilter } from '../shared/eql/ir.js';
@@ -124,11 +125,10 @@ export class EqlProcessor implements Processor {
   private readonly readers = new Map<string, (ev: RecordEvent) => Value | undefined>();
   private current: RecordEvent | null = null;
   private readonly readIndexed = (path: string): Value | undefined => this.readers.get(path)!(this.current!);
+  /** Wasm path: the index read from record bytes in place. */
+  private readonly candidateWriter: RecordCandidateWriter;
   /** Wasm path: a batch record's candidate bits from the index. */
-  private readonly selectCandidates: CandidateSelector = (ev, words, at) => {
-    this.current = ev;
-    this.index.writeCandidates(this.readIndexed, words, at);
-  };
+  private readonly selectCandidates: CandidateSelector = (ev, words, at) => this.candidateWriter.write(ev, words, at);
   /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
   private readonly candidateCache = new Map<string, CategoryRules | null>();
   private evicted = 0;
@@ -175,6 +175,10 @@ export class EqlProcessor implements Processor {
       const read = accessor({ path: t, segments: t.split('.'), def });
       this.readers.set(t, read as (ev: RecordEvent) => Value | undefined);
     }
+    this.candidateWriter = new RecordCandidateWriter(this.index, layout, (path) => ({
+      read: this.readers.get(path)!,
+      slot: checkSchema.lookup(path)?.nullValue === undefined ? slotFieldId(layout, path) : -1,
+    }));
     let filterId = 0;
     const filterRule: number[] = [];
     const firstFilter: number[] = [];

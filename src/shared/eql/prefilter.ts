@@ -75,13 +75,23 @@ export interface IndexedFilter {
   where: TExpr;
 }
 
+/** The filters whose discriminator reads one field (case-insensitively or not), by literal value. */
+export interface IndexTable {
+  readonly path: string;
+  readonly insensitive: boolean;
+  /** Literal (case-folded when insensitive) → ids of the filters it selects. */
+  readonly byValue: ReadonlyMap<string, readonly number[]>;
+}
+
 /**
  * Index of filters by discriminator. `select(read)` marks the candidate filters of one event,
  * reading each indexed field once through `read(path)`.
  */
 export class FilterIndex {
   /** (path|ci) → value → filter ids. */
-  private readonly tables = new Map<string, { path: string; insensitive: boolean; byValue: Map<string, number[]> }>();
+  private readonly byKey = new Map<string, { path: string; insensitive: boolean; byValue: Map<string, number[]> }>();
+  /** The tables in a fixed order, for readers that prepare per-table state (prefilter-record.ts). */
+  readonly tables: readonly IndexTable[];
   private readonly stamps: Uint32Array;
   private readonly always: Uint8Array;
   /** `always` as a bitset (bit id), the starting point of writeCandidates. */
@@ -106,8 +116,8 @@ export class FilterIndex {
       indexed++;
       for (const alt of d) {
         const key = `${alt.path}|${alt.insensitive ? 1 : 0}`;
-        let t = this.tables.get(key);
-        if (!t) this.tables.set(key, (t = { path: alt.path, insensitive: alt.insensitive, byValue: new Map() }));
+        let t = this.byKey.get(key);
+        if (!t) this.byKey.set(key, (t = { path: alt.path, insensitive: alt.insensitive, byValue: new Map() }));
         for (const v of alt.values) {
           const ids = t.byValue.get(v) ?? [];
           if (!ids.includes(id)) ids.push(id);
@@ -116,6 +126,7 @@ export class FilterIndex {
       }
     });
     this.indexed = indexed;
+    this.tables = [...this.byKey.values()];
   }
 
   /** Starts a new event: marks candidates from the event's values of the indexed fields. */
@@ -125,7 +136,7 @@ export class FilterIndex {
       this.generation = 1;
     }
     const gen = this.generation;
-    for (const t of this.tables.values()) {
+    for (const t of this.tables) {
       const v = read(t.path);
       if (v === undefined || v === null) continue;
       const mark = (x: Value) => {
@@ -143,28 +154,40 @@ export class FilterIndex {
    * module that skips the others (codegen/evaluator.ts CandidateSelector). Leaves select() as is.
    */
   writeCandidates(read: (path: string) => Value | undefined, words: Uint32Array, at: number): void {
-    words.set(this.alwaysWords, at);
-    for (const t of this.tables.values()) {
-      const v = read(t.path);
-      if (v === undefined || v === null) continue;
-      if (Array.isArray(v)) for (const x of v) this.markWord(t, x, words, at);
-      else this.markWord(t, v, words, at);
-    }
+    this.writeAlways(words, at);
+    for (const t of this.tables) this.markValue(t, read(t.path), words, at);
   }
 
-  private markWord(t: { insensitive: boolean; byValue: Map<string, number[]> }, x: Value, words: Uint32Array, at: number): void {
+  /** Starts a record's candidate words: only the filters that are always candidates. */
+  writeAlways(words: Uint32Array, at: number): void {
+    words.set(this.alwaysWords, at);
+  }
+
+  /** Marks the filters of table `t` that the field value `v` (a value or an array) selects. */
+  markValue(t: IndexTable, v: Value | undefined, words: Uint32Array, at: number): void {
+    if (v === undefined || v === null) return;
+    if (Array.isArray(v)) for (const x of v) this.markWord(t, x, words, at);
+    else this.markWord(t, v, words, at);
+  }
+
+  private markWord(t: IndexTable, x: Value, words: Uint32Array, at: number): void {
     if (typeof x !== 'string') return;
     const ids = t.byValue.get(t.insensitive ? foldCase(x) : x);
-    if (ids) for (const id of ids) words[at + (id >>> 5)] = words[at + (id >>> 5)]! | (1 << (id & 31));
+    if (ids) markIds(ids, words, at);
   }
 
   /** The field paths the index reads per event. */
   paths(): string[] {
-    return [...new Set([...this.tables.values()].map((t) => t.path))];
+    return [...new Set(this.tables.map((t) => t.path))];
   }
 
   /** Whether filter `id` may match the event of the last select(). */
   candidate(id: number): boolean {
     return this.always[id] === 1 || this.stamps[id] === this.generation;
   }
+}
+
+/** Sets bit id of word `at + (id >> 5)` for each id. */
+export function markIds(ids: readonly number[], words: Uint32Array, at: number): void {
+  for (const id of ids) words[at + (id >>> 5)] = words[at + (id >>> 5)]! | (1 << (id & 31));
 }

@@ -74,11 +74,11 @@ export class RecordEvent {
 
 export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory {
   return (field) => {
-    const id = layout.fieldId(field.path);
+    const id = slotFieldId(layout, field.path);
     const nullValue = field.def?.nullValue as Value | undefined;
     const segments = field.segments;
     let read: (ev: RecordEvent) => Value | undefined;
-    if (id >= 0 && !hasChildFields(layout, field.path)) {
+    if (id >= 0) {
       read = (ev) => ev.field(id);
     } else {
       // Not a slot of this layout: the extra-JSON blob, or an object assembled from child fields.
@@ -87,6 +87,15 @@ export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory 
     if (nullValue === undefined) return read as (ev: unknown) => Value | undefined;
     return (ev) => applyNullValue(read(ev as RecordEvent), nullValue);
   };
+}
+
+/**
+ * The layout field id whose slot holds the value at `path`, or -1 when the value comes from
+ * elsewhere (the extra-JSON blob, or an object assembled from child fields).
+ */
+export function slotFieldId(layout: RecordLayout, path: string): number {
+  const id = layout.fieldId(path);
+  return id >= 0 && !hasChildFields(layout, path) ? id : -1;
 }
 
 const childCache = new WeakMap<RecordLayout, Set<string>>();

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseQuery } from '../src/shared/eql/parser.js';
+import { checkQuery } from '../src/shared/eql/checker.js';
+import { FilterIndex } from '../src/shared/eql/prefilter.js';
+import { RecordCandidateWriter } from '../src/shared/eql/prefilter-record.js';
+import { RecordEvent, recordFieldAccessor, slotFieldId } from '../src/shared/eql/record-access.js';
+import type { Value } from '../src/shared/eql/values.js';
+import { buildLayout } from '../src/shared/record/layout.js';
+import { encodeEvent } from '../src/shared/record/encode.js';
+import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
+
+const schema = ecsLinuxSchema();
+const layout = buildLayout(schema);
+const where = (q: string) => checkQuery(parseQuery(q), { schema }).steps[0].filter.where;
+
+// Literals with ASCII case pairs, characters that fold to ASCII (Kelvin sign K, long s ſ, dotted
+// İ) and non-ASCII ones, over a scalar field and an array field, case-sensitive and not.
+const index = new FilterIndex(
+  [
+    'process where process.name == "nc"',
+    'process where process.name in~ ("BASH", "kill", "sſ", "é")',
+    'process where process.name : ("İd", "Sh")',
+    'process where process.args : "*x*"',
+    'process where process.args in ("-e", "Kelvin", "é")',
+    'process where process.args in~ ("-E", "kelvin", "\u212Aelvin")',
+    'process where process.executable == "/bin/sh" or process.parent.name == "sshd"',
+  ].map((q) => ({ where: where(q) })),
+);
+const accessor = recordFieldAccessor(layout);
+const reads = new Map(index.paths().map((p) => [p, accessor({ path: p, segments: p.split('.'), def: schema.lookup(p) }) as (ev: RecordEvent) => Value | undefined]));
+const writer = new RecordCandidateWriter(index, layout, (path) => ({ read: reads.get(path)!, slot: slotFieldId(layout, path) }));
+
+/** Candidate words from record bytes (the writer) and from decoded values (FilterIndex). */
+function bothWays(event: Record<string, unknown>): [number[], number[]] {
+  const ev = new RecordEvent(layout, encodeEvent(layout, event, 1), 1);
+  const fromBytes = new Uint32Array(3).fill(0xdead);
+  writer.write(ev, fromBytes, 1);
+  const decoded = new Uint32Array(3).fill(0xdead);
+  index.writeCandidates((p) => reads.get(p)!(ev), decoded, 1);
+  return [[...fromBytes], [...decoded]];
+}
+
+describe('discriminator index over record bytes', () => {
+  it('marks what FilterIndex marks for ASCII, folded, non-ASCII, array, null and missing values', () => {
+    const cases: [Record<string, unknown>, number[]][] = [
+      [{ process: { name: 'nc' } }, [0, 3]],
+      [{ process: { name: 'NC' } }, [3]],
+      [{ process: { name: 'Bash' } }, [1, 3]],
+      [{ process: { name: '\u212Aill' } }, [1, 3]],
+      [{ process: { name: 'SS' } }, [1, 3]],
+      [{ process: { name: 'É' } }, [1, 3]],
+      [{ process: { name: 'id' } }, [2, 3]],
+      [{ process: { name: 'sh', args: ['x', null, '-e', 'KELVIN'] } }, [2, 3, 4, 5]],
+      [{ process: { args: ['\u212Aelvin'] } }, [3, 5]],
+      [{ process: { args: 'é', name: null } }, [3, 4]],
+      [{ process: { name: 42, executable: '/bin/sh' } }, [3, 6]],
+      [{ process: { parent: { name: 'SSHD' } } }, [3]],
+      [{}, [3]],
+    ];
+    for (const [event, ids] of cases) {
+      const [fromBytes, decoded] = bothWays(event);
+      expect(fromBytes, JSON.stringify(event)).toEqual(decoded);
+      expect(fromBytes[0]).toBe(0xdead);
+      expect(fromBytes[2]).toBe(0xdead);
+      expect(ids.reduce((w, id) => w | (1 << id), 0) >>> 0, JSON.stringify(event)).toBe(fromBytes[1]);
+    }
+  });
+
+  it('agrees with FilterIndex on generated strings and arrays', () => {
+    const text = fc.string({ unit: fc.constantFrom('n', 'c', 'N', 'C', 'k', 'K', '\u212A', 'e', 'E', 'é', '-', 's', 'ſ', 'h', 'İ', 'i', 'd'), maxLength: 7 });
+    const value = fc.oneof(text, fc.constant(null), fc.integer(), fc.array(fc.oneof(text, fc.constant(null)), { maxLength: 4 }));
+    fc.assert(
+      fc.property(value, value, (name, args) => {
+        const [fromBytes, decoded] = bothWays({ process: { name, args } });
+        expect(fromBytes).toEqual(decoded);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
