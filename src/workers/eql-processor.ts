@@ -122,11 +122,10 @@ export class EqlProcessor implements Processor {
   private batchCount = 0;
   private batchNext = 0;
   private readonly singleOffset = new Uint32Array(1);
-  private readonly readers = new Map<string, (ev: RecordEvent) => Value | undefined>();
-  private current: RecordEvent | null = null;
-  private readonly readIndexed = (path: string): Value | undefined => this.readers.get(path)!(this.current!);
-  /** Wasm path: the index read from record bytes in place. */
+  /** The index read from record bytes in place. */
   private readonly candidateWriter: RecordCandidateWriter;
+  /** Interpreter: the current event's candidate filters (bit id). */
+  private readonly candidateWords: Uint32Array;
   /** Wasm path: a batch record's candidate bits from the index. */
   private readonly selectCandidates: CandidateSelector = (ev, words, at) => this.candidateWriter.write(ev, words, at);
   /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
@@ -170,15 +169,13 @@ export class EqlProcessor implements Processor {
     // One discriminator index over every step filter of every rule (eql/prefilter.ts).
     this.index = new FilterIndex(stepFilters(ruleset));
     const accessor = recordFieldAccessor(layout);
-    for (const t of this.index.paths()) {
-      const def = checkSchema.lookup(t);
-      const read = accessor({ path: t, segments: t.split('.'), def });
-      this.readers.set(t, read as (ev: RecordEvent) => Value | undefined);
-    }
-    this.candidateWriter = new RecordCandidateWriter(this.index, layout, (path) => ({
-      read: this.readers.get(path)!,
-      slot: checkSchema.lookup(path)?.nullValue === undefined ? slotFieldId(layout, path) : -1,
-    }));
+    this.candidateWriter = new RecordCandidateWriter(this.index, layout, (path) => {
+      const def = checkSchema.lookup(path);
+      return {
+        read: accessor({ path, segments: path.split('.'), def }) as (ev: RecordEvent) => Value | undefined,
+        slot: def?.nullValue === undefined ? slotFieldId(layout, path) : -1,
+      };
+    });
     let filterId = 0;
     const filterRule: number[] = [];
     const firstFilter: number[] = [];
@@ -212,6 +209,7 @@ export class EqlProcessor implements Processor {
     this.filterRule = Uint32Array.from(filterRule);
     this.firstFilter = Uint32Array.from(firstFilter);
     this.hits = new Uint32Array(filterId);
+    this.candidateWords = new Uint32Array(Math.ceil(filterId / 32));
     this.scratch = new RecordEvent(layout, NO_BYTES, 0);
     this.clocks = new CategoryClocks(ruleset.length);
     this.anyRules = this.anyCategory.length ? this.categoryRules(this.anyCategory) : null;
@@ -266,13 +264,13 @@ export class EqlProcessor implements Processor {
   /** Interpreter: each candidate rule's filters behind the index, once; the engine reads the hits. */
   private deliverByTests(candidates: CategoryRules): void {
     const ev = this.scratch;
-    this.current = ev;
-    this.index.select(this.readIndexed);
+    const words = this.candidateWords;
+    this.candidateWriter.write(ev, words, 0);
     const stamp = this.nextHitStamp();
     for (const rule of candidates.rules) {
       let hit = false;
       for (let id = this.firstFilter[rule]!, end = this.firstFilter[rule + 1]!; id < end; id++) {
-        if (this.index.candidate(id) && this.filterTests[id]!(ev)) {
+        if ((words[id >>> 5]! >>> (id & 31)) & 1 && this.filterTests[id]!(ev)) {
           this.hits[id] = stamp;
           hit = true;
         }
