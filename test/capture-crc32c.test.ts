@@ -44,4 +44,10 @@ describe('crc32c', () => {
       }),
     );
   });
+
+  it('matches the definition on inputs longer than one copied piece (chunk-sized payloads)', () => {
+    const bytes = Uint8Array.from({ length: 200_003 }, (_, i) => (i * 2654435761) >>> 24);
+    expect(crc32c(bytes)).toBe(reference(bytes));
+    expect(crc32c(bytes, 65_533, 196_613)).toBe(reference(bytes.subarray(65_533, 196_613)));
+  });
 });
