@@ -14,13 +14,20 @@ export interface ByteSpan {
   length: number;
 }
 
+/**
+ * What a view holds before its first reset(). Shared: engines make a view per event they keep,
+ * and three fresh empty buffers each were a measurable part of a replay's allocation.
+ */
+const NO_BYTES = new Uint8Array(0);
+const NO_DATA = new DataView(NO_BYTES.buffer);
+
 export class RecordView {
   readonly layout: RecordLayout;
   /** The buffer the record lives in; offsets returned by this view index into it. */
-  bytes: Uint8Array = new Uint8Array(0);
+  bytes: Uint8Array = NO_BYTES;
   /** Start of the record in `bytes`. */
   base = 0;
-  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dv: DataView = NO_DATA;
   private slotsStart = 0;
 
   constructor(layout: RecordLayout, bytes?: Uint8Array, offset = 0) {
