@@ -56,7 +56,9 @@ export class RecordEvent {
   }
 
   field(id: number): Value | undefined {
-    if (this.decoded.has(id)) return this.decoded.get(id);
+    // One lookup for a cached value; has() only tells a cached missing field from a new one.
+    const cached = this.decoded.get(id);
+    if (cached !== undefined || this.decoded.has(id)) return cached;
     const v = decodeField(this.rv, id) as Value | undefined;
     this.decoded.set(id, v);
     return v;
