@@ -7,7 +7,7 @@
 // the first typed-array deopts happen, the first megabyte-sized chunks ran unoptimized, about 50 ms
 // each (~15% of a 30k-event replay). Wasm code is compiled before its first call, so every chunk
 // gets the fast loop. Input is copied into the module's memory a piece at a time.
-import { FunctionEmitter, I32 } from '../eql/codegen/emitter.js';
+import { FunctionEmitter, I32 } from '../wasm/function-emitter.js';
 import { ExternalKind, Op, PAGE_BYTES } from '../wasm/wasm-opcodes.js';
 import { ModuleBuilder } from '../wasm/wasm-writer.js';
 

@@ -11,7 +11,7 @@
 import { Op } from '../../wasm/wasm-opcodes.js';
 import type { ModuleBuilder } from '../../wasm/wasm-writer.js';
 import { WORD_HASH_K } from './data-pool.js';
-import { FunctionEmitter, I32, I64 } from './emitter.js';
+import { FunctionEmitter, I32, I64 } from '../../wasm/function-emitter.js';
 
 export interface ByteLib {
   /** eq(a, alen, b, blen, fold) → 0/1 */

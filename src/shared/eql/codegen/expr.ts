@@ -18,7 +18,7 @@ import { formatIp, parseIp as parseRecordIp } from '../../record/ip.js';
 import { Tri } from './abi.js';
 import { lowerAscii64, type ByteLib } from './byte-lib.js';
 import type { Bytes, DataPool } from './data-pool.js';
-import { F64, FunctionEmitter, I32, I64, type Label } from './emitter.js';
+import { F64, FunctionEmitter, I32, I64, type Label } from '../../wasm/function-emitter.js';
 import type { HostHelpers } from './host-helpers.js';
 import { placeField, type FieldPlacement } from './record-access.js';
 import { orderConjuncts } from './conjunct-order.js';

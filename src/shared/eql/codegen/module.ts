@@ -10,7 +10,7 @@ import type { CheckedFilter, FieldNode } from '../ir.js';
 import { DATA_BASE, MAX_MEMORY_PAGES, PREDICATE_ABI } from './abi.js';
 import { addByteLib } from './byte-lib.js';
 import { DataPool } from './data-pool.js';
-import { FunctionEmitter, I32 } from './emitter.js';
+import { FunctionEmitter, I32 } from '../../wasm/function-emitter.js';
 import { emitCategoryTest, emitTruth, type CodegenStats, type GenContext } from './expr.js';
 import { HostHelpers } from './host-helpers.js';
 

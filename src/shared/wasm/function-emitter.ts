@@ -1,8 +1,8 @@
 // Writes the instructions of one Wasm function: typed locals allocated on demand, structured
 // control with named labels (a branch names the block it leaves, the emitter works out the
 // relative depth), and the few immediates the code generator needs. It knows nothing about EQL.
-import { EMPTY_BLOCK, Op, ValType } from '../../wasm/wasm-opcodes.js';
-import { ByteWriter } from '../../wasm/wasm-writer.js';
+import { EMPTY_BLOCK, Op, ValType } from './wasm-opcodes.js';
+import { ByteWriter } from './wasm-writer.js';
 
 /** A block, loop or if, as a branch target. */
 export type Label = number;
