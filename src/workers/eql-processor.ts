@@ -341,7 +341,7 @@ export class EqlProcessor implements Processor {
       const engine = this.engines[i]!;
       // Time may settle a trailing verdict (and release its result).
       if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(i));
-      const h = this.engines[i]!.heldSeq();
+      const h = engine.heldSeq();
       if (h < floor) floor = h;
     }
     return floor;
