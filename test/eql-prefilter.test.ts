@@ -8,15 +8,31 @@ const schema = ecsLinuxSchema();
 const where = (q: string) => checkQuery(parseQuery(q), { schema }).steps[0].filter.where;
 
 describe('discriminator index', () => {
-  it('picks the most selective literal of a conjunction, never a wildcard', () => {
+  it('picks the most selective condition of a conjunction', () => {
     expect(discriminatorOf(where('process where host.os.type == "linux" and event.action == "exec" and process.name in ("nc", "ncat")'))).toEqual([
-      { path: 'process.name', insensitive: false, values: ['nc', 'ncat'] },
+      { path: 'process.name', kind: 'equals', insensitive: false, values: ['nc', 'ncat'] },
     ]);
     expect(discriminatorOf(where('process where process.name : ("NC", "socat") and process.args : "*-e*"'))).toEqual([
-      { path: 'process.name', insensitive: true, values: ['nc', 'socat'] },
+      { path: 'process.name', kind: 'equals', insensitive: true, values: ['nc', 'socat'] },
     ]);
-    expect(discriminatorOf(where('process where process.name : "*sh"'))).toBeNull();
     expect(discriminatorOf(where('process where not process.name == "sh"'))).toBeNull();
+    expect(discriminatorOf(where('process where process.name != "sh"'))).toBeNull();
+  });
+  it('takes heads and tails of wildcards, and presence where nothing else is literal', () => {
+    expect(discriminatorOf(where('process where process.name : ("*SH", "py*n", "ls")'))).toEqual([
+      { path: 'process.name', kind: 'suffix', insensitive: true, values: ['sh'] },
+      { path: 'process.name', kind: 'prefix', insensitive: true, values: ['py'] },
+      { path: 'process.name', kind: 'equals', insensitive: true, values: ['ls'] },
+    ]);
+    // A rare field's presence beats a literal every event has; a common field's never does.
+    expect(discriminatorOf(where('process where event.type == "start" and container.id like "*"'))).toEqual([
+      { path: 'container.id', kind: 'present', insensitive: false, values: [] },
+    ]);
+    expect(discriminatorOf(where('process where event.type == "start" and process.Ext.ptrace.request in (16, 17)'))?.[0]?.kind).toBe('present');
+    expect(discriminatorOf(where('process where event.type == "start" and process.name like "*"'))?.[0]?.path).toBe('event.type');
+    // A rare event.action value selects; an everyday one does not.
+    expect(discriminatorOf(where('process where host.os.type == "linux" and event.action == "ptrace"'))?.[0]?.path).toBe('event.action');
+    expect(discriminatorOf(where('process where host.os.type == "linux" and event.action == "exec" and process.args : "*x"'))?.[0]?.kind).toBe('suffix');
   });
   it('needs a literal in every branch of an or', () => {
     expect(discriminatorOf(where('file where file.name == "a" or process.name == "b"'))).toHaveLength(2);
@@ -30,15 +46,16 @@ describe('discriminator index', () => {
     ]);
     const event: Record<string, unknown> = { 'process.name': 'Bash' };
     index.select((p) => event[p] as never);
-    expect([0, 1, 2].map((i) => index.candidate(i))).toEqual([false, true, true]);
+    expect([0, 1, 2].map((i) => index.candidate(i))).toEqual([false, true, false]);
     event['process.name'] = ['zsh', 'nc'];
+    event['process.args'] = ['y'];
     index.select((p) => event[p] as never);
     expect([0, 1, 2].map((i) => index.candidate(i))).toEqual([true, false, true]);
   });
   it('writes the same candidates as a bitset at a word offset, always-candidates included', () => {
     const wheres = Array.from({ length: 40 }, (_, i) => where(i === 35 ? 'process where process.args : "*x*"' : `process where process.name == "p${i}"`));
     const index = new FilterIndex(wheres.map((w) => ({ where: w })));
-    const event: Record<string, unknown> = { 'process.name': ['p3', 'p33', 'zz'] };
+    const event: Record<string, unknown> = { 'process.name': ['p3', 'p33', 'zz'], 'process.args': 'a' };
     const words = new Uint32Array(5).fill(0xdead);
     index.writeCandidates((p) => event[p] as never, words, 2);
     expect([...words]).toEqual([0xdead, 0xdead, 1 << 3, (1 << 1) | (1 << 3), 0xdead]);

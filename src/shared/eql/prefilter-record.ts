@@ -4,7 +4,9 @@
 // hashed and compared as UTF-8 bytes where it lies. Only ASCII takes this path: for ASCII, byte
 // equality is string equality and case folding is A–Z → a–z. A record string with any other byte,
 // and any value not stored as a plain string (JSON, IP, a null_value field …), is decoded and
-// looked up as before, so the candidates are exactly FilterIndex.writeCandidates'.
+// looked up as before, so the candidates are exactly FilterIndex.writeCandidates'. Heads and tails
+// of wildcard patterns (prefix/suffix tables) probe the first or last L bytes for each distinct
+// literal length L; a presence table only reads the field's tag.
 import { Storage, Tag } from '../record/frame.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { ByteSpan, RecordView } from '../record/view.js';
@@ -26,6 +28,8 @@ export class RecordCandidateWriter {
   private readonly slots: number[] = [];
   private readonly stringStorage: boolean[] = [];
   private readonly keys: (AsciiKeyTable | null)[] = [];
+  private readonly kinds: IndexTable['kind'][] = [];
+  private readonly lengths: (readonly number[])[] = [];
   private readonly span: ByteSpan = { offset: 0, length: 0 };
 
   constructor(
@@ -38,7 +42,11 @@ export class RecordCandidateWriter {
       this.reads.push(f.read);
       this.slots.push(f.slot);
       this.stringStorage.push(f.slot >= 0 && layout.fields[f.slot]!.storage === Storage.string);
-      this.keys.push(f.slot >= 0 ? new AsciiKeyTable(t) : null);
+      this.kinds.push(t.kind);
+      this.lengths.push(t.lengths);
+      // Heads and tails are probed by byte length: only all-ASCII literals have it equal to theirs.
+      const bytewise = t.kind === 'equals' || t.kind === 'present' || [...t.byValue.keys()].every(isAscii);
+      this.keys.push(f.slot >= 0 && bytewise ? new AsciiKeyTable(t, t.kind === 'suffix') : null);
     }
   }
 
@@ -59,6 +67,12 @@ export class RecordCandidateWriter {
     const id = this.slots[i]!;
     const tag = rv.tag(id);
     if (tag < 0 || tag === Tag.null) return true;
+    const kind = this.kinds[i]!;
+    if (kind === 'present') {
+      // An empty array has no value; FilterIndex.markValue says the same of the decoded value.
+      if (tag !== Tag.array || rv.arrayCount(id) > 0) markIds(this.index.tables[i]!.ids, words, at);
+      return true;
+    }
     const strings = this.stringStorage[i]!;
     if (tag === Tag.array) {
       const bytes = rv.bytes;
@@ -68,20 +82,31 @@ export class RecordCandidateWriter {
         const et = rv.elementTag(pos);
         if (et === Tag.null) continue;
         if (et !== Tag.text && !(et === Tag.native && strings)) return false;
-        const ids = keys.lookup(bytes, rv.elementPayload(pos), rv.elementLength(pos));
-        if (ids === NOT_ASCII) return false;
-        if (ids !== undefined) markIds(ids, words, at);
+        if (!this.probe(i, keys, bytes, rv.elementPayload(pos), rv.elementLength(pos), words, at)) return false;
       }
       return true;
     }
     if (tag !== Tag.text && !(tag === Tag.native && strings)) return false;
     const span = this.span;
     rv.getStringBytes(id, span);
-    const ids = keys.lookup(rv.bytes, span.offset, span.length);
-    if (ids === NOT_ASCII) return false;
-    if (ids !== undefined) markIds(ids, words, at);
-    return true;
+    return this.probe(i, keys, rv.bytes, span.offset, span.length, words, at);
   }
+
+  /** Marks table i's filters selected by one string's bytes; false when it must be decoded. */
+  private probe(i: number, keys: AsciiKeyTable, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+    const kind = this.kinds[i]!;
+    if (kind === 'equals') {
+      const ids = keys.lookup(bytes, start, len);
+      if (ids === NOT_ASCII) return false;
+      if (ids !== undefined) markIds(ids, words, at);
+      return true;
+    }
+    return kind === 'prefix' ? keys.markHeads(bytes, start, len, words, at) : keys.markTails(bytes, start, len, words, at);
+  }
+}
+
+function isAscii(s: string): boolean {
+  return /^[\0-\x7f]*$/.test(s);
 }
 
 /** lookup's answer for bytes that are not all ASCII. */
@@ -101,9 +126,17 @@ class AsciiKeyTable {
   private readonly mask: number;
   private readonly keys: Uint8Array[] = [];
   private readonly ids: (readonly number[])[] = [];
+  /** Heads and tails: hasLength[L] = 1 when some literal is L bytes long. */
+  private readonly hasLength: Uint8Array;
 
-  constructor(table: IndexTable) {
+  /**
+   * `reversed`: keys are hashed last byte first, so a tail's hash grows byte by byte from the end
+   * of the probed string (markTails), as a head's does from its start (markHeads).
+   */
+  constructor(table: IndexTable, reversed = false) {
     this.fold = table.insensitive;
+    this.hasLength = new Uint8Array((table.lengths.at(-1) ?? 0) + 1);
+    for (const l of table.lengths) this.hasLength[l] = 1;
     // Non-ASCII literals can only equal (or fold-equal) non-ASCII strings, which are decoded.
     const ascii = [...table.byValue].filter(([v]) => /^[\0-\x7f]*$/.test(v));
     let size = 8;
@@ -112,7 +145,7 @@ class AsciiKeyTable {
     this.mask = size - 1;
     for (const [value, ids] of ascii) {
       const key = Uint8Array.from(value, (c) => c.charCodeAt(0));
-      let s = this.hash(key, 0, key.length) & this.mask;
+      let s = (reversed ? this.hashReversed(key) : this.hash(key, 0, key.length)) & this.mask;
       while (this.slots[s] !== 0) s = (s + 1) & this.mask;
       this.keys.push(key);
       this.ids.push(ids);
@@ -125,6 +158,56 @@ class AsciiKeyTable {
     let h = FNV_OFFSET;
     for (let i = start, end = start + len; i < end; i++) h = Math.imul(h ^ this.foldByte(bytes[i]!), FNV_PRIME);
     return h;
+  }
+
+  private hashReversed(key: Uint8Array): number {
+    let h = FNV_OFFSET;
+    for (let i = key.length - 1; i >= 0; i--) h = Math.imul(h ^ this.foldByte(key[i]!), FNV_PRIME);
+    return h;
+  }
+
+  /**
+   * Marks the filters of every literal that bytes[start, start + len) begins with: one pass,
+   * the hash of each head extending the previous one. False when a byte read is not ASCII.
+   */
+  markHeads(bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+    const has = this.hasLength;
+    const max = Math.min(len, has.length - 1);
+    let h = FNV_OFFSET;
+    for (let l = 1; l <= max; l++) {
+      const b = bytes[start + l - 1]!;
+      if (b & 0x80) return false;
+      h = Math.imul(h ^ this.foldByte(b), FNV_PRIME);
+      if (has[l] === 1) this.markFound(h, bytes, start, l, words, at);
+    }
+    return true;
+  }
+
+  /** markHeads for literals the string ends with (the table was built `reversed`). */
+  markTails(bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+    const has = this.hasLength;
+    const max = Math.min(len, has.length - 1);
+    const end = start + len;
+    let h = FNV_OFFSET;
+    for (let l = 1; l <= max; l++) {
+      const b = bytes[end - l]!;
+      if (b & 0x80) return false;
+      h = Math.imul(h ^ this.foldByte(b), FNV_PRIME);
+      if (has[l] === 1) this.markFound(h, bytes, end - l, l, words, at);
+    }
+    return true;
+  }
+
+  private markFound(h: number, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): void {
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const e = this.slots[s]!;
+      if (e === 0) return;
+      const key = this.keys[e - 1]!;
+      if (key.length === len && this.equals(key, bytes, start)) {
+        markIds(this.ids[e - 1]!, words, at);
+        return;
+      }
+    }
   }
 
   private foldByte(b: number): number {

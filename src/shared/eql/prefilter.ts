@@ -1,16 +1,30 @@
-// A discriminator index over many event filters. Most detection rules require one selective literal
-// somewhere in their top-level conjunction (`process.name in ("nc", "ncat")`, `event.action ==
-// "exec"`, `file.name : "authorized_keys"`). We pull out one such condition per filter (or one per
-// branch of a top-level `or`), index filters by (field, value), and per event read each indexed
-// field once: only filters whose literal the event carries are evaluated at all. The condition is
-// necessary, never sufficient, so the full predicate still decides: results cannot change.
+// A discriminator index over many event filters. Most detection rules require one selective
+// condition somewhere in their top-level conjunction: an exact literal (`process.name in ("nc",
+// "ncat")`), a wildcard with a literal head or tail (`process.executable : "/tmp/*"`, `file.name :
+// "*.service"`), or simply a field most events lack (`container.id like "*"`,
+// `process.Ext.ptrace.request in (16, 16902)`, `x != null`). We pull out one such condition per
+// filter (or one per branch of a top-level `or`), index filters by it, and per event read each
+// indexed field once: only filters whose condition the event meets are evaluated at all. The
+// condition is necessary, never sufficient, so the full predicate still decides: results cannot
+// change, whichever condition is chosen. The choice only decides speed.
+//
+// Choosing among a conjunction's conditions: the one expected to hold for the fewest events. A
+// literal on a field that nearly every event carries with a handful of values (`host.os.type`,
+// `event.type`) selects nothing, nor does the presence of a field every event has; those are
+// used only when nothing better exists (docs/wasm-codegen.md, "The discriminator index").
 import type { TExpr } from './ir.js';
 import { foldCase } from './runtime/casefold.js';
-import { hasWildcards } from './runtime/wildcard.js';
 import type { Value } from './values.js';
+
+/**
+ * How a discriminator tests a field: `equals` one of `values`, starts (`prefix`) or ends
+ * (`suffix`) with one of them, or merely has a non-null value (`present`, no values).
+ */
+export type DiscriminatorKind = 'equals' | 'prefix' | 'suffix' | 'present';
 
 export interface Discriminator {
   path: string;
+  kind: DiscriminatorKind;
   insensitive: boolean;
   values: string[];
 }
@@ -24,49 +38,144 @@ const LOW_SELECTIVITY = new Set([
   'event.type', 'event.action', 'event.outcome', 'event.module', 'event.dataset', 'data_stream.dataset', 'agent.type', 'event_type',
 ]);
 
+/**
+ * `event.action` is shared by most events only for its everyday values; the others (`ptrace`,
+ * `load_module`, `uid_change`, `memfd_create` …) are rare events, and a literal of them selects well.
+ */
+const COMMON_ACTIONS = new Set([
+  'exec', 'fork', 'end', 'exit', 'start', 'executed', 'exec_event', 'process_started', 'ProcessRollup2', 'creation',
+  'modification', 'deletion', 'rename', 'open', 'overwrite', 'connection_attempted', 'connection_accepted',
+  'disconnect_received', 'lookup_requested', 'lookup_result',
+]);
+
+/** Whether an exact literal of `path` equal to `value` selects little. */
+function isBroadLiteral(path: string, value: string): boolean {
+  return path === 'event.action' ? COMMON_ACTIONS.has(value) : LOW_SELECTIVITY.has(path);
+}
+
+/**
+ * Fields a Linux host sensor fills on most events of their category (src/main/sensor/to-record.ts):
+ * that one of them is present says nothing. Any other field (`process.Ext.*`, `container.*`,
+ * `process.env_vars`, `url.*` …) is rare, and requiring it is selective.
+ */
+const COMMONLY_PRESENT = new Set([
+  '@timestamp', 'process.pid', 'process.name', 'process.executable', 'process.entity_id', 'process.args', 'process.args_count',
+  'process.command_line', 'process.working_directory', 'process.start', 'process.user.id', 'process.user.name',
+  'process.group.id', 'process.group.name', 'process.parent.pid', 'process.parent.name', 'process.parent.executable',
+  'process.parent.entity_id', 'process.parent.args', 'process.parent.args_count', 'process.parent.command_line',
+  'process.parent.working_directory', 'process.parent.start', 'process.parent.user.id', 'process.parent.user.name',
+  'process.parent.group.id', 'process.parent.group.name', 'user.id', 'user.name', 'group.id', 'group.name',
+  'file.path', 'file.name', 'file.directory', 'file.extension', 'source.ip', 'source.port', 'source.address',
+  'destination.ip', 'destination.port', 'destination.address', 'network.direction', 'network.transport', 'network.type',
+]);
+const COMMON_PREFIXES = ['event.', 'host.', 'agent.', 'ecs.', 'data_stream.'];
+
 /** Whether most events share the field's values (an index on it selects little). */
 export function isLowSelectivity(path: string): boolean {
   return LOW_SELECTIVITY.has(path);
 }
 
-/** Alternatives (any may hold) of one necessary literal condition, or null when none is found. */
+/** Whether most events carry the field at all (requiring it selects little). */
+export function isCommonlyPresent(path: string): boolean {
+  return COMMONLY_PRESENT.has(path) || COMMON_PREFIXES.some((p) => path.startsWith(p));
+}
+
+/** Alternatives (any may hold) of one necessary condition, or null when none is found. */
 export function discriminatorOf(e: TExpr): Discriminator[] | null {
   switch (e.kind) {
     case 'logical': {
       const parts = e.operands.map(discriminatorOf);
-      if (e.op === 'or') return parts.every((p) => p !== null) ? parts.flat() as Discriminator[] : null;
+      if (e.op === 'or') return parts.every((p) => p !== null) ? merge(parts.flat() as Discriminator[]) : null;
       let best: Discriminator[] | null = null;
       for (const p of parts) if (p && (best === null || cost(p) < cost(best))) best = p;
       return best;
     }
     case 'compare':
       if (e.op !== '==' || e.mode !== 'value') return null;
-      return literal(e.left, [e.right], false) ?? literal(e.right, [e.left], false);
+      return literal(e.left, e.right) ?? literal(e.right, e.left);
     case 'in':
       if (e.negated || e.mode !== 'value') return null;
-      return literal(e.expr, e.values.map((v) => ({ kind: 'const', value: v }) as TExpr), e.insensitive);
+      return values(e.expr, e.values, e.insensitive);
     case 'match':
-      if (e.negated || e.op === 'regex') return null;
-      return literal(e.expr, e.patterns.map((p) => ({ kind: 'const', value: p }) as TExpr), e.insensitive, true);
+      if (e.negated) return null;
+      if (e.op === 'regex') return present(e.expr);
+      return patterns(e.expr, e.patterns, e.insensitive);
+    case 'isnull':
+      // `x != null`: the field has a value.
+      return e.negated ? present(e.operand) : null;
     default:
       return null;
   }
 }
 
-function literal(field: TExpr, consts: TExpr[], insensitive: boolean, patterns = false): Discriminator[] | null {
-  if (field.kind !== 'field' || field.type !== 'string') return null;
-  const values: string[] = [];
-  for (const c of consts) {
-    const v = c.kind === 'const' ? (c.value as Value) : undefined;
-    if (typeof v !== 'string' || (patterns && hasWildcards(v))) return null;
-    values.push(insensitive ? foldCase(v) : v);
-  }
-  return values.length ? [{ path: field.path, insensitive, values }] : null;
+/** `field == const` (either side). */
+function literal(field: TExpr, other: TExpr): Discriminator[] | null {
+  if (other.kind !== 'const') return null;
+  return values(field, [other.value as Value], false);
 }
 
-function cost(d: Discriminator[]): number {
+/** `field in (values)`: an exact string table, or for other values the field's presence. */
+function values(field: TExpr, vals: readonly Value[], insensitive: boolean): Discriminator[] | null {
+  if (field.kind !== 'field') return null;
+  if (vals.length === 0 || vals.some((v) => v === null)) return null;
+  if (field.type !== 'string' || vals.some((v) => typeof v !== 'string')) return present(field);
+  return [{ path: field.path, kind: 'equals', insensitive, values: vals.map((v) => (insensitive ? foldCase(v as string) : (v as string))) }];
+}
+
+/**
+ * Wildcard patterns: each gives an exact value, its literal head (before the first wildcard) or
+ * its literal tail (after the last); a pattern with neither only requires the field to be present.
+ */
+function patterns(field: TExpr, pats: readonly string[], insensitive: boolean): Discriminator[] | null {
+  if (field.kind !== 'field' || field.type !== 'string' || pats.length === 0) return null;
+  const byKind = new Map<DiscriminatorKind, string[]>();
+  for (const raw of pats) {
+    const p = insensitive ? foldCase(raw) : raw;
+    const first = firstWildcard(p);
+    let kind: DiscriminatorKind;
+    let v: string;
+    if (first < 0) [kind, v] = ['equals', p];
+    else if (first > 0) [kind, v] = ['prefix', p.slice(0, first)];
+    else {
+      const tail = p.length - 1 - lastWildcard(p);
+      if (tail === 0) return present(field);
+      [kind, v] = ['suffix', p.slice(p.length - tail)];
+    }
+    (byKind.get(kind) ?? byKind.set(kind, []).get(kind)!).push(v);
+  }
+  return [...byKind].map(([kind, vs]) => ({ path: field.path, kind, insensitive, values: vs }));
+}
+
+function present(field: TExpr): Discriminator[] | null {
+  return field.kind === 'field' ? [{ path: field.path, kind: 'present', insensitive: false, values: [] }] : null;
+}
+
+function firstWildcard(p: string): number {
+  const s = p.indexOf('*');
+  const q = p.indexOf('?');
+  return s < 0 ? q : q < 0 ? s : Math.min(s, q);
+}
+
+function lastWildcard(p: string): number {
+  return Math.max(p.lastIndexOf('*'), p.lastIndexOf('?'));
+}
+
+/** Alternatives of an `or`: a presence test of a field subsumes every other test of it. */
+function merge(alts: Discriminator[]): Discriminator[] {
+  const presentPaths = new Set(alts.filter((a) => a.kind === 'present').map((a) => a.path));
+  return alts.filter((a) => a.kind === 'present' || !presentPaths.has(a.path));
+}
+
+/** Rough expected share of events a discriminator lets through, in arbitrary units. */
+function cost(d: readonly Discriminator[]): number {
   let n = 0;
-  for (const x of d) n += x.values.length + (LOW_SELECTIVITY.has(x.path) ? 10_000 : 0);
+  for (const x of d) {
+    if (x.kind === 'present') n += isCommonlyPresent(x.path) ? 100_000 : 3;
+    else if (x.kind === 'equals') for (const v of x.values) n += isBroadLiteral(x.path, v) ? 10_000 : x.path === 'event.action' ? 20 : 1;
+    else if (LOW_SELECTIVITY.has(x.path)) n += 10_000 * x.values.length;
+    // A short head or tail ("/", ".") is shared by many values.
+    else for (const v of x.values) n += v.length >= 3 ? 2 : 40;
+  }
   return n;
 }
 
@@ -75,12 +184,26 @@ export interface IndexedFilter {
   where: TExpr;
 }
 
-/** The filters whose discriminator reads one field (case-insensitively or not), by literal value. */
+/** The filters whose discriminator tests one field one way (case-insensitively or not). */
 export interface IndexTable {
   readonly path: string;
+  readonly kind: DiscriminatorKind;
   readonly insensitive: boolean;
-  /** Literal (case-folded when insensitive) → ids of the filters it selects. */
+  /** Literal (case-folded when insensitive) → ids of the filters it selects; empty for `present`. */
   readonly byValue: ReadonlyMap<string, readonly number[]>;
+  /** `present`: the filters that only need the field to have a value. */
+  readonly ids: readonly number[];
+  /** `prefix`/`suffix`: the distinct literal lengths, in UTF-16 units, shortest first. */
+  readonly lengths: readonly number[];
+}
+
+interface MutableTable {
+  path: string;
+  kind: DiscriminatorKind;
+  insensitive: boolean;
+  byValue: Map<string, number[]>;
+  ids: number[];
+  lengths: number[];
 }
 
 /**
@@ -88,8 +211,8 @@ export interface IndexTable {
  * reading each indexed field once through `read(path)`.
  */
 export class FilterIndex {
-  /** (path|ci) → value → filter ids. */
-  private readonly byKey = new Map<string, { path: string; insensitive: boolean; byValue: Map<string, number[]> }>();
+  /** (path|kind|ci) → table. */
+  private readonly byKey = new Map<string, MutableTable>();
   /** The tables in a fixed order, for readers that prepare per-table state (prefilter-record.ts). */
   readonly tables: readonly IndexTable[];
   private readonly stamps: Uint32Array;
@@ -115,16 +238,22 @@ export class FilterIndex {
       }
       indexed++;
       for (const alt of d) {
-        const key = `${alt.path}|${alt.insensitive ? 1 : 0}`;
+        const key = `${alt.path}|${alt.kind}|${alt.insensitive ? 1 : 0}`;
         let t = this.byKey.get(key);
-        if (!t) this.byKey.set(key, (t = { path: alt.path, insensitive: alt.insensitive, byValue: new Map() }));
+        if (!t) this.byKey.set(key, (t = { path: alt.path, kind: alt.kind, insensitive: alt.insensitive, byValue: new Map(), ids: [], lengths: [] }));
+        if (alt.kind === 'present') {
+          if (!t.ids.includes(id)) t.ids.push(id);
+          continue;
+        }
         for (const v of alt.values) {
           const ids = t.byValue.get(v) ?? [];
           if (!ids.includes(id)) ids.push(id);
           t.byValue.set(v, ids);
+          if (!t.lengths.includes(v.length)) t.lengths.push(v.length);
         }
       }
     });
+    for (const t of this.byKey.values()) t.lengths.sort((a, b) => a - b);
     this.indexed = indexed;
     this.tables = [...this.byKey.values()];
   }
@@ -138,14 +267,9 @@ export class FilterIndex {
     const gen = this.generation;
     for (const t of this.tables) {
       const v = read(t.path);
-      if (v === undefined || v === null) continue;
-      const mark = (x: Value) => {
-        if (typeof x !== 'string') return;
-        const ids = t.byValue.get(t.insensitive ? foldCase(x) : x);
-        if (ids) for (const id of ids) this.stamps[id] = gen;
-      };
-      if (Array.isArray(v)) v.forEach(mark);
-      else mark(v);
+      forEachSelected(t, v, (ids) => {
+        for (const id of ids) this.stamps[id] = gen;
+      });
     }
   }
 
@@ -165,15 +289,7 @@ export class FilterIndex {
 
   /** Marks the filters of table `t` that the field value `v` (a value or an array) selects. */
   markValue(t: IndexTable, v: Value | undefined, words: Uint32Array, at: number): void {
-    if (v === undefined || v === null) return;
-    if (Array.isArray(v)) for (const x of v) this.markWord(t, x, words, at);
-    else this.markWord(t, v, words, at);
-  }
-
-  private markWord(t: IndexTable, x: Value, words: Uint32Array, at: number): void {
-    if (typeof x !== 'string') return;
-    const ids = t.byValue.get(t.insensitive ? foldCase(x) : x);
-    if (ids) markIds(ids, words, at);
+    forEachSelected(t, v, (ids) => markIds(ids, words, at));
   }
 
   /** The field paths the index reads per event. */
@@ -184,6 +300,34 @@ export class FilterIndex {
   /** Whether filter `id` may match the event of the last select(). */
   candidate(id: number): boolean {
     return this.always[id] === 1 || this.stamps[id] === this.generation;
+  }
+}
+
+/** Calls `mark` with each id list of table `t` that the field value `v` selects. */
+function forEachSelected(t: IndexTable, v: Value | undefined, mark: (ids: readonly number[]) => void): void {
+  if (v === undefined || v === null) return;
+  if (t.kind === 'present') {
+    // An empty array has no value; anything else does (a superset is always safe).
+    if (!Array.isArray(v) || v.length > 0) mark(t.ids);
+    return;
+  }
+  if (Array.isArray(v)) for (const x of v) selectString(t, x, mark);
+  else selectString(t, v, mark);
+}
+
+function selectString(t: IndexTable, x: Value, mark: (ids: readonly number[]) => void): void {
+  if (typeof x !== 'string') return;
+  // Patterns match the folded string as a whole (wildcard.ts), so heads and tails are cut from it.
+  const s = t.insensitive ? foldCase(x) : x;
+  if (t.kind === 'equals') {
+    const ids = t.byValue.get(s);
+    if (ids) mark(ids);
+    return;
+  }
+  for (const len of t.lengths) {
+    if (len > s.length) break;
+    const ids = t.byValue.get(t.kind === 'prefix' ? s.slice(0, len) : s.slice(s.length - len));
+    if (ids) mark(ids);
   }
 }
 

@@ -34,7 +34,8 @@ export function orderConjuncts(operands: readonly TExpr[]): TExpr[] {
 function rankOf(node: TExpr): Rank {
   if (needsHost(node)) return Rank.Host;
   const d = discriminatorOf(node);
-  if (d) return d.some((alt) => isLowSelectivity(alt.path)) ? Rank.BroadLiteral : Rank.SelectiveLiteral;
+  // Only exact literals: heads, tails and presence tests are ranked by what they cost below.
+  if (d && d.every((alt) => alt.kind === 'equals')) return d.some((alt) => isLowSelectivity(alt.path)) ? Rank.BroadLiteral : Rank.SelectiveLiteral;
   switch (node.kind) {
     case 'logical': {
       const ranks = node.operands.map(rankOf);
