@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   };
 
   let lastSeq = -1;
+  let lastOrdinal = -1;
   let published = -1;
   let events = 0;
   let ended = false;
@@ -89,6 +90,18 @@ async function main(): Promise<void> {
           events++;
           lastSeq = seq;
           break;
+        case FrameType.matched: {
+          // The record (its first word is its length), then its predicate bits, word-aligned.
+          const recordAt = at + FRAME_HEADER_WORDS;
+          const length = words[recordAt]!;
+          const onMatched = proc.onMatched;
+          if (!onMatched) throw new Error('internal: a matched frame reached a processor without onMatched');
+          onMatched.call(proc, reader.bytes, recordAt * 4, length, seq, words, recordAt + ((length + 3) >>> 2), emit);
+          lastOrdinal = words[at + F_GROUP_MASK]!;
+          events++;
+          lastSeq = seq;
+          break;
+        }
         case FrameType.watermark:
           proc.onWatermark(seq, timeView.getFloat64((at + FRAME_HEADER_WORDS) * 4, true), emit);
           if (seq > lastSeq) lastSeq = seq;
@@ -118,6 +131,7 @@ async function main(): Promise<void> {
           throw new Error(`internal: unknown frame type ${words[at + F_TYPE]} on input ring`);
       }
     }
+    if (lastOrdinal >= 0) proc.publishIdle?.(lastOrdinal | 0);
     // Progress after each batch, held below the processor's floor (see Processor.progressFloor).
     const progress = ended && !stopped ? Number.MAX_SAFE_INTEGER : Math.min(lastSeq, proc.progressFloor() - 1);
     if (progress > published) {

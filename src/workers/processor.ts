@@ -42,6 +42,13 @@ export interface Processor {
    */
   onEvent(bytes: Uint8Array, offset: number, length: number, seq: number, groupMask: number, emit: (a: AlertOut) => void): void;
   /**
+   * Optional: a record with the bits of its true step predicates, computed upstream (a `matched`
+   * frame): `bits[bitsAt…]`, valid during the call like the record.
+   */
+  onMatched?(bytes: Uint8Array, offset: number, length: number, seq: number, bits: Uint32Array, bitsAt: number, emit: (a: AlertOut) => void): void;
+  /** Optional, after each batch: `ordinal` is the input ordinal of the last matched record read. */
+  publishIdle?(ordinal: number): void;
+  /**
    * Every event with sequence number ≤ seq has been routed, and global event time has reached
    * `timeMs` (time of event seq). Event-time expiry and window closing run here, so a partition
    * that gets no events of its own still advances.

@@ -1,9 +1,11 @@
 // The detection pipeline: records in, alerts out, in a deterministic order. One API for every
 // source (capture replay, live sensor) and two execution modes with identical output:
-//   workers = 0: the EQL processor runs on this thread (the single-thread evaluator);
-//   workers ≥ 1: records are routed to partition workers over SAB rings (runtime/runtime.ts).
+//   workers = 0: both stages run on this thread (the EQL processor);
+//   workers ≥ 1: this thread runs the predicate stage once per record, and the router sends only
+//     records with a true step, with their bits, to the partition workers that own the rule's key
+//     (over SAB rings, runtime/runtime.ts), which run the state stage.
 // With engine 'wasm', each ruleset generation's predicate module is built once, in a pool thread
-// (predicate-module-pool.ts), and handed to every processor, which only instantiates it.
+// (predicate-module-pool.ts), and instantiated where the predicate stage runs.
 //
 //   const p = await DetectionPipeline.start({ rules, schema, workers, mode, onAlert });
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
@@ -18,13 +20,21 @@ import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../../shared/eql
 import type { PreparedPredicates } from '../../shared/eql/codegen/evaluator.js';
 import { logger } from '../../shared/log.js';
 import { sharedPredicateModulePool } from '../predicate-module-pool.js';
-import { EqlProcessor, type EqlProcessorConfig } from '../../workers/eql-processor.js';
+import { EqlProcessor, stepFilters, type EqlProcessorConfig } from '../../workers/eql-processor.js';
+import { PredicateStage } from '../../workers/predicate-stage/predicate-stage.js';
+import { compileRuleset } from '../../shared/pipeline/ruleset.js';
 import type { AlertOut, EvictionCounts } from '../../workers/processor.js';
 import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
 import { COUNTER_EVICTIONS_PER_KEY, COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL } from '../../shared/runtime/protocol.js';
 import { AlertMerger, type PendingAlert } from '../runtime/merge.js';
 import { PartitionRuntime } from '../runtime/runtime.js';
-import { Router } from './router.js';
+import { BitRouter } from './router.js';
+
+/** What main runs in front of the partition workers for one ruleset generation. */
+interface Upstream {
+  predicates: PredicateStage;
+  router: BitRouter;
+}
 
 export interface PipelineOptions {
   /** Rules that passed checking (see `kestrel check`). Order = rule index = tie-break order. */
@@ -61,7 +71,7 @@ export class DetectionPipeline {
     private config: EqlProcessorConfig,
     readonly layout: RecordLayout,
     private readonly local: { processor: EqlProcessor; merger: AlertMerger } | undefined,
-    private readonly sharded: { runtime: PartitionRuntime; router: Router } | undefined,
+    private readonly sharded: { runtime: PartitionRuntime; up: Upstream } | undefined,
   ) {
     this.view = new RecordView(layout);
   }
@@ -93,24 +103,19 @@ export class DetectionPipeline {
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete);
       return new DetectionPipeline(opts, await complete, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
-    const starting = PartitionRuntime.start({
+    // Main compiles the rules once for its predicate stage and router while the workers compile
+    // theirs (they need the engines only: no predicate module is sent to them).
+    const upstreamStart = upstreamFor(opts.rules, layout, schema, opts, complete);
+    const up = await upstreamStart;
+    const workerConfig: EqlProcessorConfig = { ...config, predicates: undefined, predicatesUpstream: true, idle: up.router.idleBuffers() };
+    const runtime = await PartitionRuntime.start({
       partitions: opts.workers,
       processorModule: PROCESSOR_MODULE,
-      processorConfig: config,
-      completeConfig: complete,
+      processorConfig: workerConfig,
       mode: opts.mode,
       onAlert: release,
     });
-    let router: Router;
-    try {
-      router = new Router(opts.rules, layout, checkSchemaFor(schema), opts.workers);
-    } catch (e) {
-      // A failure here must not leave workers running (nor hide behind a build failure).
-      await starting.then((rt) => rt.abort(), () => undefined);
-      throw e;
-    }
-    const runtime = await starting;
-    return new DetectionPipeline(opts, await complete, layout, undefined, { runtime, router });
+    return new DetectionPipeline(opts, workerConfig, layout, undefined, { runtime, up });
   }
 
   get eventsIn(): number {
@@ -123,34 +128,60 @@ export class DetectionPipeline {
    * workers batch what they drain from their rings themselves.
    */
   pushRecords(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
-    this.local?.processor.beginBatch(bytes, offsets, count);
+    if (this.local) {
+      this.local.processor.beginBatch(bytes, offsets, count);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 0; i < count; i++) {
+        const off = offsets[i]!;
+        this.pushRecord(bytes, off, dv.getUint32(off, true));
+      }
+      return;
+    }
+    const bits = this.sharded!.up.predicates.evaluate(bytes, offsets, count);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const W = this.sharded!.up.router.roles.wordsPerRecord;
     for (let i = 0; i < count; i++) {
       const off = offsets[i]!;
-      this.pushRecord(bytes, off, dv.getUint32(off, true));
+      this.routeRecord(bytes, off, dv.getUint32(off, true), bits, i * W);
     }
   }
 
+  private readonly singleOffset = new Uint32Array(1);
+
   /** Offers one record (read in place; copied only where needed). */
   pushRecord(bytes: Uint8Array, offset: number, length: number): void {
+    if (!this.local) {
+      this.singleOffset[0] = offset;
+      const bits = this.sharded!.up.predicates.evaluate(bytes, this.singleOffset, 1);
+      this.routeRecord(bytes, offset, length, bits, 0);
+      return;
+    }
     const view = this.view.reset(bytes, offset);
     const seq = view.seq;
     if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
     this.lastSeq = seq;
     this.events++;
-    if (this.local) {
-      const { processor, merger } = this.local;
-      processor.onEvent(bytes, offset, length, seq, 0, this.collect);
-      // Progress is held below anything the processor may still emit for an older seq.
-      merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
-      if (merger.pendingCount() > 0) merger.flush();
-      return;
-    }
-    const { runtime, router } = this.sharded!;
-    const n = router.route(bytes, offset, seq);
+    const { processor, merger } = this.local;
+    processor.onEvent(bytes, offset, length, seq, 0, this.collect);
+    // Progress is held below anything the processor may still emit for an older seq.
+    merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
+    if (merger.pendingCount() > 0) merger.flush();
+  }
+
+  /** Sends a record with its bits (`bits[bitsAt…]`) to the partitions the router picks. */
+  private routeRecord(bytes: Uint8Array, offset: number, length: number, bits: Uint32Array, bitsAt: number): void {
+    const view = this.view.reset(bytes, offset);
+    const seq = view.seq;
+    if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
+    this.lastSeq = seq;
+    this.events++;
+    const { runtime, up } = this.sharded!;
+    const router = up.router;
+    const n = router.route(bytes, offset, seq, bits, bitsAt);
+    const W = router.roles.wordsPerRecord;
     for (let i = 0; i < n; i++) {
       const p = router.target(i);
-      runtime.appendRecord(p, router.maskFor(p), seq, bytes, offset, length);
+      runtime.appendMatched(p, router.ordinalFor(p), seq, bytes, offset, length, bits, bitsAt, W);
     }
     if (++this.sinceWatermark >= (this.opts.watermarkEvery ?? 2048)) this.watermark();
     if (runtime.shouldFlush) this.shouldFlush = true;
@@ -180,10 +211,15 @@ export class DetectionPipeline {
       this.local.processor.onEnd(this.collect);
       this.local.processor = next;
     } else {
-      // Checked here while the pool builds the module.
-      const router = new Router(rules, this.layout, checkSchema, this.opts.workers);
-      this.sharded!.runtime.appendRuleset(await complete, this.lastSeq);
-      this.sharded!.router = router;
+      const sharded = this.sharded!;
+      const schema = schemaFromDescription(this.opts.schema);
+      const up = await upstreamFor(rules, this.layout, schema, this.opts, complete);
+      up.router.continueFrom(sharded.up.router);
+      const workerConfig: EqlProcessorConfig = { ...(await complete), predicates: undefined, predicatesUpstream: true, idle: up.router.idleBuffers() };
+      sharded.runtime.appendRuleset(workerConfig, this.lastSeq);
+      sharded.up = up;
+      this.config = workerConfig;
+      return;
     }
     this.config = await complete;
   }
@@ -245,6 +281,16 @@ function withPredicates(config: EqlProcessorConfig, opts: PipelineOptions): Prom
   const complete = preparePredicates(config.rules, opts).then((predicates) => ({ ...config, predicates }));
   complete.catch(() => undefined); // not unhandled while the caller is busy elsewhere
   return complete;
+}
+
+/** Main's predicate stage and router for a ruleset (the predicate module from `complete`). */
+async function upstreamFor(rules: readonly RuleSpec[], layout: RecordLayout, schema: ReturnType<typeof schemaFromDescription>, opts: PipelineOptions, complete: Promise<EqlProcessorConfig>): Promise<Upstream> {
+  const checkSchema = checkSchemaFor(schema);
+  const ruleset = compileRuleset(rules, layout, checkSchema);
+  const router = new BitRouter(ruleset, layout, opts.workers);
+  const config = await complete;
+  const predicates = await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, opts.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
+  return { predicates, router };
 }
 
 async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptions): Promise<PreparedPredicates | undefined> {

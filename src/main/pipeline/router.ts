@@ -1,120 +1,191 @@
-// Decides which partitions get an event. For every distinct first join-key expression among the
-// loaded sequence/sample steps (a "key group": usually a handful, e.g. process.entity_id and
-// process.parent.entity_id) it evaluates the key on the record in place and sends the event to
-// the partition owning each value; events a single-event rule could match also go to their home
-// partition. Categories no step needs are dropped before any key is read.
+// Routes the predicate stage's output to the state stage: a record goes only to the partitions
+// that own some rule's key among the rules with a true step for it, with its bits, and nowhere
+// when no step is true. Single-event rules need no key: their home partition (by seq) takes them.
+//
+// A true step that can only continue a match (filter-roles.ts) goes only to a partition whose
+// engine for that rule may hold state. Main cannot see the engines, so it tracks it conservatively
+// per (partition, rule): `lastStart`, the input ordinal of the last record it sent there with a
+// starting step of the rule, against `idle`, the ordinal as of which the worker last found that
+// engine empty (StateStage.publishIdle, shared memory). lastStart ≤ idle means the worker has
+// seen every start and holds nothing, so a continuing step changes nothing there. Skipping is
+// therefore exact: the output never depends on the timing of those updates, only the traffic does.
+// Ordinals are per-partition record counts, compared modulo 2^32.
 import type { RecordLayout } from '../../shared/record/layout.js';
-import { RecordEvent, recordFieldAccessor } from '../../shared/eql/record-access.js';
+import { RecordEvent } from '../../shared/eql/record-access.js';
 import type { TExpr } from '../../shared/eql/ir.js';
 import type { Value } from '../../shared/engine/compiled.js';
-import { decodeField } from '../../shared/record/decode.js';
-import { checkRule, compileRule } from '../../shared/rules/compile-rule.js';
-import { asSource, type RuleSpec } from '../../shared/pipeline/ruleset.js';
+import type { CompiledRule } from '../../shared/pipeline/ruleset.js';
+import { filterRoles, type FilterRoles } from '../../shared/pipeline/filter-roles.js';
 import { homePartition, keyPartition } from '../../shared/pipeline/partition.js';
-import type { BuiltSchema } from '../../shared/schema/schema.js';
 
-interface KeyGroup {
-  bit: number;
-  /** Categories of the steps keyed by this expression; null = any. */
-  categories: Set<string> | null;
-  /** The first key's values as the engine sees them (nulls removed, dates as instants). */
-  extract: (ev: unknown) => Value[];
-}
+/** Where a filter's records go: a key group, or (-1) the home partition of a single-event rule. */
+const HOME = -1;
 
-export class Router {
-  private readonly groups: KeyGroup[] = [];
-  private readonly eventCategories: Set<string> | null | undefined;
+export class BitRouter {
+  readonly roles: FilterRoles;
+  /** Key group of each filter id, or HOME. */
+  private readonly filterGroup: Int32Array;
+  /** Per key group: the first key's values as the engine sees them (nulls removed). */
+  private readonly extract: ((ev: RecordEvent) => Value[])[] = [];
+  /** Per key group: stamp of the record its partitions were computed for, and those partitions. */
+  private readonly groupStamp: Int32Array;
+  private readonly groupParts: number[][];
+  private stamp = 0;
   private readonly ev: RecordEvent;
-  private readonly categoryId: number;
+  private readonly ruleCount: number;
+  /** Per (partition, rule): input ordinal of the last starting record sent. */
+  private readonly lastStart: Int32Array;
+  /** Per partition: the worker's idle ordinals (shared memory, one word per rule). */
+  readonly idle: Int32Array[];
+  /** Per partition: ordinal of the last record sent. */
+  private readonly ordinal: Int32Array;
+  /** The last route(): target partitions, and per partition whether it gets a starting step of rule r. */
   private readonly targets: number[] = [];
-  private readonly masks: number[];
+  private readonly isTarget: Uint8Array;
+  private readonly started: number[][];
+  /** Counters: records routed to no partition, and continuing steps not sent. */
+  unrouted = 0;
+  skippedContinuations = 0;
 
-  constructor(specs: readonly RuleSpec[], layout: RecordLayout, checkSchema: BuiltSchema, private readonly partitions: number) {
-    const accessor = recordFieldAccessor(layout);
-    const bySignature = new Map<string, KeyGroup>();
-    let eventCats: Set<string> | null | undefined = undefined; // undefined: no single-event rules
-    for (const spec of specs) {
-      const check = checkRule(asSource(spec), { schema: checkSchema });
-      if (!check.ok) continue;
-      const q = check.checked;
-      const compiled = compileRule(check, { accessor });
-      if (q.kind === 'event') {
-        const cat = q.steps[0].filter.category;
-        if (cat === null) eventCats = null;
-        else if (eventCats !== null) (eventCats ??= new Set()).add(cat);
-        continue;
-      }
-      const steps = [...q.steps, ...(q.until ? [q.until] : [])];
+  constructor(ruleset: readonly CompiledRule[], layout: RecordLayout, private readonly partitions: number) {
+    this.roles = filterRoles(ruleset.map((r) => r.checked));
+    this.ruleCount = ruleset.length;
+    const bySignature = new Map<string, number>();
+    const groups: number[] = [];
+    ruleset.forEach(({ checked, compiled }) => {
+      const steps = [...checked.steps, ...(checked.until ? [checked.until] : [])];
       const compiledSteps = [...compiled.steps, ...(compiled.until ? [compiled.until] : [])];
       steps.forEach((step, i) => {
         const key = step.keys[0];
-        if (!key) return;
+        if (checked.kind === 'event' || !key) {
+          groups.push(HOME);
+          return;
+        }
         const sig = signature(key);
         let g = bySignature.get(sig);
-        if (!g) {
-          const keysOf = compiledSteps[i].keys;
-          g = { bit: bySignature.size % 32, categories: new Set(), extract: (ev) => keysOf(ev)[0] ?? [] };
+        if (g === undefined) {
+          const keysOf = compiledSteps[i]!.keys;
+          g = this.extract.length;
+          this.extract.push((ev) => keysOf(ev)[0] ?? []);
           bySignature.set(sig, g);
         }
-        if (step.filter.category === null) g.categories = null;
-        else g.categories?.add(step.filter.category);
+        groups.push(g);
       });
-    }
-    this.groups = [...bySignature.values()];
-    this.eventCategories = eventCats;
+    });
+    this.filterGroup = Int32Array.from(groups);
+    this.groupStamp = new Int32Array(this.extract.length).fill(-1);
+    this.groupParts = this.extract.map(() => []);
     this.ev = new RecordEvent(layout, new Uint8Array(0), 0);
-    this.categoryId = layout.fieldId(checkSchema.aliasOf('event.category') ?? 'event.category');
-    this.masks = new Array(partitions).fill(0);
-  }
-
-  get keyGroups(): number {
-    return this.groups.length;
+    this.lastStart = new Int32Array(partitions * this.ruleCount);
+    this.idle = Array.from({ length: partitions }, () => new Int32Array(new SharedArrayBuffer(4 * Math.max(1, this.ruleCount))));
+    this.ordinal = new Int32Array(partitions);
+    this.isTarget = new Uint8Array(partitions);
+    this.started = Array.from({ length: partitions }, () => []);
   }
 
   /**
-   * Partitions that must see the record at `offset` (each once), with their group masks in
-   * `masks()`. Returns the number of targets (0: no rule can match it).
+   * Takes over from the router of the previous ruleset generation: ordinals continue (workers
+   * number their input across the swap), and every rule counts as started at the swap, so idle
+   * words a worker wrote for the old rules can never let a continuing step be skipped.
    */
-  route(bytes: Uint8Array, offset: number, seq: number): number {
-    const ev = this.ev.reset(bytes, offset, seq);
-    const cats = this.categoryId >= 0 ? decodeField(ev.rv, this.categoryId) : undefined;
-    const targets = this.targets;
-    targets.length = 0;
-    if (this.eventCategories === null || (this.eventCategories && matchesCategory(cats, this.eventCategories))) {
-      this.add(homePartition(seq, this.partitions), 0);
+  continueFrom(prev: BitRouter): void {
+    for (let p = 0; p < this.partitions; p++) {
+      const ord = prev.ordinal[p]!;
+      this.ordinal[p] = ord;
+      this.lastStart.fill(ord, p * this.ruleCount, (p + 1) * this.ruleCount);
     }
-    for (const g of this.groups) {
-      if (g.categories !== null && !matchesCategory(cats, g.categories)) continue;
-      const values = g.extract(ev);
-      // No value: the key is null, owned (if the step allows null keys) by the null key's partition.
-      if (values.length === 0) this.add(keyPartition(null, this.partitions), 1 << g.bit);
-      else for (const v of values) this.add(keyPartition(v, this.partitions), 1 << g.bit);
+  }
+
+  get keyGroups(): number {
+    return this.extract.length;
+  }
+
+  /** The idle words' buffers, one per partition, for the workers' config. */
+  idleBuffers(): SharedArrayBuffer[] {
+    return this.idle.map((a) => a.buffer as SharedArrayBuffer);
+  }
+
+  /**
+   * The partitions that must see the record at `offset` given its bits (`bits[bitsAt…]`). Returns
+   * how many; `target(i)` and `ordinalFor(p)` describe them until the next call.
+   */
+  route(bytes: Uint8Array, offset: number, seq: number, bits: Uint32Array, bitsAt: number): number {
+    const targets = this.targets;
+    for (const p of targets) this.isTarget[p] = 0;
+    targets.length = 0;
+    const { filterRule, starts } = this.roles;
+    const W = this.roles.wordsPerRecord;
+    let evReady = false;
+    this.stamp = (this.stamp + 1) | 0;
+    for (let w = 0; w < W; w++) {
+      let word = bits[bitsAt + w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        word ^= low;
+        const id = (w << 5) + 31 - Math.clz32(low);
+        const rule = filterRule[id]!;
+        const g = this.filterGroup[id]!;
+        if (g === HOME) {
+          this.offer(homePartition(seq, this.partitions), rule, starts[id] === 1);
+          continue;
+        }
+        if (this.partitions === 1) {
+          this.offer(0, rule, starts[id] === 1);
+          continue;
+        }
+        if (this.groupStamp[g] !== this.stamp) {
+          if (!evReady) {
+            this.ev.reset(bytes, offset, seq);
+            evReady = true;
+          }
+          this.groupStamp[g] = this.stamp;
+          const parts = this.groupParts[g]!;
+          parts.length = 0;
+          const values = this.extract[g]!(this.ev);
+          // No value: the key is null, owned (if the step allows null keys) by the null key's partition.
+          if (values.length === 0) parts.push(keyPartition(null, this.partitions));
+          else for (const v of values) { const p = keyPartition(v, this.partitions); if (!parts.includes(p)) parts.push(p); }
+        }
+        for (const p of this.groupParts[g]!) this.offer(p, rule, starts[id] === 1);
+      }
+    }
+    if (targets.length === 0) this.unrouted++;
+    // Each target gets the record under its next ordinal; starts are stamped with it.
+    for (const p of targets) {
+      const ord = (this.ordinal[p]! + 1) | 0;
+      this.ordinal[p] = ord;
+      const started = this.started[p]!;
+      for (const r of started) this.lastStart[p * this.ruleCount + r] = ord;
+      started.length = 0;
     }
     return targets.length;
   }
 
   target(i: number): number {
-    return this.targets[i];
+    return this.targets[i]!;
   }
 
-  /** Group mask for partition p of the last route() (reset by the next route()). */
-  maskFor(p: number): number {
-    return this.masks[p];
+  /** The input ordinal partition p's copy of the last routed record carries. */
+  ordinalFor(p: number): number {
+    return this.ordinal[p]! >>> 0;
   }
 
-  private add(p: number, bit: number): void {
-    if (!this.targets.includes(p)) {
-      this.targets.push(p);
-      this.masks[p] = 0;
+  private offer(p: number, rule: number, starting: boolean): void {
+    if (starting) {
+      this.started[p]!.push(rule);
+    } else {
+      // Atomics: the worker writes its idle words while this thread reads them.
+      const since = (this.lastStart[p * this.ruleCount + rule]! - Atomics.load(this.idle[p]!, rule)) | 0;
+      if (since <= 0) {
+        this.skippedContinuations++;
+        return;
+      }
     }
-    this.masks[p] |= bit;
+    if (this.isTarget[p] === 0) {
+      this.isTarget[p] = 1;
+      this.targets.push(p);
+    }
   }
-}
-
-function matchesCategory(cats: unknown, wanted: Set<string>): boolean {
-  if (typeof cats === 'string') return wanted.has(cats);
-  if (Array.isArray(cats)) return cats.some((c) => typeof c === 'string' && wanted.has(c));
-  return false;
 }
 
 /** A key expression's identity: its typed IR without source positions. */

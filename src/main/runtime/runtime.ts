@@ -246,6 +246,13 @@ export class PartitionRuntime {
     if (b.lengthWords >= this.batchWords) this.shouldFlush = true;
   }
 
+  /** A record with its predicate bits (FrameType.matched), under the partition's input ordinal. */
+  appendMatched(partition: number, ordinal: number, seq: number, bytes: Uint8Array, offset: number, length: number, bits: Uint32Array, bitsAt: number, words: number): void {
+    const b = this.parts[partition].batch;
+    b.appendMatched(ordinal, seq, bytes, offset, length, bits, bitsAt, words);
+    if (b.lengthWords >= this.batchWords) this.shouldFlush = true;
+  }
+
   private readonly watermarkPayload = new Uint8Array(8);
   private readonly watermarkView = new DataView(this.watermarkPayload.buffer);
 

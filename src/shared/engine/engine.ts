@@ -43,6 +43,12 @@ export interface Engine {
    * (both emit only at the end). Infinity when nothing is held.
    */
   heldSeq(): number;
+  /**
+   * True when the engine holds no state: no sequence partial and no pending trailing verdict. An
+   * event that can only continue a match (a later step, a missing step, an until) then changes
+   * nothing, so a caller may skip offering it (state-stage.ts).
+   */
+  idle(): boolean;
   /** True when no further result can come (a head pipe or the size cap is satisfied). */
   readonly done: boolean;
   readonly stats: Readonly<EngineStats>;
@@ -69,6 +75,7 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           if (filter.test(ev.view)) limiter.push({ events: [ev], joinKeys: [] });
         },
         advanceTime() {},
+        idle: () => true,
         followsTime: false,
         mayHold: holdsAll,
         heldSeq: () => (holdsAll && stats.eventsSeen > 0 ? 0 : Infinity),
@@ -89,6 +96,7 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           matcher.push(ev);
         },
         advanceTime: (t) => matcher.advanceTime(t),
+        idle: () => stats.partialsLive === 0 && stats.pendingTrailing === 0,
         followsTime: matcher.followsTime,
         mayHold: holdsAll || matcher.mayHold,
         heldSeq: () => (holdsAll && stats.eventsSeen > 0 ? 0 : matcher.heldSeq()),
@@ -108,6 +116,7 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
           collector.push(ev);
         },
         advanceTime() {},
+        idle: () => stats.eventsSeen === 0,
         followsTime: false,
         mayHold: true,
         // Samples are only known at the end of the stream.

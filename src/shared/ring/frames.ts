@@ -34,6 +34,12 @@ export const FrameType = {
    * before it are judged by the old rules, events after it by the new ones.
    */
   ruleset: 7,
+  /**
+   * An event record with the bits of its true step predicates (main ran the predicate stage).
+   * Payload: the record (its first u32 is its length), padded to 4 bytes, then the bitset words.
+   * F_GROUP_MASK holds the record's input ordinal for this partition (router.ts).
+   */
+  matched: 8,
   /** Worker-side error report (alert rings). Payload: UTF-8 JSON {code, message, ruleId?}. */
   error: 6,
 } as const;
@@ -90,6 +96,24 @@ export class FrameBatch {
     const at = this.lengthWords;
     writeFrameHeader(this.words, at, type, mask, len, seq);
     if (payload && len > 0) this.bytes.set(payload.subarray(from, from + len), (at + FRAME_HEADER_WORDS) * 4);
+    this.lengthWords += need;
+    this.frames++;
+  }
+
+  /**
+   * Appends a `matched` frame: the record `record[from, from+len)` and then `wordCount` bit words
+   * from `bits[bitsAt…]`, word-aligned after it.
+   */
+  appendMatched(ordinal: number, seq: number, record: Uint8Array, from: number, len: number, bits: Uint32Array, bitsAt: number, wordCount: number): void {
+    const recordWords = (len + 3) >>> 2;
+    const payload = 4 * (recordWords + wordCount);
+    const need = frameWords(payload);
+    this.ensure(need);
+    const at = this.lengthWords;
+    writeFrameHeader(this.words, at, FrameType.matched, ordinal, payload, seq);
+    const start = at + FRAME_HEADER_WORDS;
+    this.bytes.set(record.subarray(from, from + len), start * 4);
+    for (let w = 0; w < wordCount; w++) this.words[start + recordWords + w] = bits[bitsAt + w]!;
     this.lengthWords += need;
     this.frames++;
   }

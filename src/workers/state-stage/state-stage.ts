@@ -1,0 +1,358 @@
+// The state stage: per-key sequence/sample state of one partition, fed events together with the
+// bits of their true step predicates (the predicate stage's output). It never evaluates a
+// predicate: a step's filter here is its bit.
+//
+// Delivery: an event goes only to the engines of rules with a set bit, in rule order; only those
+// may keep it, so its bytes are copied only then. A set bit of a step that cannot start anything
+// (a later sequence step, a missing step `![…]`, an `until`) is skipped while the rule's engine holds
+// no state: such an event changes nothing there (filter-roles.ts). For every other engine of its
+// category an event could only move event time on (engine.ts advanceTime): engines that follow
+// time (sequences with maxspan) are told it lazily, before anything depends on it
+// (category-clocks.ts). Alerts, evictions and counters are the same as when every engine of an
+// event's category was offered the event (test/processor-delivery.test.ts).
+//
+// Partitioning: state is keyed by the first join key's value; this partition only lets an engine
+// see (event, key) pairs whose key it owns (keyPartition), and single-event rules only the events
+// whose home partition it is. Main may send an event to more partitions than need it; ownership
+// makes that harmless.
+import type { AlertOut, EvictionCounts } from '../processor.js';
+import type { CompiledQuery, CompiledStep, EventView, Value } from '../../shared/engine/compiled.js';
+import type { EngineEvent } from '../../shared/engine/event.js';
+import { createEngine, type Engine } from '../../shared/engine/engine.js';
+import { PartialBudget } from '../../shared/engine/partial-budget.js';
+import type { RecordLayout } from '../../shared/record/layout.js';
+import { RecordView } from '../../shared/record/view.js';
+import { decodeField } from '../../shared/record/decode.js';
+import { RecordEvent } from '../../shared/eql/record-access.js';
+import type { BuiltSchema } from '../../shared/schema/schema.js';
+import type { CompiledRule, RuleSpec } from '../../shared/pipeline/ruleset.js';
+import { homePartition, keyPartition } from '../../shared/pipeline/partition.js';
+import { alertJson, orderingSeq } from '../../shared/pipeline/alert.js';
+import { CategoryClocks } from './category-clocks.js';
+import { filterRoles, type FilterRoles } from '../../shared/pipeline/filter-roles.js';
+
+/** Ordering seq of results known only at the end of the stream: after every real event. */
+export const END_OF_STREAM = Number.MAX_SAFE_INTEGER - 1;
+
+export interface StateStageConfig {
+  rules: readonly RuleSpec[];
+  /** Live partial cap per rule engine in this partition (oldest evicted first). Default: none. */
+  maxPartialsPerRule?: number;
+  /** Live partial cap per join key of one rule (that key's oldest evicted first). Default: none. */
+  maxPartialsPerKey?: number;
+  /** Live partial cap across all rules of this partition (oldest across rules evicted). Default: none. */
+  maxPartialsTotal?: number;
+}
+
+/** The rules whose engines an event of some category concerns (both lists in rule order). */
+interface CategoryRules {
+  /** Rules with a filter of that category (or of any category). */
+  rules: number[];
+  /** CategoryClocks group of those of them whose engines follow event time. */
+  group: number;
+}
+
+const NO_BYTES = new Uint8Array(0);
+const NO_BITS = new Uint32Array(0);
+
+export class StateStage {
+  private readonly engines: Engine[] = [];
+  /** Engines that may hold results back for progressFloor: not end-only, and Engine.mayHold. */
+  private readonly holders: number[] = [];
+  readonly roles: FilterRoles;
+  /** Rules whose engines follow event time (Engine.followsTime), told it lazily. */
+  private readonly timedRules: number[] = [];
+  private readonly clocks: CategoryClocks;
+  /** While an event is delivered: its group, and the rule whose engine is being offered it. */
+  private delivering = false;
+  private eventGroup = 0;
+  private pushing = -1;
+  /** The current event's predicate bits: words [bitsAt, bitsAt + wordsPerRecord) of `bits`. */
+  private bits: Uint32Array = NO_BITS;
+  private bitsAt = 0;
+  /** The current event, read in place until an engine needs to keep it (then detached). */
+  private scratch: RecordEvent;
+  private kept: EngineEvent | null = null;
+  private eventLength = 0;
+  private eventTime: number | null = null;
+  /** Rules by event category they need; rules needing any category are in `anyCategory`. */
+  private readonly byCategory = new Map<string, number[]>();
+  private readonly anyCategory: number[] = [];
+  private readonly anyRules: CategoryRules | null;
+  private readonly probe: RecordView;
+  private readonly categoryId: number;
+  private emit: (a: AlertOut) => void = () => {};
+  /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
+  private readonly candidateCache = new Map<string, CategoryRules | null>();
+
+  constructor(
+    config: StateStageConfig,
+    private readonly layout: RecordLayout,
+    checkSchema: BuiltSchema,
+    private readonly partition: number,
+    private readonly partitions: number,
+    ruleset: readonly CompiledRule[],
+  ) {
+    this.roles = filterRoles(ruleset.map((r) => r.checked));
+    const budget = config.maxPartialsTotal === undefined ? undefined : new PartialBudget(config.maxPartialsTotal, () => this.catchUpDuringEvent());
+    let filterId = 0;
+    ruleset.forEach(({ compiled }, index) => {
+      const query = this.ownedQuery(this.bitFiltered(compiled, () => filterId++));
+      const rule = config.rules[index]!;
+      // Samples and tail pipes only produce results at the end of the stream. Ordering them there
+      // (END_OF_STREAM) keeps the output deterministic without holding every other rule's alerts
+      // back until the end.
+      const atEnd = query.kind === 'sample' || query.pipes.some((p) => p.name === 'tail');
+      const engine = createEngine(query, {
+        maxPartials: config.maxPartialsPerRule,
+        maxPartialsPerKey: config.maxPartialsPerKey,
+        budget,
+        onResult: (r) => this.emit({ seq: atEnd ? END_OF_STREAM : orderingSeq(r), ruleIndex: index, json: alertJson(rule, r) }),
+      });
+      this.engines.push(engine);
+      if (!atEnd && engine.mayHold) this.holders.push(index);
+      if (engine.followsTime) this.timedRules.push(index);
+      const cats = categoriesOf(query);
+      if (cats === null) this.anyCategory.push(index);
+      else for (const c of cats) (this.byCategory.get(c) ?? this.byCategory.set(c, []).get(c)!).push(index);
+    });
+    this.scratch = new RecordEvent(layout, NO_BYTES, 0);
+    this.clocks = new CategoryClocks(ruleset.length);
+    this.anyRules = this.anyCategory.length ? this.categoryRules(this.anyCategory) : null;
+    this.probe = new RecordView(layout);
+    this.categoryId = layout.fieldId(checkSchema.aliasOf('event.category') ?? 'event.category');
+  }
+
+  get ruleCount(): number {
+    return this.engines.length;
+  }
+
+  /**
+   * One event and its predicate bits (`bits[bitsAt…]`, filter id order; valid during the call).
+   * The record is read in place and copied only if an engine keeps it.
+   */
+  onEvent(bytes: Uint8Array, offset: number, length: number, seq: number, bits: Uint32Array, bitsAt: number, emit: (a: AlertOut) => void): void {
+    this.emit = emit;
+    const candidates = this.candidates(bytes, offset);
+    if (candidates === null) return;
+    const ev = this.scratch.reset(bytes, offset, seq);
+    this.kept = null;
+    this.bits = bits;
+    this.bitsAt = bitsAt;
+    this.eventLength = length;
+    this.eventTime = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
+    this.eventGroup = candidates.group;
+    this.delivering = true;
+    this.deliver();
+    this.delivering = false;
+    this.clocks.passed(candidates.group, this.eventTime);
+  }
+
+  /** The rules with a set bit (filter ids are in rule order), each once. */
+  private deliver(): void {
+    const { filterRule, starts } = this.roles;
+    const bits = this.bits;
+    let last = -1;
+    for (let w = 0, end = this.roles.wordsPerRecord; w < end; w++) {
+      let word = bits[this.bitsAt + w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        word ^= low;
+        const id = (w << 5) + 31 - Math.clz32(low);
+        const rule = filterRule[id]!;
+        if (rule === last) continue;
+        // A step that cannot start a match changes nothing in an engine without state.
+        if (starts[id] === 0 && this.engines[rule]!.idle()) continue;
+        this.push((last = rule));
+      }
+    }
+  }
+
+  /** Offers the current event to a rule's engine; the first one gets the event's private copy. */
+  private push(rule: number): void {
+    let kept = this.kept;
+    if (kept === null) {
+      const ev = this.scratch;
+      // The engine may keep the event in a partial, and the transport buffer is reused.
+      ev.detach(this.eventLength);
+      this.scratch = new RecordEvent(this.layout, NO_BYTES, 0);
+      kept = this.kept = { view: ev, time: this.eventTime, seq: ev.seq };
+    }
+    const engine = this.engines[rule]!;
+    if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(rule));
+    this.pushing = rule;
+    engine.push(kept);
+  }
+
+  /** Whether filter `id`'s bit is set for the event being delivered. */
+  private bit(id: number): boolean {
+    return ((this.bits[this.bitsAt + (id >>> 5)]! >>> (id & 31)) & 1) === 1;
+  }
+
+  /** Tells every timed engine the time of all events of its categories delivered so far. */
+  private catchUp(): void {
+    for (const rule of this.timedRules) this.engines[rule]!.advanceTime(this.clocks.timeFor(rule));
+  }
+
+  /**
+   * The shared budget is about to evict: every timed engine must be where it would be had each
+   * engine of an event's category been offered the event, in rule order. During a delivery, those
+   * before the engine being offered it have seen this event's time, the others not yet.
+   */
+  private catchUpDuringEvent(): void {
+    if (!this.delivering) return this.catchUp();
+    const now = this.eventTime;
+    for (const rule of this.timedRules) {
+      let t = this.clocks.timeFor(rule);
+      if (now !== null && now > t && rule < this.pushing && this.clocks.inGroup(rule, this.eventGroup)) t = now;
+      this.engines[rule]!.advanceTime(t);
+    }
+  }
+
+  onWatermark(timeMs: number, emit: (a: AlertOut) => void): void {
+    this.emit = emit;
+    this.catchUp();
+    for (const e of this.engines) e.advanceTime(timeMs);
+  }
+
+  onEnd(emit: (a: AlertOut) => void): void {
+    this.emit = emit;
+    this.catchUp();
+    for (const e of this.engines) e.end();
+  }
+
+  progressFloor(): number {
+    let floor = Infinity;
+    for (const i of this.holders) {
+      const engine = this.engines[i]!;
+      // Time may settle a trailing verdict (and release its result).
+      if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(i));
+      const h = engine.heldSeq();
+      if (h < floor) floor = h;
+    }
+    return floor;
+  }
+
+  /**
+   * Publishes, for main's router, which rules hold no state as of the input record numbered
+   * `ordinal` (RuleIdleness): main may then stop sending them events that cannot start a match.
+   */
+  publishIdle(idle: Int32Array, ordinal: number): void {
+    const n = Math.min(idle.length, this.engines.length);
+    for (let r = 0; r < n; r++) {
+      // Atomics: main reads these words while this thread writes them.
+      if (this.engines[r]!.idle()) Atomics.store(idle, r, ordinal);
+    }
+  }
+
+  stateEntries(): number {
+    this.catchUp();
+    let n = 0;
+    for (const e of this.engines) n += e.stats.partialsLive + e.stats.pendingTrailing;
+    return n;
+  }
+
+  evictions(): number {
+    this.catchUp();
+    let n = 0;
+    for (const e of this.engines) n += e.stats.evictions;
+    return n;
+  }
+
+  evictionsByKind(): EvictionCounts {
+    this.catchUp();
+    const n: EvictionCounts = { perKey: 0, perRule: 0, total: 0 };
+    for (const e of this.engines) {
+      n.perKey += e.stats.evictionsPerKey;
+      n.perRule += e.stats.evictionsPerRule;
+      n.total += e.stats.evictionsTotal;
+    }
+    return n;
+  }
+
+  partialsLive(): number {
+    this.catchUp();
+    let n = 0;
+    for (const e of this.engines) n += e.stats.partialsLive;
+    return n;
+  }
+
+  /** Rules that could match the event, by its category; null when none could. */
+  private candidates(bytes: Uint8Array, offset: number): CategoryRules | null {
+    if (this.byCategory.size === 0) return this.anyRules;
+    this.probe.reset(bytes, offset);
+    // Only the category is read here, without copying the record.
+    const cats: unknown = this.categoryId >= 0 ? decodeField(this.probe, this.categoryId) : undefined;
+    const cacheKey = typeof cats === 'string' ? cats : Array.isArray(cats) ? cats.join('\u0000') : '';
+    let cached = this.candidateCache.get(cacheKey);
+    if (cached === undefined) {
+      const set = new Set<number>(this.anyCategory);
+      for (const c of typeof cats === 'string' ? [cats] : Array.isArray(cats) ? cats : []) {
+        if (typeof c === 'string') for (const i of this.byCategory.get(c) ?? []) set.add(i);
+      }
+      // Engines see an event in rule order, so alerts of one event come out in a fixed order.
+      cached = set.size ? this.categoryRules([...set].sort((a, b) => a - b)) : null;
+      if (this.candidateCache.size < 1024) this.candidateCache.set(cacheKey, cached);
+    }
+    return cached;
+  }
+
+  private categoryRules(rules: number[]): CategoryRules {
+    return { rules, group: this.clocks.group(rules.filter((i) => this.engines[i]!.followsTime)) };
+  }
+
+  /** Replaces each step's filter (ids in predicateFilters order) by its bit for the current event. */
+  private bitFiltered(q: CompiledQuery, nextId: () => number): CompiledQuery {
+    const wrap = (step: CompiledStep): CompiledStep => {
+      const id = nextId();
+      return { ...step, filter: { category: step.filter.category, test: () => this.bit(id) } };
+    };
+    const steps = q.steps.map(wrap);
+    return { ...q, steps, until: q.until && wrap(q.until) };
+  }
+
+  /** Wraps a query so its engine only sees what this partition owns. */
+  private ownedQuery(q: CompiledQuery): CompiledQuery {
+    const n = this.partitions;
+    const me = this.partition;
+    if (n === 1) return q;
+    if (q.kind === 'event') {
+      const step = q.steps[0]!;
+      const filter = { category: step.filter.category, test: (ev: EventView) => homePartition((ev as RecordEvent).seq, n) === me && step.filter.test(ev) };
+      return { ...q, steps: [{ ...step, filter }] };
+    }
+    const own = (step: CompiledStep): CompiledStep => {
+      // keys() is called by the engine right after test() on the same event; cache one result.
+      let lastEv: EventView = null;
+      let lastKeys: Value[][] = [];
+      const ownedKeys = (ev: EventView): Value[][] => {
+        if (ev === lastEv) return lastKeys;
+        const keys = step.keys(ev);
+        const first = keys[0] ?? [];
+        const mine = first.length === 0 ? (keyPartition(null, n) === me ? first : null) : first.filter((v) => keyPartition(v, n) === me);
+        lastEv = ev;
+        lastKeys = mine === null || (first.length > 0 && mine.length === 0) ? NOT_MINE : [mine, ...keys.slice(1)];
+        return lastKeys;
+      };
+      return {
+        ...step,
+        filter: { category: step.filter.category, test: (ev) => step.filter.test(ev) && ownedKeys(ev) !== NOT_MINE },
+        keys: ownedKeys,
+      };
+    };
+    return { ...q, steps: q.steps.map(own), until: q.until && own(q.until) };
+  }
+}
+
+/** Marker: the event's key belongs to another partition. */
+const NOT_MINE: Value[][] = [];
+
+/** The categories a query's steps need, or null if some step takes any category. */
+function categoriesOf(q: CompiledQuery): Set<string> | null {
+  const out = new Set<string>();
+  for (const s of [...q.steps, ...(q.until ? [q.until] : [])]) {
+    if (s.filter.category === null) return null;
+    out.add(s.filter.category);
+  }
+  return out;
+}
