@@ -25,8 +25,25 @@ export const PARSE_LIMITS = {
 const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
 const exprGrammar = nearley.Grammar.fromCompiled({ ...(grammar as unknown as nearley.CompiledRules), ParserStart: 'expr' });
 
+/**
+ * Parsed queries by text, most recently used last. A run parses each rule's query several times
+ * (checking, compiling, routing, the predicate module) and nearley is most of start-up; the AST is
+ * never mutated after parsing (the checker builds a new typed tree), so one parse serves all.
+ */
+const parsed = new Map<string, Query>();
+const PARSE_CACHE_ENTRIES = 4096;
+
 export function parseQuery(text: string): Query {
-  return runParser(compiled, text) as Query;
+  const hit = parsed.get(text);
+  if (hit !== undefined) {
+    parsed.delete(text);
+    parsed.set(text, hit);
+    return hit;
+  }
+  const q = runParser(compiled, text) as Query;
+  parsed.set(text, q);
+  if (parsed.size > PARSE_CACHE_ENTRIES) parsed.delete(parsed.keys().next().value!);
+  return q;
 }
 
 /** Parses a lone expression (used for constant-folding tests and `kestrel query --where`-style use). */
