@@ -3,10 +3,11 @@
 //   predicate stage (predicate-stage/): stateless; a batch of records → each record's true-step bits.
 //   state stage (state-stage/): per-key engines of this partition, fed records with their bits.
 //
-// Records come two ways. `record` frames (and the single-thread pipeline) carry bare records: this
-// processor runs both stages. `matched` frames carry a record with the bits main's predicate stage
-// already computed: only the state stage runs, and the worker never builds a predicate module.
-// Both paths run the same state-stage code, which is why their output is identical.
+// Work comes three ways. Bare records (`record` frames, and the single-thread pipeline): this
+// processor runs both stages. `matched` frames: a record with the bits main got from a predicate
+// stage: only the state stage runs. Predicate jobs: a batch of records whose bits main wants back
+// (the stateless stage spread over the workers); no state is touched. Every path runs the same
+// state-stage code, which is why output is identical for any worker count.
 import type { Processor, ProcessorInit, AlertOut, EvictionCounts } from './processor.js';
 import { buildLayout, type RecordLayout } from '../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
@@ -34,11 +35,6 @@ export interface EqlProcessorConfig {
    * (main/predicate-module-pool.ts). Without it the processor prepares its own.
    */
   predicates?: PreparedPredicates;
-  /**
-   * Main runs the predicate stage and sends `matched` frames: this processor runs the state stage
-   * only (no predicate module is instantiated).
-   */
-  predicatesUpstream?: boolean;
   /**
    * One Int32Array-sized SAB per partition, rule by rule: the input ordinal as of which the rule's
    * engine held no state (StateStage.publishIdle), read by main's router. Per ruleset generation.
@@ -73,9 +69,7 @@ export class EqlProcessor implements Processor {
   ): Promise<EqlProcessor> {
     const ruleset = compileRuleset(config.rules, layout, checkSchema);
     if (complete) config = await complete;
-    const predicates = config.predicatesUpstream
-      ? undefined
-      : await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, config.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
+    const predicates = await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, config.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
     const state = new StateStage(config, layout, checkSchema, partition, partitions, ruleset);
     const idle = config.idle?.[partition];
     return new EqlProcessor(predicates, state, idle ? new Int32Array(idle) : undefined);
@@ -90,13 +84,12 @@ export class EqlProcessor implements Processor {
   private readonly singleOffset = new Uint32Array(1);
 
   private constructor(
-    private readonly predicates: PredicateStage | undefined,
+    private readonly predicates: PredicateStage,
     readonly state: StateStage,
     private readonly idle: Int32Array | undefined,
   ) {}
 
   beginBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
-    if (!this.predicates) return;
     this.batchBits = this.predicates.evaluate(bytes, offsets, count);
     this.batchBytes = bytes;
     this.batchOffsets = offsets;
@@ -106,7 +99,6 @@ export class EqlProcessor implements Processor {
 
   /** A bare record: its bits from the batch announced by beginBatch (or a batch of its own). */
   onEvent(bytes: Uint8Array, offset: number, length: number, seq: number, _mask: number, emit: (a: AlertOut) => void): void {
-    if (!this.predicates) throw new Error('internal: a bare record reached a processor whose predicates run upstream');
     let i = this.takeBatchSlot(bytes, offset);
     if (i < 0) {
       this.batchBytes = null;
@@ -120,6 +112,18 @@ export class EqlProcessor implements Processor {
   /** A record with the bits main's predicate stage computed (`bits[bitsAt…]`). */
   onMatched(bytes: Uint8Array, offset: number, length: number, seq: number, bits: Uint32Array, bitsAt: number, emit: (a: AlertOut) => void): void {
     this.state.onEvent(bytes, offset, length, seq, bits, bitsAt, emit);
+  }
+
+  /** A predicate job: the bits of a batch, no state touched. */
+  evaluatePredicates(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
+    // A job between beginBatch and its onEvent calls would replace their bits: none comes there
+    // (the worker announces a batch of record frames only), but be safe.
+    this.batchBytes = null;
+    return this.predicates.evaluate(bytes, offsets, count);
+  }
+
+  get predicateWords(): number {
+    return this.state.roles.wordsPerRecord;
   }
 
   /** After a batch: tells main's router which rules hold no state as of input ordinal `ordinal`. */
@@ -141,7 +145,7 @@ export class EqlProcessor implements Processor {
 
   /** The Wasm predicate module's counters (batches, records, fallbacks); undefined otherwise. */
   predicateCounters(): PredicateCounters | undefined {
-    return this.predicates?.counters;
+    return this.predicates.counters;
   }
 
   stateEntries(): number {

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   const timeView = new DataView(reader.bytes.buffer);
   let frameAt = new Uint32Array(1024);
   let recordOffsets = new Uint32Array(1024);
+  let jobOffsets = new Uint32Array(4096);
 
   while (!ended) {
     reader.refill((t, o, m) => input.read(t, o, m));
@@ -100,6 +101,21 @@ async function main(): Promise<void> {
           lastOrdinal = words[at + F_GROUP_MASK]!;
           events++;
           lastSeq = seq;
+          break;
+        }
+        case FrameType.predicateJob: {
+          // Stateless work for main: the bits of a batch of records, sent back on the alert ring.
+          const head = at + FRAME_HEADER_WORDS;
+          const count = words[head]!;
+          const headWords = 1 + count + ((1 + count) & 1);
+          const base = (head + headWords) * 4;
+          if (jobOffsets.length < count) jobOffsets = new Uint32Array(count * 2);
+          for (let i = 0; i < count; i++) jobOffsets[i] = base + words[head + 1 + i]!;
+          if (!proc.evaluatePredicates) throw new Error('internal: a predicate job reached a processor without evaluatePredicates');
+          const bits = proc.evaluatePredicates(reader.bytes, jobOffsets, count);
+          const n = count * proc.predicateWords!;
+          out.append(FrameType.predicateBits, words[at + F_GROUP_MASK]!, seq, new Uint8Array(bits.buffer, bits.byteOffset, n * 4), 0, n * 4);
+          flush();
           break;
         }
         case FrameType.watermark:

@@ -46,6 +46,14 @@ export interface Processor {
    * frame): `bits[bitsAt…]`, valid during the call like the record.
    */
   onMatched?(bytes: Uint8Array, offset: number, length: number, seq: number, bits: Uint32Array, bitsAt: number, emit: (a: AlertOut) => void): void;
+  /**
+   * Optional: the step-predicate bits of `count` records at `offsets` in `bytes`, with no effect on
+   * state (a predicate job: main spreads the stateless stage over the workers). Returns the bitset
+   * words record by record, valid until the next call.
+   */
+  evaluatePredicates?(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array;
+  /** Words per record of evaluatePredicates' result. */
+  readonly predicateWords?: number;
   /** Optional, after each batch: `ordinal` is the input ordinal of the last matched record read. */
   publishIdle?(ordinal: number): void;
   /**

@@ -22,13 +22,26 @@ import { logger } from '../../shared/log.js';
 import { sharedPredicateModulePool } from '../predicate-module-pool.js';
 import { EqlProcessor, stepFilters, type EqlProcessorConfig } from '../../workers/eql-processor.js';
 import { PredicateStage } from '../../workers/predicate-stage/predicate-stage.js';
-import { compileRuleset } from '../../shared/pipeline/ruleset.js';
+import { compileRuleset, type CompiledRule } from '../../shared/pipeline/ruleset.js';
 import type { AlertOut, EvictionCounts } from '../../workers/processor.js';
 import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
 import { COUNTER_EVICTIONS_PER_KEY, COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL } from '../../shared/runtime/protocol.js';
 import { AlertMerger, type PendingAlert } from '../runtime/merge.js';
 import { PartitionRuntime } from '../runtime/runtime.js';
 import { BitRouter } from './router.js';
+
+/** Records per predicate job (its bits must fit a worker's alert ring with room to spare). */
+const PREDICATE_JOB_RECORDS = 2048;
+
+/** A slice of input whose predicates a worker evaluates; routed when its bits are back. */
+interface PredicateJob {
+  id: number;
+  /** The records (a private copy), at `offsets`. */
+  bytes: Uint8Array;
+  offsets: Uint32Array;
+  count: number;
+  bits: Uint32Array | null;
+}
 
 /** What main runs in front of the partition workers for one ruleset generation. */
 interface Upstream {
@@ -52,6 +65,11 @@ export interface PipelineOptions {
   maxPartialsTotal?: number;
   /** Records between watermarks sent to every partition (default 2048). */
   watermarkEvery?: number;
+  /**
+   * Where the predicate stage runs with workers ≥ 1: spread over the workers in jobs (default in
+   * replay; live mode always evaluates on this thread, for latency), or on this thread.
+   */
+  predicateThreads?: 'main' | 'workers';
   /** How rule predicates are evaluated (EqlProcessorConfig.engine); same alerts either way. */
   engine?: PredicateEngine;
 }
@@ -103,19 +121,71 @@ export class DetectionPipeline {
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete);
       return new DetectionPipeline(opts, await complete, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
-    // Main compiles the rules once for its predicate stage and router while the workers compile
-    // theirs (they need the engines only: no predicate module is sent to them).
-    const upstreamStart = upstreamFor(opts.rules, layout, schema, opts, complete);
-    const up = await upstreamStart;
-    const workerConfig: EqlProcessorConfig = { ...config, predicates: undefined, predicatesUpstream: true, idle: up.router.idleBuffers() };
-    const runtime = await PartitionRuntime.start({
+    // Workers start compiling their rules at once (the predicate module follows when the pool
+    // thread has it); meanwhile this thread compiles the rules for its router and predicate stage.
+    const ruleset = compileRuleset(opts.rules, layout, checkSchemaFor(schema));
+    const router = new BitRouter(ruleset, layout, opts.workers);
+    const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers() });
+    let onBits: (jobId: number, words: Uint32Array, at: number, length: number) => void = () => {};
+    const starting = PartitionRuntime.start({
       partitions: opts.workers,
       processorModule: PROCESSOR_MODULE,
-      processorConfig: workerConfig,
+      processorConfig: forWorkers(config),
+      completeConfig: complete.then(forWorkers),
       mode: opts.mode,
       onAlert: release,
+      onPredicateBits: (id, words, at, length) => onBits(id, words, at, length),
     });
-    return new DetectionPipeline(opts, workerConfig, layout, undefined, { runtime, up });
+    let up: Upstream;
+    try {
+      up = { router, predicates: await predicateStageFor(ruleset, layout, schema, opts, complete) };
+    } catch (e) {
+      await starting.then((rt) => rt.abort(), () => undefined);
+      throw e;
+    }
+    const runtime = await starting;
+    const workerConfig = forWorkers(await complete);
+    const pipeline = new DetectionPipeline(opts, workerConfig, layout, undefined, { runtime, up });
+    onBits = (id, words, at, length) => pipeline.takeBits(id, words, at, length);
+    return pipeline;
+  }
+
+  /** Predicate jobs sent to workers, oldest first, each routed once its bits are back. */
+  private readonly jobs: PredicateJob[] = [];
+  private nextJob = 0;
+
+  /** Whether chunks go to the workers' predicate stages (replay) or this thread's (live). */
+  private get spreadPredicates(): boolean {
+    return this.opts.mode === 'replay' && (this.opts.predicateThreads ?? 'workers') === 'workers';
+  }
+
+  private takeBits(jobId: number, words: Uint32Array, at: number, length: number): void {
+    const job = this.jobs[jobId - (this.jobs[0]?.id ?? jobId)];
+    if (!job || job.id !== jobId) throw new Error(`internal: predicate bits for unknown job ${jobId}`);
+    job.bits = words.slice(at, at + length);
+  }
+
+  /**
+   * Routes the jobs whose bits are back, in order, until at most `limit` remain in flight. Waits
+   * for the oldest when more are pending: the input must be routed in order.
+   */
+  private async routeJobs(limit: number): Promise<void> {
+    const { runtime, up } = this.sharded!;
+    const W = up.router.roles.wordsPerRecord;
+    for (;;) {
+      runtime.drainAlerts();
+      while (this.jobs.length > 0 && this.jobs[0]!.bits !== null) {
+        const job = this.jobs.shift()!;
+        const dv = new DataView(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
+        for (let i = 0; i < job.count; i++) {
+          const off = job.offsets[i]!;
+          this.routeRecord(job.bytes, off, dv.getUint32(off, true), job.bits!, i * W);
+        }
+        if (runtime.shouldFlush) await runtime.flush();
+      }
+      if (this.jobs.length <= limit) return;
+      await runtime.waitForWorker(this.jobs[0]!.id % this.opts.workers, 20);
+    }
   }
 
   get eventsIn(): number {
@@ -137,8 +207,26 @@ export class DetectionPipeline {
       }
       return;
     }
-    const bits = this.sharded!.up.predicates.evaluate(bytes, offsets, count);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.spreadPredicates) {
+      // Stateless work spread over the workers, a job per slice: the records go with it and come
+      // back as bits; main keeps a copy to route them (the caller reuses `bytes`).
+      const { runtime } = this.sharded!;
+      for (let from = 0; from < count; from += PREDICATE_JOB_RECORDS) {
+        const n = Math.min(PREDICATE_JOB_RECORDS, count - from);
+        const lo = offsets[from]!;
+        const last = offsets[from + n - 1]!;
+        const end = last + dv.getUint32(last, true);
+        const rel = new Uint32Array(n);
+        for (let i = 0; i < n; i++) rel[i] = offsets[from + i]! - lo;
+        const id = this.nextJob++;
+        runtime.appendPredicateJob(id % this.opts.workers, id, 0, bytes, offsets, from, n, end);
+        this.jobs.push({ id, bytes: bytes.slice(lo, end), offsets: rel, count: n, bits: null });
+      }
+      this.shouldFlush = true;
+      return;
+    }
+    const bits = this.sharded!.up.predicates.evaluate(bytes, offsets, count);
     const W = this.sharded!.up.router.roles.wordsPerRecord;
     for (let i = 0; i < count; i++) {
       const off = offsets[i]!;
@@ -212,10 +300,15 @@ export class DetectionPipeline {
       this.local.processor = next;
     } else {
       const sharded = this.sharded!;
+      // Records sent before the swap are judged by the old rules: route them first.
+      await sharded.runtime.flush();
+      await this.routeJobs(0);
       const schema = schemaFromDescription(this.opts.schema);
-      const up = await upstreamFor(rules, this.layout, schema, this.opts, complete);
+      const ruleset = compileRuleset(rules, this.layout, checkSchemaFor(schema));
+      const router = new BitRouter(ruleset, this.layout, this.opts.workers);
+      const up: Upstream = { router, predicates: await predicateStageFor(ruleset, this.layout, schema, this.opts, complete) };
       up.router.continueFrom(sharded.up.router);
-      const workerConfig: EqlProcessorConfig = { ...(await complete), predicates: undefined, predicatesUpstream: true, idle: up.router.idleBuffers() };
+      const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers() };
       sharded.runtime.appendRuleset(workerConfig, this.lastSeq);
       sharded.up = up;
       this.config = workerConfig;
@@ -226,7 +319,13 @@ export class DetectionPipeline {
 
   async flush(): Promise<void> {
     this.shouldFlush = false;
-    if (this.sharded) await this.sharded.runtime.flush();
+    if (!this.sharded) return;
+    await this.sharded.runtime.flush();
+    if (this.jobs.length > 0) {
+      // Keep every worker busy with a couple of jobs while earlier ones are routed.
+      await this.routeJobs(2 * this.opts.workers);
+      await this.sharded.runtime.flush();
+    }
   }
 
   /**
@@ -244,6 +343,8 @@ export class DetectionPipeline {
       merger.flush();
       return merger.pendingCount();
     }
+    await this.sharded!.runtime.flush();
+    await this.routeJobs(0);
     this.watermark();
     return this.sharded!.runtime.finish(stopped);
   }
@@ -283,14 +384,10 @@ function withPredicates(config: EqlProcessorConfig, opts: PipelineOptions): Prom
   return complete;
 }
 
-/** Main's predicate stage and router for a ruleset (the predicate module from `complete`). */
-async function upstreamFor(rules: readonly RuleSpec[], layout: RecordLayout, schema: ReturnType<typeof schemaFromDescription>, opts: PipelineOptions, complete: Promise<EqlProcessorConfig>): Promise<Upstream> {
-  const checkSchema = checkSchemaFor(schema);
-  const ruleset = compileRuleset(rules, layout, checkSchema);
-  const router = new BitRouter(ruleset, layout, opts.workers);
+/** Main's predicate stage for a compiled ruleset (the predicate module from `complete`). */
+async function predicateStageFor(ruleset: CompiledRule[], layout: RecordLayout, schema: ReturnType<typeof schemaFromDescription>, opts: PipelineOptions, complete: Promise<EqlProcessorConfig>): Promise<PredicateStage> {
   const config = await complete;
-  const predicates = await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, opts.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
-  return { predicates, router };
+  return PredicateStage.create(stepFilters(ruleset), layout, checkSchemaFor(schema), opts.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
 }
 
 async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptions): Promise<PreparedPredicates | undefined> {

@@ -38,6 +38,8 @@ export interface RuntimeOptions {
   batchWords?: number;
   /** Called with each alert, in the deterministic merge order. */
   onAlert: (alert: PendingAlert) => void;
+  /** A predicate job's bits (`words[at…]`, count × wordsPerRecord words; valid during the call). */
+  onPredicateBits?: (jobId: number, words: Uint32Array, at: number, length: number) => void;
   /** live: restarts allowed per partition before a crash fails the runtime as in replay (default 5). */
   maxRestarts?: number;
   /** live: told about each restart (default: one error line on stderr). */
@@ -253,6 +255,19 @@ export class PartitionRuntime {
     if (b.lengthWords >= this.batchWords) this.shouldFlush = true;
   }
 
+  /** Stages a predicate job (records [from, from + count) of a span) for partition p's worker. */
+  appendPredicateJob(partition: number, jobId: number, seq: number, bytes: Uint8Array, offsets: ArrayLike<number>, from: number, count: number, spanEnd: number): void {
+    const b = this.parts[partition].batch;
+    b.appendPredicateJob(jobId, seq, bytes, offsets, from, count, spanEnd);
+    this.shouldFlush = true;
+  }
+
+  /** Waits (≤ ms) until partition p's worker has written something to its alert ring. */
+  async waitForWorker(partition: number, ms: number): Promise<void> {
+    this.throwIfFailed();
+    await this.parts[partition].alerts.waitForData(ms);
+  }
+
   private readonly watermarkPayload = new Uint8Array(8);
   private readonly watermarkView = new DataView(this.watermarkPayload.buffer);
 
@@ -376,6 +391,8 @@ export class PartitionRuntime {
           this.merger.add({ seq, ruleIndex: r.words[at + F_GROUP_MASK], json });
         } else if (type === FrameType.progress) {
           this.merger.setProgress(p, seq);
+        } else if (type === FrameType.predicateBits) {
+          this.opts.onPredicateBits?.(r.words[at + F_GROUP_MASK], r.words, at + FRAME_HEADER_WORDS, r.words[at + F_PAYLOAD_BYTES] >>> 2);
         }
       }
       if (!got) break;

@@ -40,6 +40,17 @@ export const FrameType = {
    * F_GROUP_MASK holds the record's input ordinal for this partition (router.ts).
    */
   matched: 8,
+  /**
+   * A predicate job (input rings): evaluate the step predicates of a batch of records, keep no
+   * state. F_GROUP_MASK holds the job id. Payload: u32 record count, u32 offset of each record from
+   * the records' start, then (8-byte aligned) the records back to back.
+   */
+  predicateJob: 9,
+  /**
+   * A predicate job's result (alert rings): F_GROUP_MASK holds the job id; payload: the bitset
+   * words of every record of the job, record by record.
+   */
+  predicateBits: 10,
   /** Worker-side error report (alert rings). Payload: UTF-8 JSON {code, message, ruleId?}. */
   error: 6,
 } as const;
@@ -114,6 +125,26 @@ export class FrameBatch {
     const start = at + FRAME_HEADER_WORDS;
     this.bytes.set(record.subarray(from, from + len), start * 4);
     for (let w = 0; w < wordCount; w++) this.words[start + recordWords + w] = bits[bitsAt + w]!;
+    this.lengthWords += need;
+    this.frames++;
+  }
+
+  /**
+   * Appends a predicate job: `count` records of `bytes` at `offsets`, which must lie in order in
+   * one span (a capture chunk, or part of one), copied as that span.
+   */
+  appendPredicateJob(jobId: number, seq: number, bytes: Uint8Array, offsets: ArrayLike<number>, from: number, count: number, spanEnd: number): void {
+    const lo = offsets[from]!;
+    const headWords = 1 + count + ((1 + count) & 1); // keeps the records 8-byte aligned
+    const payload = 4 * headWords + (spanEnd - lo);
+    const need = frameWords(payload);
+    this.ensure(need);
+    const at = this.lengthWords;
+    writeFrameHeader(this.words, at, FrameType.predicateJob, jobId, payload, seq);
+    const start = at + FRAME_HEADER_WORDS;
+    this.words[start] = count;
+    for (let i = 0; i < count; i++) this.words[start + 1 + i] = offsets[from + i]! - lo;
+    this.bytes.set(bytes.subarray(lo, spanEnd), (start + headWords) * 4);
     this.lengthWords += need;
     this.frames++;
   }
