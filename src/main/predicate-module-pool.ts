@@ -2,11 +2,19 @@
 // detection pipeline asks for each ruleset generation and hands the compiled module to every
 // partition worker, which then only instantiates it (instead of each worker generating and
 // compiling its own, ~1 s apiece for the Elastic corpus). Results are cached in memory by a
-// SHA-256 of what the module depends on: the queries, in order, and the record schema.
+// SHA-256 of what the module depends on: the queries, in order, the record schema and the code that
+// generates it (cache/build-id.ts); in memory, and on disk (cache/disk-cache.ts), so a later run
+// with the same rules compiles the stored module instead of building it (docs/runtime.md).
 import { createHash } from 'node:crypto';
 import { Piscina } from 'piscina';
 import { InternalError } from '../shared/errors.js';
-import type { PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
+import { compileCached, type PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
+import type { CodegenStats } from '../shared/eql/codegen/expr.js';
+import type { HostRef } from '../shared/eql/codegen/host-table.js';
+import { exportParsedQueries } from '../shared/eql/parser.js';
+import { logger } from '../shared/log.js';
+import { DiskCache, defaultCacheDir } from './cache/disk-cache.js';
+import { buildId } from './cache/build-id.js';
 import type { RuleSpec } from '../shared/pipeline/ruleset.js';
 import type { SchemaDescription } from '../shared/record/schema-desc.js';
 import type { PredicateModuleTask, PredicateModuleTaskResult } from '../workers/predicate-module-worker.js';
@@ -16,6 +24,8 @@ export interface PredicateModulePoolOptions {
   maxThreads?: number;
   /** Prepared modules kept; the oldest is dropped past this (default 8). */
   maxEntries?: number;
+  /** The on-disk cache (default: defaultCacheDir(); null: none). */
+  disk?: DiskCache | null;
 }
 
 export interface PredicateModuleCounters {
@@ -27,7 +37,7 @@ export interface PreparedRuleset {
   prepared: PreparedPredicates;
   /** Cache key (hex SHA-256 of the canonical inputs). */
   key: string;
-  source: 'memory' | 'built';
+  source: 'memory' | 'disk' | 'built';
   /** Parsing and checking the rules in the pool thread (0 on a hit). */
   checkMs: number;
 }
@@ -36,7 +46,42 @@ const WORKER = new URL('../workers/predicate-module-worker.js', import.meta.url)
 
 /** Only what the generated module depends on: rule metadata (names, tags …) does not count. */
 export function predicateModuleKey(rules: readonly RuleSpec[], schema: SchemaDescription): string {
-  return createHash('sha256').update(JSON.stringify([schema, rules.map((r) => r.query)])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([buildId(), schema, rules.map((r) => r.query)])).digest('hex');
+}
+
+const DISK_NAMESPACE = 'predicates';
+
+/** What a disk entry holds besides the module bytes (PreparedPredicates without the Module). */
+interface DiskMeta {
+  predicateCount: number;
+  wordsPerRecord: number;
+  dataEnd: number;
+  codeBytes: number;
+  instrumentedBytes: number;
+  hosts: HostRef[];
+  stats: { nativeNodes: number; hostNodes: number; hostKinds: [string, number][] };
+}
+
+function encodeEntry(p: PreparedPredicates, bytes: Uint8Array): Buffer {
+  const meta: DiskMeta = {
+    predicateCount: p.predicateCount, wordsPerRecord: p.wordsPerRecord, dataEnd: p.dataEnd, codeBytes: p.codeBytes,
+    instrumentedBytes: p.instrumentedBytes, hosts: p.hosts,
+    stats: { nativeNodes: p.stats.nativeNodes, hostNodes: p.stats.hostNodes, hostKinds: [...p.stats.hostKinds] },
+  };
+  const json = Buffer.from(JSON.stringify(meta));
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(json.length);
+  return Buffer.concat([head, json, bytes]);
+}
+
+async function decodeEntry(data: Buffer): Promise<PreparedPredicates> {
+  const n = data.readUInt32LE(0);
+  const meta = JSON.parse(data.subarray(4, 4 + n).toString('utf8')) as DiskMeta;
+  const bytes = new Uint8Array(data.subarray(4 + n));
+  const t0 = performance.now();
+  const module = await compileCached(bytes);
+  const stats: CodegenStats = { nativeNodes: meta.stats.nativeNodes, hostNodes: meta.stats.hostNodes, hostKinds: new Map(meta.stats.hostKinds) };
+  return { ...meta, module, stats, timings: { buildMs: 0, compileMs: performance.now() - t0 } };
 }
 
 export class PredicateModulePool {
@@ -47,9 +92,17 @@ export class PredicateModulePool {
 
   constructor(opts: PredicateModulePoolOptions = {}) {
     // Idle threads are unref'd by piscina, so an idle pool never keeps the process alive.
-    this.pool = new Piscina({ filename: WORKER.href, maxThreads: opts.maxThreads ?? 1, minThreads: 0, idleTimeout: 30_000 });
+    // The thread exits soon after its last build: a build is rare, and an idle thread costs ~50 MB.
+    this.pool = new Piscina({ filename: WORKER.href, maxThreads: opts.maxThreads ?? 1, minThreads: 0, idleTimeout: 1_000 });
     this.maxEntries = opts.maxEntries ?? 8;
+    if (opts.disk !== undefined) this.disk = opts.disk;
+    else {
+      const dir = defaultCacheDir();
+      this.disk = dir === null ? null : new DiskCache(dir);
+    }
   }
+
+  readonly disk: DiskCache | null;
 
   /** The predicate module of `rules` (checked specs, in pipeline order) over records of `schema`. */
   async prepare(rules: readonly RuleSpec[], schema: SchemaDescription): Promise<PreparedRuleset> {
@@ -61,7 +114,19 @@ export class PredicateModulePool {
       return { prepared, key, source: 'memory', checkMs: 0 };
     }
     this.counters.misses++;
-    const pending = (this.pool.run({ rules: [...rules], schema }) as Promise<PredicateModuleTaskResult>).catch((e: unknown) => {
+    const stored = this.disk?.read(DISK_NAMESPACE, key);
+    if (stored) {
+      try {
+        const prepared = await decodeEntry(stored);
+        this.memory.set(key, Promise.resolve({ prepared, bytes: new Uint8Array(0), checkMs: 0 }));
+        return { prepared, key, source: 'disk', checkMs: 0 };
+      } catch (e) {
+        // A checksum-valid entry that does not decode was written by an incompatible build.
+        logger().warn({ key: key.slice(0, 16), err: (e as Error).message }, 'cached predicate module unusable; rebuilding it');
+      }
+    }
+    const task: PredicateModuleTask = { rules: [...rules], schema, parsed: exportParsedQueries(rules.map((r) => r.query)) };
+    const pending = (this.pool.run(task) as Promise<PredicateModuleTaskResult>).catch((e: unknown) => {
       // A structured clone keeps only the message of the worker's error.
       throw new InternalError('wasm.predicates.pool', `building the predicate module failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     });
@@ -69,6 +134,7 @@ export class PredicateModulePool {
     if (this.memory.size > this.maxEntries) this.memory.delete(this.memory.keys().next().value!);
     try {
       const r = await pending;
+      this.disk?.write(DISK_NAMESPACE, key, encodeEntry(r.prepared, r.bytes));
       return { prepared: r.prepared, key, source: 'built', checkMs: r.checkMs };
     } catch (e) {
       this.memory.delete(key); // a failure is not cached

@@ -15,6 +15,8 @@ import type { PredicateCounters, PreparedPredicates } from '../shared/eql/codege
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../shared/eql/codegen/ruleset.js';
 import { checkSchemaFor, compileRuleset, predicateFilters, type CompiledRule, type RuleSpec } from '../shared/pipeline/ruleset.js';
 import { PredicateStage } from './predicate-stage/predicate-stage.js';
+import { seedParsedQueries } from '../shared/eql/parser.js';
+import type { Query } from '../shared/eql/ast.js';
 import { StateStage } from './state-stage/state-stage.js';
 
 export { END_OF_STREAM } from './state-stage/state-stage.js';
@@ -40,6 +42,8 @@ export interface EqlProcessorConfig {
    * engine held no state (StateStage.publishIdle), read by main's router. Per ruleset generation.
    */
   idle?: SharedArrayBuffer[];
+  /** The rules' queries as main parsed them (parser.ts exportParsedQueries): not parsed again here. */
+  parsed?: [string, Query][];
   /** Live partial cap per join key of one rule (that key's oldest evicted first). Default: none. */
   maxPartialsPerKey?: number;
   /** Live partial cap across all rules of this partition (oldest across rules evicted). Default: none. */
@@ -48,6 +52,7 @@ export interface EqlProcessorConfig {
 
 export function createProcessor(init: ProcessorInit): Promise<Processor> {
   const config = init.config as EqlProcessorConfig;
+  if (config.parsed) seedParsedQueries(config.parsed);
   const schema = schemaFromDescription(config.schema);
   const layout = buildLayout(schema);
   return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions, init.complete as Promise<EqlProcessorConfig> | undefined);

@@ -6,14 +6,20 @@ import { WasmPredicateSet, type PreparedPredicates } from '../shared/eql/codegen
 import { buildLayout } from '../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
 import { checkRuleset, checkSchemaFor, predicateFilters, type RuleSpec } from '../shared/pipeline/ruleset.js';
+import { seedParsedQueries } from '../shared/eql/parser.js';
+import type { Query } from '../shared/eql/ast.js';
 
 export interface PredicateModuleTask {
   rules: RuleSpec[];
   schema: SchemaDescription;
+  /** The queries already parsed by main (parser.ts exportParsedQueries): not parsed again here. */
+  parsed?: [string, Query][];
 }
 
 export interface PredicateModuleTaskResult {
   prepared: PreparedPredicates;
+  /** The instrumented module's bytes, for main's disk cache. */
+  bytes: Uint8Array;
   /** Parsing and checking the rules, before generation. */
   checkMs: number;
 }
@@ -23,7 +29,10 @@ export default async function predicateModuleTask(task: PredicateModuleTask | nu
   if (task === null) return null;
   const schema = schemaFromDescription(task.schema);
   const started = performance.now();
+  if (task.parsed) seedParsedQueries(task.parsed);
   const filters = predicateFilters(checkRuleset(task.rules, checkSchemaFor(schema)));
   const checkMs = performance.now() - started;
-  return { prepared: await WasmPredicateSet.prepare({ filters }, buildLayout(schema)), checkMs };
+  let bytes: Uint8Array = new Uint8Array(0);
+  const prepared = await WasmPredicateSet.prepare({ filters }, buildLayout(schema), (b) => (bytes = b));
+  return { prepared, bytes, checkMs };
 }

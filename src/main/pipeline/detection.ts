@@ -22,6 +22,7 @@ import { logger } from '../../shared/log.js';
 import { sharedPredicateModulePool } from '../predicate-module-pool.js';
 import { EqlProcessor, stepFilters, type EqlProcessorConfig } from '../../workers/eql-processor.js';
 import { PredicateStage } from '../../workers/predicate-stage/predicate-stage.js';
+import { exportParsedQueries } from '../../shared/eql/parser.js';
 import { compileRuleset, type CompiledRule } from '../../shared/pipeline/ruleset.js';
 import type { AlertOut, EvictionCounts } from '../../workers/processor.js';
 import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
@@ -125,7 +126,9 @@ export class DetectionPipeline {
     // thread has it); meanwhile this thread compiles the rules for its router and predicate stage.
     const ruleset = compileRuleset(opts.rules, layout, checkSchemaFor(schema));
     const router = new BitRouter(ruleset, layout, opts.workers);
-    const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers() });
+    // Workers get the queries parsed: nearley is most of a worker's start-up otherwise.
+    const parsed = exportParsedQueries(opts.rules.map((r) => r.query));
+    const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers(), parsed });
     let onBits: (jobId: number, words: Uint32Array, at: number, length: number) => void = () => {};
     const starting = PartitionRuntime.start({
       partitions: opts.workers,
@@ -308,7 +311,7 @@ export class DetectionPipeline {
       const router = new BitRouter(ruleset, this.layout, this.opts.workers);
       const up: Upstream = { router, predicates: await predicateStageFor(ruleset, this.layout, schema, this.opts, complete) };
       up.router.continueFrom(sharded.up.router);
-      const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers() };
+      const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers(), parsed: exportParsedQueries(rules.map((r) => r.query)) };
       sharded.runtime.appendRuleset(workerConfig, this.lastSeq);
       sharded.up = up;
       this.config = workerConfig;

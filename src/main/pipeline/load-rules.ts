@@ -6,7 +6,8 @@ import { checkRule } from '../../shared/rules/compile-rule.js';
 import { checkSchemaFor, ruleSpecOf, type RuleSpec } from '../../shared/pipeline/ruleset.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { problemOf, problemOfRule, renderProblem } from '../rule-problems.js';
-import { InputError } from '../../shared/errors.js';
+import { EqlSyntaxError, InputError } from '../../shared/errors.js';
+import { loadParsedRules, saveParsedRules } from '../cache/parsed-rules.js';
 
 export interface CheckedRules {
   specs: RuleSpec[];
@@ -23,14 +24,22 @@ export async function loadCheckedRules(paths: readonly string[], dataSchema: Bui
     failed++;
   }
   const specs: RuleSpec[] = [];
+  // Parsed queries from an earlier run with these exact texts, if stored (cache/parsed-rules.ts).
+  const texts = loaded.rules.map((r) => r.query);
+  const stored = loadParsedRules(texts);
+  const parses: string[] = [];
   for (const rule of loaded.rules) {
     const res = checkRule(rule, { schema });
-    if (res.ok) specs.push(ruleSpecOf(rule));
-    else {
+    if (res.ok) {
+      specs.push(ruleSpecOf(rule));
+      parses.push(rule.query);
+    } else {
+      if (!(res.error instanceof EqlSyntaxError)) parses.push(rule.query);
       ctx.err.write(renderProblem(problemOfRule(rule, res.error)) + '\n');
       failed++;
     }
   }
+  if (!stored) saveParsedRules(texts, parses);
   if (failed > 0) ctx.err.write(`${failed} rule(s) left out; ${specs.length} loaded\n`);
   if (specs.length === 0) throw new InputError('rules.none', `no usable rules in ${paths.join(', ')}`);
   return { specs, failed, skipped: loaded.skipped.length };

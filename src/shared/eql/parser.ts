@@ -46,6 +46,20 @@ export function parseQuery(text: string): Query {
   return q;
 }
 
+/**
+ * The parsed form of each text (parsing those not parsed yet), to hand to another thread, which
+ * then need not parse them again (seedParsedQueries). ASTs are plain, structured-clonable data.
+ */
+export function exportParsedQueries(texts: readonly string[]): [string, Query][] {
+  return texts.map((t) => [t, parseQuery(t)]);
+}
+
+/** Adds queries parsed elsewhere (exportParsedQueries) to this thread's parse cache. */
+export function seedParsedQueries(entries: readonly [string, Query][]): void {
+  for (const [text, q] of entries) if (!parsed.has(text)) parsed.set(text, q);
+  while (parsed.size > PARSE_CACHE_ENTRIES) parsed.delete(parsed.keys().next().value!);
+}
+
 /** Parses a lone expression (used for constant-folding tests and `kestrel query --where`-style use). */
 export function parseExpression(text: string): Expr {
   return runParser(exprGrammar, text) as Expr;

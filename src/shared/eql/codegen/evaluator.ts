@@ -131,9 +131,10 @@ export class WasmPredicateSet {
   }
 
   /** Builds and compiles (cached by content): the expensive half, done once per ruleset. */
-  static async prepare(ruleset: PredicateRuleset, layout: RecordLayout): Promise<PreparedPredicates> {
+  static async prepare(ruleset: PredicateRuleset, layout: RecordLayout, onBytes?: (instrumented: Uint8Array) => void): Promise<PreparedPredicates> {
     const t0 = performance.now();
     const built = WasmPredicateSet.build(ruleset, layout);
+    onBytes?.(built.bytes);
     const t1 = performance.now();
     const module = await compileCached(built.bytes);
     const { predicateCount, wordsPerRecord, dataEnd, stats } = built.module;

@@ -1,0 +1,30 @@
+// What a cached compile result depends on besides its inputs: the code that produced it. Kestrel's
+// version alone is not enough (a rebuilt development tree keeps it), so the id also hashes the
+// compiled code of the stages that shape a predicate module: the EQL front end and code generator,
+// the Wasm writer and fuel pass, and the record layout.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { KESTREL_VERSION } from '../../shared/version.js';
+
+const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
+const INPUT_DIRS = ['eql', 'wasm', 'record', 'schema', 'pipeline'];
+
+let cached: string | undefined;
+
+export function buildId(): string {
+  if (cached !== undefined) return cached;
+  const h = createHash('sha256').update(KESTREL_VERSION);
+  for (const dir of INPUT_DIRS) hashTree(h, join(SHARED, dir));
+  cached = h.digest('hex');
+  return cached;
+}
+
+function hashTree(h: ReturnType<typeof createHash>, dir: string): void {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) hashTree(h, path);
+    else if (name.endsWith('.js') || name.endsWith('.json')) h.update(name).update(readFileSync(path));
+  }
+}
