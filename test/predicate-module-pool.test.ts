@@ -15,9 +15,14 @@ import { checkRuleset, checkSchemaFor, predicateFilters, ruleSpecOf, type RuleSp
 import { WasmPredicateSet } from '../src/shared/eql/codegen/evaluator.js';
 import { describeHosts, rebuildHosts } from '../src/shared/eql/codegen/host-table.js';
 import { generatePredicateModule } from '../src/shared/eql/codegen/module.js';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type PoolModule = typeof import('../src/main/predicate-module-pool.js');
+type CacheModule = typeof import('../src/main/cache/disk-cache.js');
 let lib: PoolModule;
+let cacheLib: CacheModule;
 let pool: InstanceType<PoolModule['PredicateModulePool']>;
 const schema = ecsLinuxSchema();
 const layout = buildLayout(schema);
@@ -26,7 +31,8 @@ let specs: RuleSpec[];
 
 beforeAll(async () => {
   lib = (await import(distModule('main/predicate-module-pool.js'))) as PoolModule;
-  pool = new lib.PredicateModulePool({ maxThreads: 1 });
+  cacheLib = (await import(distModule('main/cache/disk-cache.js'))) as CacheModule;
+  pool = new lib.PredicateModulePool({ maxThreads: 1, disk: null });
   const loaded = await loadRules([resolve('rules')]);
   specs = loaded.rules.filter((r) => checkRule(r, { schema }).ok).map(ruleSpecOf);
 });
@@ -76,6 +82,42 @@ describe('PredicateModulePool', () => {
     expect(fewer.key).not.toBe(first.key);
     expect(fewer.prepared.predicateCount).toBeLessThan(first.prepared.predicateCount);
     expect(pool.counters).toEqual({ hits: before.hits + 2, misses: before.misses + 1 });
+  });
+
+  it('keeps built modules on disk: a new pool compiles the stored one, a damaged entry is rebuilt', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-cache-'));
+    const few = specs.slice(0, 6);
+    const first = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dir) });
+    const built = await first.prepare(few, desc);
+    await first.close();
+    expect(built.source).toBe('built');
+    const [entry] = readdirSync(join(dir, 'predicates'));
+    expect(entry).toBe(built.key);
+    const disk = new cacheLib.DiskCache(dir);
+    const second = new lib.PredicateModulePool({ maxThreads: 1, disk });
+    const stored = await second.prepare(few, desc);
+    expect(stored.source).toBe('disk');
+    expect(stored.key).toBe(built.key);
+    expect({ ...stored.prepared, module: null, timings: null }).toEqual({ ...built.prepared, module: null, timings: null });
+    const filters = predicateFilters(checkRuleset(few, checkSchemaFor(schema)));
+    const { bytes, offsets } = records(2000);
+    const a = WasmPredicateSet.fromPrepared({ filters }, layout, stored.prepared).evaluateBatch(bytes, offsets, offsets.length).slice();
+    const b = WasmPredicateSet.fromPrepared({ filters }, layout, built.prepared).evaluateBatch(bytes, offsets, offsets.length);
+    expect(a).toEqual(b);
+    await second.close();
+    // One flipped byte: the checksum no longer matches; the entry is dropped and built again.
+    const file = join(dir, 'predicates', entry!);
+    const data = readFileSync(file);
+    data[data.length - 10] = data[data.length - 10]! ^ 0xff;
+    writeFileSync(file, data);
+    const third = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dir) });
+    const rebuilt = await third.prepare(few, desc);
+    await third.close();
+    expect(rebuilt.source).toBe('built');
+    expect(third.disk!.counters.corrupt).toBe(1);
+    const fourth = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dir) });
+    expect((await fourth.prepare(few, desc)).source).toBe('disk');
+    await fourth.close();
   });
 
   it('refuses a prepared module for other filters', async () => {

@@ -37,7 +37,7 @@ export class DiskCache {
     if (!ok) {
       this.counters.corrupt++;
       logger().warn({ file }, 'cache entry damaged; rebuilding it');
-      rmSync(file, { force: true });
+      removeQuietly(file);
       return undefined;
     }
     this.counters.hits++;
@@ -56,7 +56,7 @@ export class DiskCache {
       this.counters.writes++;
     } catch (e) {
       this.counters.writeFailures++;
-      rmSync(tmp, { force: true });
+      removeQuietly(tmp);
       logger().debug({ file, err: (e as Error).message }, 'cache entry not written');
     }
   }
@@ -64,6 +64,14 @@ export class DiskCache {
   private file(namespace: string, key: string): string {
     if (!/^[0-9a-f]{16,128}$/.test(key)) throw new Error(`internal: cache key must be hex, got ${key}`);
     return join(this.dir, namespace, key);
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Nothing to remove where the directory itself cannot exist.
   }
 }
 

@@ -22,14 +22,31 @@ export interface IndexedField {
   slot: number;
 }
 
+/** Every index table over one record field, probed together from one read of the field. */
+interface FieldGroup {
+  slot: number;
+  strings: boolean;
+  read: (ev: RecordEvent) => Value | undefined;
+  /** The group's tables (FilterIndex.tables entries) for the decoding fallback. */
+  tables: IndexTable[];
+  present: readonly number[] | null;
+  equalsCs: AsciiKeyTable | null;
+  equalsCi: AsciiKeyTable | null;
+  prefixCs: AsciiKeyTable | null;
+  prefixCi: AsciiKeyTable | null;
+  suffixCs: AsciiKeyTable | null;
+  suffixCi: AsciiKeyTable | null;
+  /** Longest head and tail any table of the group probes. */
+  maxHead: number;
+  maxTail: number;
+}
+
 export class RecordCandidateWriter {
-  /** Per index table (FilterIndex.tables order): its field, its ASCII key table or null. */
-  private readonly reads: ((ev: RecordEvent) => Value | undefined)[] = [];
-  private readonly slots: number[] = [];
-  private readonly stringStorage: boolean[] = [];
-  private readonly keys: (AsciiKeyTable | null)[] = [];
-  private readonly kinds: IndexTable['kind'][] = [];
-  private readonly lengths: (readonly number[])[] = [];
+  /** Fields read from record bytes, all their tables probed from one pass over each string. */
+  private readonly groups: FieldGroup[] = [];
+  /** Tables read through their decoded value (no plain slot, or a non-ASCII head/tail literal). */
+  private readonly decodedTables: IndexTable[] = [];
+  private readonly decodedReads: ((ev: RecordEvent) => Value | undefined)[] = [];
   private readonly span: ByteSpan = { offset: 0, length: 0 };
 
   constructor(
@@ -37,16 +54,39 @@ export class RecordCandidateWriter {
     layout: RecordLayout,
     fieldOf: (path: string) => IndexedField,
   ) {
+    const bySlot = new Map<number, FieldGroup>();
     for (const t of index.tables) {
       const f = fieldOf(t.path);
-      this.reads.push(f.read);
-      this.slots.push(f.slot);
-      this.stringStorage.push(f.slot >= 0 && layout.fields[f.slot]!.storage === Storage.string);
-      this.kinds.push(t.kind);
-      this.lengths.push(t.lengths);
       // Heads and tails are probed by byte length: only all-ASCII literals have it equal to theirs.
       const bytewise = t.kind === 'equals' || t.kind === 'present' || [...t.byValue.keys()].every(isAscii);
-      this.keys.push(f.slot >= 0 && bytewise ? new AsciiKeyTable(t, t.kind === 'suffix') : null);
+      if (f.slot < 0 || !bytewise) {
+        this.decodedTables.push(t);
+        this.decodedReads.push(f.read);
+        continue;
+      }
+      let g = bySlot.get(f.slot);
+      if (!g) {
+        g = {
+          slot: f.slot, strings: layout.fields[f.slot]!.storage === Storage.string, read: f.read, tables: [], present: null,
+          equalsCs: null, equalsCi: null, prefixCs: null, prefixCi: null, suffixCs: null, suffixCi: null, maxHead: 0, maxTail: 0,
+        };
+        bySlot.set(f.slot, g);
+        this.groups.push(g);
+      }
+      g.tables.push(t);
+      const longest = t.lengths.at(-1) ?? 0;
+      switch (t.kind) {
+        case 'present': g.present = t.ids; break;
+        case 'equals': if (t.insensitive) g.equalsCi = new AsciiKeyTable(t); else g.equalsCs = new AsciiKeyTable(t); break;
+        case 'prefix':
+          if (t.insensitive) g.prefixCi = new AsciiKeyTable(t); else g.prefixCs = new AsciiKeyTable(t);
+          g.maxHead = Math.max(g.maxHead, longest);
+          break;
+        case 'suffix':
+          if (t.insensitive) g.suffixCi = new AsciiKeyTable(t, true); else g.suffixCs = new AsciiKeyTable(t, true);
+          g.maxTail = Math.max(g.maxTail, longest);
+          break;
+      }
     }
   }
 
@@ -54,63 +94,76 @@ export class RecordCandidateWriter {
   write(ev: RecordEvent, words: Uint32Array, at: number): void {
     const index = this.index;
     index.writeAlways(words, at);
-    const tables = index.tables;
-    for (let i = 0; i < tables.length; i++) {
-      const keys = this.keys[i]!;
-      if (keys !== null && this.markFromBytes(ev.rv, i, keys, words, at)) continue;
-      index.markValue(tables[i]!, this.reads[i]!(ev), words, at);
+    const rv = ev.rv;
+    for (let i = 0; i < this.groups.length; i++) {
+      const g = this.groups[i]!;
+      if (this.markFromBytes(rv, g, words, at)) continue;
+      // Marks already made stay right: decoding marks a superset of them.
+      const v = g.read(ev);
+      for (const t of g.tables) index.markValue(t, v, words, at);
     }
+    for (let i = 0; i < this.decodedTables.length; i++) index.markValue(this.decodedTables[i]!, this.decodedReads[i]!(ev), words, at);
   }
 
-  /** Marks table i's filters from the field's bytes; false when the value must be decoded instead. */
-  private markFromBytes(rv: RecordView, i: number, keys: AsciiKeyTable, words: Uint32Array, at: number): boolean {
-    const id = this.slots[i]!;
+  /** Marks a field group's filters from the field's bytes; false when the value must be decoded. */
+  private markFromBytes(rv: RecordView, g: FieldGroup, words: Uint32Array, at: number): boolean {
+    const id = g.slot;
     const tag = rv.tag(id);
     if (tag < 0 || tag === Tag.null) return true;
-    const kind = this.kinds[i]!;
-    if (kind === 'present') {
-      // An empty array has no value; FilterIndex.markValue says the same of the decoded value.
-      if (tag !== Tag.array || rv.arrayCount(id) > 0) markIds(this.index.tables[i]!.ids, words, at);
-      return true;
-    }
-    const strings = this.stringStorage[i]!;
-    if (tag === Tag.array) {
+    const isArray = tag === Tag.array;
+    // An empty array has no value; FilterIndex.markValue says the same of the decoded value.
+    if (g.present !== null && (!isArray || rv.arrayCount(id) > 0)) markIds(g.present, words, at);
+    if (g.tables.length === (g.present !== null ? 1 : 0)) return true;
+    if (isArray) {
       const bytes = rv.bytes;
       let pos = rv.firstElement(id);
-      // Marks already made stay right if we give up half-way: decoding marks a superset.
       for (let n = rv.arrayCount(id); n > 0; n--, pos = rv.nextElement(pos)) {
         const et = rv.elementTag(pos);
         if (et === Tag.null) continue;
-        if (et !== Tag.text && !(et === Tag.native && strings)) return false;
-        if (!this.probe(i, keys, bytes, rv.elementPayload(pos), rv.elementLength(pos), words, at)) return false;
+        if (et !== Tag.text && !(et === Tag.native && g.strings)) return false;
+        if (!this.probe(g, bytes, rv.elementPayload(pos), rv.elementLength(pos), words, at)) return false;
       }
       return true;
     }
-    if (tag !== Tag.text && !(tag === Tag.native && strings)) return false;
+    if (tag !== Tag.text && !(tag === Tag.native && g.strings)) return false;
     const span = this.span;
     rv.getStringBytes(id, span);
-    return this.probe(i, keys, rv.bytes, span.offset, span.length, words, at);
+    return this.probe(g, rv.bytes, span.offset, span.length, words, at);
   }
 
-  /** Marks table i's filters selected by one string's bytes; false when it must be decoded. */
-  private probe(i: number, keys: AsciiKeyTable, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
-    const kind = this.kinds[i]!;
-    if (kind === 'equals') {
-      const ids = keys.lookup(bytes, start, len);
-      if (ids === NOT_ASCII) return false;
-      if (ids !== undefined) markIds(ids, words, at);
-      return true;
+  /**
+   * Probes every table of a group with one string's bytes: one pass hashes the whole string and
+   * every head (as is and folded), a second the tails. False when it is not all ASCII.
+   */
+  private probe(g: FieldGroup, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+    let hcs = FNV_OFFSET;
+    let hci = FNV_OFFSET;
+    let any = 0;
+    const { prefixCs, prefixCi } = g;
+    const heads = Math.min(len, g.maxHead);
+    for (let i = 0; i < len; i++) {
+      const b = bytes[start + i]!;
+      any |= b;
+      hcs = Math.imul(hcs ^ b, FNV_PRIME);
+      hci = Math.imul(hci ^ (b - 65 >>> 0 < 26 ? b | 0x20 : b), FNV_PRIME);
+      if (i < heads) {
+        if (prefixCs !== null && prefixCs.hasHead(i + 1)) prefixCs.markFound(hcs, bytes, start, i + 1, words, at);
+        if (prefixCi !== null && prefixCi.hasHead(i + 1)) prefixCi.markFound(hci, bytes, start, i + 1, words, at);
+      }
     }
-    return kind === 'prefix' ? keys.markHeads(bytes, start, len, words, at) : keys.markTails(bytes, start, len, words, at);
+    // Heads before a non-ASCII byte were ASCII, so their marks stand (decoding marks them too).
+    if (any & 0x80) return false;
+    g.equalsCs?.markFound(hcs, bytes, start, len, words, at);
+    g.equalsCi?.markFound(hci, bytes, start, len, words, at);
+    if (g.suffixCs !== null) g.suffixCs.markTails(bytes, start, len, words, at);
+    if (g.suffixCi !== null) g.suffixCi.markTails(bytes, start, len, words, at);
+    return true;
   }
 }
 
 function isAscii(s: string): boolean {
   return /^[\0-\x7f]*$/.test(s);
 }
-
-/** lookup's answer for bytes that are not all ASCII. */
-const NOT_ASCII = null;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -167,23 +220,10 @@ class AsciiKeyTable {
   }
 
   /**
-   * Marks the filters of every literal that bytes[start, start + len) begins with: one pass,
-   * the hash of each head extending the previous one. False when a byte read is not ASCII.
+   * Marks the filters of every literal that bytes[start, start + len) ends with: one pass from the
+   * end, each tail's hash extending the previous one (the table was built `reversed`). False when a
+   * byte read is not ASCII.
    */
-  markHeads(bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
-    const has = this.hasLength;
-    const max = Math.min(len, has.length - 1);
-    let h = FNV_OFFSET;
-    for (let l = 1; l <= max; l++) {
-      const b = bytes[start + l - 1]!;
-      if (b & 0x80) return false;
-      h = Math.imul(h ^ this.foldByte(b), FNV_PRIME);
-      if (has[l] === 1) this.markFound(h, bytes, start, l, words, at);
-    }
-    return true;
-  }
-
-  /** markHeads for literals the string ends with (the table was built `reversed`). */
   markTails(bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
     const has = this.hasLength;
     const max = Math.min(len, has.length - 1);
@@ -198,7 +238,13 @@ class AsciiKeyTable {
     return true;
   }
 
-  private markFound(h: number, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): void {
+  /** Whether some literal is `l` bytes long (heads and tails). */
+  hasHead(l: number): boolean {
+    return l < this.hasLength.length && this.hasLength[l] === 1;
+  }
+
+  /** Marks the filters of the literal equal to bytes[start, start + len), whose hash is h. */
+  markFound(h: number, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): void {
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const e = this.slots[s]!;
       if (e === 0) return;
@@ -212,25 +258,6 @@ class AsciiKeyTable {
 
   private foldByte(b: number): number {
     return this.fold && b - 65 >>> 0 < 26 ? b | 0x20 : b;
-  }
-
-  /** The ids of the literal equal to bytes[start, start + len): undefined if none, NOT_ASCII. */
-  lookup(bytes: Uint8Array, start: number, len: number): readonly number[] | undefined | typeof NOT_ASCII {
-    // One pass hashes and checks for non-ASCII (same hash as construction's).
-    let h = FNV_OFFSET;
-    let any = 0;
-    for (let i = start, end = start + len; i < end; i++) {
-      const b = bytes[i]!;
-      any |= b;
-      h = Math.imul(h ^ this.foldByte(b), FNV_PRIME);
-    }
-    if (any & 0x80) return NOT_ASCII;
-    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
-      const e = this.slots[s]!;
-      if (e === 0) return undefined;
-      const key = this.keys[e - 1]!;
-      if (key.length === len && this.equals(key, bytes, start)) return this.ids[e - 1];
-    }
   }
 
   private equals(key: Uint8Array, bytes: Uint8Array, start: number): boolean {

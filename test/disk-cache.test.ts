@@ -1,0 +1,70 @@
+// The on-disk cache (src/main/cache/disk-cache.ts): whole entries or none, damage detected, and a
+// cache that cannot be written never fails the run.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiskCache, defaultCacheDir } from '../src/main/cache/disk-cache.js';
+import { distModule } from './helpers/dist.js';
+
+const KEY = 'ab'.repeat(32);
+
+describe('DiskCache', () => {
+  it('reads back what it wrote, and nothing for an unknown key', () => {
+    const c = new DiskCache(mkdtempSync(join(tmpdir(), 'kc-')));
+    expect(c.read('x', KEY)).toBeUndefined();
+    c.write('x', KEY, new Uint8Array([1, 2, 3]));
+    expect([...c.read('x', KEY)!]).toEqual([1, 2, 3]);
+    expect(c.counters).toMatchObject({ hits: 1, misses: 1, writes: 1, corrupt: 0 });
+  });
+
+  it('drops a truncated or foreign entry as damaged', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    const c = new DiskCache(dir);
+    c.write('x', KEY, new Uint8Array(1000).fill(7));
+    writeFileSync(join(dir, 'x', KEY), 'KESTREL-CACHE 1\nshort');
+    expect(c.read('x', KEY)).toBeUndefined();
+    expect(c.counters.corrupt).toBe(1);
+    expect(readdirSync(join(dir, 'x'))).toEqual([]);
+  });
+
+  it('leaves one whole entry when several processes write the same key at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    const script = `const { DiskCache } = await import(${JSON.stringify(distModule('main/cache/disk-cache.js'))});
+      const c = new DiskCache(${JSON.stringify(dir)});
+      for (let i = 0; i < 50; i++) c.write('x', '${KEY}', new Uint8Array(200000).fill(9));`;
+    const procs = Array.from({ length: 3 }, () => spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+    for (const p of procs) expect(p.status, p.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'x'))).toEqual([KEY]); // no temporary file left behind
+    const got = new DiskCache(dir).read('x', KEY)!;
+    expect(got.length).toBe(200000);
+    expect(got.every((b) => b === 9)).toBe(true);
+  });
+
+  it('ignores a directory it cannot write', () => {
+    if (process.getuid?.() === 0) {
+      // root writes anywhere: use a path under a regular file instead
+      const file = join(mkdtempSync(join(tmpdir(), 'kc-')), 'f');
+      writeFileSync(file, '');
+      const c = new DiskCache(join(file, 'cache'));
+      c.write('x', KEY, new Uint8Array([1]));
+      expect(c.counters.writeFailures).toBe(1);
+      expect(c.read('x', KEY)).toBeUndefined();
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    mkdirSync(join(dir, 'x'));
+    chmodSync(join(dir, 'x'), 0o500);
+    const c = new DiskCache(dir);
+    c.write('x', KEY, new Uint8Array([1]));
+    expect(c.counters.writeFailures).toBe(1);
+  });
+
+  it('lives where a user expects it, and can be turned off', () => {
+    expect(defaultCacheDir({ KESTREL_CACHE_DIR: '/a' })).toBe('/a');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/b' })).toBe('/b/kestrel');
+    expect(defaultCacheDir({ HOME: '/h' })).toMatch(/\.cache\/kestrel$/);
+    expect(defaultCacheDir({ KESTREL_CACHE: 'off', KESTREL_CACHE_DIR: '/a' })).toBeNull();
+  });
+});
