@@ -36,6 +36,11 @@ interface FieldGroup {
   prefixCi: AsciiKeyTable | null;
   suffixCs: AsciiKeyTable | null;
   suffixCi: AsciiKeyTable | null;
+  /**
+   * Whether a string must be checked for non-ASCII bytes even when no literal has its byte length:
+   * it may still equal a literal after folding (ci), or a non-ASCII literal of another byte length.
+   */
+  scanAll: boolean;
   /** Longest head and tail any table of the group probes. */
   maxHead: number;
   maxTail: number;
@@ -68,7 +73,7 @@ export class RecordCandidateWriter {
       if (!g) {
         g = {
           slot: f.slot, strings: layout.fields[f.slot]!.storage === Storage.string, read: f.read, tables: [], present: null,
-          equalsCs: null, equalsCi: null, prefixCs: null, prefixCi: null, suffixCs: null, suffixCi: null, maxHead: 0, maxTail: 0,
+          equalsCs: null, equalsCi: null, prefixCs: null, prefixCi: null, suffixCs: null, suffixCi: null, scanAll: false, maxHead: 0, maxTail: 0,
         };
         bySlot.set(f.slot, g);
         this.groups.push(g);
@@ -77,7 +82,11 @@ export class RecordCandidateWriter {
       const longest = t.lengths.at(-1) ?? 0;
       switch (t.kind) {
         case 'present': g.present = t.ids; break;
-        case 'equals': if (t.insensitive) g.equalsCi = new AsciiKeyTable(t); else g.equalsCs = new AsciiKeyTable(t); break;
+        case 'equals':
+          if (t.insensitive) g.equalsCi = new AsciiKeyTable(t);
+          else g.equalsCs = new AsciiKeyTable(t);
+          if (t.insensitive || ![...t.byValue.keys()].every(isAscii)) g.scanAll = true;
+          break;
         case 'prefix':
           if (t.insensitive) g.prefixCi = new AsciiKeyTable(t); else g.prefixCs = new AsciiKeyTable(t);
           g.maxHead = Math.max(g.maxHead, longest);
@@ -133,15 +142,20 @@ export class RecordCandidateWriter {
 
   /**
    * Probes every table of a group with one string's bytes: one pass hashes the whole string and
-   * every head (as is and folded), a second the tails. False when it is not all ASCII.
+   * every head (as is and folded), a second the tails. False when a byte it needed is not ASCII.
    */
   private probe(g: FieldGroup, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+    const { prefixCs, prefixCi, equalsCs, equalsCi } = g;
+    // Whole-string hashes only when some literal has this length: most long values (paths,
+    // arguments) then cost just their heads.
+    const exactCs = equalsCs !== null && equalsCs.hasHead(len);
+    const exactCi = equalsCi !== null && equalsCi.hasHead(len);
+    const heads = Math.min(len, g.maxHead);
+    const end = exactCs || exactCi ? len : heads;
     let hcs = FNV_OFFSET;
     let hci = FNV_OFFSET;
     let any = 0;
-    const { prefixCs, prefixCi } = g;
-    const heads = Math.min(len, g.maxHead);
-    for (let i = 0; i < len; i++) {
+    for (let i = 0; i < end; i++) {
       const b = bytes[start + i]!;
       any |= b;
       hcs = Math.imul(hcs ^ b, FNV_PRIME);
@@ -151,10 +165,11 @@ export class RecordCandidateWriter {
         if (prefixCi !== null && prefixCi.hasHead(i + 1)) prefixCi.markFound(hci, bytes, start, i + 1, words, at);
       }
     }
+    if (end < len && g.scanAll) for (let i = end; i < len; i++) any |= bytes[start + i]!;
     // Heads before a non-ASCII byte were ASCII, so their marks stand (decoding marks them too).
     if (any & 0x80) return false;
-    g.equalsCs?.markFound(hcs, bytes, start, len, words, at);
-    g.equalsCi?.markFound(hci, bytes, start, len, words, at);
+    if (exactCs) equalsCs.markFound(hcs, bytes, start, len, words, at);
+    if (exactCi) equalsCi.markFound(hci, bytes, start, len, words, at);
     if (g.suffixCs !== null) g.suffixCs.markTails(bytes, start, len, words, at);
     if (g.suffixCi !== null) g.suffixCi.markTails(bytes, start, len, words, at);
     return true;
