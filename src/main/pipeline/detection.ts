@@ -42,6 +42,8 @@ interface PredicateJob {
   offsets: Uint32Array;
   count: number;
   bits: Uint32Array | null;
+  /** The worker evaluating it (-1: this thread did). */
+  lane: number;
 }
 
 /** What main runs in front of the partition workers for one ruleset generation. */
@@ -125,7 +127,7 @@ export class DetectionPipeline {
     // Workers start compiling their rules at once (the predicate module follows when the pool
     // thread has it); meanwhile this thread compiles the rules for its router and predicate stage.
     const ruleset = compileRuleset(opts.rules, layout, checkSchemaFor(schema));
-    const router = new BitRouter(ruleset, layout, opts.workers);
+    const router = new BitRouter(ruleset, layout, checkSchemaFor(schema), opts.workers);
     // Workers get the queries parsed: nearley is most of a worker's start-up otherwise.
     const parsed = exportParsedQueries(opts.rules.map((r) => r.query));
     const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers(), parsed });
@@ -187,7 +189,7 @@ export class DetectionPipeline {
         if (runtime.shouldFlush) await runtime.flush();
       }
       if (this.jobs.length <= limit) return;
-      await runtime.waitForWorker(this.jobs[0]!.id % this.opts.workers, 20);
+      await runtime.waitForWorker(this.jobs[0]!.lane, 20);
     }
   }
 
@@ -223,8 +225,17 @@ export class DetectionPipeline {
         const rel = new Uint32Array(n);
         for (let i = 0; i < n; i++) rel[i] = offsets[from + i]! - lo;
         const id = this.nextJob++;
-        runtime.appendPredicateJob(id % this.opts.workers, id, 0, bytes, offsets, from, n, end);
-        this.jobs.push({ id, bytes: bytes.slice(lo, end), offsets: rel, count: n, bits: null });
+        const job: PredicateJob = { id, bytes: bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1 };
+        // Lanes in turn: each worker, and this thread, which would otherwise mostly wait for them
+        // (on 2 cores, main + 1 worker sharing the predicates is the fastest arrangement).
+        const lane = id % (this.opts.workers + 1);
+        if (lane === this.opts.workers) {
+          job.bits = this.sharded!.up.predicates.evaluate(job.bytes, rel, n).slice(0, n * this.sharded!.up.router.roles.wordsPerRecord);
+        } else {
+          job.lane = lane;
+          runtime.appendPredicateJob(lane, id, 0, bytes, offsets, from, n, end);
+        }
+        this.jobs.push(job);
       }
       this.shouldFlush = true;
       return;
@@ -272,7 +283,7 @@ export class DetectionPipeline {
     const W = router.roles.wordsPerRecord;
     for (let i = 0; i < n; i++) {
       const p = router.target(i);
-      runtime.appendMatched(p, router.ordinalFor(p), seq, bytes, offset, length, bits, bitsAt, W);
+      runtime.appendMatched(p, router.ordinalFor(p), seq, bytes, offset, length, router.bitsFor(p), 0, W);
     }
     if (++this.sinceWatermark >= (this.opts.watermarkEvery ?? 2048)) this.watermark();
     if (runtime.shouldFlush) this.shouldFlush = true;
@@ -308,7 +319,7 @@ export class DetectionPipeline {
       await this.routeJobs(0);
       const schema = schemaFromDescription(this.opts.schema);
       const ruleset = compileRuleset(rules, this.layout, checkSchemaFor(schema));
-      const router = new BitRouter(ruleset, this.layout, this.opts.workers);
+      const router = new BitRouter(ruleset, this.layout, checkSchemaFor(schema), this.opts.workers);
       const up: Upstream = { router, predicates: await predicateStageFor(ruleset, this.layout, schema, this.opts, complete) };
       up.router.continueFrom(sharded.up.router);
       const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers(), parsed: exportParsedQueries(rules.map((r) => r.query)) };

@@ -15,6 +15,10 @@ import { RecordEvent } from '../../shared/eql/record-access.js';
 import type { TExpr } from '../../shared/eql/ir.js';
 import type { Value } from '../../shared/engine/compiled.js';
 import type { CompiledRule } from '../../shared/pipeline/ruleset.js';
+import type { BuiltSchema } from '../../shared/schema/schema.js';
+import { slotFieldId } from '../../shared/eql/record-access.js';
+import { Storage, Tag } from '../../shared/record/frame.js';
+import type { ByteSpan, RecordView } from '../../shared/record/view.js';
 import { filterRoles, type FilterRoles } from '../../shared/pipeline/filter-roles.js';
 import { homePartition, keyPartition } from '../../shared/pipeline/partition.js';
 
@@ -27,6 +31,13 @@ export class BitRouter {
   private readonly filterGroup: Int32Array;
   /** Per key group: the first key's values as the engine sees them (nulls removed). */
   private readonly extract: ((ev: RecordEvent) => Value[])[] = [];
+  /**
+   * Per key group: the layout slot of a key that is a plain string field (else -1), whose
+   * partitions are hashed from the record's bytes in place (partition.ts keyPartition over ASCII).
+   */
+  private readonly keySlot: number[] = [];
+  private readonly keyStrings: boolean[] = [];
+  private readonly span: ByteSpan = { offset: 0, length: 0 };
   /** Per key group: stamp of the record its partitions were computed for, and those partitions. */
   private readonly groupStamp: Int32Array;
   private readonly groupParts: number[][];
@@ -43,11 +54,13 @@ export class BitRouter {
   private readonly targets: number[] = [];
   private readonly isTarget: Uint8Array;
   private readonly started: number[][];
+  /** The last route(): per partition, the bits of the steps it was sent the record for. */
+  private readonly partBits: Uint32Array[];
   /** Counters: records routed to no partition, and continuing steps not sent. */
   unrouted = 0;
   skippedContinuations = 0;
 
-  constructor(ruleset: readonly CompiledRule[], layout: RecordLayout, private readonly partitions: number) {
+  constructor(ruleset: readonly CompiledRule[], layout: RecordLayout, checkSchema: BuiltSchema, private readonly partitions: number) {
     this.roles = filterRoles(ruleset.map((r) => r.checked));
     this.ruleCount = ruleset.length;
     const bySignature = new Map<string, number>();
@@ -67,6 +80,9 @@ export class BitRouter {
           const keysOf = compiledSteps[i]!.keys;
           g = this.extract.length;
           this.extract.push((ev) => keysOf(ev)[0] ?? []);
+          const slot = key.kind === 'field' && key.type === 'string' && checkSchema.lookup(key.path)?.nullValue === undefined ? slotFieldId(layout, key.path) : -1;
+          this.keySlot.push(slot);
+          this.keyStrings.push(slot >= 0 && layout.fields[slot]!.storage === Storage.string);
           bySignature.set(sig, g);
         }
         groups.push(g);
@@ -81,6 +97,7 @@ export class BitRouter {
     this.ordinal = new Int32Array(partitions);
     this.isTarget = new Uint8Array(partitions);
     this.started = Array.from({ length: partitions }, () => []);
+    this.partBits = Array.from({ length: partitions }, () => new Uint32Array(this.roles.wordsPerRecord));
   }
 
   /**
@@ -111,7 +128,10 @@ export class BitRouter {
    */
   route(bytes: Uint8Array, offset: number, seq: number, bits: Uint32Array, bitsAt: number): number {
     const targets = this.targets;
-    for (const p of targets) this.isTarget[p] = 0;
+    for (const p of targets) {
+      this.isTarget[p] = 0;
+      this.partBits[p]!.fill(0);
+    }
     targets.length = 0;
     const { filterRule, starts } = this.roles;
     const W = this.roles.wordsPerRecord;
@@ -126,11 +146,11 @@ export class BitRouter {
         const rule = filterRule[id]!;
         const g = this.filterGroup[id]!;
         if (g === HOME) {
-          this.offer(homePartition(seq, this.partitions), rule, starts[id] === 1);
+          this.offer(homePartition(seq, this.partitions), rule, id, starts[id] === 1);
           continue;
         }
         if (this.partitions === 1) {
-          this.offer(0, rule, starts[id] === 1);
+          this.offer(0, rule, id, starts[id] === 1);
           continue;
         }
         if (this.groupStamp[g] !== this.stamp) {
@@ -141,12 +161,15 @@ export class BitRouter {
           this.groupStamp[g] = this.stamp;
           const parts = this.groupParts[g]!;
           parts.length = 0;
-          const values = this.extract[g]!(this.ev);
+          if (!this.partitionsFromBytes(g, parts)) {
+            parts.length = 0;
+            const values = this.extract[g]!(this.ev);
+            for (const v of values) { const p = keyPartition(v, this.partitions); if (!parts.includes(p)) parts.push(p); }
+          }
           // No value: the key is null, owned (if the step allows null keys) by the null key's partition.
-          if (values.length === 0) parts.push(keyPartition(null, this.partitions));
-          else for (const v of values) { const p = keyPartition(v, this.partitions); if (!parts.includes(p)) parts.push(p); }
+          if (parts.length === 0) parts.push(keyPartition(null, this.partitions));
         }
-        for (const p of this.groupParts[g]!) this.offer(p, rule, starts[id] === 1);
+        for (const p of this.groupParts[g]!) this.offer(p, rule, id, starts[id] === 1);
       }
     }
     if (targets.length === 0) this.unrouted++;
@@ -161,8 +184,59 @@ export class BitRouter {
     return targets.length;
   }
 
+  /**
+   * The partitions of group g's key values hashed from the record's bytes: for a plain string
+   * field, keyPartition(v) is FNV-1a over "s" + v in UTF-16 units, which for ASCII are its bytes.
+   * False when a value must be decoded (not ASCII, not stored as a string).
+   */
+  private partitionsFromBytes(g: number, parts: number[]): boolean {
+    const slot = this.keySlot[g]!;
+    if (slot < 0) return false;
+    const rv = this.ev.rv;
+    const tag = rv.tag(slot);
+    if (tag < 0 || tag === Tag.null) return true;
+    const strings = this.keyStrings[g]!;
+    if (tag === Tag.array) {
+      let pos = rv.firstElement(slot);
+      for (let n = rv.arrayCount(slot); n > 0; n--, pos = rv.nextElement(pos)) {
+        const et = rv.elementTag(pos);
+        if (et === Tag.null) continue;
+        if (et !== Tag.text && !(et === Tag.native && strings)) return false;
+        if (!this.addHashed(rv, rv.elementPayload(pos), rv.elementLength(pos), parts)) return false;
+      }
+      return true;
+    }
+    if (tag !== Tag.text && !(tag === Tag.native && strings)) return false;
+    rv.getStringBytes(slot, this.span);
+    return this.addHashed(rv, this.span.offset, this.span.length, parts);
+  }
+
+  private addHashed(rv: RecordView, start: number, len: number, parts: number[]): boolean {
+    const bytes = rv.bytes;
+    let h = Math.imul(0x811c9dc5 ^ 0x73, 0x01000193); // the token's "s"
+    let any = 0;
+    for (let i = start, end = start + len; i < end; i++) {
+      const b = bytes[i]!;
+      any |= b;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    if (any & 0x80) return false;
+    const p = (h >>> 0) % this.partitions;
+    if (!parts.includes(p)) parts.push(p);
+    return true;
+  }
+
   target(i: number): number {
     return this.targets[i]!;
+  }
+
+  /**
+   * The bits partition p gets with the last routed record: only the steps it was sent the record
+   * for (its own keys' rules), so its state stage never offers the record to an engine that does
+   * not own it.
+   */
+  bitsFor(p: number): Uint32Array {
+    return this.partBits[p]!;
   }
 
   /** The input ordinal partition p's copy of the last routed record carries. */
@@ -170,7 +244,7 @@ export class BitRouter {
     return this.ordinal[p]! >>> 0;
   }
 
-  private offer(p: number, rule: number, starting: boolean): void {
+  private offer(p: number, rule: number, id: number, starting: boolean): void {
     if (starting) {
       this.started[p]!.push(rule);
     } else {
@@ -181,6 +255,8 @@ export class BitRouter {
         return;
       }
     }
+    const bits = this.partBits[p]!;
+    bits[id >>> 5] = bits[id >>> 5]! | (1 << (id & 31));
     if (this.isTarget[p] === 0) {
       this.isTarget[p] = 1;
       this.targets.push(p);
