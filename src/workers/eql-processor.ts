@@ -50,6 +50,23 @@ export interface EqlProcessorConfig {
   maxPartialsTotal?: number;
 }
 
+/** One rule's line of `kestrel replay --profile`. */
+export interface RuleProfileRow {
+  rule: string;
+  file: string;
+  /** Step predicates evaluated (candidates of the index within the record's category). */
+  predicateCalls: number;
+  /** Of which true. */
+  trueSteps: number;
+  /** Events delivered to the rule's engine (state stage). */
+  delivered: number;
+  peakPartials: number;
+  /** Estimated: evaluations × each predicate's cost timed on a sample. */
+  predicateMs: number;
+  /** Measured: time in the rule's engine. */
+  stateMs: number;
+}
+
 export function createProcessor(init: ProcessorInit): Promise<Processor> {
   const config = init.config as EqlProcessorConfig;
   if (config.parsed) seedParsedQueries(config.parsed);
@@ -78,6 +95,39 @@ export class EqlProcessor implements Processor {
     const state = new StateStage(config, layout, checkSchema, partition, partitions, ruleset);
     const idle = config.idle?.[partition];
     return new EqlProcessor(predicates, state, idle ? new Int32Array(idle) : undefined);
+  }
+
+  /**
+   * Turns on per-rule profiling (replay --profile): predicate evaluations and true results per
+   * step filter, events delivered to each engine and the time spent there, peak partials.
+   */
+  enableProfile(): void {
+    this.predicates.enableProfile();
+    this.state.enableProfile();
+  }
+
+  /**
+   * The profile, rule by rule (`rules` in ruleset order). Predicate time is each filter's
+   * evaluation count times its cost timed on a sample afterwards (PredicateStage.calibrate).
+   */
+  ruleProfile(rules: readonly RuleSpec[]): RuleProfileRow[] {
+    const p = this.predicates.enableProfile();
+    const s = this.state.enableProfile();
+    const cost = this.predicates.calibrate();
+    const known = [...cost].filter((c) => Number.isFinite(c));
+    const typical = known.length ? known.sort((a, b) => a - b)[Math.floor(known.length / 2)]! : 0;
+    const { firstFilter } = this.state.roles;
+    return rules.map((rule, r) => {
+      let calls = 0;
+      let trues = 0;
+      let predicateMs = 0;
+      for (let f = firstFilter[r]!; f < firstFilter[r + 1]!; f++) {
+        calls += p.calls[f]!;
+        trues += p.trues[f]!;
+        predicateMs += (p.calls[f]! * (Number.isFinite(cost[f]!) ? cost[f]! : typical)) / 1e6;
+      }
+      return { rule: rule.name, file: rule.file, predicateCalls: calls, trueSteps: trues, delivered: s.pushes[r]!, peakPartials: s.peakPartials[r]!, predicateMs, stateMs: s.ms[r]! };
+    });
   }
 
   /** The current batch (beginBatch) and its bits. */

@@ -10,6 +10,8 @@ import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { openAlertSink } from '../pipeline/alert-sink.js';
 import { logger } from '../../shared/log.js';
 import { ENGINE_OPTION, parseEngine, parseWorkers, parsePositiveInt } from './options.js';
+import { writeFileSync } from 'node:fs';
+import type { RuleProfileRow } from '../../workers/eql-processor.js';
 import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
 
 export const replayCommand: Command = {
@@ -27,13 +29,19 @@ export const replayCommand: Command = {
     'max-partials-per-key': { type: 'string', arg: 'N', help: `live partials per join key of a rule (default ${DEFAULT_MAX_PARTIALS_PER_KEY})` },
     'max-partials-total': { type: 'string', arg: 'N', help: `live partials of all rules per partition (default ${DEFAULT_MAX_PARTIALS_TOTAL})` },
     engine: ENGINE_OPTION,
+    profile: { type: 'boolean', help: 'print what each rule costs (evaluations, true steps, engine time, partials); single thread' },
+    'profile-json': { type: 'string', arg: 'FILE', help: 'write the per-rule profile as JSON to FILE (implies --profile)' },
   },
   async run(args, ctx) {
     const [capturePath, ...extra] = args.positionals;
     if (!capturePath || extra.length) throw new UsageError('usage', 'replay takes exactly one capture file');
     const rulePaths = (args.values.rules as string[] | undefined) ?? [];
     if (rulePaths.length === 0) throw new UsageError('usage', 'replay needs --rules PATH (a rule file or folder)');
-    const workers = parseWorkers(args.values.workers as string | undefined, defaultPartitions());
+    const profileJson = args.values['profile-json'] as string | undefined;
+    const profile = Boolean(args.values.profile) || profileJson !== undefined;
+    // The profile is taken where both stages run on one thread.
+    if (profile && args.values.workers !== undefined && args.values.workers !== '0') throw new UsageError('usage', '--profile runs single-threaded: give --workers 0 or leave --workers out');
+    const workers = profile ? 0 : parseWorkers(args.values.workers as string | undefined, defaultPartitions());
     const maxPartials = parsePositiveInt('--max-partials', args.values['max-partials'] as string | undefined, DEFAULT_MAX_PARTIALS_PER_RULE);
     const maxPerKey = parsePositiveInt('--max-partials-per-key', args.values['max-partials-per-key'] as string | undefined, DEFAULT_MAX_PARTIALS_PER_KEY);
     const maxTotal = parsePositiveInt('--max-partials-total', args.values['max-partials-total'] as string | undefined, DEFAULT_MAX_PARTIALS_TOTAL);
@@ -53,6 +61,7 @@ export const replayCommand: Command = {
         engine,
         maxPartialsPerKey: maxPerKey,
         maxPartialsTotal: maxTotal,
+        profile,
         onAlert: (json) => sink.write(json),
       });
       let stopping = false;
@@ -90,6 +99,11 @@ export const replayCommand: Command = {
         process.off('SIGTERM', stop);
         await sink.close();
       }
+      if (profile) {
+        const rows = pipeline.ruleProfile();
+        ctx.err.write(renderProfile(rows, pipeline.eventsIn));
+        if (profileJson) writeFileSync(profileJson, JSON.stringify({ events: pipeline.eventsIn, rules: rows }, null, 2) + '\n');
+      }
       for (const w of reader.warnings) {
         ctx.err.write(`${capturePath}: warning: ${w.message}\n`);
       }
@@ -108,3 +122,32 @@ export const replayCommand: Command = {
     }
   },
 };
+
+/** The profile as a table, costliest rules first (all of them in --profile-json). */
+function renderProfile(rows: RuleProfileRow[], events: number, top = 25): string {
+  const total = rows.reduce((n, r) => n + r.predicateMs + r.stateMs, 0) || 1;
+  const sorted = [...rows].sort((a, b) => b.predicateMs + b.stateMs - (a.predicateMs + a.stateMs));
+  const head = ['share', 'ms', 'pred ms', 'state ms', 'evaluated', 'true', 'delivered', 'peak partials', 'rule'];
+  const lines = sorted.slice(0, top).map((r) => [
+    `${((100 * (r.predicateMs + r.stateMs)) / total).toFixed(1)}%`,
+    (r.predicateMs + r.stateMs).toFixed(1),
+    r.predicateMs.toFixed(1),
+    r.stateMs.toFixed(1),
+    String(r.predicateCalls),
+    String(r.trueSteps),
+    String(r.delivered),
+    String(r.peakPartials),
+    r.rule,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padStart(widths[i]!))).join('  ');
+  const sum = (f: (r: RuleProfileRow) => number) => rows.reduce((n, r) => n + f(r), 0);
+  return [
+    `kestrel: profile of ${rows.length} rules over ${events} events (predicate ms: evaluations × cost timed on a sample; state ms: measured)`,
+    `  per event: ${(sum((r) => r.predicateCalls) / Math.max(events, 1)).toFixed(2)} predicates evaluated, ${(sum((r) => r.trueSteps) / Math.max(events, 1)).toFixed(2)} true, ${(sum((r) => r.delivered) / Math.max(events, 1)).toFixed(2)} engine deliveries`,
+    fmt(head),
+    ...lines.map(fmt),
+    rows.length > top ? `  … ${rows.length - top} more rules (all in --profile-json)` : '',
+    '',
+  ].filter((l, i, a) => l !== '' || i === a.length - 1).join('\n');
+}

@@ -20,7 +20,7 @@ import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../../shared/eql
 import type { PreparedPredicates } from '../../shared/eql/codegen/evaluator.js';
 import { logger } from '../../shared/log.js';
 import { sharedPredicateModulePool } from '../predicate-module-pool.js';
-import { EqlProcessor, stepFilters, type EqlProcessorConfig } from '../../workers/eql-processor.js';
+import { EqlProcessor, stepFilters, type EqlProcessorConfig, type RuleProfileRow } from '../../workers/eql-processor.js';
 import { PredicateStage } from '../../workers/predicate-stage/predicate-stage.js';
 import { exportParsedQueries } from '../../shared/eql/parser.js';
 import { compileRuleset, type CompiledRule } from '../../shared/pipeline/ruleset.js';
@@ -73,6 +73,8 @@ export interface PipelineOptions {
    * replay; live mode always evaluates on this thread, for latency), or on this thread.
    */
   predicateThreads?: 'main' | 'workers';
+  /** Per-rule cost profile (replay --profile): single thread only (workers 0). */
+  profile?: boolean;
   /** How rule predicates are evaluated (EqlProcessorConfig.engine); same alerts either way. */
   engine?: PredicateEngine;
 }
@@ -122,6 +124,7 @@ export class DetectionPipeline {
     const complete = withPredicates(config, opts);
     if (opts.workers === 0) {
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete);
+      if (opts.profile) processor.enableProfile();
       return new DetectionPipeline(opts, await complete, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
     }
     // Workers start compiling their rules at once (the predicate module follows when the pool
@@ -365,6 +368,12 @@ export class DetectionPipeline {
 
   async abort(): Promise<void> {
     await this.sharded?.runtime.abort();
+  }
+
+  /** The per-rule profile (PipelineOptions.profile), after finish(). */
+  ruleProfile(): RuleProfileRow[] {
+    if (!this.local || !this.opts.profile) throw new Error('internal: the pipeline was not started with profile (workers 0)');
+    return this.local.processor.ruleProfile(this.config.rules);
   }
 
   /** Partials evicted by the memory caps so far (workers: as of their last counter update). */

@@ -18,6 +18,7 @@ import type { PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
 import type { CheckedFilter } from '../../shared/eql/ir.js';
 import type { Value } from '../../shared/engine/compiled.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
+import { PredicateProfile } from './predicate-profile.js';
 
 export class PredicateStage {
   /**
@@ -44,6 +45,9 @@ export class PredicateStage {
   private readonly probe: RecordView;
   private readonly categoryId: number;
   private interpBits = new Uint32Array(0);
+  /** `kestrel replay --profile`: per-filter counts (null when not profiling). */
+  private profile: PredicateProfile | null = null;
+  private evaluatedWords = new Uint32Array(0);
 
   private constructor(
     private readonly filters: CheckedFilter[],
@@ -73,6 +77,87 @@ export class PredicateStage {
    * [i * wordsPerRecord, (i + 1) * wordsPerRecord) of the result, valid until the next call.
    */
   evaluate(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
+    if (this.profile !== null) return this.evaluateProfiled(bytes, offsets, count);
+    return this.evaluateBits(bytes, offsets, count);
+  }
+
+  /** Starts counting, per filter, evaluations and true results (PredicateProfile). */
+  enableProfile(): PredicateProfile {
+    this.profile ??= new PredicateProfile(this.filters.length, this.wordsPerRecord);
+    return this.profile;
+  }
+
+  /**
+   * Nanoseconds one evaluation of each filter costs, timed afterwards on the profile's sample: the
+   * batch with only that filter's evaluations, less the batch with none (the loop and category
+   * tests). NaN for a filter the sample never evaluated.
+   */
+  calibrate(): Float64Array {
+    const p = this.profile;
+    const cost = new Float64Array(this.filters.length).fill(NaN);
+    if (p === null || p.sampleCount === 0) return cost;
+    const W = this.wordsPerRecord;
+    const sampleCalls = new Float64Array(this.filters.length);
+    for (const words of p.sampleCandidates) {
+      for (let i = 0; i < words.length; i++) {
+        let w = words[i]!;
+        while (w !== 0) {
+          const low = w & -w;
+          w ^= low;
+          sampleCalls[((i % W) << 5) + 31 - Math.clz32(low)]!++;
+        }
+      }
+    }
+    const timeOnly = (f: number): number => {
+      let best = Infinity;
+      for (let round = 0; round < 3; round++) {
+        const t0 = performance.now();
+        for (let b = 0; b < p.sampleBytes.length; b++) this.evaluateOnly(f, p.sampleBytes[b]!, p.sampleOffsets[b]!, p.sampleCandidates[b]!);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    const base = timeOnly(-1);
+    for (let f = 0; f < this.filters.length; f++) {
+      if (sampleCalls[f] === 0) continue;
+      cost[f] = (Math.max(0, timeOnly(f) - base) * 1e6) / sampleCalls[f]!;
+    }
+    return cost;
+  }
+
+  /** Evaluates filter f alone (f < 0: none) on the records where `candidates` says it ran. */
+  private evaluateOnly(f: number, bytes: Uint8Array, offsets: readonly number[], candidates: Uint32Array): void {
+    const W = this.wordsPerRecord;
+    const word = f >>> 5;
+    const bit = 1 << (f & 31);
+    if (this.wasm) {
+      this.wasm.evaluateBatch(bytes, offsets, offsets.length, (_ev, words, at) => {
+        words.fill(0, at, at + W);
+        if (f >= 0) words[at + word] = candidates[at + word]! & bit;
+      });
+      return;
+    }
+    if (f < 0) return;
+    const test = this.tests[f]!;
+    for (let r = 0; r < offsets.length; r++) if (candidates[r * W + word]! & bit) test(this.ev.reset(bytes, offsets[r]!, 0));
+  }
+
+  /** evaluate() while profiling: the evaluated predicates of each record are counted too. */
+  private evaluateProfiled(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
+    const W = this.wordsPerRecord;
+    if (this.evaluatedWords.length < count * W) this.evaluatedWords = new Uint32Array(count * W * 2);
+    const evaluated = this.evaluatedWords;
+    for (let r = 0; r < count; r++) {
+      this.candidateWriter.write(this.ev.reset(bytes, offsets[r]!, 0), evaluated, r * W);
+      const allowed = this.allowed(bytes, offsets[r]!);
+      for (let w = 0; w < W; w++) evaluated[r * W + w] = evaluated[r * W + w]! & allowed[w]!;
+    }
+    const bits = this.evaluateBits(bytes, offsets, count);
+    this.profile!.count(bytes, offsets, count, evaluated, bits);
+    return bits;
+  }
+
+  private evaluateBits(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
     if (this.wasm) return this.wasm.evaluateBatch(bytes, offsets, count, this.selectCandidates);
     const W = this.wordsPerRecord;
     if (this.interpBits.length < W * count) this.interpBits = new Uint32Array(W * count * 2);

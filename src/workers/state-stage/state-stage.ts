@@ -82,6 +82,8 @@ export class StateStage {
   private readonly probe: RecordView;
   private readonly categoryId: number;
   private emit: (a: AlertOut) => void = () => {};
+  /** `kestrel replay --profile`: per rule, events offered, milliseconds in its engine, peak partials. */
+  private profile: { pushes: Float64Array; ms: Float64Array; peakPartials: Float64Array } | null = null;
   /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
   private readonly candidateCache = new Map<string, CategoryRules | null>();
 
@@ -181,7 +183,23 @@ export class StateStage {
     const engine = this.engines[rule]!;
     if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(rule));
     this.pushing = rule;
+    const profile = this.profile;
+    if (profile === null) {
+      engine.push(kept);
+      return;
+    }
+    const t0 = performance.now();
     engine.push(kept);
+    profile.ms[rule]! += performance.now() - t0;
+    profile.pushes[rule]!++;
+    if (engine.stats.partialsLive > profile.peakPartials[rule]!) profile.peakPartials[rule] = engine.stats.partialsLive;
+  }
+
+  /** Starts timing each rule's engine (replay --profile). */
+  enableProfile(): { pushes: Float64Array; ms: Float64Array; peakPartials: Float64Array } {
+    const n = this.engines.length;
+    this.profile ??= { pushes: new Float64Array(n), ms: new Float64Array(n), peakPartials: new Float64Array(n) };
+    return this.profile;
   }
 
   /** Whether filter `id`'s bit is set for the event being delivered. */

@@ -1,0 +1,188 @@
+// Throughput with the real corpus, end to end through the CLI's `replay`, as a user runs it: every
+// configuration in its own process, the current build side by side with a baseline build of an
+// earlier commit (the code before the two-stage runtime, by default), in one run.
+//
+// Per run: wall seconds from the CLI entry to its exit, events/s, total CPU-seconds of the process
+// (all threads), peak RSS, and a SHA-256 of the alert output: alerts must be byte-identical for
+// every worker count. Also: per-event cost with 27 vs 435 rules, wasm vs interp, and start-up with
+// the full corpus (cold: empty cache; warm: second run).
+//
+//   node bench/throughput.bench.mjs [--capture FILE | --events N --seed S] [--baseline REF|none]
+//        [--workers 0,1,2,3,4] [--out NAME]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { ROOT, printTable, writeResults } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    capture: { type: 'string' },
+    events: { type: 'string', default: '500000' },
+    seed: { type: 'string', default: '11' },
+    baseline: { type: 'string', default: '16c5082' },
+    workers: { type: 'string', default: '0,1,2,3,4' },
+    out: { type: 'string', default: 'throughput' },
+    label: { type: 'string', default: 'synthetic' },
+    child: { type: 'string' },
+  },
+});
+
+const CORPUS = join(ROOT, '../shared/rules-corpus/elastic-detection-rules');
+const BUNDLED = join(ROOT, 'rules');
+
+if (values.child) await child(JSON.parse(values.child));
+else await parent();
+
+async function parent() {
+  if (!existsSync(CORPUS)) throw new Error(`the Elastic corpus is not at ${CORPUS}`);
+  const work = mkdtempSync(join(tmpdir(), 'kestrel-throughput-'));
+  let capture = values.capture;
+  if (!capture) {
+    capture = join(work, 'synth.bin');
+    execFileSync(process.execPath, [join(ROOT, 'bin/kestrel'), 'synth', '--events', values.events, '--seed', values.seed, '-o', capture], { stdio: 'ignore' });
+  }
+  const small = join(work, 'small.bin');
+  execFileSync(process.execPath, [join(ROOT, 'bin/kestrel'), 'synth', '--events', '1000', '--seed', '3', '-o', small], { stdio: 'ignore' });
+
+  const builds = [{ name: 'current', dist: join(ROOT, 'dist') }];
+  if (values.baseline !== 'none') builds.unshift({ name: `baseline ${values.baseline}`, dist: baselineDist(values.baseline) });
+  const full = [BUNDLED, CORPUS];
+  const workers = values.workers.split(',').map(Number);
+  const rows = [];
+  const run = (build, cfg) => {
+    process.stderr.write(`… ${build.name}: ${cfg.what} workers=${cfg.workers}${cfg.engine ? ` engine=${cfg.engine}` : ''}\n`);
+    const cacheDir = cfg.cacheDir ?? join(work, `cache-${rows.length}`);
+    const resultFile = join(work, `result-${rows.length}.json`);
+    const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, dist: build.dist, resultFile })], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, KESTREL_CACHE_DIR: cacheDir, KESTREL_LOG_LEVEL: 'warn' },
+    });
+    if (r.status !== 0) throw new Error(`run failed: ${build.name} ${JSON.stringify(cfg)}`);
+    const res = JSON.parse(readFileSync(resultFile, 'utf8'));
+    const row = { build: build.name, what: cfg.what, engine: cfg.engine ?? 'wasm', workers: cfg.workers, ...res };
+    rows.push(row);
+    return row;
+  };
+  for (const build of builds) {
+    const isCurrent = build.name === 'current';
+    // Start-up first: cold (empty cache), then warm; every later run starts warm, as a user's do.
+    const cacheDir = join(work, `cache-${build.name.replace(/\W/g, '')}`);
+    run(build, { what: 'start-up cold', capture: small, rules: full, workers: 0, cacheDir });
+    run(build, { what: 'start-up warm', capture: small, rules: full, workers: 0, cacheDir });
+    run(build, { what: 'start-up 27 rules', capture: small, rules: [BUNDLED], workers: 0, cacheDir });
+    for (const w of workers) {
+      if (!isCurrent && w > 2) continue; // the baseline's scaling is known from w0–w2
+      run(build, { what: '435 rules', capture, rules: full, workers: w, cacheDir });
+    }
+    run(build, { what: '435 rules', capture, rules: full, workers: 0, engine: 'interp', cacheDir });
+    run(build, { what: '27 rules', capture, rules: [BUNDLED], workers: 0, cacheDir });
+  }
+
+  // Ratios within each build, against its own single-thread run.
+  for (const r of rows) {
+    const base = rows.find((x) => x.build === r.build && x.what === r.what && x.workers === 0 && x.engine === 'wasm');
+    r['vs w0'] = base ? Number((r['events/s'] / base['events/s']).toFixed(2)) : null;
+    r['CPU vs w0'] = base ? Number((r['CPU s'] / base['CPU s']).toFixed(2)) : null;
+  }
+  const hashes = new Set(rows.filter((r) => r.what === '435 rules').map((r) => r['alerts sha256']));
+  const summary = summarize(rows, builds);
+  printTable(`Replay through the CLI: ${capture} (${values.label})`, rows, [
+    'build', 'what', 'engine', 'workers', 'events', 'seconds', 'events/s', 'vs w0', 'CPU s', 'CPU vs w0', 'peak RSS MiB', 'alerts', 'alerts sha256',
+  ]);
+  printTable('Against the issue\'s targets', summary, ['figure', ...builds.map((b) => b.name), 'target']);
+  console.log(`\nalert output identical across every 435-rule run (all builds, engines, worker counts): ${hashes.size === 1 ? 'yes' : 'NO'}`);
+  writeResults(values.out, { capture, label: values.label, identicalAlerts: hashes.size === 1, runs: rows, summary });
+  rmSync(work, { recursive: true, force: true });
+  if (hashes.size !== 1) process.exitCode = 1;
+}
+
+function summarize(rows, builds) {
+  const get = (b, what, w, engine = 'wasm') => rows.find((r) => r.build === b && r.what === what && r.workers === w && r.engine === engine);
+  const line = (figure, target, f) => {
+    const out = { figure, target };
+    for (const b of builds) {
+      const v = f(b.name);
+      out[b.name] = v === undefined || v === null || Number.isNaN(v) ? '—' : v;
+    }
+    return out;
+  };
+  const best = (b) => rows.filter((r) => r.build === b && r.what === '435 rules' && r.engine === 'wasm').reduce((m, r) => (r['events/s'] > (m?.['events/s'] ?? 0) ? r : m), null);
+  // CPU per event of the stream alone: the run's CPU less that of a start-up run with the same rules.
+  const perEvent = (r, startup) => (r && startup ? ((r['CPU s'] - startup['CPU s']) * 1e6) / (r.events - startup.events) : NaN);
+  return [
+    line('events/s w0, 435 rules', '≥ 200,000', (b) => get(b, '435 rules', 0)?.['events/s']),
+    line('best worker count ÷ w0', '≥ 1.6', (b) => {
+      const x = best(b);
+      return x ? `${x['vs w0']} (w${x.workers})` : undefined;
+    }),
+    line('CPU-seconds w2 ÷ w0', '≤ 1.3', (b) => get(b, '435 rules', 2)?.['CPU vs w0']),
+    line('CPU µs/event, 435 rules (w0)', '—', (b) => Number(perEvent(get(b, '435 rules', 0), get(b, 'start-up warm', 0)).toFixed(2))),
+    line('CPU µs/event, 27 rules (w0)', '—', (b) => Number(perEvent(get(b, '27 rules', 0), get(b, 'start-up 27 rules', 0)).toFixed(2))),
+    line('per-event cost 435 ÷ 27 rules (w0)', '≤ 2', (b) => Number((perEvent(get(b, '435 rules', 0), get(b, 'start-up warm', 0)) / perEvent(get(b, '27 rules', 0), get(b, 'start-up 27 rules', 0))).toFixed(2))),
+    line('wasm ÷ interp end to end (w0)', '≥ 5', (b) => Number((get(b, '435 rules', 0)?.['events/s'] / get(b, '435 rules', 0, 'interp')?.['events/s']).toFixed(2))),
+    line('start-up cold, 1k events, s', '≤ 1.2', (b) => get(b, 'start-up cold', 0)?.seconds),
+    line('start-up warm (cache), s', '≤ 0.5', (b) => get(b, 'start-up warm', 0)?.seconds),
+    line('peak RSS w0, MiB', '≤ 150', (b) => get(b, '435 rules', 0)?.['peak RSS MiB']),
+    line('peak RSS w2, MiB', '≤ 250', (b) => get(b, '435 rules', 2)?.['peak RSS MiB']),
+  ];
+}
+
+/** Builds (once) the given commit into bench/.baseline/<ref>/dist, with this tree's node_modules. */
+function baselineDist(ref) {
+  const dir = join(ROOT, 'bench/.baseline', ref.replace(/[^\w.-]/g, '_'));
+  const dist = join(dir, 'dist');
+  if (existsSync(join(dist, 'main/cli.js'))) return dist;
+  process.stderr.write(`… building baseline ${ref} in ${dir}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', ROOT, ref, dir], { stdio: 'inherit' });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  execFileSync(process.execPath, [join(dir, 'scripts/build-grammar.mjs')], { cwd: dir, stdio: 'ignore' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
+  return dist;
+}
+
+/** One `kestrel replay` in this process, through the CLI's own entry point. */
+async function child(cfg) {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const { main } = await import(join(cfg.dist, 'main/cli.js'));
+  const hash = createHash('sha256');
+  let alerts = 0;
+  // Alerts go to stdout: count and hash them instead of printing.
+  process.stdout.write = (chunk, enc, cb) => {
+    const s = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    hash.update(s);
+    for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) alerts++;
+    if (typeof enc === 'function') enc();
+    else if (typeof cb === 'function') cb();
+    return true;
+  };
+  const argv = ['replay', cfg.capture, '--workers', String(cfg.workers), ...cfg.rules.flatMap((r) => ['--rules', r]), ...(cfg.engine ? ['--engine', cfg.engine] : [])];
+  const code = await main(argv);
+  if (code !== 0) throw new Error(`kestrel ${argv.join(' ')} exited ${code}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const events = countEvents(cfg.capture);
+  writeFileSync(cfg.resultFile, JSON.stringify({
+    events,
+    seconds: Number(seconds.toFixed(3)),
+    'events/s': Math.round(events / seconds),
+    'CPU s': Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+    'peak RSS MiB': Math.round(process.resourceUsage().maxRSS / 1024),
+    alerts,
+    'alerts sha256': hash.digest('hex').slice(0, 16),
+  }));
+  process.exit(0);
+}
+
+function countEvents(capture) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/kestrel'), 'capture', 'info', capture], { encoding: 'utf8' });
+  const m = /^records\s+(\d+)/m.exec(r.stdout ?? '');
+  if (!m) throw new Error(`capture info ${capture}: no record count`);
+  return Number(m[1]);
+}
