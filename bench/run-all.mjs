@@ -6,8 +6,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, machine } from './lib.mjs';
 
-const only = process.argv.slice(2);
-const files = readdirSync(join(ROOT, 'bench')).filter((f) => f.endsWith('.bench.mjs') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
+// `--docs-only`: regenerate docs/benchmarks.md from the result files without running anything.
+const docsOnly = process.argv.includes('--docs-only');
+const only = process.argv.slice(2).filter((a) => a !== '--docs-only');
+const files = docsOnly ? [] : readdirSync(join(ROOT, 'bench')).filter((f) => f.endsWith('.bench.mjs') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f}`);
@@ -16,7 +18,14 @@ for (const f of files) {
 }
 
 const resultsDir = join(ROOT, 'bench/results');
-const sections = [];
+// Sections of benches with no result file here (not run on this machine) are kept as the page has
+// them: each was generated from its own real run, and the page says when and where.
+const docFile = join(ROOT, 'docs/benchmarks.md');
+const kept = new Map();
+if (existsSync(docFile)) {
+  for (const part of readFileSync(docFile, 'utf8').split(/\n(?=## )/).slice(1)) kept.set(part.slice(3, part.indexOf('\n')).trim(), part.trimEnd());
+}
+const fresh = new Map();
 if (existsSync(resultsDir)) {
   for (const f of readdirSync(resultsDir).filter((x) => x.endsWith('.json')).sort()) {
     const r = JSON.parse(readFileSync(join(resultsDir, f), 'utf8'));
@@ -25,9 +34,11 @@ if (existsSync(resultsDir)) {
     const mach = r.machine ?? {};
     const when = r.date ? `Run ${r.date}` : 'Run';
     const where = mach.cpu ? ` on ${mach.cpu} (${mach.cores} cores${mach.memoryGiB ? `, ${mach.memoryGiB} GiB` : ''}), Node ${mach.node}` : '';
-    sections.push(`## ${name}\n\n${when}${where}.\n\n${renderTables(r)}`);
+    fresh.set(name, `## ${name}\n\n${when}${where}.\n\n${renderIntro(r)}${renderTables(r)}`);
   }
 }
+const names = [...new Set([...kept.keys(), ...fresh.keys()])].sort();
+const sections = names.map((n) => fresh.get(n) ?? kept.get(n));
 const m = machine();
 writeFileSync(
   join(ROOT, 'docs/benchmarks.md'),
@@ -38,6 +49,12 @@ process.exitCode = failed ? 1 : 0;
 /** Numbers to 4 significant digits: measurement noise is larger than that anyway. */
 function cell(v) {
   return typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : String(v);
+}
+
+/** A result's scalar facts (capture, label, identical output …) as a short list. */
+function renderIntro(r) {
+  const facts = Object.entries(r).filter(([k, v]) => !['name', 'date', 'machine'].includes(k) && (typeof v !== 'object' || v === null));
+  return facts.length ? `${facts.map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n\n` : '';
 }
 
 function renderTables(r) {
