@@ -10,7 +10,6 @@ import { Piscina } from 'piscina';
 import { InternalError } from '../shared/errors.js';
 import { compileCached, type PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
 import type { CodegenStats } from '../shared/eql/codegen/expr.js';
-import type { HostRef } from '../shared/eql/codegen/host-table.js';
 import { exportParsedQueries } from '../shared/eql/parser.js';
 import { logger } from '../shared/log.js';
 import { DiskCache, defaultCacheDir } from './cache/disk-cache.js';
@@ -51,16 +50,13 @@ export function predicateModuleKey(rules: readonly RuleSpec[], schema: SchemaDes
 
 const DISK_NAMESPACE = 'predicates';
 
-/** What a disk entry holds besides the module bytes (PreparedPredicates without the Module). */
-interface DiskMeta {
-  predicateCount: number;
-  wordsPerRecord: number;
-  dataEnd: number;
-  codeBytes: number;
-  instrumentedBytes: number;
-  hosts: HostRef[];
+/**
+ * What a disk entry holds besides the module bytes: PreparedPredicates without the compiled Module
+ * and the timings of this run, with the stats' Map as entries (JSON).
+ */
+type DiskMeta = Omit<PreparedPredicates, 'module' | 'stats' | 'timings'> & {
   stats: { nativeNodes: number; hostNodes: number; hostKinds: [string, number][] };
-}
+};
 
 function encodeEntry(p: PreparedPredicates, bytes: Uint8Array): Buffer {
   const meta: DiskMeta = {
