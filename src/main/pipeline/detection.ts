@@ -68,11 +68,6 @@ export interface PipelineOptions {
   maxPartialsTotal?: number;
   /** Records between watermarks sent to every partition (default 2048). */
   watermarkEvery?: number;
-  /**
-   * Where the predicate stage runs with workers ≥ 1: spread over the workers in jobs (default in
-   * replay; live mode always evaluates on this thread, for latency), or on this thread.
-   */
-  predicateThreads?: 'main' | 'workers';
   /** Per-rule cost profile (replay --profile): single thread only (workers 0). */
   profile?: boolean;
   /** How rule predicates are evaluated (EqlProcessorConfig.engine); same alerts either way. */
@@ -129,8 +124,9 @@ export class DetectionPipeline {
     }
     // Workers start compiling their rules at once (the predicate module follows when the pool
     // thread has it); meanwhile this thread compiles the rules for its router and predicate stage.
-    const ruleset = compileRuleset(opts.rules, layout, checkSchemaFor(schema));
-    const router = new BitRouter(ruleset, layout, checkSchemaFor(schema), opts.workers);
+    const checkSchema = checkSchemaFor(schema);
+    const ruleset = compileRuleset(opts.rules, layout, checkSchema);
+    const router = new BitRouter(ruleset, layout, checkSchema, opts.workers);
     // Workers get the queries parsed: nearley is most of a worker's start-up otherwise.
     const parsed = exportParsedQueries(opts.rules.map((r) => r.query));
     const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers(), parsed });
@@ -146,7 +142,7 @@ export class DetectionPipeline {
     });
     let up: Upstream;
     try {
-      up = { router, predicates: await predicateStageFor(ruleset, layout, schema, opts, complete) };
+      up = { router, predicates: await predicateStageFor(ruleset, layout, checkSchema, opts, complete) };
     } catch (e) {
       await starting.then((rt) => rt.abort(), () => undefined);
       throw e;
@@ -162,9 +158,12 @@ export class DetectionPipeline {
   private readonly jobs: PredicateJob[] = [];
   private nextJob = 0;
 
-  /** Whether chunks go to the workers' predicate stages (replay) or this thread's (live). */
+  /**
+   * Whether batches are spread over the workers' predicate stages as jobs (replay), or evaluated
+   * on this thread (live: no round trip, for latency).
+   */
   private get spreadPredicates(): boolean {
-    return this.opts.mode === 'replay' && (this.opts.predicateThreads ?? 'workers') === 'workers';
+    return this.opts.mode === 'replay';
   }
 
   private takeBits(jobId: number, words: Uint32Array, at: number, length: number): void {
@@ -320,10 +319,9 @@ export class DetectionPipeline {
       // Records sent before the swap are judged by the old rules: route them first.
       await sharded.runtime.flush();
       await this.routeJobs(0);
-      const schema = schemaFromDescription(this.opts.schema);
-      const ruleset = compileRuleset(rules, this.layout, checkSchemaFor(schema));
-      const router = new BitRouter(ruleset, this.layout, checkSchemaFor(schema), this.opts.workers);
-      const up: Upstream = { router, predicates: await predicateStageFor(ruleset, this.layout, schema, this.opts, complete) };
+      const ruleset = compileRuleset(rules, this.layout, checkSchema);
+      const router = new BitRouter(ruleset, this.layout, checkSchema, this.opts.workers);
+      const up: Upstream = { router, predicates: await predicateStageFor(ruleset, this.layout, checkSchema, this.opts, complete) };
       up.router.continueFrom(sharded.up.router);
       const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers(), parsed: exportParsedQueries(rules.map((r) => r.query)) };
       sharded.runtime.appendRuleset(workerConfig, this.lastSeq);
@@ -408,9 +406,9 @@ function withPredicates(config: EqlProcessorConfig, opts: PipelineOptions): Prom
 }
 
 /** Main's predicate stage for a compiled ruleset (the predicate module from `complete`). */
-async function predicateStageFor(ruleset: CompiledRule[], layout: RecordLayout, schema: ReturnType<typeof schemaFromDescription>, opts: PipelineOptions, complete: Promise<EqlProcessorConfig>): Promise<PredicateStage> {
+async function predicateStageFor(ruleset: CompiledRule[], layout: RecordLayout, checkSchema: ReturnType<typeof checkSchemaFor>, opts: PipelineOptions, complete: Promise<EqlProcessorConfig>): Promise<PredicateStage> {
   const config = await complete;
-  return PredicateStage.create(stepFilters(ruleset), layout, checkSchemaFor(schema), opts.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
+  return PredicateStage.create(stepFilters(ruleset), layout, checkSchema, opts.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
 }
 
 async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptions): Promise<PreparedPredicates | undefined> {
