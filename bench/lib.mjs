@@ -2,7 +2,8 @@
 // and a JSON results file. Each bench/*.bench.mjs runs in its own process (see run-all.mjs) so
 // one scenario's heap and JIT state never colour another's.
 import { cpus, totalmem, platform, release } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,4 +76,19 @@ export function writeResults(name, data) {
   writeFileSync(file, JSON.stringify({ name, machine: machine(), date: new Date().toISOString(), ...data }, null, 2) + '\n');
   console.log(`\nresults: ${file}`);
   return file;
+}
+
+/** Builds (once) the given commit into bench/.baseline/<ref>/dist, with this tree's node_modules. */
+export function baselineDist(ref) {
+  const dir = join(ROOT, 'bench/.baseline', ref.replace(/[^\w.-]/g, '_'));
+  const dist = join(dir, 'dist');
+  if (existsSync(join(dist, 'main/cli.js'))) return dist;
+  process.stderr.write(`… building baseline ${ref} in ${dir}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', ROOT, ref, dir], { stdio: 'inherit' });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  execFileSync(process.execPath, [join(dir, 'scripts/build-grammar.mjs')], { cwd: dir, stdio: 'ignore' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
+  return dist;
 }

@@ -11,12 +11,12 @@
 //        [--workers 0,1,2,3,4] [--out NAME]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { ROOT, printTable, writeResults } from './lib.mjs';
+import { ROOT, baselineDist, printTable, writeResults } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -129,21 +129,6 @@ function summarize(rows, builds) {
     line('peak RSS w0, MiB', '≤ 150', (b) => get(b, '435 rules', 0)?.['peak RSS MiB']),
     line('peak RSS w2, MiB', '≤ 250', (b) => get(b, '435 rules', 2)?.['peak RSS MiB']),
   ];
-}
-
-/** Builds (once) the given commit into bench/.baseline/<ref>/dist, with this tree's node_modules. */
-function baselineDist(ref) {
-  const dir = join(ROOT, 'bench/.baseline', ref.replace(/[^\w.-]/g, '_'));
-  const dist = join(dir, 'dist');
-  if (existsSync(join(dist, 'main/cli.js'))) return dist;
-  process.stderr.write(`… building baseline ${ref} in ${dir}\n`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  execFileSync('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', ROOT, ref, dir], { stdio: 'inherit' });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  execFileSync(process.execPath, [join(dir, 'scripts/build-grammar.mjs')], { cwd: dir, stdio: 'ignore' });
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
-  return dist;
 }
 
 /** One `kestrel replay` in this process, through the CLI's own entry point. */

@@ -20,7 +20,10 @@ Exit status: 0 success (also with no results), 1 query error, 2 input error, 64 
 With --engine wasm the query's where-clauses run in one Wasm module call per batch of 1,024
 events (encoded to binary records; results of a batch print once it is read); join keys, time and
 output use the JSON events. --engine interp evaluates each event with the interpreter as it is
-read. Both give the same results. --stats prints one JSON line of counters to stderr at the end.`,
+read. Both give the same results. --stats prints one JSON line of counters to stderr at the end.
+After the first 10,000 events (read in full to infer the schema), an NDJSON line whose text shows
+that no filter of the query can match it is skipped without parsing: only its framing ({…}) is
+checked. --parse-all parses and validates every line; results are the same.`,
   options: {
     'id-field': { type: 'string', arg: 'F', help: 'print the F values of each result’s events' },
     'time-field': { type: 'string', arg: 'F', help: 'event time field (default @timestamp)' },
@@ -33,6 +36,7 @@ read. Both give the same results. --stats prints one JSON line of counters to st
     mapping: { type: 'string', arg: 'FILE', help: 'Elasticsearch index mapping (JSON): field types, aliases, null_value' },
     engine: ENGINE_OPTION,
     stats: { type: 'boolean', help: 'print counters (events, results, Wasm batches, host fallbacks) to stderr' },
+    'parse-all': { type: 'boolean', help: 'parse and validate every NDJSON line, also those no filter can match' },
   },
   async run(args, ctx) {
     const [text, ...files] = args.positionals;
@@ -49,6 +53,7 @@ read. Both give the same results. --stats prints one JSON line of counters to st
       maxSamplesPerKey: count(v['max-samples-per-key'] as string | undefined, '--max-samples-per-key'),
       mapping: v.mapping as string | undefined,
       engine: parseEngine(v.engine as string | undefined),
+      lineGate: v['parse-all'] !== true,
     };
     const idField = v['id-field'] as string | undefined;
     const print = (r: EngineResult): void => {
@@ -74,7 +79,13 @@ function resultObject(r: EngineResult): { events: unknown[]; join_keys: unknown[
 }
 
 function statsLine(s: QueryStats): string {
-  return toJsonText({ engine: s.engine, events: s.eventsSeen, results: s.results, predicates: s.predicates ?? null });
+  return toJsonText({
+    engine: s.engine,
+    events: s.eventsSeen + s.linesSkipped,
+    skipped_unparsed: s.linesSkipped,
+    results: s.results,
+    predicates: s.predicates ?? null,
+  });
 }
 
 function timeUnit(u: string | undefined): QueryOptions['timeUnit'] {

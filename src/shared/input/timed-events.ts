@@ -6,7 +6,7 @@ import { compareKeyValues } from '../engine/key-order.js';
 import type { Value } from '../engine/compiled.js';
 import { TimeFormatError, eventTime, type TimeUnit } from './event-time.js';
 import { readPath } from './field-path.js';
-import { readRecords, type InputRecord } from './read-events.js';
+import { readRecords, type InputRecord, type LineFilterSlot } from './read-events.js';
 
 export interface TimeOptions {
   /** Event time field (default @timestamp). */
@@ -21,10 +21,10 @@ export interface TimedEvent extends EngineEvent {
 }
 
 /** Streams the events of the given inputs, in order, numbering them across files. */
-export async function* timedEvents(files: readonly string[], opts: TimeOptions, stdin?: NodeJS.ReadableStream): AsyncGenerator<TimedEvent> {
+export async function* timedEvents(files: readonly string[], opts: TimeOptions, stdin?: NodeJS.ReadableStream, lines?: LineFilterSlot): AsyncGenerator<TimedEvent> {
   let seq = 0;
   for (const file of files) {
-    for await (const record of readRecords(file, stdin)) {
+    for await (const record of readRecords(file, stdin, lines)) {
       let time: number | null;
       try {
         time = eventTime(record.event, opts.timeField, opts.timeUnit);

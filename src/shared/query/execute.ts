@@ -11,6 +11,8 @@
 // (wasm-filters.ts) collects events into batches, evaluates every step/until filter of the batch
 // in one Wasm module call, then pushes the batch's events, whose filters read their bits. A
 // batch's results therefore appear once the batch is read (at most batchSize events later).
+//
+// After the head, NDJSON lines that no filter can match are skipped unparsed (line-gate.ts).
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { createEngine, type Engine } from '../engine/engine.js';
@@ -21,10 +23,12 @@ import { compileQuery } from '../eql/compile.js';
 import { parseQuery } from '../eql/parser.js';
 import type { TimeUnit } from '../input/event-time.js';
 import { parseJsonExact } from '../input/json-exact.js';
+import type { LineFilterSlot } from '../input/read-events.js';
 import { sortEvents, timedEvents, type TimedEvent } from '../input/timed-events.js';
 import { INFER_DEFAULTS, inferSchema } from '../schema/infer.js';
 import { schemaFromMapping } from '../schema/mapping.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
+import { LineGate } from './line-gate.js';
 import { DEFAULT_QUERY_BATCH, WasmQueryFilters, type QueryPredicateCounters } from './wasm-filters.js';
 
 export interface QueryOptions {
@@ -43,6 +47,11 @@ export interface QueryOptions {
   engine?: PredicateEngine;
   /** Events per Wasm module call (engine 'wasm'). Default: DEFAULT_QUERY_BATCH. */
   batchSize?: number;
+  /**
+   * Skip NDJSON lines whose text shows that no filter can match them, unparsed (line-gate.ts).
+   * Default true; results are the same either way.
+   */
+  lineGate?: boolean;
 }
 
 /** The query engine when none is asked for: the same as replay and run. */
@@ -52,6 +61,8 @@ export interface QueryStats extends EngineStats {
   engine: PredicateEngine;
   /** The Wasm predicate module's counters (engine 'wasm' only). */
   predicates?: QueryPredicateCounters;
+  /** NDJSON lines skipped unparsed by the line gate (none without one). */
+  linesSkipped: number;
 }
 
 export const DEFAULT_QUERY_OPTIONS: QueryOptions = {
@@ -69,21 +80,28 @@ export async function executeQuery(
   stdin?: NodeJS.ReadableStream,
 ): Promise<QueryStats> {
   const ast = parseQuery(text);
-  const events = timedEvents(files, options, stdin);
+  const lines: LineFilterSlot = {};
+  const events = timedEvents(files, options, stdin, lines);
   const head: TimedEvent[] = [];
-  const limit = options.sort ? Infinity : INFER_DEFAULTS.maxEvents;
   let exhausted = true;
   for (let next = await events.next(); !next.done; next = await events.next()) {
     head.push(next.value);
-    if (head.length >= limit) {
+    if (head.length >= INFER_DEFAULTS.maxEvents) {
       exhausted = false;
       break;
     }
   }
 
+  // The schema is inferred from every event of the head, so the line gate starts after it.
   const schema = await buildSchema(head, options.mapping);
   const checked = checkQuery(ast, { schema, categoryField: options.categoryField, source: text });
   const compiled = compileQuery(checked, {});
+  // A mapping can give missing fields a null_value, which a text condition cannot see.
+  if (options.lineGate !== false && options.mapping === undefined) lines.filter = LineGate.forQuery(checked);
+  if (options.sort && !exhausted) {
+    for await (const ev of events) head.push(ev);
+    exhausted = true;
+  }
 
   const engineName = options.engine ?? DEFAULT_QUERY_ENGINE;
   const filters = engineName === 'wasm' ? await WasmQueryFilters.attach(checked, compiled, schema) : undefined;
@@ -104,7 +122,7 @@ export async function executeQuery(
   }
   feed.flush();
   engine.end();
-  return { ...engine.stats, engine: engineName, predicates: filters?.counters };
+  return { ...engine.stats, engine: engineName, predicates: filters?.counters, linesSkipped: lines.filter?.skipped ?? 0 };
 }
 
 interface Feeder {

@@ -1,0 +1,230 @@
+// A raw-text gate for NDJSON lines: decides, without parsing a line, that no filter of the query
+// can be true for it, so `kestrel query` need not JSON.parse, normalise or time it at all.
+//
+// Why it is exact. Each filter yields a necessary condition on the line's text: for
+// `process.name == "bash"` the line must contain a key ending `name"` followed by `"bash"` (or by
+// an array, which we do not look into). A line that satisfies no filter's condition cannot match
+// any step, until or missing-event filter, and an event that matches no filter changes no engine
+// state (partials, samples, until), so skipping it changes no result. Conditions are necessary,
+// never sufficient: a line that passes is parsed and evaluated as before.
+//
+// The text conditions hold only while the JSON text spells values literally, so a line with a
+// backslash (an escape could spell any character) always passes; case-insensitive conditions use
+// Unicode simple case folding (regex flags `iu`), and a line with İ or ı passes them (below). The reader still checks that a skipped line is one `{…}` object, so a
+// truncated line is reported as before; other damage inside a line that cannot match goes
+// unnoticed, and so does a bad time value in it (it would never be used).
+//
+// Speed. Each condition is one regex searched forward through the whole read buffer with its next
+// match cached, so the buffer is scanned once per condition rather than once per line; a line then
+// costs a few comparisons.
+import type { CheckedFilter, CheckedQuery, FieldNode, TExpr } from '../eql/ir.js';
+import { hasWildcards } from '../eql/runtime/wildcard.js';
+
+/** A necessary condition on a line's text: a regex that must match inside it, or a combination. */
+type Condition = { kind: 'all' | 'any'; parts: Condition[] } | { kind: 'text'; leaf: Leaf } | null;
+
+/** A regex or a plain string searched through the buffer, with the start of its next match cached. */
+interface Leaf {
+  re?: RegExp;
+  needle?: string;
+  /** Start of the first match at or after the last searched line start, or Infinity. */
+  next: number;
+}
+
+const WS = '[ \\t\\r]*';
+/**
+ * Characters that make a line pass whatever else it holds: a backslash (an escape can spell any
+ * character), and for case-insensitive conditions the dotted and dotless i (İ, ı), which
+ * Elasticsearch folds to `i` but a JS case-insensitive regex does not. (Other non-ASCII partners
+ * of ASCII letters, the Kelvin sign and long s, are simple case folds: the `iu` regex matches them.)
+ */
+const ESCAPE = '\\';
+const TURKIC_I = ['\u0130', '\u0131'];
+
+export class LineGate {
+  /** Lines skipped so far. */
+  skipped = 0;
+  private buffer = '';
+  private readonly leaves: Leaf[] = [];
+  private readonly unsafe: Leaf[];
+  private readonly condition: Condition;
+
+  /** The gate for a query, or undefined when some filter offers no text condition. */
+  static forQuery(query: CheckedQuery): LineGate | undefined {
+    const filters: CheckedFilter[] = [...query.steps.map((s) => s.filter), ...(query.until ? [query.until.filter] : [])];
+    const parts: Condition[] = [];
+    for (const f of filters) {
+      const c = filterCondition(f);
+      if (c === null) return undefined;
+      parts.push(c);
+    }
+    return new LineGate(parts.length === 1 ? parts[0]! : { kind: 'any', parts });
+  }
+
+  private constructor(condition: Condition) {
+    this.condition = condition;
+    const collect = (c: Condition): void => {
+      if (c === null) return;
+      if (c.kind === 'text') this.leaves.push(c.leaf);
+      else c.parts.forEach(collect);
+    };
+    collect(condition);
+    const insensitive = this.leaves.some((l) => l.re?.flags.includes('i'));
+    this.unsafe = [ESCAPE, ...(insensitive ? TURKIC_I : [])].map((needle) => ({ needle, next: -1 }));
+  }
+
+  /** The regex sources, for tests and `--stats`. */
+  describe(): string[] {
+    return this.leaves.map((l) => l.re!.source);
+  }
+
+  /**
+   * True when the line `text[start, end)` may match some filter (and so must be parsed). Lines of
+   * one buffer must be asked in increasing order of `start`.
+   */
+  mayMatch(text: string, start: number, end: number): boolean {
+    if (text !== this.buffer) {
+      this.buffer = text;
+      for (const l of this.leaves) l.next = -1;
+      for (const l of this.unsafe) l.next = -1;
+    }
+    for (const l of this.unsafe) if (found(l, text, start, end)) return true;
+    return holds(this.condition, text, start, end);
+  }
+}
+
+function found(leaf: Leaf, text: string, start: number, end: number): boolean {
+  if (leaf.next < start) {
+    if (leaf.needle !== undefined) {
+      const at = text.indexOf(leaf.needle, start);
+      leaf.next = at < 0 ? Infinity : at;
+    } else {
+      const re = leaf.re!;
+      re.lastIndex = start;
+      const m = re.exec(text);
+      leaf.next = m ? m.index : Infinity;
+    }
+  }
+  return leaf.next < end;
+}
+
+function holds(c: Condition, text: string, start: number, end: number): boolean {
+  if (c === null) return true;
+  switch (c.kind) {
+    case 'text':
+      return found(c.leaf, text, start, end);
+    case 'all':
+      for (const p of c.parts) if (!holds(p, text, start, end)) return false;
+      return true;
+    case 'any':
+      for (const p of c.parts) if (holds(p, text, start, end)) return true;
+      return false;
+  }
+}
+
+function filterCondition(f: CheckedFilter): Condition {
+  const where = conditionOf(f.where);
+  const category = f.category === null ? null : valueCondition(f.categoryField, [quoted(f.category)], false, true);
+  return all([category, where]);
+}
+
+function all(parts: Condition[]): Condition {
+  const real = parts.filter((p) => p !== null);
+  return real.length === 0 ? null : real.length === 1 ? real[0]! : { kind: 'all', parts: real };
+}
+
+/** A necessary text condition for `e` being true, or null when there is none to offer. */
+export function conditionOf(e: TExpr): Condition {
+  switch (e.kind) {
+    case 'logical': {
+      const parts = e.operands.map(conditionOf);
+      if (e.op === 'and') return all(parts);
+      return parts.some((p) => p === null) ? null : { kind: 'any', parts };
+    }
+    case 'compare': {
+      if (e.op !== '==' || e.mode !== 'value') return null;
+      const [field, value] = e.left.kind === 'field' ? [e.left, e.right] : [e.right, e.left];
+      if (field.kind !== 'field' || value.kind !== 'const') return null;
+      return equalsCondition(field, [value.value], false);
+    }
+    case 'in':
+      if (e.negated || e.mode !== 'value' || e.expr.kind !== 'field') return null;
+      return equalsCondition(e.expr, e.values, e.insensitive);
+    case 'match': {
+      if (e.negated || e.op === 'regex' || e.expr.kind !== 'field' || e.expr.type !== 'string') return null;
+      return valueCondition(e.expr, e.patterns.map(patternSource), e.insensitive);
+    }
+    case 'isnull':
+      return e.negated && e.operand.kind === 'field' ? keyPresent(e.operand) : null;
+    default:
+      return null;
+  }
+}
+
+/** `field == v` for each v (any may hold): string literals on string fields, integers on numeric ones. */
+function equalsCondition(field: FieldNode, values: readonly unknown[], insensitive: boolean): Condition {
+  if (values.length === 0) return null;
+  const alts: string[] = [];
+  for (const v of values) {
+    if (typeof v === 'string' && field.type === 'string') {
+      // A keyword can arrive as a JSON number or boolean ("123" == 123 once indexed): no condition.
+      if (/^[-+0-9.eE]+$|^(true|false|null)$/.test(v)) return null;
+      alts.push(quoted(v));
+    } else if (isInteger(v) && (field.type === 'long' || field.type === 'double' || field.type === 'number')) {
+      alts.push(integerSource(v));
+    } else return null;
+  }
+  return valueCondition(field, alts, insensitive);
+}
+
+/**
+ * The field's key followed by one of the value alternatives, alone or as an element of an array.
+ * The key is the path's last segment, after a quote or a dot (the same for
+ * `{"process":{"name":…}}` and `{"process.name":…}`). Array elements are walked token by token (whole strings, other
+ * characters) up to the closing bracket; a nested array passes. A numeric field also passes on
+ * any string (Elasticsearch coerces "4444" into a long field).
+ */
+function valueCondition(field: FieldNode, alts: readonly string[], insensitive: boolean, exactCase = false): Condition {
+  const key = escapeRe(field.segments[field.segments.length - 1]!);
+  const numeric = field.type === 'long' || field.type === 'double' || field.type === 'number';
+  const one = `${numeric ? '"|' : ''}${alts.join('|')}`;
+  const value = `(?:${one}|\\[(?:[^\\]"\\n]|"[^"\\n]*")*?(?:${one}|\\[))`;
+  // `u`: a `?` matches one code point, as in EQL, and case folding is Unicode's simple folding.
+  const flags = insensitive && !exactCase ? 'giu' : 'gu';
+  return { kind: 'text', leaf: { re: new RegExp(`[".]${key}"${WS}:${WS}${value}`, flags), next: -1 } };
+}
+
+function keyPresent(field: FieldNode): Condition {
+  const key = escapeRe(field.segments[field.segments.length - 1]!);
+  return { kind: 'text', leaf: { re: new RegExp(`[".]${key}"${WS}:`, 'gu'), next: -1 } };
+}
+
+function quoted(v: string): string {
+  return `"${escapeRe(v)}"`;
+}
+
+/** An EQL wildcard pattern as a regex over a JSON string token (`*` and `?` stay inside the quotes). */
+function patternSource(p: string): string {
+  if (!hasWildcards(p)) return quoted(p);
+  let out = '"';
+  for (const ch of p) out += ch === '*' ? '[^"\\n]*' : ch === '?' ? '[^"\\n]' : escapeRe(ch);
+  return out + '"';
+}
+
+/**
+ * An integer as JSON may spell it: the digits with an optional all-zero fraction, not followed by
+ * more of a number; any exponent form passes (it could equal anything).
+ */
+function integerSource(n: number | bigint): string {
+  const digits = n == 0 ? '-?0' : escapeRe(String(n));
+  return `${digits}(?:\\.0*)?(?![0-9.eE])|-?[0-9]+(?:\\.[0-9]*)?[eE]`;
+}
+
+/** Longs are bigints in the IR; doubles with an integral value are matched the same way. */
+function isInteger(v: unknown): v is number | bigint {
+  return typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
