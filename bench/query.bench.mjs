@@ -2,7 +2,7 @@
 // `kestrel query` over a large NDJSON file, side by side in one run with Endgame's Python EQL
 // engine (github.com/endgameinc/eql, on Debian's python3 + python3-lark) and with a baseline build
 // of Kestrel: same file, same queries, same result count (checked). Each run is its own process,
-// started by a small wrapper whose resourceUsage() gives the child's CPU-seconds and peak RSS.
+// started by a small Python wrapper that reads the child's CPU-seconds and peak RSS (getrusage).
 //
 //   node bench/query.bench.mjs [--events N] [--seed S] [--endgame DIR] [--baseline REF|none]
 //
@@ -76,26 +76,29 @@ writeResults('query', {
   runs: rows,
 });
 
-/** Runs one engine on one query in a child process; counts sequences from its output. */
+/**
+ * Runs one engine on one query in a child process; counts sequences from its output. The wrapper
+ * is Python because getrusage(RUSAGE_CHILDREN) gives the child's own CPU-seconds and peak RSS.
+ */
 function measure(e, q) {
-  const wrapper = `
-    const { spawnSync } = require('node:child_process');
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.argv[1], JSON.parse(process.argv[2]), { cwd: process.argv[3], env: { ...process.env, PYTHONPATH: process.argv[3] }, maxBuffer: 1 << 30, encoding: 'utf8' });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const ru = process.resourceUsage();
-    if (r.status !== 0) { process.stderr.write(r.stderr); process.exit(1); }
-    process.stdout.write(JSON.stringify({ seconds, out: r.stdout, cpu: (ru.userCPUTime + ru.systemCPUTime) / 1e6, rss: ru.maxRSS }));`;
-  // resourceUsage() of the wrapper counts its own (small) use plus its waited-for children.
+  const wrapper = [
+    'import json, os, resource, subprocess, sys, time',
+    'argv = json.loads(sys.argv[1])',
+    't0 = time.monotonic()',
+    'r = subprocess.run(argv, cwd=sys.argv[2], env=dict(os.environ, PYTHONPATH=sys.argv[2]), stdout=subprocess.PIPE)',
+    'seconds = time.monotonic() - t0',
+    'ru = resource.getrusage(resource.RUSAGE_CHILDREN)',
+    'sys.exit(r.returncode) if r.returncode else None',
+    'lines = sum(1 for l in r.stdout.split(b"\\n") if l.strip())',
+    'print(json.dumps({"seconds": seconds, "lines": lines, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss}))',
+  ].join('\n');
   const exe = e.python ? values.python : process.execPath;
-  const r = spawnSync(process.execPath, ['-e', wrapper, exe, JSON.stringify(e.argv(q)), endgame ?? ROOT], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${e.name}: ${r.stderr}`);
+  const r = spawnSync(values.python, ['-c', wrapper, JSON.stringify([exe, ...e.argv(q)]), endgame ?? ROOT], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`${e.name}: exit ${r.status}: ${r.stderr}`);
   const m = JSON.parse(r.stdout);
-  const lines = m.out.split('\n').filter(Boolean).length;
   // Kestrel prints one line per sequence; Endgame's jsonl prints each sequence's 2 events.
-  const sequences = e.python ? lines / 2 : lines;
-  const cpu = Number(m.cpu.toFixed(2));
-  return { seconds: Number(m.seconds.toFixed(2)), cpu, rss: Math.round(m.rss / 1024), sequences };
+  const sequences = e.python ? m.lines / 2 : m.lines;
+  return { seconds: Number(m.seconds.toFixed(2)), cpu: Number(m.cpu.toFixed(2)), rss: Math.round(m.rss / 1024), sequences };
 }
 
 async function makeInput(out) {

@@ -1,6 +1,7 @@
 // Whole-process test: `kestrel replay` stopped by SIGINT/SIGTERM mid-run finishes cleanly. It drains
 // the rings, prints only complete JSON lines, prints a prefix of what a full run prints (alerts that
-// wait for later events are held back, not guessed), says it was stopped, and exits 0.
+// wait for later events are held back, not guessed), says it was stopped, and exits 130 (SIGINT) or
+// 143 (SIGTERM), so a script can tell a partial output from a complete one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,9 +47,9 @@ function stoppedRun(signal: NodeJS.Signals): Promise<{ code: number | null; stdo
 
 describe('kestrel replay stopped by a signal', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${signal}: exits 0 with complete lines, a prefix of the full run's alerts, and says it stopped`, async () => {
+    it(`${signal}: exits ${signal === 'SIGINT' ? 130 : 143} with complete lines, a prefix of the full run's alerts, and says it stopped`, async () => {
       const r = await stoppedRun(signal);
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code, r.stderr).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(r.stdout.endsWith('\n')).toBe(true);
       const lines = r.stdout.slice(0, -1).split('\n');
       for (const l of lines) expect(() => JSON.parse(l) as unknown).not.toThrow();

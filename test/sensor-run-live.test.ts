@@ -1,7 +1,7 @@
 // `kestrel run` for real: live detection must alert on matching activity while it runs (not only
 // at the end), with the rule and the triggering event in the alert.
 import { distModule } from './helpers/dist.js';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,4 +64,57 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
       }
     }, 30_000);
   }
+
+  /** Starts `kestrel run --record` on the rename rule; resolves once the sensor is watching. */
+  async function startRecording(name: string) {
+    const recording = join(dir, `${name}.bin`);
+    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', RULE, '--workers', '0', '--duration', '20', '--record', recording], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => run.on('exit', (code, signal) => resolve({ code, signal })));
+    for (const deadline = Date.now() + 10_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`run did not start; stderr: ${stderr}`);
+    }
+    const trigger = () => {
+      const payload = join(dir, `payload-${name}`);
+      copyFileSync('/bin/true', payload);
+      renameSync(payload, join(dir, `.payload-${name}`));
+      return payload;
+    };
+    return { run, recording, exited, trigger, stderr: () => stderr };
+  }
+
+  function captureInfo(file: string): { records: number; chunks: number; footer: string } {
+    const info = JSON.parse(execFileSync(process.execPath, ['bin/kestrel', 'capture', 'info', '--format', 'json', file], { encoding: 'utf8' }));
+    return { records: info.records, chunks: info.chunks.length, footer: info.integrity.footer };
+  }
+
+  it('stdout closed by its reader (| head -1): a clean shutdown with the recording closed', async () => {
+    const r = await startRecording('epipe');
+    r.run.stdout.destroy(); // the reader goes away: the first alert written meets EPIPE
+    r.trigger();
+    const { code } = await r.exited;
+    expect(code, r.stderr()).toBe(0);
+    expect(r.stderr()).toContain('stdout closed: stopped');
+    const info = captureInfo(r.recording);
+    expect(info.footer).toBe('ok');
+    expect(info.records).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('kill -9: the recording holds everything up to the last flush (at most a second old)', async () => {
+    const r = await startRecording('kill9');
+    const payload = r.trigger();
+    await new Promise((res) => setTimeout(res, 1800));
+    r.run.kill('SIGKILL');
+    expect((await r.exited).signal).toBe('SIGKILL');
+    const info = captureInfo(r.recording);
+    expect(info.chunks).toBeGreaterThan(0);
+    expect(info.records).toBeGreaterThan(0);
+    // Replay reads what was flushed and finds the rename made before the last flush.
+    const replayed = spawnSync(process.execPath, ['bin/kestrel', 'replay', r.recording, '--rules', RULE, '--workers', '0', '--log-level', 'warn'], { encoding: 'utf8' });
+    expect(replayed.status, replayed.stderr).toBe(0);
+    expect(replayed.stderr).toMatch(/not closed cleanly|cut off/);
+    const alerts = replayed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(alerts.map((a) => a.events[0].file.Ext.original.path)).toContain(payload);
+  }, 30_000);
 });

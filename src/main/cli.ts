@@ -1,6 +1,7 @@
 // Entry point of `bin/kestrel`: global flags, subcommand dispatch, --help, and the mapping from
 // errors to exit codes. Commands themselves live in src/main/commands/, one file each.
 import { parseArgs } from 'node:util';
+import { stdoutClosed } from './stdout-closed.js';
 import { commands } from './commands/index.js';
 import type { Command, CommandContext } from './command.js';
 import { ExitCode, KestrelError, UsageError, exitCodeFor } from '../shared/errors.js';
@@ -56,9 +57,9 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
     const options = {
       // parseArgs rejects keys present with an undefined value, so copy only those that are set.
       ...Object.fromEntries(
-        Object.entries(cmd.options).map(([k, { type, short, multiple, default: dflt }]) => [
+        Object.entries(cmd.options).map(([k, { type, short, multiple, list, default: dflt }]) => [
           k,
-          { type, ...(short !== undefined && { short }), ...(multiple !== undefined && { multiple }), ...(dflt !== undefined && { default: dflt }) },
+          { type, ...(short !== undefined && { short }), ...((multiple ?? list) !== undefined && { multiple: multiple ?? list }), ...(dflt !== undefined && { default: dflt }) },
         ]),
       ),
       'log-level': { type: 'string' as const },
@@ -66,9 +67,14 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
     };
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: expandListOptions(cmd, rest), options, allowPositionals: true, strict: true });
     } catch (e) {
       throw new UsageError('usage', `${(e as Error).message}\nRun 'kestrel ${cmd.name} --help' for usage.`);
+    }
+    // Never ignore an argument silently.
+    if (cmd.maxPositionals !== undefined && parsed.positionals.length > cmd.maxPositionals) {
+      const extra = parsed.positionals.slice(cmd.maxPositionals);
+      throw new UsageError('usage', `unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}\nRun 'kestrel ${cmd.name} --help' for usage.`);
     }
     if (parsed.values.help) {
       ctx.out.write(commandHelp(cmd));
@@ -83,11 +89,36 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
   }
 }
 
+/**
+ * `--rules A B C` → `--rules A --rules B --rules C` for list options: every argument after one up
+ * to the next option (or `--`) belongs to it. `--rules=A` stays a single value.
+ */
+export function expandListOptions(cmd: Command, args: readonly string[]): string[] {
+  const lists = new Set<string>();
+  for (const [name, spec] of Object.entries(cmd.options)) {
+    if (!spec.list) continue;
+    lists.add(`--${name}`);
+    if (spec.short) lists.add(`-${spec.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    out.push(a);
+    if (a === '--') {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+    if (!lists.has(a)) continue;
+    // The first value is taken as is (it may even start with '-', as parseArgs allows).
+    if (i + 1 < args.length) out.push(args[++i]!);
+    while (i + 1 < args.length && !args[i + 1]!.startsWith('-')) out.push(a, args[++i]!);
+  }
+  return out;
+}
+
 function defaultContext(): CommandContext {
-  // A reader that stops early (`kestrel query … | head`) closes our stdout: that ends the
-  // output, it is not an error worth a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
+    if (e.code === 'EPIPE') return stdoutClosed();
     throw e;
   });
   return { out: process.stdout, err: process.stderr, stdin: process.stdin };

@@ -7,6 +7,11 @@ export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & {
   help: string;
   /** Placeholder shown in --help for string options. */
   arg?: string;
+  /**
+   * A list option (`--rules A B C`): takes every following argument up to the next option, as
+   * well as being repeatable. Implies multiple.
+   */
+  list?: boolean;
 };
 
 export interface CommandContext {
@@ -32,6 +37,8 @@ export interface Command {
   /** Longer explanation printed by --help under the usage line. */
   description?: string;
   options: Record<string, OptionSpec>;
+  /** Most positional arguments the command takes (default: no limit); extra ones are a usage error. */
+  maxPositionals?: number;
   /** Returns the process exit code. Throw KestrelError for user errors. */
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }

@@ -117,6 +117,10 @@ export const ExitCode = {
   runtime: 4,
   /** Command-line usage error. */
   usage: 64,
+  /** Stopped by SIGINT (128 + 2) before the end: the output is a prefix of a full run's. */
+  interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15) before the end: the output is a prefix of a full run's. */
+  terminated: 143,
 } as const;
 
 export function exitCodeFor(err: unknown): number {

@@ -69,6 +69,8 @@ the user rule ABI.`,
       const reasons = [...skippedByReason].map(([r, n]) => `${n} ${r}`).join('; ');
       ctx.out.write(`${ok.length + okModules} rules ok, ${problems.length} failed, ${loaded.skipped.length} skipped${reasons ? ` (${reasons})` : ''} in ${elapsedMs.toFixed(0)} ms\n`);
     }
+    // A path that cannot be read is bad input (2), as in every other command; bad rules are 1.
+    if (problems.some((p) => p.error.code === 'rules.read')) return ExitCode.inputError;
     return problems.length === 0 ? ExitCode.ok : ExitCode.ruleError;
   },
 };

@@ -19,6 +19,7 @@ export const recordCommand: Command = {
   name: 'record',
   summary: 'record live host activity (eBPF) to a capture file',
   usage: '-o capture.bin [--duration S] [--ring-bytes N] [--sync none|chunk|interval]',
+  maxPositionals: 0,
   description: 'Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and the built sensor addon. Stops after\n--duration seconds or on SIGINT/SIGTERM, always leaving a complete capture.',
   options: {
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'capture file to write' },

@@ -21,7 +21,7 @@ export const replayCommand: Command = {
   description: `Rules that fail to check are reported and left out; the others run. Alerts go to stdout
 (or --output) in a deterministic order: identical for every --workers value.`,
   options: {
-    rules: { type: 'string', multiple: true, arg: 'PATH', help: 'rule file or folder (repeatable; required)' },
+    rules: { type: 'string', list: true, arg: 'PATH...', help: 'rule files or folders (several after one --rules, or repeated; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
     'skip-corrupt': { type: 'boolean', help: 'skip chunks that fail their CRC (counted) instead of stopping' },
@@ -34,7 +34,10 @@ export const replayCommand: Command = {
   },
   async run(args, ctx) {
     const [capturePath, ...extra] = args.positionals;
-    if (!capturePath || extra.length) throw new UsageError('usage', 'replay takes exactly one capture file');
+    if (!capturePath) {
+      throw new UsageError('usage', 'replay needs a capture: kestrel replay CAPTURE --rules PATH... (every argument after --rules up to the next option is a rule path)');
+    }
+    if (extra.length) throw new UsageError('usage', `replay takes exactly one capture file; unexpected: ${extra.join(' ')}`);
     const rulePaths = (args.values.rules as string[] | undefined) ?? [];
     if (rulePaths.length === 0) throw new UsageError('usage', 'replay needs --rules PATH (a rule file or folder)');
     const profileJson = args.values['profile-json'] as string | undefined;
@@ -116,6 +119,8 @@ export const replayCommand: Command = {
         );
       }
       logger().info({ events: pipeline.eventsIn, evictions: ev, alerts: sink.count, workers, rules: rules.specs.length, corruptChunks: reader.stats.corruptChunks, stopped: stopping }, 'replay done');
+      // A stopped replay printed only a prefix: scripts must be able to tell (130/143, as a shell does).
+      if (stopping) return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
       return rules.failed > 0 ? ExitCode.ruleError : ExitCode.ok;
     } finally {
       await reader.close();

@@ -1,13 +1,14 @@
 // `kestrel run --rules PATH…`: live detection. The eBPF sensor's events become ECS records
 // (live-source.ts) and go straight into the detection pipeline; alerts are written as NDJSON
 // lines the moment the pipeline releases them. Runs until --duration passes or SIGINT/SIGTERM.
-import { createWriteStream } from 'node:fs';
 import type { Command } from '../command.js';
 import { ExitCode, InternalError, UsageError } from '../../shared/errors.js';
 import { buildLayout } from '../../shared/record/layout.js';
 import { describeSchema } from '../../shared/record/schema-desc.js';
 import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
 import { DetectionPipeline } from '../pipeline/detection.js';
+import { openAlertSink } from '../pipeline/alert-sink.js';
+import { onStdoutClosed } from '../stdout-closed.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { LiveSource, untilStopped } from '../sensor/live-source.js';
@@ -22,16 +23,19 @@ import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.
  * is what lets windows close and the merge release alerts in order while the host is quiet.
  */
 const WATERMARK_EVERY_MS = 200;
+/** How often `--record` seals a chunk even when it is not full: the most a kill -9 can lose. */
+const RECORD_FLUSH_EVERY_MS = 1000;
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'live detection: run rules over this host\'s activity (eBPF) and print alerts (NDJSON)',
   usage: '--rules PATH... [--output FILE] [--workers N] [--duration S] [--ring-bytes N]',
+  maxPositionals: 0,
   description: `Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and the built sensor addon. Rules that fail
 to check are reported and left out; the others run. Stops after --duration seconds or on
 SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the rules (a new\nruleset generation; a reload that fails keeps the current rules).`,
   options: {
-    rules: { type: 'string', multiple: true, arg: 'PATH', help: 'rule file or folder (repeatable; required)' },
+    rules: { type: 'string', list: true, arg: 'PATH...', help: 'rule files or folders (several after one --rules, or repeated; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
     record: { type: 'string', arg: 'FILE', help: 'also write every event detection saw to a capture (replaying it gives the same alerts)' },
@@ -50,20 +54,17 @@ SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the ru
     DetectionPipeline.warmUp(engine);
     const schema = ecsLinuxSchema();
     const layout = buildLayout(schema);
+    // An unusable output is found before anything starts (exit 2, one line); alerts append.
+    const sink = await openAlertSink(v.output as string | undefined, ctx.out, { immediate: true });
     const rules = await loadCheckedRules(rulePaths, schema, ctx);
-    // Alerts are rare and wanted at once: written line by line, not buffered into blocks.
-    const out = typeof v.output === 'string' ? createWriteStream(v.output) : ctx.out;
-    let alerts = 0;
     const pipeline = await DetectionPipeline.start({
       rules: rules.specs,
       schema: describeSchema(schema),
       workers,
       mode: 'live',
       engine,
-      onAlert: (json) => {
-        alerts++;
-        out.write(json + '\n');
-      },
+      // Alerts are rare and wanted at once: written line by line, not buffered into blocks.
+      onAlert: (json) => sink.write(json),
     });
     if (pipeline.layout.hash !== layout.hash) {
       await pipeline.abort();
@@ -114,13 +115,22 @@ SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the ru
       })();
     };
     process.on('SIGHUP', reload);
+    // The recording is sealed at least once a second, so a kill -9 loses at most the last second.
+    let lastRecordFlush = Date.now();
     const ticker = setInterval(() => {
       pipeline.watermark();
       flushSoon();
+      if (recorder && Date.now() - lastRecordFlush >= RECORD_FLUSH_EVERY_MS) {
+        recorder.flush();
+        lastRecordFlush = Date.now();
+      }
     }, WATERMARK_EVERY_MS);
+    // `run | head -1`: the reader left; shut down cleanly (capture closed, alerts released).
+    const stdoutGone = new AbortController();
+    const unregister = onStdoutClosed(() => stdoutGone.abort());
     let why: string;
     try {
-      why = await untilStopped(duration);
+      why = await untilStopped(duration, stdoutGone.signal);
     } finally {
       clearInterval(ticker);
       process.off('SIGHUP', reload);
@@ -133,9 +143,10 @@ SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the ru
       throw failure;
     }
     await pipeline.finish();
-    if (out !== ctx.out) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
+    unregister();
+    await sink.close();
     if (why !== 'duration') ctx.err.write(`${why}: stopped\n`);
-    ctx.err.write(`${stats.records} events, ${alerts} alert(s); dropped in the kernel (ring full) ${stats.drops}\n`);
+    ctx.err.write(`${stats.records} events, ${sink.count} alert(s); dropped in the kernel (ring full) ${stats.drops}\n`);
     return rules.failed > 0 ? ExitCode.ruleError : ExitCode.ok;
   },
 };

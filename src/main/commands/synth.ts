@@ -11,6 +11,7 @@ export const synthCommand: Command = {
   name: 'synth',
   summary: 'generate a synthetic capture of Linux host activity with injected attacks',
   usage: '[--scenario NAME] --events N --seed S -o capture.bin | --list',
+  maxPositionals: 0,
   description: 'The same options always produce the same file, byte for byte.',
   options: {
     scenario: { type: 'string', arg: 'NAME', help: 'mixed (default), benign or attacks' },

@@ -74,18 +74,28 @@ export class LiveSource {
 }
 
 /** Resolves when `seconds` have passed (if given) or on SIGINT/SIGTERM, with what happened. */
-export function untilStopped(seconds: number | undefined): Promise<'duration' | 'SIGINT' | 'SIGTERM'> {
+export type StopReason = 'duration' | 'SIGINT' | 'SIGTERM' | 'stdout closed';
+
+/**
+ * Resolves when the run should stop: after `seconds` (if given), on SIGINT/SIGTERM, or when
+ * `stdoutGone` fires (the reader of our output went away: a clean shutdown, not a crash).
+ */
+export function untilStopped(seconds: number | undefined, stdoutGone?: AbortSignal): Promise<StopReason> {
   return new Promise((resolve) => {
-    const done = (why: 'duration' | 'SIGINT' | 'SIGTERM') => {
+    const done = (why: StopReason) => {
       clearTimeout(timer);
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      stdoutGone?.removeEventListener('abort', onGone);
       resolve(why);
     };
     const onInt = () => done('SIGINT');
     const onTerm = () => done('SIGTERM');
+    const onGone = () => done('stdout closed');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    stdoutGone?.addEventListener('abort', onGone);
     const timer = seconds === undefined ? undefined : setTimeout(() => done('duration'), seconds * 1000);
+    if (stdoutGone?.aborted) done('stdout closed');
   });
 }

@@ -20,7 +20,12 @@ export async function fileSource(path: string): Promise<ByteSource> {
   } catch (e) {
     throw new InputError('capture.open', `cannot open capture: ${(e as Error).message}`, { file: path, cause: e });
   }
-  const size = (await fh.stat()).size;
+  const st = await fh.stat();
+  if (st.isDirectory()) {
+    await fh.close();
+    throw new InputError('capture.open', `cannot open capture: ${path} is a directory`, { file: path });
+  }
+  const size = st.size;
   return {
     size,
     name: path,
