@@ -36,6 +36,7 @@ checked. --parse-all parses and validates every line; results are the same.`,
     mapping: { type: 'string', arg: 'FILE', help: 'Elasticsearch index mapping (JSON): field types, aliases, null_value' },
     engine: ENGINE_OPTION,
     stats: { type: 'boolean', help: 'print counters (events, results, Wasm batches, host fallbacks) to stderr' },
+    'max-line-length': { type: 'string', arg: 'N', help: 'longest NDJSON line accepted, in characters (default 16777216)' },
     'parse-all': { type: 'boolean', help: 'parse and validate every NDJSON line, also those no filter can match' },
   },
   async run(args, ctx) {
@@ -54,6 +55,7 @@ checked. --parse-all parses and validates every line; results are the same.`,
       mapping: v.mapping as string | undefined,
       engine: parseEngine(v.engine as string | undefined),
       lineGate: v['parse-all'] !== true,
+      maxLineLength: count(v['max-line-length'] as string | undefined, '--max-line-length'),
     };
     const idField = v['id-field'] as string | undefined;
     const print = (r: EngineResult): void => {

@@ -4,7 +4,7 @@
 // the offending node; messages follow ES's wording where ES has one.
 import type * as A from './ast.js';
 import type { Schema } from '../schema/types.js';
-import { EqlSemanticError, EqlTypeError, KestrelError, SchemaError } from '../errors.js';
+import { EqlSemanticError, EqlTypeError, KestrelError, LimitError, SchemaError } from '../errors.js';
 import type { ConstNode, ExprType, TExpr } from './ir.js';
 import { FUNCTIONS, FunctionFault, lookupFunction, type FunctionDecl, type ParamType } from './functions.js';
 import { ArithmeticFault } from './values.js';
@@ -21,7 +21,16 @@ export interface ExprCheckOptions {
   source?: string;
 }
 
+/**
+ * Deepest expression the checker accepts. Brackets are limited by the parser already; this also
+ * bounds chains of prefix operators (`not not not …`), which need no brackets. Every later pass
+ * (compile, interpret, Wasm code generation) recurses over the checked tree, so the limit keeps
+ * them all far from the stack's end.
+ */
+export const MAX_EXPR_DEPTH = 256;
+
 export class ExprChecker {
+  private depth = 0;
   constructor(private readonly opts: ExprCheckOptions) {}
 
   /** Checks an expression in a boolean position (a where-clause). */
@@ -34,6 +43,18 @@ export class ExprChecker {
   }
 
   check(e: A.Expr): TExpr {
+    if (this.depth >= MAX_EXPR_DEPTH) {
+      throw new LimitError('eql.limit.nesting', `expression nested deeper than ${MAX_EXPR_DEPTH} levels`, { span: e.span });
+    }
+    this.depth++;
+    try {
+      return this.checkNode(e);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private checkNode(e: A.Expr): TExpr {
     switch (e.kind) {
       case 'literal':
         return { kind: 'const', type: e.type, value: e.value, span: e.span };

@@ -18,6 +18,9 @@ export class JsonSyntaxError extends Error {
 
 const RUN = 16;
 
+/** Nesting of objects and arrays the exact parser accepts (see MAX_EVENT_DEPTH in normalize.ts). */
+export const MAX_JSON_DEPTH = 128;
+
 /**
  * Whether `text` has a run of 16 or more ASCII digits. Looks at every 16th character first: a run
  * that long must cover one of them, and most probes land on a non-digit and skip 16 characters
@@ -122,14 +125,21 @@ class ExactParser {
     this.pos++;
   }
 
+  private depth = 0;
+
   private value(): unknown {
     this.ws();
     const c = this.peek();
     switch (c) {
       case '{':
-        return this.object();
-      case '[':
-        return this.array();
+      case '[': {
+        // Deeper input is refused by the event reader anyway (MAX_EVENT_DEPTH); stop here too,
+        // long before the stack would.
+        if (++this.depth > MAX_JSON_DEPTH) this.fail(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+        const v = c === '{' ? this.object() : this.array();
+        this.depth--;
+        return v;
+      }
       case '"':
         return this.string();
       case 't':

@@ -2,20 +2,35 @@
 // field, as they do in Elasticsearch. Dotted keys are expanded into nested objects and merged with
 // objects already there; when a dotted path runs into a non-object value, the later key wins.
 
+import { LimitError } from '../errors.js';
+import { MAX_JSON_DEPTH } from './json-exact.js';
+
 export type JsonObject = Record<string, unknown>;
+
+/**
+ * Deepest nesting of objects and arrays an event may have. ECS events are a few levels deep
+ * (Elasticsearch's own mapping depth limit is 20 objects); every stage after this one (schema
+ * inference, encoding, output) walks events recursively, so deeper input is refused here with a
+ * clear error instead of overflowing the stack somewhere later.
+ */
+export const MAX_EVENT_DEPTH = MAX_JSON_DEPTH;
 
 function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Expands dotted keys in place where possible; returns the normalised object. */
-export function normalizeEvent(obj: JsonObject): JsonObject {
+/**
+ * Expands dotted keys in place where possible; returns the normalised object. Throws LimitError
+ * for an event nested deeper than MAX_EVENT_DEPTH.
+ */
+export function normalizeEvent(obj: JsonObject, depth = 1): JsonObject {
+  if (depth > MAX_EVENT_DEPTH) throw new LimitError('input.depth', `event nested deeper than ${MAX_EVENT_DEPTH} levels`);
   let dotted = false;
   for (const k in obj) {
     const v = obj[k];
     if (k.includes('.')) dotted = true;
     if (typeof v === 'object' && v !== null) {
-      const nv = normalizeValue(v);
+      const nv = normalizeValue(v, depth + 1);
       if (nv !== v) define(obj, k, nv);
     }
   }
@@ -25,12 +40,13 @@ export function normalizeEvent(obj: JsonObject): JsonObject {
   return out;
 }
 
-function normalizeValue(v: object): unknown {
+function normalizeValue(v: object, depth: number): unknown {
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object' && v[i] !== null) v[i] = normalizeValue(v[i]);
+    if (depth > MAX_EVENT_DEPTH) throw new LimitError('input.depth', `event nested deeper than ${MAX_EVENT_DEPTH} levels`);
+    for (let i = 0; i < v.length; i++) if (typeof v[i] === 'object' && v[i] !== null) v[i] = normalizeValue(v[i], depth + 1);
     return v;
   }
-  return normalizeEvent(v as JsonObject);
+  return normalizeEvent(v as JsonObject, depth);
 }
 
 function setPath(target: JsonObject, parts: string[], value: unknown): void {

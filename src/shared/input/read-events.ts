@@ -3,7 +3,7 @@
 // `//` comment lines). The format is detected from the first significant character.
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { InputError } from '../errors.js';
+import { InputError, LimitError } from '../errors.js';
 import { JsonSyntaxError, parseJsonArrayWithOffsets, parseJsonExact } from './json-exact.js';
 import { normalizeEvent, type JsonObject } from './normalize.js';
 
@@ -19,7 +19,12 @@ export interface LineFilterSlot {
     mayMatch(text: string, start: number, end: number): boolean;
     skipped: number;
   };
+  /** Longest NDJSON line accepted, in characters (default DEFAULT_MAX_LINE_LENGTH). */
+  maxLineLength?: number;
 }
+
+/** 16 Mi characters: far beyond any real event, small enough that one bad line cannot exhaust memory. */
+export const DEFAULT_MAX_LINE_LENGTH = 16 * 1024 * 1024;
 
 /** Whether `text[start, end)` is one `{…}` object as far as its ends show. */
 function framedObject(text: string, start: number, end: number): boolean {
@@ -144,7 +149,14 @@ async function* ndjsonRecords(file: string, head: string, rest: AsyncGenerator<s
     }
     if (!isObject(value)) throw inputError(file, `line ${line}: expected a JSON object per line`, { line });
     const at = line;
-    return { event: normalizeEvent(value), file, index: index++, locate: () => ({ text: `line ${at}`, context: { line: at } }) };
+    let event: JsonObject;
+    try {
+      event = normalizeEvent(value);
+    } catch (e) {
+      if (e instanceof LimitError) throw new LimitError(e.code, `line ${at}: ${e.message}`, { file, context: { line: at } });
+      throw e;
+    }
+    return { event, file, index: index++, locate: () => ({ text: `line ${at}`, context: { line: at } }) };
   };
   const drain = function* (final: boolean): Generator<InputRecord> {
     let start = 0;
@@ -170,11 +182,38 @@ async function* ndjsonRecords(file: string, head: string, rest: AsyncGenerator<s
       if (r) yield r;
     }
   };
+  // A line longer than a chunk is gathered in `pending` and joined once its end arrives, so a
+  // long line costs linear time (appending to one string and searching it from the start on every
+  // chunk would be quadratic); past the limit it is an error, never unbounded memory.
+  const maxLine = lines.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  const pending: string[] = [];
+  let pendingLength = 0;
+  const tooLong = (): LimitError => {
+    const at = line + 1;
+    return new LimitError('input.line-too-long', `line ${at} is longer than ${maxLine} characters (the limit; --max-line-length)`, { file, context: { line: at } });
+  };
+  if (buffer.length > maxLine && buffer.indexOf('\n') < 0) throw tooLong();
   yield* drain(false);
   for await (const chunk of rest) {
+    if (chunk.indexOf('\n') < 0) {
+      pending.push(chunk);
+      pendingLength += chunk.length;
+      if (buffer.length + pendingLength > maxLine) throw tooLong();
+      continue;
+    }
+    if (pending.length) {
+      buffer += pending.join('');
+      pending.length = 0;
+      pendingLength = 0;
+    }
     buffer += chunk;
+    const firstEnd = buffer.indexOf('\n');
+    if (firstEnd > maxLine) throw tooLong();
     yield* drain(false);
+    if (buffer.length > maxLine) throw tooLong();
   }
+  if (pending.length) buffer += pending.join('');
+  if (buffer.length > maxLine) throw tooLong();
   yield* drain(true);
 }
 
@@ -194,7 +233,12 @@ function* arrayRecords(file: string, raw: string): Generator<InputRecord> {
   // Record offsets need the slower parser: only computed when an error must name a line.
   let offsets: number[] | undefined;
   const locate = (i: number): RecordLocation => {
-    offsets ??= parseJsonArrayWithOffsets(text).offsets;
+    try {
+      offsets ??= parseJsonArrayWithOffsets(text).offsets;
+    } catch {
+      // The slower parser has its own limits (nesting); without offsets, name the record only.
+      return { text: `record ${i}`, context: { record: i } };
+    }
     const line = lineOf(text, offsets[i]);
     return { text: `record ${i} (line ${line})`, context: { record: i, line } };
   };

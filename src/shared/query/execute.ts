@@ -52,6 +52,8 @@ export interface QueryOptions {
    * Default true; results are the same either way.
    */
   lineGate?: boolean;
+  /** Longest NDJSON line accepted, in characters (read-events.ts DEFAULT_MAX_LINE_LENGTH). */
+  maxLineLength?: number;
 }
 
 /** The query engine when none is asked for: the same as replay and run. */
@@ -80,7 +82,7 @@ export async function executeQuery(
   stdin?: NodeJS.ReadableStream,
 ): Promise<QueryStats> {
   const ast = parseQuery(text);
-  const lines: LineFilterSlot = {};
+  const lines: LineFilterSlot = { maxLineLength: options.maxLineLength };
   const events = timedEvents(files, options, stdin, lines);
   const head: TimedEvent[] = [];
   let exhausted = true;
