@@ -2,7 +2,7 @@
 // at the end), with the rule and the triggering event in the alert.
 import { distModule } from './helpers/dist.js';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
@@ -117,4 +117,42 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
     const alerts = replayed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(alerts.map((a) => a.events[0].file.Ext.original.path)).toContain(payload);
   }, 30_000);
+
+  it('reload never weakens detection: a broken edit keeps the old version, new files are added (folder watch and SIGHUP)', async () => {
+    const rulesDir = join(dir, 'rules-reload');
+    mkdirSync(rulesDir);
+    const ruleFile = join(rulesDir, 'hidden.eql');
+    copyFileSync(RULE, ruleFile);
+    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', rulesDir, '--workers', '1', '--duration', '25'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    run.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
+    const waitFor = async (what: string, done: () => boolean, ms: number) => {
+      for (const deadline = Date.now() + ms; !done(); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; stderr: ${stderr}`);
+      }
+    };
+    await waitFor('start', () => stderr.includes('watching this host'), 10_000);
+
+    // A broken edit: reported with file:line:col, and the previous version keeps running.
+    writeFileSync(ruleFile, readFileSync(RULE, 'utf8') + '\n  and process.name ==\n');
+    await waitFor('reload', () => stderr.includes('rule files changed: reload: ruleset generation 2'), 8_000);
+    expect(stderr).toMatch(new RegExp(`${ruleFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+`));
+    expect(stderr).toContain('1 kept at their previous version');
+    const payload = join(dir, 'reload-payload');
+    copyFileSync('/bin/true', payload);
+    renameSync(payload, join(dir, '.reload-payload'));
+    await waitFor('alert from the kept rule', () => stdout.includes('\n'), 3000);
+
+    // A new rule file, picked up on SIGHUP as well.
+    writeFileSync(join(rulesDir, 'new.eql'), '// id: 11111111-2222-3333-4444-555555555555\n// name: Reload test rule\n// severity: low\n// risk_score: 1\nprocess where process.name == "kestrel-reload-test-never"\n');
+    await new Promise((r) => setTimeout(r, 100));
+    run.kill('SIGHUP');
+    await waitFor('added', () => /added 1: Reload test rule/.test(stderr), 8_000);
+    run.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(JSON.parse(stdout.split('\n')[0]).rule.name).toBe('File renamed to a hidden name in a world-writable directory');
+  }, 40_000);
 });

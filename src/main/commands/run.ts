@@ -2,7 +2,8 @@
 // (live-source.ts) and go straight into the detection pipeline; alerts are written as NDJSON
 // lines the moment the pipeline releases them. Runs until --duration passes or SIGINT/SIGTERM.
 import type { Command } from '../command.js';
-import { ExitCode, InternalError, UsageError } from '../../shared/errors.js';
+import { ExitCode, InputError, InternalError, UsageError } from '../../shared/errors.js';
+import { logger } from '../../shared/log.js';
 import { buildLayout } from '../../shared/record/layout.js';
 import { describeSchema } from '../../shared/record/schema-desc.js';
 import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
@@ -10,6 +11,8 @@ import { DetectionPipeline } from '../pipeline/detection.js';
 import { openAlertSink } from '../pipeline/alert-sink.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
+import { describeReload, planReload } from '../pipeline/reload-plan.js';
+import { watchRulePaths } from '../pipeline/watch-rules.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { LiveSource, untilStopped } from '../sensor/live-source.js';
 import { formatError } from '../format-error.js';
@@ -25,6 +28,8 @@ import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.
 const WATERMARK_EVERY_MS = 200;
 /** How often `--record` seals a chunk even when it is not full: the most a kill -9 can lose. */
 const RECORD_FLUSH_EVERY_MS = 1000;
+/** Quiet time after the last change under the rule paths before reloading (editors write in bursts). */
+const RULES_WATCH_DEBOUNCE_MS = 500;
 
 export const runCommand: Command = {
   name: 'run',
@@ -33,13 +38,17 @@ export const runCommand: Command = {
   maxPositionals: 0,
   description: `Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and the built sensor addon. Rules that fail
 to check are reported and left out; the others run. Stops after --duration seconds or on
-SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the rules (a new\nruleset generation; a reload that fails keeps the current rules).`,
+SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP, or any change to a file under
+the rule paths (debounced), reloads the rules as a new ruleset generation: a rule whose new text
+fails keeps running at its previous version (the error is reported), new rules are added,
+deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
   options: {
     rules: { type: 'string', list: true, arg: 'PATH...', help: 'rule files or folders (several after one --rules, or repeated; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
     record: { type: 'string', arg: 'FILE', help: 'also write every event detection saw to a capture (replaying it gives the same alerts)' },
     engine: ENGINE_OPTION,
+    'no-rules-watch': { type: 'boolean', help: 'reload only on SIGHUP, not when files under the rule paths change' },
     ...SENSOR_OPTIONS,
   },
   async run(args, ctx) {
@@ -101,20 +110,32 @@ SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the ru
       throw err;
     }
     ctx.err.write(`watching this host with ${rules.specs.length} rule(s), ${workers} worker(s)${duration === undefined ? '' : ` for ${duration} s`} (SIGINT/SIGTERM stops)\n`);
-    // SIGHUP reloads the rules from the same paths as a new ruleset generation; a reload that
-    // fails to load or compile leaves the current rules running.
-    const reload = () => {
-      void (async () => {
+    // SIGHUP, or a change under the rule paths (debounced), reloads the rules as a new ruleset
+    // generation. A rule whose new text fails keeps its previous version (reload-plan.ts); a
+    // reload that cannot be applied at all leaves the current rules running. Reloads run one at
+    // a time, in order.
+    let current = rules.specs;
+    let generation = 1;
+    let reloading: Promise<void> = Promise.resolve();
+    const reload = (why: string) => {
+      reloading = reloading.then(async () => {
         try {
-          const next = await loadCheckedRules(rulePaths, schema, ctx);
-          await pipeline.swapRules(next.specs);
-          ctx.err.write(`SIGHUP: reloaded ${next.specs.length} rule(s)\n`);
+          const fresh = await loadCheckedRules(rulePaths, schema, ctx, { allowNone: true });
+          const plan = planReload(current, fresh);
+          if (plan.specs.length === 0) throw new InputError('rules.none', 'no usable rules after the reload');
+          await pipeline.swapRules(plan.specs);
+          current = plan.specs;
+          generation++;
+          ctx.err.write(`${why}: ${describeReload(plan, generation)}\n`);
+          logger().info({ generation, rules: plan.specs.length, added: plan.added, changed: plan.changed, keptOld: plan.keptOld, removed: plan.removed, failedNew: plan.failedNew, trigger: why }, 'rules reloaded');
         } catch (e) {
-          ctx.err.write(`SIGHUP: reload failed, the current rules stay in force: ${formatError(e)}\n`);
+          ctx.err.write(`${why}: reload failed, the current rules (generation ${generation}) stay in force: ${formatError(e)}\n`);
         }
-      })();
+      });
     };
-    process.on('SIGHUP', reload);
+    const onHup = () => reload('SIGHUP');
+    process.on('SIGHUP', onHup);
+    const watcher = v['no-rules-watch'] === true ? undefined : watchRulePaths(rulePaths, RULES_WATCH_DEBOUNCE_MS, () => reload('rule files changed'));
     // The recording is sealed at least once a second, so a kill -9 loses at most the last second.
     let lastRecordFlush = Date.now();
     const ticker = setInterval(() => {
@@ -133,8 +154,10 @@ SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP reloads the ru
       why = await untilStopped(duration, stdoutGone.signal);
     } finally {
       clearInterval(ticker);
-      process.off('SIGHUP', reload);
+      process.off('SIGHUP', onHup);
+      watcher?.close();
     }
+    await reloading;
     const stats = source.stop();
     recorder?.close();
     await flushing;

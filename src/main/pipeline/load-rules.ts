@@ -13,14 +13,33 @@ export interface CheckedRules {
   specs: RuleSpec[];
   failed: number;
   skipped: number;
+  /** What failed: the file, and the rule id when the file got far enough to name one. */
+  failures: RuleFailure[];
 }
 
-export async function loadCheckedRules(paths: readonly string[], dataSchema: BuiltSchema, ctx: Pick<CommandContext, 'err'>): Promise<CheckedRules> {
+export interface RuleFailure {
+  file: string;
+  id?: string;
+}
+
+export interface LoadCheckedOptions {
+  /** Return an empty set instead of failing when no rule is usable (a reload keeps older versions). */
+  allowNone?: boolean;
+}
+
+export async function loadCheckedRules(
+  paths: readonly string[],
+  dataSchema: BuiltSchema,
+  ctx: Pick<CommandContext, 'err'>,
+  opts: LoadCheckedOptions = {},
+): Promise<CheckedRules> {
   const loaded = await loadRules(paths);
   const schema = checkSchemaFor(dataSchema);
   let failed = 0;
+  const failures: RuleFailure[] = [];
   for (const e of loaded.errors) {
     ctx.err.write(renderProblem(problemOf(e)) + '\n');
+    failures.push({ file: e.file ?? '?', ...(e.ruleId !== undefined && { id: e.ruleId }) });
     failed++;
   }
   const specs: RuleSpec[] = [];
@@ -36,11 +55,12 @@ export async function loadCheckedRules(paths: readonly string[], dataSchema: Bui
     } else {
       if (!(res.error instanceof EqlSyntaxError)) parses.push(rule.query);
       ctx.err.write(renderProblem(problemOfRule(rule, res.error)) + '\n');
+      failures.push({ file: rule.file, id: rule.id });
       failed++;
     }
   }
   if (!stored) saveParsedRules(texts, parses);
   if (failed > 0) ctx.err.write(`${failed} rule(s) left out; ${specs.length} loaded\n`);
-  if (specs.length === 0) throw new InputError('rules.none', `no usable rules in ${paths.join(', ')}`);
-  return { specs, failed, skipped: loaded.skipped.length };
+  if (specs.length === 0 && !opts.allowNone) throw new InputError('rules.none', `no usable rules in ${paths.join(', ')}`);
+  return { specs, failed, skipped: loaded.skipped.length, failures };
 }
