@@ -75,6 +75,16 @@ export function createProcessor(init: ProcessorInit): Promise<Processor> {
   return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions, init.complete as Promise<EqlProcessorConfig> | undefined);
 }
 
+/**
+ * Failpoint for crash tests: with KESTREL_FAILPOINT_CRASH_AFTER=N in the environment, every
+ * processor throws on the Nth record delivered to it, as a bug in the engine would. Read once.
+ */
+const CRASH_AFTER = Number(process.env.KESTREL_FAILPOINT_CRASH_AFTER ?? 0);
+
+function crashForTest(): never {
+  throw new Error(`failpoint KESTREL_FAILPOINT_CRASH_AFTER=${CRASH_AFTER} reached`);
+}
+
 export class EqlProcessor implements Processor {
   /**
    * Compiles the rules and, unless predicates are evaluated upstream, the predicate stage. With
@@ -138,6 +148,9 @@ export class EqlProcessor implements Processor {
   private batchBits: Uint32Array = new Uint32Array(0);
   private readonly singleOffset = new Uint32Array(1);
 
+  /** Records delivered so far (counted only for the crash failpoint). */
+  private delivered = 0;
+
   private constructor(
     private readonly predicates: PredicateStage,
     readonly state: StateStage,
@@ -154,6 +167,7 @@ export class EqlProcessor implements Processor {
 
   /** A bare record: its bits from the batch announced by beginBatch (or a batch of its own). */
   onEvent(bytes: Uint8Array, offset: number, length: number, seq: number, _mask: number, emit: (a: AlertOut) => void): void {
+    if (CRASH_AFTER > 0 && ++this.delivered === CRASH_AFTER) crashForTest();
     let i = this.takeBatchSlot(bytes, offset);
     if (i < 0) {
       this.batchBytes = null;
@@ -166,6 +180,7 @@ export class EqlProcessor implements Processor {
 
   /** A record with the bits main's predicate stage computed (`bits[bitsAt…]`). */
   onMatched(bytes: Uint8Array, offset: number, length: number, seq: number, bits: Uint32Array, bitsAt: number, emit: (a: AlertOut) => void): void {
+    if (CRASH_AFTER > 0 && ++this.delivered === CRASH_AFTER) crashForTest();
     this.state.onEvent(bytes, offset, length, seq, bits, bitsAt, emit);
   }
 

@@ -11,6 +11,7 @@
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
 //   p.pushRecords(bytes, offsets, count);  // a batch: one Wasm predicate call (engine 'wasm')
 //   await p.finish();
+import { KestrelError, RuntimeError } from '../../shared/errors.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
@@ -206,7 +207,11 @@ export class DetectionPipeline {
    */
   pushRecords(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
     if (this.local) {
-      this.local.processor.beginBatch(bytes, offsets, count);
+      try {
+        this.local.processor.beginBatch(bytes, offsets, count);
+      } catch (e) {
+        throw localCrash(e);
+      }
       const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let i = 0; i < count; i++) {
         const off = offsets[i]!;
@@ -266,7 +271,11 @@ export class DetectionPipeline {
     this.lastSeq = seq;
     this.events++;
     const { processor, merger } = this.local;
-    processor.onEvent(bytes, offset, length, seq, 0, this.collect);
+    try {
+      processor.onEvent(bytes, offset, length, seq, 0, this.collect);
+    } catch (e) {
+      throw localCrash(e);
+    }
     // Progress is held below anything the processor may still emit for an older seq.
     merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
     if (merger.pendingCount() > 0) merger.flush();
@@ -417,4 +426,14 @@ async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptio
   const { timings, predicateCount, instrumentedBytes } = r.prepared;
   logger().debug({ key: r.key.slice(0, 16), source: r.source, predicates: predicateCount, bytes: instrumentedBytes, checkMs: r.checkMs, ...timings }, 'predicate module ready');
   return r.prepared;
+}
+
+/**
+ * An exception out of the single-thread processor is the same failure as a crashed partition
+ * worker: the same error (exit 4), the same wording, reported once by whoever catches it.
+ */
+function localCrash(e: unknown): unknown {
+  if (e instanceof KestrelError) return e;
+  const cause = e instanceof Error ? e.message : String(e);
+  return new RuntimeError('runtime.worker_crashed', `partition 0 (main thread) crashed: ${cause}`, { context: { partition: 0 }, cause: e });
 }

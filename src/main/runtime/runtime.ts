@@ -227,8 +227,9 @@ export class PartitionRuntime {
 
   private fail(p: number, cause: string): void {
     if (this.failure) return;
+    // Not logged here: the error is thrown to the command, which reports it once (one failure,
+    // one line, one exit code).
     this.failure = new RuntimeError('runtime.worker_crashed', `partition ${p} worker crashed: ${cause}`, { context: { partition: p } });
-    logger().error({ partition: p, cause }, 'partition worker crashed');
   }
 
   private throwIfFailed(): void {
