@@ -48,6 +48,8 @@ export interface EqlProcessorConfig {
   maxPartialsPerKey?: number;
   /** Live partial cap across all rules of this partition (oldest across rules evicted). Default: none. */
   maxPartialsTotal?: number;
+  /** Live mode's verdicts (StateStageConfig.live). */
+  live?: boolean;
 }
 
 /** One rule's line of `kestrel replay --profile`. */

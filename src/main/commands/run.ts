@@ -26,6 +26,11 @@ import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.
  * is what lets windows close and the merge release alerts in order while the host is quiet.
  */
 const WATERMARK_EVERY_MS = 200;
+/**
+ * How far behind the sensor's clock the processing-time watermark stays: an event read later
+ * than this after it happened would find its window already closed. Drains take milliseconds.
+ */
+const IN_FLIGHT_MARGIN_MS = 500;
 /** How often `--record` seals a chunk even when it is not full: the most a kill -9 can lose. */
 const RECORD_FLUSH_EVERY_MS = 1000;
 /** Quiet time after the last change under the rule paths before reloading (editors write in bursts). */
@@ -138,8 +143,12 @@ deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
     const watcher = v['no-rules-watch'] === true ? undefined : watchRulePaths(rulePaths, RULES_WATCH_DEBOUNCE_MS, () => reload('rule files changed'));
     // The recording is sealed at least once a second, so a kill -9 loses at most the last second.
     let lastRecordFlush = Date.now();
+    // Processing time: the sensor's clock (wall time at start + monotonic time since), less a
+    // margin for events still in the kernel ring or on their way to the workers.
+    const startedWall = Date.now();
+    const startedMono = performance.now();
     const ticker = setInterval(() => {
-      pipeline.watermark();
+      pipeline.watermark(startedWall + (performance.now() - startedMono) - IN_FLIGHT_MARGIN_MS);
       flushSoon();
       if (recorder && Date.now() - lastRecordFlush >= RECORD_FLUSH_EVERY_MS) {
         recorder.flush();
@@ -165,7 +174,10 @@ deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
       await pipeline.abort();
       throw failure;
     }
+    // A shutdown is not the end of the data: windows still open get no verdict (say how many).
+    const open = pipeline.openState();
     await pipeline.finish();
+    if (open > 0) ctx.err.write(`shutdown: ${open} open sequence window(s) and partial(s) got no verdict\n`);
     unregister();
     await sink.close();
     if (why !== 'duration') ctx.err.write(`${why}: stopped\n`);

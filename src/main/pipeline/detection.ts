@@ -11,6 +11,7 @@
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
 //   p.pushRecords(bytes, offsets, count);  // a batch: one Wasm predicate call (engine 'wasm')
 //   await p.finish();
+import { COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
 import { KestrelError, RuntimeError } from '../../shared/errors.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RecordView } from '../../shared/record/view.js';
@@ -114,6 +115,7 @@ export class DetectionPipeline {
       maxPartialsPerKey: opts.maxPartialsPerKey ?? DEFAULT_MAX_PARTIALS_PER_KEY,
       maxPartialsTotal: opts.maxPartialsTotal ?? DEFAULT_MAX_PARTIALS_TOTAL,
       engine: opts.engine,
+      live: opts.mode === 'live',
     };
     // The pool thread builds the predicate module while processors compile their rules (and
     // this thread builds the router); they get the module when it is ready.
@@ -300,13 +302,35 @@ export class DetectionPipeline {
     if (runtime.shouldFlush) this.shouldFlush = true;
   }
 
-  /** Sends a watermark so partitions without traffic still advance event time and progress. */
-  watermark(): void {
+  /**
+   * Sends a watermark so partitions without traffic still advance event time and progress. Live
+   * mode passes `processingTimeMs` (the sensor's clock, less a margin for events still in flight):
+   * time then advances while the host is quiet, so `maxspan` and missing-event windows close on
+   * time with no event to close them. Replay never passes it: its time is event time only.
+   */
+  watermark(processingTimeMs?: number): void {
     this.sinceWatermark = 0;
-    if (this.sharded && this.lastSeq >= 0) {
-      this.sharded.runtime.appendWatermark(this.lastSeq, Number.isFinite(this.lastTimeMs) ? this.lastTimeMs : 0);
+    if (this.lastSeq < 0) return;
+    const t = processingTimeMs === undefined ? this.lastTimeMs : Math.max(this.lastTimeMs, processingTimeMs);
+    if (this.sharded) {
+      this.sharded.runtime.appendWatermark(this.lastSeq, Number.isFinite(t) ? t : 0);
       this.shouldFlush = true;
+    } else if (this.local && processingTimeMs !== undefined && Number.isFinite(t)) {
+      const { processor, merger } = this.local;
+      try {
+        processor.onWatermark(this.lastSeq, t, this.collect);
+      } catch (e) {
+        throw localCrash(e);
+      }
+      merger.setProgress(0, Math.min(this.lastSeq, processor.progressFloor() - 1));
+      if (merger.pendingCount() > 0) merger.flush();
     }
+  }
+
+  /** Open state (sequence partials, pending verdicts) across partitions: what a shutdown leaves undecided. */
+  openState(): number {
+    if (this.local) return this.local.processor.stateEntries();
+    return this.sharded!.runtime.stats().reduce((n, p) => n + p.counters[COUNTER_STATE_ENTRIES]!, 0);
   }
 
   /**

@@ -20,6 +20,14 @@ export interface EngineOptions {
   maxPartialsPerKey?: number;
   /** A budget shared with other engines (one partition's processor): caps their total. */
   budget?: PartialBudget;
+  /**
+   * Live mode: verdicts as soon as they are known, never invented at the end. A sample is emitted
+   * the moment its key has one distinct event per step (Elasticsearch, querying stored data,
+   * returns samples in key order at the end: replay and `query` keep that). At end(), a trailing
+   * missing-event window that is still open gives no verdict (it is counted in
+   * stats.unfinishedAtEnd) instead of being accepted as at the end of stored data.
+   */
+  live?: boolean;
 }
 
 export interface Engine {
@@ -84,6 +92,7 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
     }
     case 'sequence': {
       const matcher = new SequenceMatcher(query, stats, (r) => limiter.push(r), {
+        dropUnfinishedAtEnd: options.live,
         maxPartials: options.maxPartials,
         maxPartialsPerKey: options.maxPartialsPerKey,
         budget: options.budget,
@@ -108,6 +117,22 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
     }
     case 'sample': {
       const collector = new SampleCollector(query, stats, options.maxSamplesPerKey ?? 1);
+      if (options.live) {
+        return {
+          ...base,
+          get done() { return limiter.done; },
+          push(ev) {
+            stats.eventsSeen++;
+            collector.pushStreaming(ev, (r) => limiter.push(r));
+          },
+          advanceTime() {},
+          idle: () => stats.eventsSeen === 0,
+          followsTime: false,
+          mayHold: holdsAll,
+          heldSeq: () => (holdsAll && stats.eventsSeen > 0 ? 0 : Infinity),
+          end: () => limiter.end(),
+        };
+      }
       return {
         ...base,
         get done() { return limiter.done; },

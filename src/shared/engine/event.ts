@@ -48,6 +48,8 @@ export interface EngineStats {
   rejectedMissing: number;
   /** Completed sequences waiting to learn whether a trailing missing event shows up. */
   pendingTrailing: number;
+  /** Live mode: windows still open at the end, which got no verdict (engine.ts EngineOptions.live). */
+  unfinishedAtEnd: number;
   /** Join keys with any state (partials, pending completions, leading-missing marks, samples). */
   keysLive: number;
   results: number;
@@ -68,6 +70,7 @@ export function emptyStats(): EngineStats {
     rejectedMaxspan: 0,
     rejectedMissing: 0,
     pendingTrailing: 0,
+    unfinishedAtEnd: 0,
     keysLive: 0,
     results: 0,
   };

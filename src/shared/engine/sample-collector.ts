@@ -45,6 +45,44 @@ export class SampleCollector {
     }
   }
 
+  /** Samples already emitted per key in streaming mode; a key that reached the cap keeps only this. */
+  private readonly emitted = new Map<string, number>();
+
+  /**
+   * Live mode: takes the event and emits at once each sample it completes, up to
+   * max_samples_per_key per key (a key that has them all stops collecting events). The samples
+   * are those finish() would pick from the events seen so far.
+   */
+  pushStreaming(ev: EngineEvent, emit: (r: EngineResult) => void): void {
+    const steps = this.query.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (!step.filter.test(ev.view)) continue;
+      for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) {
+        const done = this.emitted.get(key.id) ?? 0;
+        if (done >= this.maxSamplesPerKey) continue;
+        let hits = this.byKey.get(key.id);
+        if (!hits) {
+          hits = { key, perStep: steps.map(() => []) };
+          this.byKey.set(key.id, hits);
+          this.stats.keysLive++;
+        }
+        const list = hits.perStep[i];
+        if (list.length >= this.perStepCap || list.includes(ev)) continue;
+        list.push(ev);
+        if (!hits.perStep.every((l) => l.length > 0)) continue;
+        const samples = pickDistinct(hits.perStep, done + 1);
+        if (samples.length <= done) continue;
+        this.emitted.set(key.id, done + 1);
+        emit({ events: samples[done]!, joinKeys: key.values });
+        if (done + 1 >= this.maxSamplesPerKey) {
+          this.byKey.delete(key.id);
+          this.stats.keysLive--;
+        }
+      }
+    }
+  }
+
   /** Emits the samples in ES order; `emit` returns false to stop early (result limit reached). */
   finish(emit: (r: EngineResult) => boolean): void {
     const complete = [...this.byKey.values()].filter((h) => h.perStep.every((l) => l.length > 0));

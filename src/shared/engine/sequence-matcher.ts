@@ -75,6 +75,11 @@ export interface SequenceMatcherOptions {
   maxPartialsPerKey?: number;
   /** Shared with other matchers: caps their total (stats.evictionsTotal). */
   budget?: PartialBudget;
+  /**
+   * At end(), a pending trailing verdict is dropped (counted in stats.unfinishedAtEnd) rather than
+   * accepted: live mode, where the end is a shutdown, not the end of the data.
+   */
+  dropUnfinishedAtEnd?: boolean;
 }
 
 type EvictionKind = 'evictionsPerKey' | 'evictionsPerRule' | 'evictionsTotal';
@@ -188,11 +193,19 @@ export class SequenceMatcher implements EvictableState {
     return min;
   }
 
-  /** End of stream: every pending trailing verdict becomes "no missing event seen". */
+  /**
+   * End of stream: every pending trailing verdict becomes "no missing event seen" (stored data
+   * ends here), or with dropUnfinishedAtEnd gives no verdict (a shutdown before the deadline).
+   */
   end(): void {
     for (let i = this.outHead; i < this.outQueue.length; i++) {
       const c = this.outQueue[i];
-      if (c.verdict === 'pending') this.settle(c, 'accept');
+      if (c.verdict !== 'pending') continue;
+      if (this.options.dropUnfinishedAtEnd) {
+        this.settle(c, 'reject');
+        this.stats.rejectedMissing--;
+        this.stats.unfinishedAtEnd++;
+      } else this.settle(c, 'accept');
     }
     this.flush();
   }

@@ -42,6 +42,11 @@ export interface StateStageConfig {
   maxPartialsPerKey?: number;
   /** Live partial cap across all rules of this partition (oldest across rules evicted). Default: none. */
   maxPartialsTotal?: number;
+  /**
+   * Live mode's verdicts (engine.ts EngineOptions.live): samples are emitted as soon as they
+   * complete, and at the end an unfinished window gives no verdict. Replay leaves it unset.
+   */
+  live?: boolean;
 }
 
 /** The rules whose engines an event of some category concerns (both lists in rule order). */
@@ -104,8 +109,9 @@ export class StateStage {
       // Samples and tail pipes only produce results at the end of the stream. Ordering them there
       // (END_OF_STREAM) keeps the output deterministic without holding every other rule's alerts
       // back until the end.
-      const atEnd = query.kind === 'sample' || query.pipes.some((p) => p.name === 'tail');
+      const atEnd = (query.kind === 'sample' && !config.live) || query.pipes.some((p) => p.name === 'tail');
       const engine = createEngine(query, {
+        live: config.live,
         maxPartials: config.maxPartialsPerRule,
         maxPartialsPerKey: config.maxPartialsPerKey,
         budget,
