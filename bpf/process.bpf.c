@@ -78,6 +78,10 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 	len = at_most(path_of(&exe->f_path, &e->tail[pos], &complete), KESTREL_PATH_LEN);
 	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH2;
+	/* An unhashed dentry has no name in any directory: a deleted binary, or a memfd. The kernel
+	 * shows such paths with " (deleted)"; user space appends it. */
+	if (!BPF_CORE_READ(exe, f_path.dentry, d_hash.pprev))
+		e->hdr.flags |= KESTREL_F_EXE_UNLINKED;
 	e->exe_len = len;
 	pos += len;
 

@@ -155,4 +155,49 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
     expect(await exited).toBe(0);
     expect(JSON.parse(stdout.split('\n')[0]).rule.name).toBe('File renamed to a hidden name in a world-writable directory');
   }, 40_000);
+
+  it('names what ran from a memfd or a deleted file as the kernel does (/memfd:NAME (deleted)), name from comm', async () => {
+    const rule = join(dir, 'fileless.eql');
+    writeFileSync(rule, '// id: 22222222-3333-4444-5555-666666666666\n// name: Exec of an unlinked file (test)\n// severity: low\n// risk_score: 1\nprocess where event.action == "exec" and process.executable : ("/memfd:kestrel-*", "*/kestrel-gone-*")\n');
+    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', rule, '--workers', '0', '--duration', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    run.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
+    for (const deadline = Date.now() + 10_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`run did not start: ${stderr}`);
+    }
+    const gone = join(dir, 'kestrel-gone-true');
+    // fexecve of a memfd holding /bin/true, and of a file unlinked after it was opened.
+    const script = [
+      'import os, sys',
+      'def fexec(fd):',
+      '    pid = os.fork()',
+      '    if pid == 0:',
+      '        os.execve(fd, ["x"], {})',
+      '    os.waitpid(pid, 0)',
+      'm = os.memfd_create("kestrel-exec", 0)',
+      'os.write(m, open("/bin/true", "rb").read())',
+      'fexec(m)',
+      `open(${JSON.stringify(gone)}, "wb").write(open("/bin/true", "rb").read())`,
+      `os.chmod(${JSON.stringify(gone)}, 0o755)`,
+      `g = os.open(${JSON.stringify(gone)}, os.O_RDONLY)`,
+      `os.unlink(${JSON.stringify(gone)})`,
+      'fexec(g)',
+    ].join('\n');
+    execFileSync('python3', ['-c', script]);
+    for (const deadline = Date.now() + 5000; stdout.split('\n').length < 3; await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`expected 2 alerts, got: ${stdout}; stderr: ${stderr}`);
+    }
+    run.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const procs = stdout.trim().split('\n').map((l) => JSON.parse(l).events[0].process);
+    expect(procs.map((p: { executable: string }) => p.executable).sort()).toEqual(['/memfd:kestrel-exec (deleted)', `${gone} (deleted)`]);
+    // The comm the kernel gave the new program (for fexecve the file's name, cut to 15 bytes, or
+    // the fd number on older kernels), never the basename of a path ending in "(deleted)".
+    const byExe = new Map(procs.map((p: { executable: string; name: string }) => [p.executable, p.name]));
+    expect(byExe.get('/memfd:kestrel-exec (deleted)')).toMatch(/^(memfd:kestrel-e|\d+)$/);
+    expect(byExe.get(`${gone} (deleted)`)).toMatch(/^(kestrel-gone-tr|\d+)$/);
+  }, 30_000);
 });

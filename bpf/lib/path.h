@@ -66,11 +66,17 @@ static long walk_step(__u32 index, struct walk_state *w)
 		return 0;
 	}
 	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	if (dentry == parent) { /* root of a filesystem that is not mounted anywhere above */
-		w->complete = true;
-		return 1;
-	}
 	struct qstr name = BPF_CORE_READ(dentry, d_name);
+	if (dentry == parent) {
+		/* Its own parent: the root of a filesystem not mounted anywhere above (named "/"), or a
+		 * pseudo file's dentry (memfd_create, anonymous inodes), named e.g. "memfd:NAME", whose
+		 * name is the whole path, as the kernel's d_path shows it ("/memfd:NAME (deleted)"). */
+		char first = 0;
+		bpf_probe_read_kernel(&first, 1, name.name);
+		w->complete = true;
+		if (first == '/' || name.len == 0)
+			return 1;
+	}
 	__u32 len = name.len & NAME_MASK;
 	__u32 pos = w->pos;
 	if (len + 1 > pos)
@@ -81,7 +87,7 @@ static long walk_step(__u32 index, struct walk_state *w)
 	w->s->buf[pos & PATH_MASK] = '/';
 	w->pos = pos;
 	w->dentry = parent;
-	return 0;
+	return dentry == parent ? 1 : 0;
 }
 
 /* Writes the path of `path` so that it ends (NUL) at s->buf[KESTREL_PATH_LEN - 1]; returns the

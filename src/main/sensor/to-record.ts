@@ -75,6 +75,8 @@ type FieldIds = { [K in keyof typeof FIELDS]: number };
 
 const FMODE_CREATED = 1 << 20;
 const EXEC_TRUNCATED_ARGS = FLAGS.KESTREL_F_TRUNC_ARGS!;
+/** The executable has no name in any directory: a deleted binary or a memfd. */
+const EXEC_UNLINKED = FLAGS.KESTREL_F_EXE_UNLINKED!;
 const AF_INET = 2;
 const UNCHANGED_ID = 0xffffffff;
 const MFD = { cloexec: 1, allowSealing: 2, hugetlb: 4, noexecSeal: 8, exec: 0x10 } as const;
@@ -212,7 +214,12 @@ export class KernelRecordConverter {
     const ttyAt = cwdAt + cwdLen;
     const argsAt = ttyAt + this.partLength(ttyAt, v.getUint16(at + EXEC.tty_len, true), TTY_LEN);
     const args = splitArgs(b, argsAt, this.partLength(argsAt, v.getUint32(at + EXEC.args_len, true), ARGS_LEN));
-    const exe = readCString(b, exeAt, exeLen);
+    // What the kernel reports (/proc/PID/exe): a deleted binary or a memfd ("/memfd:NAME") gets
+    // " (deleted)", and its process name is the comm (the basename of a path that is gone, or of
+    // "/memfd:…", would not name what ran).
+    const unlinked = (v.getUint32(at + HDR.flags, true) & EXEC_UNLINKED) !== 0;
+    const exePath = readCString(b, exeAt, exeLen);
+    const exe = unlinked && exePath ? `${exePath} (deleted)` : exePath;
     const ttyDev = v.getUint32(at + EXEC.tty_dev, true);
     const tgid = v.getUint32(at + HDR.tgid, true);
     const euid = v.getUint32(at + HDR.euid, true);
@@ -221,7 +228,7 @@ export class KernelRecordConverter {
       startTicks,
       ppid: v.getUint32(at + HDR.ppid, true),
       executable: exe,
-      name: exe ? basename(exe) : readCString(b, at + HDR.comm, COMM_LEN),
+      name: exe && !unlinked ? basename(exe) : readCString(b, at + HDR.comm, COMM_LEN),
       args,
       workingDirectory: readCString(b, cwdAt, cwdLen),
       uid: v.getUint32(at + HDR.uid, true),
