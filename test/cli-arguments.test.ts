@@ -1,7 +1,7 @@
 // Every command takes arguments the same way and never ignores one silently; unusable outputs and
 // inputs are input errors (exit 2, one clear line), and alert files are appended to, never truncated.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,4 +89,30 @@ describe('unusable outputs and inputs are input errors', () => {
     for (let i = 0; i < 2; i++) expect(kestrel('replay', capture, '--rules', 'rules', '--workers', '0', '-o', out).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(once.out + once.out);
   }, 60_000);
+});
+
+describe('memory caps: the same options for run, replay and query', () => {
+  it('each command lists them', () => {
+    for (const cmd of ['run', 'replay', 'query']) {
+      const help = kestrel(cmd, '--help').out;
+      for (const flag of ['--max-partials N', '--max-partials-per-key N', '--max-partials-total N']) expect(help, cmd).toContain(flag);
+    }
+  });
+
+  it('query evicts beyond the cap and says so; without a cap hit, no warning', () => {
+    const file = join(dir, 'flood.ndjson');
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ '@timestamp': i, event: { category: 'process' }, process: { entity_id: `e${i}`, name: 'bash' } }));
+    lines.push(JSON.stringify({ '@timestamp': 5000, event: { category: 'network' }, process: { entity_id: 'e0' } }));
+    lines.push(JSON.stringify({ '@timestamp': 5001, event: { category: 'network' }, process: { entity_id: 'e2999' } }));
+    writeFileSync(file, lines.join('\n') + '\n');
+    const q = 'sequence by process.entity_id [process where process.name == "bash"] [network where true]';
+    const capped = kestrel('query', '--max-partials', '100', '--id-field', 'process.entity_id', q, file);
+    expect(capped.code).toBe(0);
+    // The oldest partials went: e0's sequence is lost, the newest key's survives.
+    expect(capped.out).toBe('["e2999","e2999"]\n');
+    expect(capped.err).toContain('memory caps evicted sequence partials (per key 0, per rule 2900,');
+    const free = kestrel('query', '--id-field', 'process.entity_id', q, file);
+    expect(free.out).toBe('["e0","e0"]\n["e2999","e2999"]\n');
+    expect(free.err).toBe('');
+  });
 });

@@ -6,7 +6,7 @@ import { readPath } from '../../shared/input/field-path.js';
 import { toJsonText } from '../../shared/output/json-text.js';
 import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryOptions, type QueryStats } from '../../shared/query/execute.js';
 import { formatError } from '../format-error.js';
-import { ENGINE_OPTION, parseEngine } from './options.js';
+import { CAPS_OPTIONS, ENGINE_OPTION, evictionWarning, parseCaps, parseEngine } from './options.js';
 import { KestrelError } from '../../shared/errors.js';
 
 export const queryCommand: Command = {
@@ -35,6 +35,7 @@ checked. --parse-all parses and validates every line; results are the same.`,
     'max-samples-per-key': { type: 'string', arg: 'N', help: 'samples per join key (default 1)' },
     mapping: { type: 'string', arg: 'FILE', help: 'Elasticsearch index mapping (JSON): field types, aliases, null_value' },
     engine: ENGINE_OPTION,
+    ...CAPS_OPTIONS,
     stats: { type: 'boolean', help: 'print counters (events, results, Wasm batches, host fallbacks) to stderr' },
     'max-line-length': { type: 'string', arg: 'N', help: 'longest NDJSON line accepted, in characters (default 16777216)' },
     'parse-all': { type: 'boolean', help: 'parse and validate every NDJSON line, also those no filter can match' },
@@ -43,6 +44,7 @@ checked. --parse-all parses and validates every line; results are the same.`,
     const [text, ...files] = args.positionals;
     if (text === undefined || files.length === 0) throw new UsageError('usage', "expected 'QUERY' and at least one FILE\nRun 'kestrel query --help' for usage.");
     const v = args.values;
+    const caps = parseCaps(v);
     const options: QueryOptions = {
       ...DEFAULT_QUERY_OPTIONS,
       timeField: (v['time-field'] as string | undefined) ?? DEFAULT_QUERY_OPTIONS.timeField,
@@ -56,6 +58,9 @@ checked. --parse-all parses and validates every line; results are the same.`,
       engine: parseEngine(v.engine as string | undefined),
       lineGate: v['parse-all'] !== true,
       maxLineLength: count(v['max-line-length'] as string | undefined, '--max-line-length'),
+      // One query, one engine: the per-rule and total caps are both caps on its partials.
+      maxPartials: Math.min(caps.maxPartialsPerRule, caps.maxPartialsTotal),
+      maxPartialsPerKey: caps.maxPartialsPerKey,
     };
     const idField = v['id-field'] as string | undefined;
     const print = (r: EngineResult): void => {
@@ -64,6 +69,8 @@ checked. --parse-all parses and validates every line; results are the same.`,
     try {
       const stats = await executeQuery(text, files, options, print, ctx.stdin);
       if (v.stats === true) ctx.err.write(statsLine(stats) + '\n');
+      const warning = evictionWarning({ perKey: stats.evictionsPerKey, perRule: stats.evictionsPerRule, total: 0 });
+      if (warning) ctx.err.write(warning);
     } catch (e) {
       // Query errors point into the query text: render them with line:col and carets.
       if (e instanceof KestrelError && e.span) {

@@ -9,10 +9,9 @@ import { defaultPartitions } from '../runtime/runtime.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { openAlertSink } from '../pipeline/alert-sink.js';
 import { logger } from '../../shared/log.js';
-import { ENGINE_OPTION, parseEngine, parseWorkers, parsePositiveInt } from './options.js';
+import { CAPS_OPTIONS, ENGINE_OPTION, evictionWarning, parseCaps, parseEngine, parseWorkers } from './options.js';
 import { writeFileSync } from 'node:fs';
 import type { RuleProfileRow } from '../../workers/eql-processor.js';
-import { DEFAULT_MAX_PARTIALS_PER_KEY, DEFAULT_MAX_PARTIALS_PER_RULE, DEFAULT_MAX_PARTIALS_TOTAL } from '../../shared/engine/partial-budget.js';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -25,9 +24,7 @@ export const replayCommand: Command = {
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
     'skip-corrupt': { type: 'boolean', help: 'skip chunks that fail their CRC (counted) instead of stopping' },
-    'max-partials': { type: 'string', arg: 'N', help: `live sequence partials per rule and partition (default ${DEFAULT_MAX_PARTIALS_PER_RULE})` },
-    'max-partials-per-key': { type: 'string', arg: 'N', help: `live partials per join key of a rule (default ${DEFAULT_MAX_PARTIALS_PER_KEY})` },
-    'max-partials-total': { type: 'string', arg: 'N', help: `live partials of all rules per partition (default ${DEFAULT_MAX_PARTIALS_TOTAL})` },
+    ...CAPS_OPTIONS,
     engine: ENGINE_OPTION,
     profile: { type: 'boolean', help: 'print what each rule costs (evaluations, true steps, engine time, partials); single thread' },
     'profile-json': { type: 'string', arg: 'FILE', help: 'write the per-rule profile as JSON to FILE (implies --profile)' },
@@ -45,9 +42,7 @@ export const replayCommand: Command = {
     // The profile is taken where both stages run on one thread.
     if (profile && args.values.workers !== undefined && args.values.workers !== '0') throw new UsageError('usage', '--profile runs single-threaded: give --workers 0 or leave --workers out');
     const workers = profile ? 0 : parseWorkers(args.values.workers as string | undefined, defaultPartitions());
-    const maxPartials = parsePositiveInt('--max-partials', args.values['max-partials'] as string | undefined, DEFAULT_MAX_PARTIALS_PER_RULE);
-    const maxPerKey = parsePositiveInt('--max-partials-per-key', args.values['max-partials-per-key'] as string | undefined, DEFAULT_MAX_PARTIALS_PER_KEY);
-    const maxTotal = parsePositiveInt('--max-partials-total', args.values['max-partials-total'] as string | undefined, DEFAULT_MAX_PARTIALS_TOTAL);
+    const caps = parseCaps(args.values);
     const engine = parseEngine(args.values.engine as string | undefined);
 
     DetectionPipeline.warmUp(engine);
@@ -60,10 +55,8 @@ export const replayCommand: Command = {
         schema: reader.meta.schema,
         workers,
         mode: 'replay',
-        maxPartialsPerRule: maxPartials,
+        ...caps,
         engine,
-        maxPartialsPerKey: maxPerKey,
-        maxPartialsTotal: maxTotal,
         profile,
         onAlert: (json) => sink.write(json),
       });
@@ -112,12 +105,8 @@ export const replayCommand: Command = {
       }
       // Evictions change results: say so on stderr, never only in a counter.
       const ev = pipeline.evictions();
-      if (ev.perKey + ev.perRule + ev.total > 0) {
-        ctx.err.write(
-          `kestrel: warning: memory caps evicted sequence partials (per key ${ev.perKey}, per rule ${ev.perRule}, per partition ${ev.total}); ` +
-            'sequences that needed them were not matched\n',
-        );
-      }
+      const warning = evictionWarning(ev);
+      if (warning) ctx.err.write(warning);
       logger().info({ events: pipeline.eventsIn, evictions: ev, alerts: sink.count, workers, rules: rules.specs.length, corruptChunks: reader.stats.corruptChunks, stopped: stopping }, 'replay done');
       // A stopped replay printed only a prefix: scripts must be able to tell (130/143, as a shell does).
       if (stopping) return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;

@@ -16,7 +16,7 @@ import { watchRulePaths } from '../pipeline/watch-rules.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { LiveSource, untilStopped } from '../sensor/live-source.js';
 import { formatError } from '../format-error.js';
-import { ENGINE_OPTION, parseEngine, parseWorkers } from './options.js';
+import { CAPS_OPTIONS, ENGINE_OPTION, evictionWarning, parseCaps, parseEngine, parseWorkers } from './options.js';
 import { CaptureWriter } from '../../shared/capture/writer.js';
 import { KESTREL_VERSION } from '../../shared/version.js';
 import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.js';
@@ -53,6 +53,7 @@ deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
     workers: { type: 'string', arg: 'N', help: 'partition workers; 0 = single thread (default: cores - 1, at least 1)' },
     record: { type: 'string', arg: 'FILE', help: 'also write every event detection saw to a capture (replaying it gives the same alerts)' },
     engine: ENGINE_OPTION,
+    ...CAPS_OPTIONS,
     'no-rules-watch': { type: 'boolean', help: 'reload only on SIGHUP, not when files under the rule paths change' },
     ...SENSOR_OPTIONS,
   },
@@ -64,6 +65,7 @@ deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
     const duration = parseDuration(v.duration);
     const ringBufferBytes = parseRingBytes(v['ring-bytes']);
     const engine = parseEngine(v.engine as string | undefined);
+    const caps = parseCaps(v);
 
     DetectionPipeline.warmUp(engine);
     const schema = ecsLinuxSchema();
@@ -77,6 +79,7 @@ deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
       workers,
       mode: 'live',
       engine,
+      ...caps,
       // Alerts are rare and wanted at once: written line by line, not buffered into blocks.
       onAlert: (json) => sink.write(json),
     });
@@ -178,6 +181,8 @@ deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
     const open = pipeline.openState();
     await pipeline.finish();
     if (open > 0) ctx.err.write(`shutdown: ${open} open sequence window(s) and partial(s) got no verdict\n`);
+    const warning = evictionWarning(pipeline.evictions());
+    if (warning) ctx.err.write(warning);
     unregister();
     await sink.close();
     if (why !== 'duration') ctx.err.write(`${why}: stopped\n`);

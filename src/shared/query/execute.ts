@@ -54,6 +54,9 @@ export interface QueryOptions {
   lineGate?: boolean;
   /** Longest NDJSON line accepted, in characters (read-events.ts DEFAULT_MAX_LINE_LENGTH). */
   maxLineLength?: number;
+  /** Caps on live sequence partials (oldest evicted beyond them; counted in the stats). Default: none. */
+  maxPartials?: number;
+  maxPartialsPerKey?: number;
 }
 
 /** The query engine when none is asked for: the same as replay and run. */
@@ -108,7 +111,13 @@ export async function executeQuery(
   const engineName = options.engine ?? DEFAULT_QUERY_ENGINE;
   const filters = engineName === 'wasm' ? await WasmQueryFilters.attach(checked, compiled, schema) : undefined;
 
-  const engine = createEngine(compiled, { onResult, size: options.size, maxSamplesPerKey: options.maxSamplesPerKey });
+  const engine = createEngine(compiled, {
+    onResult,
+    size: options.size,
+    maxSamplesPerKey: options.maxSamplesPerKey,
+    maxPartials: options.maxPartials,
+    maxPartialsPerKey: options.maxPartialsPerKey,
+  });
   const feed = filters ? batchFeeder(engine, filters, options.batchSize ?? DEFAULT_QUERY_BATCH) : directFeeder(engine);
   // Samples are not ordered by time in ES (hits come in index order), so --sort leaves them be.
   const sort = options.sort && compiled.kind !== 'sample';
