@@ -126,7 +126,7 @@ printTable('fuel overhead (predicate per call, and a 1024-record scan per call)'
 // Instance replacement: with a budget of 1 fuel every call faults at function entry, so each call
 // discards its instance and the next one instantiates (and initialises) a fresh one.
 const replacement = [];
-const examples = join(ROOT, 'rules/examples/build/netcat-exec.wasm');
+const examples = join(ROOT, 'build/rules/netcat-exec.wasm');
 const modules = [{ module: 'predicate (raw, 1 page)', bytes: i32Fuel, call: 'pred', init: undefined }];
 if (existsSync(examples)) {
   modules.push({ module: 'netcat-exec (AssemblyScript)', bytes: instrumentModule(readFileSync(examples), { maxMemoryPages: 256, fuel: { initialFuel: 0 } }), call: 'match', init: '_initialize' });

@@ -31,5 +31,5 @@ npm run --silent build
 # The eBPF sensor: BPF object + skeleton, then the loader addon (both incremental).
 bash scripts/build-sensor.sh
 
-# Example AssemblyScript user rules (rules/examples/build/, git-ignored).
+# Example AssemblyScript user rules (build/rules/, git-ignored).
 npm run --silent build:examples

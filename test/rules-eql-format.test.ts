@@ -165,7 +165,7 @@ describe('loading .eql files from folders', () => {
     const { rules, errors } = await loadRules([path.join(root, 'notes.txt'), path.join(root, 'missing'), root]);
     expect(rules.map((r) => r.id)).toEqual(['ok']);
     expect(errors.map((e) => ({ kind: e.kind, code: e.code, message: e.message, file: e.file }))).toEqual([
-      { kind: 'input', code: 'rules.extension', message: 'not a rule file: rule files end in .toml or .eql', file: path.join(root, 'notes.txt') },
+      { kind: 'input', code: 'rules.extension', message: 'not a rule file: rule files end in .toml, .eql or .wasm', file: path.join(root, 'notes.txt') },
       { kind: 'input', code: 'rules.read', message: 'cannot read: no such file or directory', file: path.join(root, 'missing') },
     ]);
   });

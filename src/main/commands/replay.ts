@@ -110,7 +110,7 @@ export const replayCommand: Command = {
       logger().info({ events: pipeline.eventsIn, evictions: ev, alerts: sink.count, workers, rules: rules.specs.length, corruptChunks: reader.stats.corruptChunks, stopped: stopping }, 'replay done');
       // A stopped replay printed only a prefix: scripts must be able to tell (130/143, as a shell does).
       if (stopping) return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
-      return rules.failed > 0 ? ExitCode.ruleError : ExitCode.ok;
+      return rules.failed > 0 || pipeline.userRulesRefused().length > 0 ? ExitCode.ruleError : ExitCode.ok;
     } finally {
       await reader.close();
     }

@@ -187,6 +187,6 @@ deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
     await sink.close();
     if (why !== 'duration') ctx.err.write(`${why}: stopped\n`);
     ctx.err.write(`${stats.records} events, ${sink.count} alert(s); dropped in the kernel (ring full) ${stats.drops}\n`);
-    return rules.failed > 0 ? ExitCode.ruleError : ExitCode.ok;
+    return rules.failed > 0 || pipeline.userRulesRefused().length > 0 ? ExitCode.ruleError : ExitCode.ok;
   },
 };

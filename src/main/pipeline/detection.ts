@@ -13,6 +13,7 @@
 //   await p.finish();
 import { COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
 import { KestrelError, RuntimeError } from '../../shared/errors.js';
+import { UserRuleSet, isUserRule } from './user-rules.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
@@ -85,6 +86,8 @@ export class DetectionPipeline {
   private lastTimeMs = -Infinity;
   private sinceWatermark = 0;
   shouldFlush = false;
+  /** The ruleset's Wasm user rules, run here on every event (user-rules.ts). */
+  private userRules: UserRuleSet | undefined;
 
   private constructor(
     private readonly opts: PipelineOptions,
@@ -104,9 +107,13 @@ export class DetectionPipeline {
     if (engine === 'wasm') sharedPredicateModulePool().warm();
   }
 
-  static async start(opts: PipelineOptions): Promise<DetectionPipeline> {
+  static async start(options: PipelineOptions): Promise<DetectionPipeline> {
+    // Wasm user rules run on this thread (user-rules.ts); everything below sees the EQL rules.
+    const opts: PipelineOptions = { ...options, rules: options.rules.filter((r) => !isUserRule(r)) };
+    const userSpecs = options.rules.filter(isUserRule);
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
+    const userRules = userSpecs.length ? new UserRuleSet(userSpecs, layout, opts.rules.length) : undefined;
     const release = (a: PendingAlert) => opts.onAlert(a.json, a.seq, a.ruleIndex);
     const config: EqlProcessorConfig = {
       rules: opts.rules,
@@ -123,7 +130,9 @@ export class DetectionPipeline {
     if (opts.workers === 0) {
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete);
       if (opts.profile) processor.enableProfile();
-      return new DetectionPipeline(opts, await complete, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
+      const single = new DetectionPipeline(opts, await complete, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
+      single.userRules = userRules;
+      return single;
     }
     // Workers start compiling their rules at once (the predicate module follows when the pool
     // thread has it); meanwhile this thread compiles the rules for its router and predicate stage.
@@ -153,6 +162,7 @@ export class DetectionPipeline {
     const runtime = await starting;
     const workerConfig = forWorkers(await complete);
     const pipeline = new DetectionPipeline(opts, workerConfig, layout, undefined, { runtime, up });
+    pipeline.userRules = userRules;
     onBits = (id, words, at, length) => pipeline.takeBits(id, words, at, length);
     return pipeline;
   }
@@ -273,6 +283,7 @@ export class DetectionPipeline {
     this.lastSeq = seq;
     this.events++;
     const { processor, merger } = this.local;
+    this.userRules?.evaluate(bytes, offset, seq, this.collectPending);
     try {
       processor.onEvent(bytes, offset, length, seq, 0, this.collect);
     } catch (e) {
@@ -291,6 +302,8 @@ export class DetectionPipeline {
     this.lastSeq = seq;
     this.events++;
     const { runtime, up } = this.sharded!;
+    // Before the record is routed: the merge may not pass its seq until these alerts are in.
+    this.userRules?.evaluate(bytes, offset, seq, runtime.addAlert);
     const router = up.router;
     const n = router.route(bytes, offset, seq, bits, bitsAt);
     const W = router.roles.wordsPerRecord;
@@ -327,6 +340,11 @@ export class DetectionPipeline {
     }
   }
 
+  /** Wasm user rules of the current generation whose module could not start (reported, not running). */
+  userRulesRefused(): readonly string[] {
+    return this.userRules?.refused ?? [];
+  }
+
   /** Open state (sequence partials, pending verdicts) across partitions: what a shutdown leaves undecided. */
   openState(): number {
     if (this.local) return this.local.processor.stateEntries();
@@ -339,7 +357,11 @@ export class DetectionPipeline {
    * rules, identically for any worker count. The new rules are compiled here first; if that
    * fails the old generation stays in force (the error is thrown to the caller).
    */
-  async swapRules(rules: RuleSpec[]): Promise<void> {
+  async swapRules(allRules: RuleSpec[]): Promise<void> {
+    const rules = allRules.filter((r) => !isUserRule(r));
+    const userSpecs = allRules.filter(isUserRule);
+    // Built first: a module that cannot start leaves the old generation in force.
+    const nextUserRules = userSpecs.length ? new UserRuleSet(userSpecs, this.layout, rules.length) : undefined;
     const checkSchema = checkSchemaFor(schemaFromDescription(this.opts.schema));
     const preview: EqlProcessorConfig = { ...this.config, rules, predicates: undefined };
     const complete = withPredicates(preview, this.opts);
@@ -347,6 +369,7 @@ export class DetectionPipeline {
       const next = await EqlProcessor.create(preview, this.layout, checkSchema, 0, 1, complete);
       this.local.processor.onEnd(this.collect);
       this.local.processor = next;
+      this.userRules = nextUserRules;
     } else {
       const sharded = this.sharded!;
       // Records sent before the swap are judged by the old rules: route them first.
@@ -359,6 +382,7 @@ export class DetectionPipeline {
       const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers(), parsed: exportParsedQueries(rules.map((r) => r.query)) };
       sharded.runtime.appendRuleset(workerConfig, this.lastSeq);
       sharded.up = up;
+      this.userRules = nextUserRules;
       this.config = workerConfig;
       return;
     }
@@ -425,6 +449,10 @@ export class DetectionPipeline {
 
   private readonly collect = (a: AlertOut): void => {
     this.local!.merger.add({ seq: a.seq, ruleIndex: a.ruleIndex, json: a.json });
+  };
+
+  private readonly collectPending = (a: PendingAlert): void => {
+    this.local!.merger.add(a);
   };
 }
 

@@ -8,6 +8,11 @@ import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { problemOf, problemOfRule, renderProblem } from '../rule-problems.js';
 import { EqlSyntaxError, InputError } from '../../shared/errors.js';
 import { loadParsedRules, saveParsedRules } from '../cache/parsed-rules.js';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { validateRuleModule } from '../../shared/wasm/validate.js';
+import { USER_RULE_ABI } from '../../shared/wasm/rule-abi.js';
+import { WASM_LANGUAGE } from './user-rules.js';
 
 export interface CheckedRules {
   specs: RuleSpec[];
@@ -25,6 +30,15 @@ export interface RuleFailure {
 export interface LoadCheckedOptions {
   /** Return an empty set instead of failing when no rule is usable (a reload keeps older versions). */
   allowNone?: boolean;
+}
+
+/** A Wasm user rule as a rule of the ruleset: named after its file, its module carried along. */
+function userRuleSpec(file: string, id: string, module: Uint8Array): RuleSpec {
+  const name = basename(file, '.wasm');
+  return {
+    id, name, description: `Wasm user rule ${file}`, severity: 'medium', riskScore: 47, version: 1,
+    tags: ['Kestrel: Wasm user rule'], threat: [], language: WASM_LANGUAGE, query: '', file, module,
+  };
 }
 
 export async function loadCheckedRules(
@@ -60,6 +74,29 @@ export async function loadCheckedRules(
     }
   }
   if (!stored) saveParsedRules(texts, parses);
+  // Wasm user rules, named directly or found in the folders: validated here (imports, exports,
+  // memory) so a bad module is reported like a bad rule; the sandbox is built by the pipeline.
+  for (const file of loaded.modules) {
+    const id = `wasm:${basename(file, '.wasm')}`;
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(file));
+    } catch (e) {
+      ctx.err.write(renderProblem(problemOf(new InputError('rules.read', `cannot read rule module: ${(e as Error).message}`, { file }))) + '\n');
+      failures.push({ file, id });
+      failed++;
+      continue;
+    }
+    const report = validateRuleModule(bytes, USER_RULE_ABI);
+    if (!report.ok) {
+      const detail = report.errors.map((i) => (i.offset === undefined ? i.message : `${i.message} (byte ${i.offset})`)).join('; ');
+      ctx.err.write(renderProblem(problemOf(new InputError('wasm.invalid', `not a valid ${USER_RULE_ABI.name} module: ${detail}`, { file }))) + '\n');
+      failures.push({ file, id });
+      failed++;
+      continue;
+    }
+    specs.push(userRuleSpec(file, id, bytes));
+  }
   if (failed > 0) ctx.err.write(`${failed} rule(s) left out; ${specs.length} loaded\n`);
   if (specs.length === 0 && !opts.allowNone) throw new InputError('rules.none', `no usable rules in ${paths.join(', ')}`);
   return { specs, failed, skipped: loaded.skipped.length, failures };

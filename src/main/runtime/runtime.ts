@@ -225,6 +225,15 @@ export class PartitionRuntime {
     (this.opts.onRestart ?? reportRestart)(info);
   }
 
+  /**
+   * An alert made on main (a Wasm user rule's), for the same deterministic merge. Main adds it
+   * while handling its record, before routing it: no partition can have reported progress past
+   * that seq yet, so the alert is never late.
+   */
+  readonly addAlert = (a: PendingAlert): void => {
+    this.merger.add(a);
+  };
+
   private fail(p: number, cause: string): void {
     if (this.failure) return;
     // Not logged here: the error is thrown to the command, which reports it once (one failure,

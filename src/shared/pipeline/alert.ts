@@ -16,7 +16,8 @@ export function orderingSeq(result: EngineResult): number {
   throw new Error('internal: a result without events');
 }
 
-export function alertJson(rule: RuleSpec, result: EngineResult): string {
+/** `messages`: what a Wasm user rule said with kestrel.alert (kestrel.messages in the alert). */
+export function alertJson(rule: RuleSpec, result: EngineResult, messages?: readonly string[]): string {
   let last: { time: number | null } | null = null;
   for (let i = result.events.length - 1; i >= 0 && !last; i--) last = result.events[i];
   const time = last?.time;
@@ -33,7 +34,7 @@ export function alertJson(rule: RuleSpec, result: EngineResult): string {
       tags: rule.tags,
       threat: rule.threat,
     },
-    kestrel: { seq: orderingSeq(result) },
+    kestrel: messages && messages.length ? { seq: orderingSeq(result), messages } : { seq: orderingSeq(result) },
     join_keys: result.joinKeys,
     events: result.events.map((e) => (e ? decodeRecord((e.view as RecordEvent).rv) : null)),
   });

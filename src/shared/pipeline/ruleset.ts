@@ -24,6 +24,8 @@ export interface RuleSpec {
   language: string;
   query: string;
   file: string;
+  /** A Wasm user rule's module (language "wasm"; query is empty). */
+  module?: Uint8Array;
 }
 
 export function ruleSpecOf(r: RuleSource): RuleSpec {

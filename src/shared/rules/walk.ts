@@ -55,7 +55,11 @@ class Walker {
     }
     const format = FORMATS[path.extname(p)];
     if (!format) {
-      this.errors.push(new InputError('rules.extension', 'not a rule file: rule files end in .toml or .eql', { file: p }));
+      if (path.extname(p) === MODULE_EXTENSION) {
+        if (await this.firstVisit(p)) this.modules.push(p);
+        return;
+      }
+      this.errors.push(new InputError('rules.extension', 'not a rule file: rule files end in .toml, .eql or .wasm', { file: p }));
       return;
     }
     await this.add(p, format, stemOf(p));
