@@ -62,6 +62,12 @@ interface Completion {
   verdict: 'pending' | 'accept' | 'reject';
 }
 
+/**
+ * The `pending` list of a key with no completion waiting for a verdict: shared and never written
+ * (most keys never have one), so an idle partial's key costs no array of its own.
+ */
+const NO_PENDING: Completion[] = [];
+
 /** Latest two distinct times of leading missing-event matches, per key. */
 interface LeadingMark {
   last: number;
@@ -321,6 +327,7 @@ export class SequenceMatcher implements EvictableState {
     }
     const c: Completion = { partial: p, reference, verdict };
     if (verdict === 'pending') {
+      if (p.state.pending === NO_PENDING) p.state.pending = [];
       p.state.pending.push(c);
       this.stats.pendingTrailing++;
     }
@@ -358,7 +365,7 @@ export class SequenceMatcher implements EvictableState {
   private stateFor(key: JoinKey): KeyState {
     let state = this.keys.get(key.id);
     if (!state) {
-      state = { key, waiting: new Array(Math.max(0, this.positive.length - 1)).fill(null), live: 0, pending: [] };
+      state = { key, waiting: new Array(Math.max(0, this.positive.length - 1)).fill(null), live: 0, pending: NO_PENDING };
       this.keys.set(key.id, state);
       this.stats.keysLive++;
     }
