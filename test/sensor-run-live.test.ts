@@ -200,4 +200,31 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
     expect(byExe.get('/memfd:kestrel-exec (deleted)')).toMatch(/^(memfd:kestrel-e|\d+)$/);
     expect(byExe.get(`${gone} (deleted)`)).toMatch(/^(kestrel-gone-tr|\d+)$/);
   }, 30_000);
+
+  it('a sample rule alerts seconds after the act, not when run exits', async () => {
+    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', 'rules/execution/base64_payload_piped_to_shell.eql', '--workers', '1', '--duration', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    run.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
+    for (const deadline = Date.now() + 10_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`run did not start: ${stderr}`);
+    }
+    const actedAt = Date.now();
+    execFileSync('bash', ['-c', 'echo ZWNobyBoaQo= | base64 -d | sh'], { stdio: 'ignore' });
+    for (const deadline = actedAt + 3000; !stdout.includes('\n'); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`no sample alert within 3 s; stderr: ${stderr}`);
+    }
+    // Well before --duration ends: the verdict came while running.
+    expect(Date.now() - actedAt).toBeLessThan(3000);
+    run.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const alert = JSON.parse(stdout.split('\n')[0]!);
+    expect(alert.rule.name).toMatch(/base64/i);
+    // sh is a link: the kernel reports the binary it runs (dash on Debian).
+    const names = alert.events.map((e: { process: { name: string } }) => e.process.name);
+    expect(names[0]).toBe('base64');
+    expect(['sh', 'dash', 'bash']).toContain(names[1]);
+  }, 30_000);
 });
