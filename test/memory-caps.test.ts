@@ -130,3 +130,31 @@ describe('kestrel replay --max-partials-*', () => {
     expect(r.stderr).toContain('--max-partials-total must be a positive integer');
   });
 });
+
+describe('completed partials are not kept', () => {
+  it('a capped rule that never evicts nor expires does not keep the partials it completed (heap stays flat)', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let results = 0;
+    const engine = createEngine(AB, { onResult: () => results++, maxPartials: 100_000, maxPartialsPerKey: 64 });
+    const push = (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        // Each key starts and completes at once; its events are big enough to see if kept.
+        engine.push({ view: { c: 'A', k: `key-${i}`, t: 2 * i, id: 2 * i, pad: 'x'.repeat(200) + i }, time: 2 * i, seq: 2 * i });
+        engine.push({ view: { c: 'B', k: `key-${i}`, t: 2 * i + 1, id: 2 * i + 1, pad: 'y'.repeat(200) + i }, time: 2 * i + 1, seq: 2 * i + 1 });
+      }
+    };
+    push(0, 20_000);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    push(20_000, 200_000);
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(engine.stats.partialsLive).toBe(0);
+    expect(results).toBe(220_000);
+    // 200,000 kept partials with their ~450-byte events would be ~150 MB.
+    expect(grown).toBeLessThan(20 * 1024 * 1024);
+  });
+});

@@ -385,7 +385,13 @@ export class SequenceMatcher implements EvictableState {
     state.live++;
     this.stats.partialsLive++;
     if (this.options.budget) this.options.budget.live++;
-    if (p.events.length === 1 && this.trackAge) this.byAge.push(p);
+    if (p.events.length === 1 && this.trackAge) {
+      this.byAge.push(p);
+      // Consumed partials stay in byAge until compacted: without this, a rule that never evicts
+      // nor expires (no cap reached, no maxspan) would keep every partial it ever made, and its
+      // events, for the life of the run.
+      this.compactByAge();
+    }
     const keyCap = this.options.maxPartialsPerKey;
     if (keyCap !== undefined && state.live > keyCap) this.evict(this.oldestOfKey(state), 'evictionsPerKey');
   }
@@ -497,10 +503,16 @@ export class SequenceMatcher implements EvictableState {
       this.byAge.splice(0, this.byAgeHead);
       this.byAgeHead = 0;
     }
-    if (this.maxspan === 0 && this.byAge.length - this.byAgeHead > 4 * (this.stats.partialsLive + 256)) {
-      const alive = this.byAge.slice(this.byAgeHead).filter((p) => p.slot >= 0);
-      this.byAge.length = 0;
-      this.byAge.push(...alive);
+    // Dead entries keep their partial's events alive (and, for JSON input, the read buffer those
+    // strings point into): compact in place once they outnumber the live ones plus a margin.
+    // At least live + 2048 pushes separate two compactions: amortised O(1), no allocation.
+    if (this.maxspan === 0 && this.byAge.length - this.byAgeHead > 2 * (this.stats.partialsLive + 1024)) {
+      let w = 0;
+      for (let i = this.byAgeHead; i < this.byAge.length; i++) {
+        const p = this.byAge[i]!;
+        if (p.slot >= 0) this.byAge[w++] = p;
+      }
+      this.byAge.length = w;
       this.byAgeHead = 0;
     }
   }
