@@ -11,6 +11,22 @@ const RULE = 'rules/defense_evasion/file_renamed_to_hidden_name_in_temp_dir.eql'
 
 requireEbpfWhenAsked();
 
+/** A `kestrel run` child with its output collected; resolves once the sensor is watching. */
+async function startRun(args: string[]) {
+  const run = spawn(process.execPath, ['bin/kestrel', 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const io = { stdout: '', stderr: '' };
+  run.stdout.setEncoding('utf8').on('data', (d: string) => (io.stdout += d));
+  run.stderr.setEncoding('utf8').on('data', (d: string) => (io.stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => run.on('exit', (code, signal) => resolve({ code, signal })));
+  const waitFor = async (what: string, done: () => boolean, ms: number) => {
+    for (const deadline = Date.now() + ms; !done(); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; stderr: ${io.stderr}`);
+    }
+  };
+  await waitFor('start', () => io.stderr.includes('watching this host'), 10_000);
+  return { run, io, exited, waitFor };
+}
+
 describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (live)'), () => {
   // Under /tmp: the rule watches world-writable directories.
   const dir = realpathSync(mkdtempSync('/tmp/kestrel-run-'));
@@ -23,29 +39,18 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
   for (const workers of ['0', '1']) {
     it(`alerts while running (--workers ${workers}) and exits 0 with a summary`, async () => {
       const recording = join(dir, `run-${workers}.bin`);
-      const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', RULE, '--workers', workers, '--duration', '4', '--record', recording], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      run.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
-      const waitFor = async (what: string, done: () => boolean, ms: number) => {
-        for (const deadline = Date.now() + ms; !done(); await new Promise((r) => setTimeout(r, 20))) {
-          if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; stderr: ${stderr}`);
-        }
-      };
-      await waitFor('start', () => stderr.includes('watching this host'), 10_000);
+      const { io, exited, waitFor } = await startRun(['--rules', RULE, '--workers', workers, '--duration', '4', '--record', recording]);
 
       const payload = join(dir, `payload-${workers}`);
       copyFileSync('/bin/true', payload);
       execFileSync('mv', [payload, join(dir, `.payload-${workers}`)]);
       renameSync(join(dir, `.payload-${workers}`), join(dir, `visible-${workers}`)); // no alert: not hidden
       const alertedAt = Date.now();
-      await waitFor('alert', () => stdout.includes('\n'), 3000);
+      await waitFor('alert', () => io.stdout.includes('\n'), 3000);
       expect(Date.now() - alertedAt).toBeLessThan(1000);
 
-      expect(await exited).toBe(0);
-      const alerts = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect((await exited).code).toBe(0);
+      const alerts = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
       expect(alerts).toHaveLength(1);
       expect(alerts[0].rule.name).toBe('File renamed to a hidden name in a world-writable directory');
       expect(alerts[0].events).toHaveLength(1);
@@ -54,13 +59,13 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
         process: { name: 'mv', args: ['mv', payload, join(dir, `.payload-${workers}`)] },
         file: { path: join(dir, `.payload-${workers}`), Ext: { original: { path: payload } } },
       });
-      expect(stderr).toMatch(/\d+ events, 1 alert\(s\); dropped in the kernel \(ring full\) 0/);
+      expect(io.stderr).toMatch(/\d+ events, 1 alert\(s\); dropped in the kernel \(ring full\) 0/);
 
       // Record → replay equivalence: the recording of exactly what detection saw replays to the
       // same alert bytes, in either execution mode.
       for (const replayWorkers of ['0', '2']) {
         const replayed = execFileSync(process.execPath, ['bin/kestrel', 'replay', recording, '--rules', RULE, '--workers', replayWorkers, '--log-level', 'warn'], { encoding: 'utf8' });
-        expect(replayed).toBe(stdout);
+        expect(replayed).toBe(io.stdout);
       }
     }, 30_000);
   }
@@ -68,20 +73,14 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
   /** Starts `kestrel run --record` on the rename rule; resolves once the sensor is watching. */
   async function startRecording(name: string) {
     const recording = join(dir, `${name}.bin`);
-    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', RULE, '--workers', '0', '--duration', '20', '--record', recording], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => run.on('exit', (code, signal) => resolve({ code, signal })));
-    for (const deadline = Date.now() + 10_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() > deadline) throw new Error(`run did not start; stderr: ${stderr}`);
-    }
+    const { run, io, exited } = await startRun(['--rules', RULE, '--workers', '0', '--duration', '20', '--record', recording]);
     const trigger = () => {
       const payload = join(dir, `payload-${name}`);
       copyFileSync('/bin/true', payload);
       renameSync(payload, join(dir, `.payload-${name}`));
       return payload;
     };
-    return { run, recording, exited, trigger, stderr: () => stderr };
+    return { run, recording, exited, trigger, stderr: () => io.stderr };
   }
 
   function captureInfo(file: string): { records: number; chunks: number; footer: string } {
@@ -123,51 +122,32 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
     mkdirSync(rulesDir);
     const ruleFile = join(rulesDir, 'hidden.eql');
     copyFileSync(RULE, ruleFile);
-    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', rulesDir, '--workers', '1', '--duration', '25'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    run.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
-    const waitFor = async (what: string, done: () => boolean, ms: number) => {
-      for (const deadline = Date.now() + ms; !done(); await new Promise((r) => setTimeout(r, 20))) {
-        if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; stderr: ${stderr}`);
-      }
-    };
-    await waitFor('start', () => stderr.includes('watching this host'), 10_000);
+    const { run, io, exited, waitFor } = await startRun(['--rules', rulesDir, '--workers', '1', '--duration', '25']);
 
     // A broken edit: reported with file:line:col, and the previous version keeps running.
     writeFileSync(ruleFile, readFileSync(RULE, 'utf8') + '\n  and process.name ==\n');
-    await waitFor('reload', () => stderr.includes('rule files changed: reload: ruleset generation 2'), 8_000);
-    expect(stderr).toMatch(new RegExp(`${ruleFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+`));
-    expect(stderr).toContain('1 kept at their previous version');
+    await waitFor('reload', () => io.stderr.includes('rule files changed: reload: ruleset generation 2'), 8_000);
+    expect(io.stderr).toMatch(new RegExp(`${ruleFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+`));
+    expect(io.stderr).toContain('1 kept at their previous version');
     const payload = join(dir, 'reload-payload');
     copyFileSync('/bin/true', payload);
     renameSync(payload, join(dir, '.reload-payload'));
-    await waitFor('alert from the kept rule', () => stdout.includes('\n'), 3000);
+    await waitFor('alert from the kept rule', () => io.stdout.includes('\n'), 3000);
 
     // A new rule file, picked up on SIGHUP as well.
     writeFileSync(join(rulesDir, 'new.eql'), '// id: 11111111-2222-3333-4444-555555555555\n// name: Reload test rule\n// severity: low\n// risk_score: 1\nprocess where process.name == "kestrel-reload-test-never"\n');
     await new Promise((r) => setTimeout(r, 100));
     run.kill('SIGHUP');
-    await waitFor('added', () => /added 1: Reload test rule/.test(stderr), 8_000);
+    await waitFor('added', () => /added 1: Reload test rule/.test(io.stderr), 8_000);
     run.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(JSON.parse(stdout.split('\n')[0]).rule.name).toBe('File renamed to a hidden name in a world-writable directory');
+    expect((await exited).code).toBe(0);
+    expect(JSON.parse(io.stdout.split('\n')[0]).rule.name).toBe('File renamed to a hidden name in a world-writable directory');
   }, 40_000);
 
   it('names what ran from a memfd or a deleted file as the kernel does (/memfd:NAME (deleted)), name from comm', async () => {
     const rule = join(dir, 'fileless.eql');
     writeFileSync(rule, '// id: 22222222-3333-4444-5555-666666666666\n// name: Exec of an unlinked file (test)\n// severity: low\n// risk_score: 1\nprocess where event.action == "exec" and process.executable : ("/memfd:kestrel-*", "*/kestrel-gone-*")\n');
-    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', rule, '--workers', '0', '--duration', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    run.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
-    for (const deadline = Date.now() + 10_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() > deadline) throw new Error(`run did not start: ${stderr}`);
-    }
+    const { run, io, exited } = await startRun(['--rules', rule, '--workers', '0', '--duration', '20']);
     const gone = join(dir, 'kestrel-gone-true');
     // fexecve of a memfd holding /bin/true, and of a file unlinked after it was opened.
     const script = [
@@ -187,12 +167,12 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
       'fexec(g)',
     ].join('\n');
     execFileSync('python3', ['-c', script]);
-    for (const deadline = Date.now() + 5000; stdout.split('\n').length < 3; await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() > deadline) throw new Error(`expected 2 alerts, got: ${stdout}; stderr: ${stderr}`);
+    for (const deadline = Date.now() + 5000; io.stdout.split('\n').length < 3; await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`expected 2 alerts, got: ${io.stdout}; stderr: ${io.stderr}`);
     }
     run.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    const procs = stdout.trim().split('\n').map((l) => JSON.parse(l).events[0].process);
+    expect((await exited).code).toBe(0);
+    const procs = io.stdout.trim().split('\n').map((l) => JSON.parse(l).events[0].process);
     expect(procs.map((p: { executable: string }) => p.executable).sort()).toEqual(['/memfd:kestrel-exec (deleted)', `${gone} (deleted)`]);
     // The comm the kernel gave the new program (for fexecve the file's name, cut to 15 bytes, or
     // the fd number on older kernels), never the basename of a path ending in "(deleted)".
@@ -202,25 +182,17 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
   }, 30_000);
 
   it('a sample rule alerts seconds after the act, not when run exits', async () => {
-    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', 'rules/execution/base64_payload_piped_to_shell.eql', '--workers', '1', '--duration', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    run.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
-    for (const deadline = Date.now() + 10_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() > deadline) throw new Error(`run did not start: ${stderr}`);
-    }
+    const { run, io, exited } = await startRun(['--rules', 'rules/execution/base64_payload_piped_to_shell.eql', '--workers', '1', '--duration', '20']);
     const actedAt = Date.now();
     execFileSync('bash', ['-c', 'echo ZWNobyBoaQo= | base64 -d | sh'], { stdio: 'ignore' });
-    for (const deadline = actedAt + 3000; !stdout.includes('\n'); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() > deadline) throw new Error(`no sample alert within 3 s; stderr: ${stderr}`);
+    for (const deadline = actedAt + 3000; !io.stdout.includes('\n'); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`no sample alert within 3 s; stderr: ${io.stderr}`);
     }
     // Well before --duration ends: the verdict came while running.
     expect(Date.now() - actedAt).toBeLessThan(3000);
     run.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    const alert = JSON.parse(stdout.split('\n')[0]!);
+    expect((await exited).code).toBe(0);
+    const alert = JSON.parse(io.stdout.split('\n')[0]!);
     expect(alert.rule.name).toMatch(/base64/i);
     // sh is a link: the kernel reports the binary it runs (dash on Debian).
     const names = alert.events.map((e: { process: { name: string } }) => e.process.name);

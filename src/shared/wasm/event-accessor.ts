@@ -12,8 +12,42 @@ export interface EventAccessor {
   getF64(id: number): number | null;
 }
 
+/**
+ * The read rules every accessor shares, over a `value(id)` of its own: has = present and not
+ * null; a string array (process.args) reads as its elements joined by a space, the way a command
+ * line reads; integers as i64, numbers as f64.
+ */
+export abstract class ValueEventAccessor implements EventAccessor {
+  abstract fieldId(path: string): number;
+  protected abstract value(id: number): unknown;
+
+  has(id: number): boolean {
+    const v = this.value(id);
+    return v !== undefined && v !== null;
+  }
+
+  getString(id: number): string | null {
+    const v = this.value(id);
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(' ');
+    return null;
+  }
+
+  getI64(id: number): bigint | null {
+    const v = this.value(id);
+    if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+    if (typeof v === 'bigint') return v;
+    return null;
+  }
+
+  getF64(id: number): number | null {
+    const v = this.value(id);
+    return typeof v === 'number' ? v : null;
+  }
+}
+
 /** Reads fields of plain JSON objects (nested objects or flat dotted keys, ECS style). */
-export class JsonEventAccessor implements EventAccessor {
+export class JsonEventAccessor extends ValueEventAccessor {
   private readonly paths: string[][] = [];
   private readonly ids = new Map<string, number>();
   private event: Record<string, unknown> = {};
@@ -34,7 +68,7 @@ export class JsonEventAccessor implements EventAccessor {
     return id;
   }
 
-  private value(id: number): unknown {
+  protected value(id: number): unknown {
     const parts = this.paths[id];
     if (!parts) return undefined;
     const flat = this.event[parts.join('.')];
@@ -45,31 +79,5 @@ export class JsonEventAccessor implements EventAccessor {
       v = (v as Record<string, unknown>)[p];
     }
     return v;
-  }
-
-  has(id: number): boolean {
-    const v = this.value(id);
-    return v !== undefined && v !== null;
-  }
-
-  getString(id: number): string | null {
-    const v = this.value(id);
-    if (typeof v === 'string') return v;
-    // Arrays of strings (process.args) read as their elements joined by a space, the way a
-    // command line reads.
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(' ');
-    return null;
-  }
-
-  getI64(id: number): bigint | null {
-    const v = this.value(id);
-    if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-    if (typeof v === 'bigint') return v;
-    return null;
-  }
-
-  getF64(id: number): number | null {
-    const v = this.value(id);
-    return typeof v === 'number' ? v : null;
   }
 }
