@@ -158,3 +158,21 @@ describe('completed partials are not kept', () => {
     expect(grown).toBeLessThan(20 * 1024 * 1024);
   });
 });
+
+describe('sample state is capped like sequence partials', () => {
+  it('holds at most maxPartials keys, dropping the key seen longest ago, and counts it', () => {
+    const sample = toyQuery({ kind: 'sample', steps: [{ c: 'A' }, { c: 'B' }] });
+    const spec = 'k1:A1 k2:A2 k3:A3 k1:B4 k3:B5';
+    const free = runToy(sample, toys(spec));
+    expect(free.keys).toEqual([['k1'], ['k3']]);
+    const results: EngineResult[] = [];
+    const engine = createEngine(sample, { onResult: (r) => results.push(r), maxPartials: 2 });
+    toys(spec).forEach((view, seq) => engine.push({ view, time: view.t, seq }));
+    engine.end();
+    // k1 was the oldest of three keys when k3 came: its A was dropped (so only k3 completes), and
+    // k1's B then made room by dropping k2.
+    expect(results.map((r) => r.joinKeys)).toEqual([['k3']]);
+    expect(engine.stats.evictionsPerRule).toBe(2);
+    expect(engine.stats.keysLive).toBeLessThanOrEqual(2);
+  });
+});

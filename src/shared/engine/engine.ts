@@ -116,7 +116,7 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
       };
     }
     case 'sample': {
-      const collector = new SampleCollector(query, stats, options.maxSamplesPerKey ?? 1);
+      const collector = new SampleCollector(query, stats, options.maxSamplesPerKey ?? 1, options.maxPartials);
       if (options.live) {
         return {
           ...base,

@@ -23,8 +23,28 @@ export class SampleCollector {
     private readonly query: CompiledQuery,
     private readonly stats: EngineStats,
     private readonly maxSamplesPerKey: number,
+    /**
+     * Most join keys held at once (the per-rule cap, as for sequence partials): beyond it the
+     * oldest key's hits are dropped and counted in stats.evictionsPerRule. Default: none.
+     */
+    private readonly maxKeys = Infinity,
   ) {
     this.perStepCap = query.steps.length * maxSamplesPerKey;
+  }
+
+  /** A new key's hits, after making room under maxKeys (the key first seen longest ago goes). */
+  private newKey(key: JoinKey): KeyHits {
+    if (this.byKey.size >= this.maxKeys) {
+      const oldest = this.byKey.keys().next().value as string;
+      this.byKey.delete(oldest);
+      this.stats.keysLive--;
+      this.stats.evictions++;
+      this.stats.evictionsPerRule++;
+    }
+    const hits: KeyHits = { key, perStep: this.query.steps.map(() => []) };
+    this.byKey.set(key.id, hits);
+    this.stats.keysLive++;
+    return hits;
   }
 
   push(ev: EngineEvent): void {
@@ -33,12 +53,7 @@ export class SampleCollector {
       const step = steps[i];
       if (!step.filter.test(ev.view)) continue;
       for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) {
-        let hits = this.byKey.get(key.id);
-        if (!hits) {
-          hits = { key, perStep: steps.map(() => []) };
-          this.byKey.set(key.id, hits);
-          this.stats.keysLive++;
-        }
+        const hits = this.byKey.get(key.id) ?? this.newKey(key);
         const list = hits.perStep[i];
         if (list.length < this.perStepCap) list.push(ev);
       }
@@ -61,12 +76,7 @@ export class SampleCollector {
       for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) {
         const done = this.emitted.get(key.id) ?? 0;
         if (done >= this.maxSamplesPerKey) continue;
-        let hits = this.byKey.get(key.id);
-        if (!hits) {
-          hits = { key, perStep: steps.map(() => []) };
-          this.byKey.set(key.id, hits);
-          this.stats.keysLive++;
-        }
+        const hits = this.byKey.get(key.id) ?? this.newKey(key);
         const list = hits.perStep[i];
         if (list.length >= this.perStepCap || list.includes(ev)) continue;
         list.push(ev);
@@ -74,6 +84,9 @@ export class SampleCollector {
         const samples = pickDistinct(hits.perStep, done + 1);
         if (samples.length <= done) continue;
         this.emitted.set(key.id, done + 1);
+        // Keys that got their samples are remembered (so they do not alert again) within the
+        // same cap as live keys: the oldest are forgotten first.
+        if (this.emitted.size > this.maxKeys) this.emitted.delete(this.emitted.keys().next().value as string);
         emit({ events: samples[done]!, joinKeys: key.values });
         if (done + 1 >= this.maxSamplesPerKey) {
           this.byKey.delete(key.id);
