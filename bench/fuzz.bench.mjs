@@ -25,7 +25,8 @@ const rows = report.testResults.flatMap((f) => f.assertionResults).map((a) => ({
   cases: a.title.includes('not vacuous') ? 1 : Number(values.runs),
   status: a.status,
   seconds: Number(((a.duration ?? 0) / 1000).toFixed(1)),
-  failure: (a.failureMessages ?? []).join(' ').split('\n')[0].slice(0, 200),
+  // The whole message: fast-check's counterexample and seed are what make a failure reproducible.
+  failure: (a.failureMessages ?? []).join(' ').slice(0, 4000),
 }));
 printTable(`fuzz: ${values.runs} cases per property`, rows);
 writeResults('fuzz', { casesPerProperty: Number(values.runs), seconds, crashes: rows.filter((x) => x.status !== 'passed').length, properties: rows });
