@@ -46,7 +46,10 @@ to check are reported and left out; the others run. Stops after --duration secon
 SIGINT/SIGTERM, after releasing every alert still pending. SIGHUP, or any change to a file under
 the rule paths (debounced), reloads the rules as a new ruleset generation: a rule whose new text
 fails keeps running at its previous version (the error is reported), new rules are added,
-deleted ones removed, and the per-rule diff is printed. -o appends to FILE.`,
+deleted ones removed, and the per-rule diff is printed. -o appends to FILE. Verdicts come on
+time: a sample alerts as soon as it completes, maxspan and missing-event windows close by the
+sensor's clock even on a quiet host, and a window still open at shutdown gives no verdict.
+Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
   options: {
     rules: { type: 'string', list: true, arg: 'PATH...', help: 'rule files or folders (several after one --rules, or repeated; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
