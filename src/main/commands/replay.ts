@@ -18,7 +18,10 @@ export const replayCommand: Command = {
   summary: 'replay a capture through detection rules and print alerts (NDJSON)',
   usage: 'CAPTURE --rules PATH... [options]',
   description: `Rules that fail to check are reported and left out; the others run. Alerts go to stdout
-(or --output) in a deterministic order: identical for every --workers value.`,
+(or --output, appended) in a deterministic order: identical for every --workers value.
+Time is event time only; the end of the capture is the end of the data (open windows are
+decided there, samples emitted). Stopped by SIGINT/SIGTERM, it prints a prefix of the full
+output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
   options: {
     rules: { type: 'string', list: true, arg: 'PATH...', help: 'rule files or folders (several after one --rules, or repeated; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
