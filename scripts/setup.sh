@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the eBPF toolchain (clang + llvm for BPF CO-RE, bpftool for vmlinux.h and the
 # skeleton, libbpf/libelf/zlib to link the loader addon, make/pkg-config/g++ to build it) and
-# python3 for the sensor's live tests. Only call apt when something is missing, so a re-run costs
+# python3 for the sensor's live tests; redis-server and nats-server for the alert-sink integration
+# tests (they start their own servers on loopback ports). Only call apt when something is missing, so a re-run costs
 # nothing and needs no network.
-APT_PACKAGES=(clang llvm libbpf-dev bpftool make pkg-config libelf-dev zlib1g-dev g++ python3)
+APT_PACKAGES=(clang llvm libbpf-dev bpftool make pkg-config libelf-dev zlib1g-dev g++ python3 redis-server nats-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
