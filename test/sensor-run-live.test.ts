@@ -5,6 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseValidAlerts } from './helpers/alert-schema.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
 
 const RULE = 'rules/defense_evasion/file_renamed_to_hidden_name_in_temp_dir.eql';
@@ -50,11 +51,11 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
       expect(Date.now() - alertedAt).toBeLessThan(1000);
 
       expect((await exited).code).toBe(0);
-      const alerts = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const alerts = parseValidAlerts(io.stdout);
       expect(alerts).toHaveLength(1);
       expect(alerts[0].rule.name).toBe('File renamed to a hidden name in a world-writable directory');
-      expect(alerts[0].events).toHaveLength(1);
-      expect(alerts[0].events[0]).toMatchObject({
+      expect(alerts[0].kestrel.events).toHaveLength(1);
+      expect(alerts[0].kestrel.events[0]).toMatchObject({
         event: { action: 'rename', category: ['file'] },
         process: { name: 'mv', args: ['mv', payload, join(dir, `.payload-${workers}`)] },
         file: { path: join(dir, `.payload-${workers}`), Ext: { original: { path: payload } } },
@@ -113,8 +114,8 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
     const replayed = spawnSync(process.execPath, ['bin/kestrel', 'replay', r.recording, '--rules', RULE, '--workers', '0', '--log-level', 'warn'], { encoding: 'utf8' });
     expect(replayed.status, replayed.stderr).toBe(0);
     expect(replayed.stderr).toMatch(/not closed cleanly|cut off/);
-    const alerts = replayed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    expect(alerts.map((a) => a.events[0].file.Ext.original.path)).toContain(payload);
+    const alerts = parseValidAlerts(replayed.stdout);
+    expect(alerts.map((a) => a.kestrel.events[0].file.Ext.original.path)).toContain(payload);
   }, 30_000);
 
   it('reload never weakens detection: a broken edit keeps the old version, new files are added (folder watch and SIGHUP)', async () => {
@@ -172,7 +173,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
     }
     run.kill('SIGTERM');
     expect((await exited).code).toBe(0);
-    const procs = io.stdout.trim().split('\n').map((l) => JSON.parse(l).events[0].process);
+    const procs = io.stdout.trim().split('\n').map((l) => JSON.parse(l).kestrel.events[0].process);
     expect(procs.map((p: { executable: string }) => p.executable).sort()).toEqual(['/memfd:kestrel-exec (deleted)', `${gone} (deleted)`]);
     // The comm the kernel gave the new program (for fexecve the file's name, cut to 15 bytes, or
     // the fd number on older kernels), never the basename of a path ending in "(deleted)".
@@ -195,7 +196,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel run (liv
     const alert = JSON.parse(io.stdout.split('\n')[0]!);
     expect(alert.rule.name).toMatch(/base64/i);
     // sh is a link: the kernel reports the binary it runs (dash on Debian).
-    const names = alert.events.map((e: { process: { name: string } }) => e.process.name);
+    const names = alert.kestrel.events.map((e: { process: { name: string } }) => e.process.name);
     expect(names[0]).toBe('base64');
     expect(['sh', 'dash', 'bash']).toContain(names[1]);
   }, 30_000);

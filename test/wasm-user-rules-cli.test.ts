@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseValidAlerts } from './helpers/alert-schema.js';
 import { compileRules } from './helpers/asc.js';
 import { KESTREL_BIN, distModule } from './helpers/dist.js';
 
@@ -38,10 +39,10 @@ describe('Wasm user rules in replay', () => {
   it('a module named directly runs and alerts, with its messages', () => {
     const r = kestrel('replay', capture, '--rules', join(rulesDir, 'netcat-exec.wasm'), '--workers', '0');
     expect(r.code, r.err).toBe(0);
-    const alerts = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const alerts = parseValidAlerts(r.out);
     expect(alerts.map((a) => a.kestrel.messages)).toEqual([['nc -e: possible reverse shell'], ['ncat -c: possible reverse shell']]);
     expect(alerts[0].rule).toMatchObject({ id: 'wasm:netcat-exec', name: 'netcat-exec' });
-    expect(alerts[0].events[0].process.name).toBe('nc');
+    expect(alerts[0].kestrel.events[0].process.name).toBe('nc');
   });
 
   it('hostile modules in a folder are stopped and named; the good rules keep alerting; same for 0 and 2 workers', () => {
@@ -55,7 +56,7 @@ describe('Wasm user rules in replay', () => {
       expect(r.err).toContain('user rule alloc-bomb: memory');
       expect(r.err).toContain('user rule traps: trap');
       expect(r.err).toMatch(/user rule (infinite-loop|alloc-bomb|traps) disabled after repeated faults/);
-      const alerts = r.out.trim().split('\n').map((l) => JSON.parse(l));
+      const alerts = parseValidAlerts(r.out);
       expect(alerts.filter((a) => a.rule.id === 'wasm:netcat-exec')).toHaveLength(2);
       outs.push(r.out);
     }
