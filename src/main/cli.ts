@@ -19,6 +19,7 @@ ${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 Global options:
   --log-level L   fatal|error|warn|info|debug|trace|silent (env KESTREL_LOG_LEVEL; default info)
   -h, --help      help for kestrel or for one command
+  -v, --version   print Kestrel's version and exit
 
 Run 'kestrel <command> --help' for a command's options.
 `;

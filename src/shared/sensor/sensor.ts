@@ -2,7 +2,7 @@
 // drains the ring into one SharedArrayBuffer whenever libuv reports it readable; every drained
 // batch is handed to the consumer as (view, byteLength) — frames of raw kernel events, no
 // per-event JS objects. stop() drains what is left and detaches.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { EbpfLoader, addonUnavailableReason, type LoaderStats, type ProgramInfo } from './addon.js';
 import { MAX_EVENT_BYTES, frameBytes } from './layout.js';
 
@@ -35,8 +35,31 @@ const MAX_BATCHES_PER_WAKEUP = 16;
 export function ebpfUnavailableReason(): string | undefined {
   if (process.platform !== 'linux') return `eBPF needs Linux (this is ${process.platform})`;
   if (!existsSync('/sys/kernel/btf/vmlinux')) return 'no kernel BTF: /sys/kernel/btf/vmlinux is missing (CONFIG_DEBUG_INFO_BTF=y needed)';
-  if (process.getuid?.() !== 0) return 'not root: loading BPF programs needs root (or CAP_BPF + CAP_PERFMON)';
+  if (process.getuid?.() !== 0 && !hasBpfCapabilities()) return 'not root: loading BPF programs needs root (or CAP_BPF + CAP_PERFMON)';
   return addonUnavailableReason();
+}
+
+/** CapEff bits (include/uapi/linux/capability.h) that allow loading and attaching tracing programs. */
+const CAP_SYS_ADMIN = 21n;
+const CAP_PERFMON = 38n;
+const CAP_BPF = 39n;
+
+/**
+ * Whether this process holds CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN) in its effective set, as a
+ * non-root service does when systemd grants them (packaging/kestrel.service). The addon's own
+ * preflight names what is missing if loading is refused anyway.
+ */
+function hasBpfCapabilities(): boolean {
+  let effective: bigint;
+  try {
+    const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (hex === undefined) return false;
+    effective = BigInt(`0x${hex}`);
+  } catch {
+    return false;
+  }
+  const has = (bit: bigint): boolean => ((effective >> bit) & 1n) === 1n;
+  return has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON));
 }
 
 export class Sensor {
