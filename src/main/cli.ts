@@ -3,7 +3,9 @@
 import { parseArgs } from 'node:util';
 import { stdoutClosed } from './stdout-closed.js';
 import { commands } from './commands/index.js';
-import type { Command, CommandContext } from './command.js';
+import type { Command, CommandContext, ParsedArgs } from './command.js';
+import { loadConfigFile } from './config/load-config.js';
+import { applyConfig } from './config/apply-config.js';
 import { ExitCode, KestrelError, UsageError, exitCodeFor } from '../shared/errors.js';
 import { initLogger } from '../shared/log.js';
 import { formatError } from './format-error.js';
@@ -81,8 +83,15 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
       ctx.out.write(commandHelp(cmd));
       return ExitCode.ok;
     }
-    initLogger(parsed.values['log-level'] as string | undefined);
-    return await cmd.run(parsed as never, ctx);
+    const args = parsed as ParsedArgs;
+    args.flagsGiven = new Set(Object.keys(args.values).filter((k) => args.values[k] !== undefined));
+    // Settings from --config fill in what the command line left out (flags win).
+    if (typeof args.values.config === 'string') {
+      args.config = loadConfigFile(args.values.config);
+      applyConfig(cmd, args, args.config);
+    }
+    initLogger(args.values['log-level'] as string | undefined);
+    return await cmd.run(args, ctx);
   } catch (e) {
     ctx.err.write(formatError(e) + '\n');
     if (!(e instanceof KestrelError) && process.env.KESTREL_DEBUG) ctx.err.write(String((e as Error)?.stack) + '\n');

@@ -1,6 +1,7 @@
 // The shape every CLI subcommand has. Commands are plain data plus a run function, so `--help`
 // output, option parsing and dispatch are written once, in cli.ts.
 import type { ParseArgsConfig } from 'node:util';
+import type { LoadedConfig } from './config/load-config.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & {
   /** One line for --help, e.g. "F  event time field (default @timestamp)". */
@@ -26,6 +27,10 @@ export interface CommandContext {
 export interface ParsedArgs {
   values: Record<string, string | boolean | string[] | boolean[] | undefined>;
   positionals: string[];
+  /** The --config file, already merged into `values` (kept for SIGHUP reloads). */
+  config?: LoadedConfig;
+  /** The flags given on the command line (they win over the config file, also on reload). */
+  flagsGiven?: ReadonlySet<string>;
 }
 
 export interface Command {

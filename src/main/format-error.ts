@@ -40,6 +40,7 @@ export function formatError(e: unknown, src?: SourceRef, span = (e as KestrelErr
     return `kestrel: internal error: ${(e as Error)?.message ?? String(e)} (this is a bug; set KESTREL_DEBUG=1 for a stack trace)`;
   }
   const lines: string[] = [];
+  src ??= e.source;
   if (src && span) {
     const { where, excerpt } = renderSpan(src, span.start, span.end);
     lines.push(`${where}: ${e.kind} error: ${e.message}`, excerpt);

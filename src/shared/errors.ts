@@ -21,6 +21,8 @@ export interface KestrelErrorDetails {
   file?: string;
   /** Extra machine-readable context (chunk index, byte offset, …). */
   context?: Record<string, unknown>;
+  /** The text `span` points into, when it is not a rule (a config file): the CLI renders a caret. */
+  source?: { name: string; text: string };
   cause?: unknown;
 }
 
@@ -33,6 +35,7 @@ export abstract class KestrelError extends Error {
   seq?: bigint | number;
   file?: string;
   context?: Record<string, unknown>;
+  source?: { name: string; text: string };
 
   constructor(code: string, message: string, details: KestrelErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -43,6 +46,7 @@ export abstract class KestrelError extends Error {
     this.seq = details.seq;
     this.file = details.file;
     this.context = details.context;
+    this.source = details.source;
   }
 
   override get name(): string {

@@ -8,6 +8,7 @@
 // stage: only the state stage runs. Predicate jobs: a batch of records whose bits main wants back
 // (the stateless stage spread over the workers); no state is touched. Every path runs the same
 // state-stage code, which is why output is identical for any worker count.
+import { recordsWithBits } from '../shared/pipeline/bit-counts.js';
 import type { Processor, ProcessorInit, AlertOut, EvictionCounts } from './processor.js';
 import { buildLayout, type RecordLayout } from '../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../shared/record/schema-desc.js';
@@ -150,6 +151,10 @@ export class EqlProcessor implements Processor {
   private batchBits: Uint32Array = new Uint32Array(0);
   private readonly singleOffset = new Uint32Array(1);
 
+  /** Records whose predicates this processor evaluated, and those with a true step (metrics). */
+  predicateRecords = 0;
+  predicateRecordsTrue = 0;
+
   /** Records delivered so far (counted only for the crash failpoint). */
   private delivered = 0;
 
@@ -161,6 +166,8 @@ export class EqlProcessor implements Processor {
 
   beginBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
     this.batchBits = this.predicates.evaluate(bytes, offsets, count);
+    this.predicateRecords += count;
+    this.predicateRecordsTrue += recordsWithBits(this.batchBits, count, this.state.roles.wordsPerRecord);
     this.batchBytes = bytes;
     this.batchOffsets = offsets;
     this.batchCount = count;
@@ -175,6 +182,8 @@ export class EqlProcessor implements Processor {
       this.batchBytes = null;
       this.singleOffset[0] = offset;
       this.batchBits = this.predicates.evaluate(bytes, this.singleOffset, 1);
+      this.predicateRecords++;
+      this.predicateRecordsTrue += recordsWithBits(this.batchBits, 1, this.state.roles.wordsPerRecord);
       i = 0;
     }
     this.state.onEvent(bytes, offset, length, seq, this.batchBits, i * this.state.roles.wordsPerRecord, emit);

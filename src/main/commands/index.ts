@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
 import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
+import { configCommand } from './config.js';
 import { convertCommand } from './convert.js';
 import { queryCommand } from './query.js';
 import { recordCommand } from './record.js';
@@ -11,5 +12,5 @@ import { runCommand } from './run.js';
 import { synthCommand } from './synth.js';
 
 export const commands: Command[] = [
-  checkCommand, queryCommand, runCommand, recordCommand, replayCommand, convertCommand, captureCommand, synthCommand, benchCommand,
+  checkCommand, queryCommand, runCommand, recordCommand, replayCommand, convertCommand, captureCommand, synthCommand, benchCommand, configCommand,
 ];

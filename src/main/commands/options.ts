@@ -60,3 +60,16 @@ export function evictionWarning(ev: { perKey: number; perRule: number; total: nu
     'sequences that needed them were not matched\n'
   );
 }
+
+/** `--config FILE`: settings for run/replay from a TOML file (config/settings.ts); flags win. */
+export const CONFIG_OPTION = { config: { type: 'string', arg: 'FILE', help: 'read settings from a TOML config file (flags given here win; kestrel config check FILE)' } } as const;
+
+/** Alert destinations beside (or instead of) stdout/--output; docs/sinks.md. */
+export const SINK_OPTIONS = {
+  sink: { type: 'string', list: true, arg: 'URL...', help: 'send alerts to URL (repeatable): stdout, file:PATH, http(s)://…, redis://HOST:PORT/STREAM, nats://HOST:PORT/SUBJECT; with --sink, stdout gets alerts only as --sink stdout' },
+  'spool-dir': { type: 'string', arg: 'DIR', help: 'where network sinks spool undelivered alerts (default $XDG_STATE_HOME/kestrel/spool or ~/.local/state/kestrel/spool)' },
+} as const;
+
+export const METRICS_OPTION = {
+  metrics: { type: 'string', arg: 'HOST:PORT', help: 'serve Prometheus /metrics, /healthz and /readyz on HOST:PORT (port 0: any free port, printed on stderr)' },
+} as const;

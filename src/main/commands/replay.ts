@@ -7,9 +7,9 @@ import { CaptureReader } from '../../shared/capture/reader.js';
 import { DetectionPipeline } from '../pipeline/detection.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
-import { openAlertSink } from '../pipeline/alert-sink.js';
+import { openOutputs } from './outputs.js';
 import { logger } from '../../shared/log.js';
-import { CAPS_OPTIONS, ENGINE_OPTION, evictionWarning, parseCaps, parseEngine, parseWorkers } from './options.js';
+import { CAPS_OPTIONS, CONFIG_OPTION, ENGINE_OPTION, METRICS_OPTION, SINK_OPTIONS, evictionWarning, parseCaps, parseEngine, parseWorkers } from './options.js';
 import { writeFileSync } from 'node:fs';
 import type { RuleProfileRow } from '../../workers/eql-processor.js';
 
@@ -21,7 +21,8 @@ export const replayCommand: Command = {
 (or --output, appended) in a deterministic order: identical for every --workers value.
 Time is event time only; the end of the capture is the end of the data (open windows are
 decided there, samples emitted). Stopped by SIGINT/SIGTERM, it prints a prefix of the full
-output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
+output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).
+--config FILE reads settings from a TOML file (flags win); --sink and --metrics work as in run.`,
   options: {
     rules: { type: 'string', list: true, arg: 'PATH...', help: 'rule files or folders (several after one --rules, or repeated; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
@@ -31,6 +32,9 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     engine: ENGINE_OPTION,
     profile: { type: 'boolean', help: 'print what each rule costs (evaluations, true steps, engine time, partials); single thread' },
     'profile-json': { type: 'string', arg: 'FILE', help: 'write the per-rule profile as JSON to FILE (implies --profile)' },
+    ...SINK_OPTIONS,
+    ...METRICS_OPTION,
+    ...CONFIG_OPTION,
   },
   async run(args, ctx) {
     const [capturePath, ...extra] = args.positionals;
@@ -52,7 +56,13 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']) });
     try {
       const rules = await loadCheckedRules(rulePaths, reader.schema, ctx);
-      const sink = await openAlertSink(args.values.output as string | undefined, ctx.out);
+      const started: { pipeline?: DetectionPipeline } = {};
+      const outputs = await openOutputs(args.values, ctx, {
+        live: false,
+        sources: { pipeline: () => started.pipeline?.metrics() },
+        ready: () => ({ rules_loaded: rules.specs.length > 0, workers_running: started.pipeline !== undefined }),
+      });
+      const sink = outputs.alerts;
       const pipeline = await DetectionPipeline.start({
         rules: rules.specs,
         schema: reader.meta.schema,
@@ -62,7 +72,11 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
         engine,
         profile,
         onAlert: (json) => sink.write(json),
+      }).catch(async (e: unknown) => {
+        await outputs.close();
+        throw e;
       });
+      started.pipeline = pipeline;
       let stopping = false;
       let signal = '';
       const stop = (sig: NodeJS.Signals) => {
@@ -96,7 +110,7 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        await sink.close();
+        await outputs.close();
       }
       if (profile) {
         const rows = pipeline.ruleProfile();

@@ -8,7 +8,8 @@ import { buildLayout } from '../../shared/record/layout.js';
 import { describeSchema } from '../../shared/record/schema-desc.js';
 import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
 import { DetectionPipeline } from '../pipeline/detection.js';
-import { openAlertSink } from '../pipeline/alert-sink.js';
+import { openOutputs } from './outputs.js';
+import { reloadConfig, describeConfigReload } from '../config/reload-config.js';
 import { onStdoutClosed } from '../stdout-closed.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { describeReload, planReload } from '../pipeline/reload-plan.js';
@@ -16,7 +17,7 @@ import { watchRulePaths } from '../pipeline/watch-rules.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { LiveSource, untilStopped } from '../sensor/live-source.js';
 import { formatError } from '../format-error.js';
-import { CAPS_OPTIONS, ENGINE_OPTION, evictionWarning, parseCaps, parseEngine, parseWorkers } from './options.js';
+import { CAPS_OPTIONS, CONFIG_OPTION, ENGINE_OPTION, METRICS_OPTION, SINK_OPTIONS, evictionWarning, parseCaps, parseEngine, parseWorkers } from './options.js';
 import { CaptureWriter } from '../../shared/capture/writer.js';
 import { KESTREL_VERSION } from '../../shared/version.js';
 import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.js';
@@ -39,7 +40,7 @@ const RULES_WATCH_DEBOUNCE_MS = 500;
 export const runCommand: Command = {
   name: 'run',
   summary: 'live detection: run rules over this host\'s activity (eBPF) and print alerts (NDJSON)',
-  usage: '--rules PATH... [--output FILE] [--workers N] [--duration S] [--ring-bytes N]',
+  usage: '--rules PATH... [--output FILE] [--sink URL...] [--metrics HOST:PORT] [--config FILE] [--workers N] [--duration S]',
   maxPositionals: 0,
   description: `Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and the built sensor addon. Rules that fail
 to check are reported and left out; the others run. Stops after --duration seconds or on
@@ -49,7 +50,11 @@ fails keeps running at its previous version (the error is reported), new rules a
 deleted ones removed, and the per-rule diff is printed. -o appends to FILE. Verdicts come on
 time: a sample alerts as soon as it completes, maxspan and missing-event windows close by the
 sensor's clock even on a quiet host, and a window still open at shutdown gives no verdict.
-Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
+Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).
+--config FILE reads every setting from a TOML file (flags win; SIGHUP re-reads it: rules, sinks,
+caps and log level change in place, the rest is reported as needing a restart). --sink sends
+alerts to files, webhooks, Redis Streams or NATS JetStream with an on-disk spool (at-least-once,
+de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /healthz and /readyz.`,
   options: {
     rules: { type: 'string', list: true, arg: 'PATH...', help: 'rule files or folders (several after one --rules, or repeated; required)' },
     output: { type: 'string', short: 'o', arg: 'FILE', help: 'write alerts to FILE instead of stdout' },
@@ -59,24 +64,47 @@ Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
     ...CAPS_OPTIONS,
     'no-rules-watch': { type: 'boolean', help: 'reload only on SIGHUP, not when files under the rule paths change' },
     ...SENSOR_OPTIONS,
+    ...SINK_OPTIONS,
+    ...METRICS_OPTION,
+    ...CONFIG_OPTION,
   },
   async run(args, ctx) {
     const v = args.values;
-    const rulePaths = (v.rules as string[] | undefined) ?? [];
+    let rulePaths = (v.rules as string[] | undefined) ?? [];
     if (rulePaths.length === 0) throw new UsageError('usage', 'run needs --rules PATH (a rule file or folder)');
     const workers = parseWorkers(v.workers as string | undefined, defaultPartitions());
     const duration = parseDuration(v.duration);
     const ringBufferBytes = parseRingBytes(v['ring-bytes']);
     const engine = parseEngine(v.engine as string | undefined);
-    const caps = parseCaps(v);
+    let caps = parseCaps(v);
 
     DetectionPipeline.warmUp(engine);
     const schema = ecsLinuxSchema();
     const layout = buildLayout(schema);
-    // An unusable output is found before anything starts (exit 2, one line); alerts append.
-    const sink = await openAlertSink(v.output as string | undefined, ctx.out, { immediate: true });
-    const rules = await loadCheckedRules(rulePaths, schema, ctx);
-    const pipeline = await DetectionPipeline.start({
+    // An unusable output, sink or metrics address is found before anything starts (exit 2).
+    // Filled in as they start; metrics and readiness read them when scraped.
+    const started: { pipeline?: DetectionPipeline; source?: LiveSource } = {};
+    let rulesRunning = 0;
+    const outputs = await openOutputs(v, ctx, {
+      live: true,
+      sources: {
+        pipeline: () => started.pipeline?.metrics(),
+        sensor: () => {
+          const s = started.source?.stats();
+          return { kernelEvents: s?.kernelEvents ?? 0, kernelDrops: s?.drops ?? 0, undecodable: s?.undecodable ?? 0 };
+        },
+      },
+      ready: () => ({ sensor_attached: started.source !== undefined, rules_loaded: rulesRunning > 0, workers_running: started.pipeline !== undefined }),
+    });
+    const sink = outputs.alerts;
+    // Sinks hold connections open: close them when start-up fails, or the process lingers.
+    const closingOnError = async <T>(p: Promise<T>): Promise<T> => p.catch(async (e: unknown) => {
+      await outputs.close();
+      throw e;
+    });
+    const rules = await closingOnError(loadCheckedRules(rulePaths, schema, ctx));
+    rulesRunning = rules.specs.length;
+    const pipeline = await closingOnError(DetectionPipeline.start({
       rules: rules.specs,
       schema: describeSchema(schema),
       workers,
@@ -85,7 +113,8 @@ Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
       ...caps,
       // Alerts are rare and wanted at once: written line by line, not buffered into blocks.
       onAlert: (json) => sink.write(json),
-    });
+    }));
+    started.pipeline = pipeline;
     if (pipeline.layout.hash !== layout.hash) {
       await pipeline.abort();
       throw new InternalError('run.layout', 'the pipeline and the sensor lay records out differently');
@@ -118,9 +147,10 @@ Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
       });
     } catch (err) {
       await pipeline.abort();
+      await outputs.close();
       throw err;
     }
-    ctx.err.write(`watching this host with ${rules.specs.length} rule(s), ${workers} worker(s)${duration === undefined ? '' : ` for ${duration} s`} (SIGINT/SIGTERM stops)\n`);
+    started.source = source;
     // SIGHUP, or a change under the rule paths (debounced), reloads the rules as a new ruleset
     // generation. A rule whose new text fails keeps its previous version (reload-plan.ts); a
     // reload that cannot be applied at all leaves the current rules running. Reloads run one at
@@ -128,14 +158,38 @@ Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
     let current = rules.specs;
     let generation = 1;
     let reloading: Promise<void> = Promise.resolve();
-    const reload = (why: string) => {
+    let config = args.config;
+    const reload = (why: string, withConfig = false) => {
       reloading = reloading.then(async () => {
+        let newCaps: typeof caps | undefined;
+        // SIGHUP re-reads --config too: rules, sinks, caps and log level change in place;
+        // the rest is reported as needing a restart. A config that fails to check changes nothing.
+        if (withConfig && config) {
+          try {
+            const r = reloadConfig(config, args);
+            config = r.config;
+            if (r.changed.length) ctx.err.write(`${why}: ${describeConfigReload(r)}\n`);
+            if (r.values.rules) {
+              rulePaths = r.values.rules;
+              // Watch the new paths from now on.
+              if (watcher) {
+                watcher.close();
+                watcher = watchRulePaths(rulePaths, RULES_WATCH_DEBOUNCE_MS, () => reload('rule files changed'));
+              }
+            }
+            if (r.values.caps) newCaps = caps = r.values.caps;
+            if (r.values.sinks) await outputs.reopenSinks(r.values.sinks);
+          } catch (e) {
+            ctx.err.write(`${why}: config ${config.path} not reloaded, the current settings stay in force: ${formatError(e)}\n`);
+          }
+        }
         try {
           const fresh = await loadCheckedRules(rulePaths, schema, ctx, { allowNone: true });
           const plan = planReload(current, fresh);
           if (plan.specs.length === 0) throw new InputError('rules.none', 'no usable rules after the reload');
-          await pipeline.swapRules(plan.specs);
+          await pipeline.swapRules(plan.specs, newCaps);
           current = plan.specs;
+          rulesRunning = current.length;
           generation++;
           ctx.err.write(`${why}: ${describeReload(plan, generation)}\n`);
           logger().info({ generation, rules: plan.specs.length, added: plan.added, changed: plan.changed, keptOld: plan.keptOld, removed: plan.removed, failedNew: plan.failedNew, trigger: why }, 'rules reloaded');
@@ -144,9 +198,11 @@ Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
         }
       });
     };
-    const onHup = () => reload('SIGHUP');
+    const onHup = () => reload('SIGHUP', true);
     process.on('SIGHUP', onHup);
-    const watcher = v['no-rules-watch'] === true ? undefined : watchRulePaths(rulePaths, RULES_WATCH_DEBOUNCE_MS, () => reload('rule files changed'));
+    let watcher = v['no-rules-watch'] === true ? undefined : watchRulePaths(rulePaths, RULES_WATCH_DEBOUNCE_MS, () => reload('rule files changed'));
+    // Said once the rule watch is in place: an edit right after this line is seen.
+    ctx.err.write(`watching this host with ${rules.specs.length} rule(s), ${workers} worker(s)${duration === undefined ? '' : ` for ${duration} s`} (SIGINT/SIGTERM stops)\n`);
     // The recording is sealed at least once a second, so a kill -9 loses at most the last second.
     let lastRecordFlush = Date.now();
     // Processing time: the sensor's clock (wall time at start + monotonic time since), less a
@@ -187,7 +243,7 @@ Rules may be EQL (.eql, .toml) or Wasm user rules (.wasm).`,
     const warning = evictionWarning(pipeline.evictions());
     if (warning) ctx.err.write(warning);
     unregister();
-    await sink.close();
+    await outputs.close();
     if (why !== 'duration') ctx.err.write(`${why}: stopped\n`);
     ctx.err.write(`${stats.records} events, ${sink.count} alert(s); dropped in the kernel (ring full) ${stats.drops}\n`);
     return rules.failed > 0 || pipeline.userRulesRefused().length > 0 ? ExitCode.ruleError : ExitCode.ok;

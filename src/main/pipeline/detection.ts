@@ -11,6 +11,7 @@
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
 //   p.pushRecords(bytes, offsets, count);  // a batch: one Wasm predicate call (engine 'wasm')
 //   await p.finish();
+import { recordsWithBits } from '../../shared/pipeline/bit-counts.js';
 import { COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
 import { KestrelError, RuntimeError } from '../../shared/errors.js';
 import { UserRuleSet, isUserRule } from './user-rules.js';
@@ -55,6 +56,23 @@ interface Upstream {
   router: BitRouter;
 }
 
+export interface PipelineMetrics {
+  /** Records pushed into the pipeline. */
+  eventsIn: number;
+  /** Records whose step predicates were evaluated, and those with at least one true step. */
+  evaluated: number;
+  matched: number;
+  /** Open sequence state per partition (partials and pending verdicts). */
+  partials: number[];
+  evictions: EvictionCounts;
+  /** Live mode: records dropped because a partition's input ring was full. */
+  ringFullDrops: number;
+  workerRestarts: number;
+  eventsLostInCrashes: number;
+  /** Wasm user rule faults by rule and kind (fuel, trap, memory, stack, circuit-open, …). */
+  ruleFaults: { rule: string; kind: string; count: number }[];
+}
+
 export interface PipelineOptions {
   /** Rules that passed checking (see `kestrel check`). Order = rule index = tie-break order. */
   rules: RuleSpec[];
@@ -82,6 +100,9 @@ const PROCESSOR_MODULE = pathToFileURL(fileURLToPath(new URL('../../workers/eql-
 export class DetectionPipeline {
   private readonly view: RecordView;
   private events = 0;
+  /** Sharded: records whose bits came back from the predicate stage, and those with a true step. */
+  private evaluated = 0;
+  private evaluatedTrue = 0;
   private lastSeq = -1;
   private lastTimeMs = -Infinity;
   private sinceWatermark = 0;
@@ -196,6 +217,8 @@ export class DetectionPipeline {
       runtime.drainAlerts();
       while (this.jobs.length > 0 && this.jobs[0]!.bits !== null) {
         const job = this.jobs.shift()!;
+        this.evaluated += job.count;
+        this.evaluatedTrue += recordsWithBits(job.bits!, job.count, W);
         const dv = new DataView(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
         for (let i = 0; i < job.count; i++) {
           const off = job.offsets[i]!;
@@ -210,6 +233,31 @@ export class DetectionPipeline {
 
   get eventsIn(): number {
     return this.events;
+  }
+
+  /**
+   * What the metrics endpoint reports (metrics/kestrel-metrics.ts), read when scraped: counters
+   * the workers keep in shared memory, never a message per event.
+   */
+  metrics(): PipelineMetrics {
+    const faults = this.userRules?.faultCounts() ?? [];
+    if (this.local) {
+      const p = this.local.processor;
+      return {
+        eventsIn: this.events, evaluated: p.predicateRecords, matched: p.predicateRecordsTrue,
+        partials: [p.stateEntries()], evictions: p.evictionsByKind(), ringFullDrops: 0, workerRestarts: 0, eventsLostInCrashes: 0, ruleFaults: faults,
+      };
+    }
+    const parts = this.sharded!.runtime.stats();
+    return {
+      eventsIn: this.events, evaluated: this.evaluated, matched: this.evaluatedTrue,
+      partials: parts.map((p) => p.counters[COUNTER_STATE_ENTRIES]!),
+      evictions: this.evictions(),
+      ringFullDrops: parts.reduce((n, p) => n + p.drops, 0),
+      workerRestarts: parts.reduce((n, p) => n + p.restarts, 0),
+      eventsLostInCrashes: parts.reduce((n, p) => n + p.eventsLost, 0),
+      ruleFaults: faults,
+    };
   }
 
   /**
@@ -357,13 +405,14 @@ export class DetectionPipeline {
    * rules, identically for any worker count. The new rules are compiled here first; if that
    * fails the old generation stays in force (the error is thrown to the caller).
    */
-  async swapRules(allRules: RuleSpec[]): Promise<void> {
+  async swapRules(allRules: RuleSpec[], caps?: Partial<Pick<EqlProcessorConfig, 'maxPartialsPerRule' | 'maxPartialsPerKey' | 'maxPartialsTotal'>>): Promise<void> {
     const rules = allRules.filter((r) => !isUserRule(r));
     const userSpecs = allRules.filter(isUserRule);
     // Built first: a module that cannot start leaves the old generation in force.
     const nextUserRules = userSpecs.length ? new UserRuleSet(userSpecs, this.layout, rules.length) : undefined;
     const checkSchema = checkSchemaFor(schemaFromDescription(this.opts.schema));
-    const preview: EqlProcessorConfig = { ...this.config, rules, predicates: undefined };
+    // New caps (a config reload) hold from the new generation on, like its rules.
+    const preview: EqlProcessorConfig = { ...this.config, ...caps, rules, predicates: undefined };
     const complete = withPredicates(preview, this.opts);
     if (this.local) {
       const next = await EqlProcessor.create(preview, this.layout, checkSchema, 0, 1, complete);

@@ -65,6 +65,20 @@ export class UserRuleSet {
     });
   }
 
+  /** Faults so far by rule and kind, for kestrel_rule_faults_total ("circuit-open": calls skipped while disabled). */
+  faultCounts(): { rule: string; kind: string; count: number }[] {
+    const out = [...this.faults].map(([key, count]) => {
+      const [rule, kind] = key.split('\u0000') as [string, string];
+      return { rule, kind, count };
+    });
+    for (const { spec, rule } of this.rules) {
+      const skipped = rule.counters.skipped;
+      if (skipped > 0) out.push({ rule: spec.name, kind: 'circuit-open', count: skipped });
+    }
+    for (const name of this.refused) out.push({ rule: name, kind: 'init', count: 1 });
+    return out;
+  }
+
   get size(): number {
     return this.rules.length;
   }

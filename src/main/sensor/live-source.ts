@@ -25,6 +25,8 @@ export interface LiveSourceStats {
   drops: number;
   /** Events drained from the ring. */
   kernelEvents: number;
+  /** Events of a kind this decoder does not know (a sensor/decoder mismatch): no record made. */
+  undecodable: number;
 }
 
 export class LiveSource {
@@ -64,12 +66,12 @@ export class LiveSource {
   stop(): LiveSourceStats {
     // Sensor.stop drains once more: count after it, or the summary misses that last batch.
     const s = this.sensor.stop();
-    return { records: this.records, drops: s?.drops ?? 0, kernelEvents: s?.events ?? 0 };
+    return { records: this.records, drops: s?.drops ?? 0, kernelEvents: s?.events ?? 0, undecodable: this.converter.unknownKinds };
   }
 
   stats(): LiveSourceStats {
     const s = this.sensor.stats();
-    return { records: this.records, drops: s?.drops ?? 0, kernelEvents: s?.events ?? 0 };
+    return { records: this.records, drops: s?.drops ?? 0, kernelEvents: s?.events ?? 0, undecodable: this.converter.unknownKinds };
   }
 }
 

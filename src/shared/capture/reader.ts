@@ -238,6 +238,20 @@ export class CaptureReader {
     }
   }
 
+  /**
+   * The record count a cleanly closed capture's trailer states, without reading the chunks (for
+   * progress bars); undefined when the trailer is missing or damaged. Reading still counts.
+   */
+  async totalRecordsHint(): Promise<number | undefined> {
+    const size = this.src.size;
+    if (size - this.dataStart < Trailer.size) return undefined;
+    const t = new Uint8Array(Trailer.size);
+    await this.src.read(t, 0, Trailer.size, size - Trailer.size);
+    const dv = new DataView(t.buffer);
+    if (dv.getUint32(Trailer.magic, true) !== TRAILER_MAGIC || crc32c(t, 0, Trailer.trailerCrc) !== dv.getUint32(Trailer.trailerCrc, true)) return undefined;
+    return Number(dv.getBigUint64(Trailer.totalRecords, true));
+  }
+
   private async trailerPointsAt(pos: number): Promise<boolean> {
     const size = this.src.size;
     if (size - pos < Trailer.size) return false;

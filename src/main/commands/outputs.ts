@@ -1,0 +1,88 @@
+// The outputs run and replay share: the primary alert output (stdout or --output), the --sink
+// set, and the --metrics endpoint. Opened before detection starts, so an unusable output or a
+// taken metrics port is an error (exit 2) before any work, never a silent loss later.
+import type { CommandContext, ParsedArgs } from '../command.js';
+import { UsageError } from '../../shared/errors.js';
+import { openAlertSink, type AlertSink } from '../pipeline/alert-sink.js';
+import { AlertOutputs, type SinkFanout } from '../pipeline/alert-outputs.js';
+import { defaultSpoolDir } from '../pipeline/state-dir.js';
+import { KestrelMetrics, type MetricsSources } from '../metrics/kestrel-metrics.js';
+import { startMetricsServer, type MetricsServer, type ReadinessChecks } from '../metrics/metrics-server.js';
+import { parseListenAddress } from '../config/load-config.js';
+import { openSinks } from '../sinks/sink-set.js';
+
+/** How long closing waits for sinks to deliver what they hold; the rest stays spooled. */
+export const SINK_CLOSE_GRACE_MS = 5000;
+
+export interface Outputs {
+  alerts: AlertOutputs;
+  metrics: KestrelMetrics | undefined;
+  server: MetricsServer | undefined;
+  /** Replaces the --sink set (a config reload); alerts released meanwhile are held, not lost. */
+  reopenSinks(urls: readonly string[]): Promise<void>;
+  /** Closes everything; throws when the primary output lost alerts (a write error). */
+  close(): Promise<void>;
+}
+
+export interface OutputsOptions {
+  live: boolean;
+  sources: Omit<MetricsSources, 'sinks'>;
+  ready: ReadinessChecks;
+}
+
+export async function openOutputs(values: ParsedArgs['values'], ctx: CommandContext, o: OutputsOptions): Promise<Outputs> {
+  const urls = (values.sink as string[] | undefined) ?? [];
+  const output = values.output as string | undefined;
+  const spoolDir = (values['spool-dir'] as string | undefined) ?? defaultSpoolDir();
+  const listen = values.metrics as string | undefined;
+  const address = listen === undefined ? undefined : parseListenAddress(listen);
+  if (listen !== undefined && !address) throw new UsageError('usage', '--metrics must be HOST:PORT (e.g. 127.0.0.1:9464; port 0 picks a free one)');
+
+  // With --sink, stdout carries alerts only when asked (--sink stdout); --output always gets them.
+  const primary: AlertSink | undefined = urls.length === 0 || output !== undefined ? await openAlertSink(output, ctx.out, { immediate: o.live }) : undefined;
+  let sinks = urls.length ? await openSinks([...urls], { spoolDir, stdout: ctx.out }) : undefined;
+  const sinkStats = () => sinks?.stats() ?? {};
+  const metrics = address ? new KestrelMetrics({ ...o.sources, sinks: sinkStats }) : undefined;
+  const startedWall = Date.now();
+  const startedMono = performance.now();
+  const clock = o.live ? () => startedWall + (performance.now() - startedMono) : undefined;
+  const alerts = new AlertOutputs(primary, sinks as SinkFanout | undefined, metrics, clock);
+  let server: MetricsServer | undefined;
+  if (metrics && address) {
+    server = await startMetricsServer(address.host, address.port, metrics.registry, o.ready);
+    ctx.err.write(`metrics on http://${server.address}/metrics (also /healthz, /readyz)\n`);
+  }
+  return {
+    alerts,
+    metrics,
+    server,
+    async reopenSinks(next) {
+      const old = alerts.holdSinks();
+      try {
+        await (old as typeof sinks)?.close(SINK_CLOSE_GRACE_MS);
+      } finally {
+        sinks = next.length ? await openSinks([...next], { spoolDir, stdout: ctx.out }) : undefined;
+        alerts.replaceSinks(sinks as SinkFanout | undefined);
+      }
+    },
+    async close() {
+      await server?.close();
+      let undelivered = 0;
+      if (sinks) {
+        const r = await sinks.close(SINK_CLOSE_GRACE_MS);
+        undelivered = countUndelivered(r);
+      }
+      if (undelivered > 0) ctx.err.write(`kestrel: ${undelivered} alert(s) not yet delivered stay in the spool under ${spoolDir}; the next start delivers them\n`);
+      await primary?.close();
+    },
+  };
+}
+
+function countUndelivered(r: unknown): number {
+  if (typeof r === 'number') return r;
+  if (r && typeof r === 'object') {
+    if ('undelivered' in r && typeof (r as { undelivered: unknown }).undelivered === 'number') return (r as { undelivered: number }).undelivered;
+    return Object.values(r as Record<string, unknown>).reduce<number>((n, v) => n + countUndelivered(v), 0);
+  }
+  return 0;
+}
