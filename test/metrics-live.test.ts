@@ -46,7 +46,7 @@ describe('metrics from kestrel replay', () => {
   it('counts events by stage and alerts by rule while it runs; /healthz and /readyz answer', async () => {
     const capture = join(dir, 'c.bin');
     execFileSync(process.execPath, ['bin/kestrel', 'synth', '--events', '300000', '--seed', '2', '-o', capture], { stdio: 'ignore' });
-    const k = startKestrel(['replay', capture, '--rules', 'rules/', '--workers', '2', '--metrics', '127.0.0.1:0', '-o', join(dir, 'a.ndjson')]);
+    const k = startKestrel(['replay', capture, '--rules', 'rules/', '--workers', '2', '--metrics', '127.0.0.1:0', '-o', join(dir, 'a.ndjson'), '--sink', `file:${join(dir, 's.ndjson')}`]);
     const address = await k.address();
     const scrapes = [];
     let health = 0;
@@ -87,6 +87,11 @@ describe('metrics from kestrel replay', () => {
     const alerts = last.samples.filter((s) => s.name === 'kestrel_alerts_total').reduce((n, s) => n + s.value, 0);
     const written = execFileSync('wc', ['-l', join(dir, 'a.ndjson')], { encoding: 'utf8' });
     expect(alerts).toBeLessThanOrEqual(Number(written.trim().split(' ')[0]));
+    // The sink's counters are there, labelled by the sink's name.
+    const sink = `file:${join(dir, 's.ndjson')}`;
+    expect(last.value('kestrel_sink_delivered_total', { sink })).toBeLessThanOrEqual(alerts);
+    expect(last.value('kestrel_sink_failed_total', { sink })).toBe(0);
+    expect(last.value('kestrel_sink_spooled_bytes', { sink })).toBe(0);
   }, 120_000);
 
   it('a taken port is an input error before any work (exit 2)', async () => {
