@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSinks } from '../src/main/sinks/sink-set.js';
-import { UsageError } from '../src/shared/errors.js';
+import { InputError, UsageError } from '../src/shared/errors.js';
 import { initLogger } from '../src/shared/log.js';
 import { freePort, testAlert } from './helpers/servers.js';
 
@@ -67,6 +67,18 @@ describe('openSinks', () => {
     const closing = performance.now();
     expect(await set.close(500)).toEqual({ undelivered: 1500 });
     expect(performance.now() - closing).toBeLessThan(3000);
+  });
+
+  it('refuses a spool another sink set is using (input error)', async () => {
+    const port = await freePort();
+    const spoolDir = join(root, 'shared-spool');
+    const first = await openSinks([`redis://127.0.0.1:${port}/s`], { spoolDir, stdout: process.stdout });
+    const err = await openSinks([`redis://127.0.0.1:${port}/s`], { spoolDir, stdout: process.stdout }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).code).toBe('spool.unusable');
+    expect((err as Error).message).toMatch(/is in use by process/);
+    await first.close(0);
+    await (await openSinks([`redis://127.0.0.1:${port}/s`], { spoolDir, stdout: process.stdout })).close(0);
   });
 
   it('counts alerts beyond a full spool as dropped', async () => {

@@ -1,6 +1,7 @@
 // The on-disk spool in front of network sinks, and the delivery loop over it: resume from the
 // cursor, a torn last line, a damaged cursor, the size bound, segment clean-up; retries in order
 // with backoff, and what close() leaves behind.
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,6 +188,24 @@ describe('spool', () => {
     expect(s.append(testAlert(100))).toBe(true);
     expect(s.dropped).toBe(100 - accepted);
     s.close();
+  });
+
+  it('has one owner at a time; a lock left by a process that is gone is taken over', () => {
+    const r = fresh();
+    const s = Spool.open(r, 'sink');
+    expect(() => Spool.open(r, 'sink')).toThrow(`the spool ${s.dir} is in use by process ${process.pid}`);
+    s.append(testAlert(0));
+    s.close();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(s.dir, 'lock'), `${dead.stdout}\n`);
+    const again = Spool.open(r, 'sink');
+    expect(readFileSync(join(s.dir, 'lock'), 'utf8')).toBe(`${process.pid}\n`);
+    expect(again.pending()).toBe(1);
+    again.close();
+    expect(existsSync(join(s.dir, 'lock'))).toBe(false);
+    // Our own pid in a lock this process does not hold: a previous process that had the same pid.
+    writeFileSync(join(s.dir, 'lock'), `${process.pid}\n`);
+    Spool.open(r, 'sink').close();
   });
 
   it('refuses appends after close', () => {

@@ -13,7 +13,7 @@ import type { RedisSinkSpec } from './parse-sink-url.js';
 import type { OutgoingAlert } from './types.js';
 
 /** Reconnect delay: 100 ms doubling, capped here. */
-const RECONNECT_CAP_MS = 5000;
+const RECONNECT_CAP_MS = 2000;
 const CONNECT_TIMEOUT_MS = 5000;
 /** Connection errors are logged at most this often (a reconnect loop emits one per try). */
 const ERROR_LOG_MS = 30_000;

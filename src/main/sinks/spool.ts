@@ -7,6 +7,7 @@
 //   <root>/<sha256(name)[0:16]>/name           the sink's name, for people looking at the folder
 //   <root>/<…>/0000000001.ndjson …            append-only segments, one JSON envelope per line
 //   <root>/<…>/cursor.json                    {"segment":N,"offset":BYTES} of the first unacked line
+//   <root>/<…>/lock                           pid of the process using the spool
 //
 // Appends are synchronous writes of whole lines: once append() returned, the line is in the page
 // cache and survives the process dying (not the OS dying; alerts are rare enough that this costs
@@ -40,6 +41,7 @@ export interface SpoolBatch {
 
 const SEGMENT = /^(\d{10})\.ndjson$/;
 const CURSOR = 'cursor.json';
+const LOCK = 'lock';
 const NL = 0x0a;
 
 /** The spool folder of the sink called `name`: a short hash, so any name makes a safe folder. */
@@ -95,6 +97,57 @@ export class Spool {
 
   private load(): void {
     mkdirSync(this.dir, { recursive: true });
+    this.lock();
+    try {
+      this.resume();
+    } catch (e) {
+      this.unlock();
+      throw e;
+    }
+  }
+
+  /**
+   * One owner per spool: two processes (or two sink sets in one) appending and acking the same
+   * folder would each delete segments the other has not delivered. The lock file holds the
+   * owner's pid; a lock whose process is gone (a crash) is taken over.
+   */
+  private lock(): void {
+    const file = join(this.dir, LOCK);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        try {
+          writeSync(fd, `${process.pid}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        locked.add(this.dir);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(file, 'utf8').trim());
+      } catch {
+        // removed meanwhile, or unreadable: try again
+      }
+      // Our own pid is ours only if this process holds the lock; otherwise it is a previous
+      // process that happened to have the same pid (a container's pid 1, say).
+      const busy = pid === process.pid ? locked.has(this.dir) : Number.isSafeInteger(pid) && pid > 0 && processAlive(pid);
+      if (busy) throw new Error(`the spool ${this.dir} is in use by process ${pid} (another Kestrel with the same spool folder and sink?)`);
+      this.log('taking over the spool lock of a process that is gone', { pid }, 'info');
+      rmSync(file, { force: true });
+    }
+    throw new Error(`could not lock the spool ${this.dir}`);
+  }
+
+  private unlock(): void {
+    if (!locked.delete(this.dir)) return;
+    rmSync(join(this.dir, LOCK), { force: true });
+  }
+
+  private resume(): void {
     const nameFile = join(this.dir, 'name');
     try {
       if (readFileSync(nameFile, 'utf8') !== `${this.name}\n`) writeFileSync(nameFile, `${this.name}\n`);
@@ -383,6 +436,19 @@ export class Spool {
     this.closed = true;
     if (this.writeFd !== undefined) closeSync(this.writeFd);
     this.writeFd = undefined;
+    this.unlock();
+  }
+}
+
+/** Spool folders this process holds the lock of. */
+const locked = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
   }
 }
 
