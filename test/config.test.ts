@@ -1,7 +1,7 @@
 // The config file: every setting checks with file:line:col and a caret, flags win over the file,
 // relative paths are the file's, and `kestrel config check` says what each setting becomes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,12 @@ describe('config file checking', () => {
     expect(out).toContain(`/etc/kestrel/k.toml:${where}`);
     expect(out).toContain(message);
     if (caret) expect(out).toContain(`| ${caret}`);
+  });
+
+  it('the commented example packaging/kestrel.toml checks', () => {
+    const c = checkConfigText('packaging/kestrel.toml', readFileSync('packaging/kestrel.toml', 'utf8'));
+    expect(c.values.get('metrics.listen')).toBe('127.0.0.1:9464');
+    expect(c.values.get('rules.paths')).toEqual(['/usr/lib/node_modules/kestrel/rules']);
   });
 
   it('locates keys under tables, arrays of tables, dotted and quoted keys, past multi-line arrays', () => {
