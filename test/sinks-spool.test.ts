@@ -94,15 +94,29 @@ describe('spool', () => {
     s.ack(first);
     expect(segments(s.dir)).toEqual(before.slice(1));
     expect(drain(s)).toEqual(range(first.alerts.length, 40));
-    expect(segments(s.dir)).toEqual([]);
+    // The segment being appended to stays (drained) while it has room; the others are gone.
+    expect(segments(s.dir)).toEqual([before.at(-1)]);
     expect(s.bytes()).toBe(0);
-    // New alerts after a full drain go on in a new segment.
+    expect(s.pending()).toBe(0);
     s.append(testAlert(40));
-    expect(segments(s.dir)).toEqual([`${String(before.length + 1).padStart(10, '0')}.ndjson`]);
     s.close();
     const again = Spool.open(r, 'sink', { segmentBytes: 1024 });
     expect(drain(again)).toEqual(range(40, 41));
     again.close();
+    const third = Spool.open(r, 'sink', { segmentBytes: 1024 });
+    expect(segments(third.dir)).toEqual([]);
+    expect(third.pending()).toBe(0);
+    third.close();
+  });
+
+  it('drained after every alert, keeps appending to one segment', () => {
+    const s = Spool.open(fresh(), 'sink');
+    for (let i = 0; i < 50; i++) {
+      s.append(testAlert(i));
+      expect(drain(s)).toEqual(range(i, i + 1));
+    }
+    expect(segments(s.dir)).toEqual(['0000000001.ndjson']);
+    s.close();
   });
 
   it('skips a torn last line (the process died inside write) and goes on appending after it', () => {

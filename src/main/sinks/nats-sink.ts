@@ -25,6 +25,12 @@ export class NatsTransport implements Transport {
   private streamReady = false;
   /** False between a 'disconnect' and the next 'reconnect': publishing then only fills a buffer. */
   private connected = false;
+  /**
+   * Rejects when the current connection drops: a publish in flight then fails at once instead of
+   * waiting out its timeout (or quietly succeeding after a reconnect), so an outage shows as
+   * failed attempts and the batch is retried on the new connection.
+   */
+  private dropped = deferredFailure();
   private closed = false;
 
   constructor(private readonly spec: NatsSinkSpec) {}
@@ -34,10 +40,11 @@ export class NatsTransport implements Transport {
     if (!this.connected) throw new Error('not connected to nats (reconnecting)');
     if (!this.streamReady) await this.ensureStream(nc);
     const js = (this.js ??= jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS }));
+    const dropped = this.dropped.promise;
     for (const a of alerts) {
       if (signal.aborted) throw new Error('aborted');
       try {
-        await js.publish(this.spec.subject, a.line, { msgID: a.id, timeout: PUBLISH_TIMEOUT_MS });
+        await Promise.race([js.publish(this.spec.subject, a.line, { msgID: a.id, timeout: PUBLISH_TIMEOUT_MS }), dropped]);
       } catch (e) {
         // "no responders": nothing captures the subject (the stream was deleted, or the server
         // lost its store): look for the stream again before the next attempt.
@@ -82,6 +89,8 @@ export class NatsTransport implements Transport {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') {
           this.connected = false;
+          this.dropped.fail(new Error('nats connection lost'));
+          this.dropped = deferredFailure();
           logger().warn({ sink: this.spec.name }, 'nats connection lost; reconnecting');
         } else if (s.type === 'reconnect') {
           this.connected = true;
@@ -115,6 +124,14 @@ export class NatsTransport implements Transport {
     this.nc = undefined;
     await nc?.close();
   }
+}
+
+/** A promise that only ever rejects, when told to (and never counts as unhandled). */
+function deferredFailure(): { promise: Promise<never>; fail: (e: Error) => void } {
+  let fail!: (e: Error) => void;
+  const promise = new Promise<never>((_, reject) => (fail = reject));
+  promise.catch(() => undefined);
+  return { promise, fail };
 }
 
 /** NATS subject wildcard match: `*` one token, `>` the rest. */

@@ -39,7 +39,7 @@ export interface SpoolBatch {
   readonly lines: number;
 }
 
-const SEGMENT = /^(\d{10})\.ndjson$/;
+const SEGMENT = /^(\d{10,})\.ndjson$/;
 const CURSOR = 'cursor.json';
 const LOCK = 'lock';
 const NL = 0x0a;
@@ -270,6 +270,10 @@ export class Spool {
   private normalize(): void {
     for (let size = this.sizes.get(this.cursor.segment); size !== undefined && this.cursor.offset >= size; size = this.sizes.get(this.cursor.segment)) {
       const done = this.cursor.segment;
+      // The segment being appended to stays while it has room: new alerts go on in it, so a spool
+      // that is drained after every batch does not create (and fsync a cursor for) a new file
+      // each time, and segment numbers grow with the bytes spooled, not with the batches.
+      if (done === this.writeSegment && this.writeFd !== undefined && size < this.segmentBytes) return;
       // The next segment, or (drained) the number the next append will create.
       const next = [...this.sizes.keys()].find((s) => s > done) ?? Math.max(done, this.writeSegment) + 1;
       this.cursor = { segment: next, offset: 0 };
