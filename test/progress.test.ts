@@ -121,6 +121,25 @@ describe('createProgress', () => {
   });
 });
 
+describe('createProgress when disabled or unused', () => {
+  it('enabled: false writes nothing at all', () => {
+    const writes: string[] = [];
+    const stream = { write: (s: string) => (writes.push(s), true) } as unknown as NodeJS.WritableStream;
+    let t = 0;
+    const progress = createProgress({ stream, enabled: false, total: 100, now: () => (t += 1_000) });
+    for (let i = 0; i <= 100; i += 10) progress.update(i);
+    progress.finish();
+    expect(writes).toEqual([]);
+  });
+
+  it('finish() before any redraw leaves the stream untouched', () => {
+    const writes: string[] = [];
+    const stream = { write: (s: string) => (writes.push(s), true) } as unknown as NodeJS.WritableStream;
+    createProgress({ stream, now: () => 0 }).finish();
+    expect(writes).toEqual([]);
+  });
+});
+
 describe('shouldShowProgress', () => {
   it('is off by default when the stream is not a terminal, on when it is', () => {
     expect(shouldShowProgress(undefined, {})).toBe(false);
