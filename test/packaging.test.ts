@@ -12,18 +12,24 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KESTREL_VERSION } from '../src/shared/version.js';
-import { EBPF_UNAVAILABLE } from './helpers/ebpf.js';
+import { EBPF_REQUIRED, EBPF_UNAVAILABLE } from './helpers/ebpf.js';
 
 const ROOT = process.cwd();
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; license: string; scripts: Record<string, string> };
 const UNIT_FILE = join(ROOT, 'packaging/kestrel.service');
 
-/** Built sensor files: git-ignored, so copied into the staged tree by name when present. */
+/**
+ * Built sensor files: git-ignored, so copied into the staged tree by name when present. Only the
+ * addon ships: it embeds the BPF object (its skeleton), which is therefore not needed at run time.
+ */
 const ADDON = 'native/ebpf-loader/build/Release/kestrel_ebpf.node';
 const BPF_OBJECT = 'bpf/.output/kestrel.bpf.o';
 
-/** Capabilities the unit must grant (the issue's set) and the unit's command line. */
-const REQUIRED_CAPS = ['CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_RESOURCE', 'CAP_KILL'];
+/**
+ * The unit's capabilities, exactly: the issue's set plus CAP_SYS_PTRACE (process table seeding).
+ * test/capabilities-live.test.ts shows which of them are needed.
+ */
+const UNIT_CAPS = ['CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_PTRACE', 'CAP_SYS_RESOURCE', 'CAP_KILL'];
 const EXEC_START = '/usr/bin/kestrel run --config /etc/kestrel/kestrel.toml';
 
 /**
@@ -122,6 +128,7 @@ describe('npm pack → npm install → kestrel', () => {
     if (install.status !== 0) {
       installNote = `--offline failed, used --prefer-offline: ${install.stderr.split('\n').find((l) => /ERR/.test(l)) ?? ''}`;
       install = run('npm', [...common, '--prefer-offline'], tmp, 120_000);
+      console.warn(`packaging test: ${installNote}`);
     }
     expect(install.status, said(install)).toBe(0);
     installed = join(prefix, 'node_modules', PACKAGE.name);
@@ -147,13 +154,13 @@ describe('npm pack → npm install → kestrel', () => {
     expect(entries.filter((e) => e.startsWith('rules/')).sort()).toEqual(rules.filter((r) => existsSync(join(ROOT, r))).sort());
     // The sensor ships when it was built here (scripts/setup.sh); the addon embeds the BPF object.
     if (existsSync(join(ROOT, ADDON))) expect(entries).toContain(ADDON);
-    if (existsSync(join(ROOT, BPF_OBJECT))) expect(entries).toContain(BPF_OBJECT);
+    expect(entries.filter((e) => e.startsWith('native/'))).toEqual(existsSync(join(ROOT, ADDON)) ? [ADDON] : []);
   });
 
   it('leaves out sources, tests, benchmarks, build leftovers and anything from ../shared', () => {
     const forbidden = [/^src\//, /^test\//, /^bench\//, /^node_modules\//, /^build\//, /^grammar\//, /^scripts\//, /^coverage\//,
       /^dist\/.*\.(ts|map)$/, /\.tsbuildinfo$/, /^\.kestrel-setup-done$/, /^\.git/, /(^|\/)\.\.(\/|$)/, /rules-corpus|conformance/,
-      /^native\/ebpf-loader\/(src|build\/Release\/(obj\.target|\.deps))\//, /^bpf\/.*\.(c|h)$/];
+      /^native\/ebpf-loader\/(src|build\/Release\/(obj\.target|\.deps))\//, /^bpf\//];
     for (const entry of entries) {
       for (const re of forbidden) expect(re.test(entry), `${entry} matches ${re}`).toBe(false);
     }
@@ -215,8 +222,9 @@ describe('npm pack → npm install → kestrel', () => {
     for (const flag of EXEC_START.split(' ').filter((w) => w.startsWith('--'))) expect(help.stdout, flag).toMatch(new RegExp(`^ +${flag} `, 'm'));
   });
 
-  it.skipIf(EBPF_UNAVAILABLE !== undefined || !existsSync(join(ROOT, ADDON)))(
-    `kestrel record runs the sensor from the installed package${EBPF_UNAVAILABLE ? ` (skipped: ${EBPF_UNAVAILABLE})` : ''}`,
+  // Skipped without live eBPF (the reason is in the title), but run, and failing, under KESTREL_REQUIRE_EBPF=1.
+  it.skipIf(EBPF_UNAVAILABLE !== undefined && !EBPF_REQUIRED)(
+    `kestrel record runs the sensor from the installed package${EBPF_UNAVAILABLE && !EBPF_REQUIRED ? ` (skipped: ${EBPF_UNAVAILABLE})` : ''}`,
     () => {
       const capture = join(tmp, 'live.bin');
       const record = run(kestrel, ['record', '-o', capture, '--duration', '1'], elsewhere, 30_000);
@@ -246,7 +254,7 @@ describe('packaging/kestrel.service', () => {
     expect(['root', '0']).not.toContain(user);
     expect(unitValue(unit, 'Service', 'DynamicUser')).toBe('no');
     const ambient = caps('AmbientCapabilities');
-    expect(ambient).toEqual(expect.arrayContaining(REQUIRED_CAPS));
+    expect(ambient).toEqual(UNIT_CAPS);
     expect(caps('CapabilityBoundingSet').sort()).toEqual([...ambient].sort());
     expect(ambient).not.toContain('CAP_SYS_ADMIN');
     // Every capability granted has a comment line saying why.
