@@ -58,6 +58,7 @@ type Ev = DecodedEvent & { event: { action: string }; process: { pid: number; na
 interface Recording {
   status: number | null;
   stderr: string;
+  capture: string;
   events: Ev[];
 }
 
@@ -105,7 +106,7 @@ async function recordAs(dir: string, caps: string[], tag: string, seconds = 2): 
       for await (const view of reader.records()) events.push(decodeRecord(view) as Ev);
       await reader.close();
     }
-    return { status, stderr, events };
+    return { status, stderr, capture, events };
   } finally {
     before.kill();
   }
@@ -132,8 +133,28 @@ describe.skipIf(UNAVAILABLE !== undefined)(UNAVAILABLE ? `${title} (skipped: ${U
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('uid 65534 can read everything kestrel record loads from this checkout', () => {
+    // If not, record fails with a bare EACCES from the module loader: name the files instead.
+    const probe = 'const fs=require("fs"),p=require("path");const bad=[];' +
+      'const walk=(d)=>{for(const e of fs.readdirSync(d,{withFileTypes:true})){const f=p.join(d,e.name);' +
+      'try{fs.accessSync(f,fs.constants.R_OK)}catch{bad.push(f)}if(e.isDirectory())walk(f)}};' +
+      'try{walk("dist")}catch(e){bad.push(String(e))}' +
+      'for(const f of process.argv.slice(1))try{fs.accessSync(f,fs.constants.R_OK)}catch{bad.push(f)}' +
+      'console.log(JSON.stringify(bad.slice(0,20)))';
+    const unreadable = execFileSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '-e', probe,
+      KESTREL_BIN, 'native/ebpf-loader/build/Release/kestrel_ebpf.node', 'node_modules/.package-lock.json'], { encoding: 'utf8' });
+    expect(JSON.parse(unreadable), 'not readable by uid 65534 (chmod -R o+rX)').toEqual([]);
+  });
+
   it('records the activity on the host', () => {
     expect(withUnitCaps.status, withUnitCaps.stderr).toBe(0);
+    // As an operator would look at it: a whole capture from the sensor, with events in it.
+    const info = JSON.parse(execFileSync(process.execPath, [KESTREL_BIN, 'capture', 'info', '--format', 'json', withUnitCaps.capture], { encoding: 'utf8' })) as {
+      records: number; source: { description: string }; integrity: { ok: boolean };
+    };
+    expect(info).toMatchObject({ source: { description: 'ebpf' }, integrity: { ok: true } });
+    expect(info.records).toBeGreaterThan(0);
+    expect(info.records).toBe(withUnitCaps.events.length);
     expect(withUnitCaps.stderr).toMatch(/^recorded \d+ events in 2\.\d s/m);
     expect(withUnitCaps.stderr).toMatch(/dropped in the kernel \(ring full\) 0/);
     expect(withUnitCaps.events.length).toBeGreaterThan(0);
