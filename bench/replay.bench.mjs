@@ -28,6 +28,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'replay' },
     engine: { type: 'string' },
     child: { type: 'string' },
+    progress: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
   },
 });
 
@@ -56,7 +58,7 @@ async function parent() {
   const rows = [];
   for (const cfg of configs) {
     process.stderr.write(`… workers=${cfg.workers} ${cfg.rate ? `open loop ${cfg.rate} ev/s` : 'closed loop'}\n`);
-    const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, capture, rules: rulePaths, engine: values.engine, rateSeconds: Number(values['rate-seconds']) })], {
+    const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, capture, rules: rulePaths, engine: values.engine, rateSeconds: Number(values['rate-seconds']), progress: values['no-progress'] ? false : values.progress })], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 26,
@@ -76,6 +78,7 @@ async function child(cfg) {
   const { CaptureReader } = await import(join(DIST, 'shared/capture/reader.js'));
   const { DetectionPipeline } = await import(join(DIST, 'main/pipeline/detection.js'));
   const { loadCheckedRules } = await import(join(DIST, 'main/pipeline/load-rules.js'));
+  const { createProgress, shouldShowProgress } = await import(join(DIST, 'main/progress.js'));
   const quiet = { err: { write() {} } };
   const reader = await CaptureReader.open(cfg.capture);
   const rules = await loadCheckedRules(cfg.rules, reader.schema, quiet);
@@ -104,6 +107,12 @@ async function child(cfg) {
     if (cfg.workers === 0) return;
     for (const s of pipeline.stats()) ringMax = Math.max(ringMax, s.inputUsedWords / ringCapacity);
   };
+  // On a terminal (the child's stderr is the parent's), one progress line per configuration.
+  const show = shouldShowProgress(cfg.progress, process.stderr);
+  const progress = createProgress({
+    enabled: show, stream: process.stderr, label: `workers=${cfg.workers} ${cfg.rate ? 'open' : 'closed'}`,
+    total: show && !cfg.rate ? await reader.totalRecordsHint() : undefined,
+  });
   const start = performance.now();
   const deadline = cfg.rate ? start + cfg.rateSeconds * 1000 : Infinity;
   outer: for await (const chunk of reader.chunks()) {
@@ -120,6 +129,7 @@ async function child(cfg) {
       events += offsets.length;
       await pipeline.flush();
       sampleRings();
+      progress.update(events);
       continue;
     }
     for (let off = 0; off < bytes.length; ) {
@@ -150,7 +160,9 @@ async function child(cfg) {
     }
     await pipeline.flush();
     sampleRings();
+    progress.update(events);
   }
+  progress.finish();
   await pipeline.finish();
   const seconds = (performance.now() - start) / 1000;
   const drops = cfg.workers === 0 ? 0 : pipeline.stats().reduce((n, s) => n + s.drops, 0);

@@ -25,6 +25,8 @@ Without --capture, a synthetic capture of --events events is generated first.`,
     rate: { type: 'string', arg: 'EV/S', help: 'open-loop input rate; 0 = closed loop only (default 50000)' },
     'rate-seconds': { type: 'string', arg: 'S', help: 'open-loop duration (default 5)' },
     out: { type: 'string', arg: 'NAME', help: 'results file bench/results/NAME.json (default replay)' },
+    progress: { type: 'boolean', help: 'a progress line per configuration on stderr (default: only on a terminal)' },
+    'no-progress': { type: 'boolean', help: 'never show the progress line' },
   },
   async run(args) {
     const [scenario] = args.positionals;
@@ -35,7 +37,8 @@ Without --capture, a synthetic capture of --events events is generated first.`,
     const rest: string[] = [];
     for (const [k, v] of Object.entries(args.values)) {
       if (v === undefined || k === 'log-level' || k === 'help') continue;
-      for (const one of Array.isArray(v) ? v : [v]) rest.push(`--${k}`, String(one));
+      if (v === true) rest.push(`--${k}`);
+      else for (const one of Array.isArray(v) ? v : [v]) rest.push(`--${k}`, String(one));
     }
     return await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, [path, ...rest], { stdio: ['ignore', 'inherit', 'inherit'] });

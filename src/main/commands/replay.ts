@@ -8,9 +8,11 @@ import { DetectionPipeline } from '../pipeline/detection.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
 import { openOutputs } from './outputs.js';
+import { createProgress, shouldShowProgress } from '../progress.js';
 import { logger } from '../../shared/log.js';
 import { CAPS_OPTIONS, CONFIG_OPTION, ENGINE_OPTION, METRICS_OPTION, SINK_OPTIONS, evictionWarning, parseCaps, parseEngine, parseWorkers } from './options.js';
 import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { RuleProfileRow } from '../../workers/eql-processor.js';
 
 export const replayCommand: Command = {
@@ -35,6 +37,8 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     ...SINK_OPTIONS,
     ...METRICS_OPTION,
     ...CONFIG_OPTION,
+    progress: { type: 'boolean', help: 'a progress line on stderr (events, events/s, ETA); default: only when stderr is a terminal' },
+    'no-progress': { type: 'boolean', help: 'never show the progress line' },
   },
   async run(args, ctx) {
     const [capturePath, ...extra] = args.positionals;
@@ -86,6 +90,9 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const offsets: number[] = [];
+      const flag = args.values['no-progress'] ? false : args.values.progress === true ? true : undefined;
+      const show = shouldShowProgress(flag, ctx.err as { isTTY?: boolean });
+      const progress = createProgress({ enabled: show, stream: ctx.err, total: show ? await reader.totalRecordsHint() : undefined, label: basename(capturePath) });
       try {
         for await (const chunk of reader.chunks()) {
           const bytes = chunk.payload;
@@ -95,8 +102,10 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
           pipeline.pushRecords(bytes, offsets, offsets.length);
           // The chunk buffer is reused by the reader: hand everything staged to the rings first.
           await pipeline.flush();
+          progress.update(pipeline.eventsIn);
           if (stopping) break;
         }
+        progress.finish();
         const heldBack = await pipeline.finish(stopping);
         if (stopping) {
           ctx.err.write(
