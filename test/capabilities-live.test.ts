@@ -174,7 +174,7 @@ describe.skipIf(UNAVAILABLE !== undefined)(UNAVAILABLE ? `${title} (skipped: ${U
     it(`cannot start the sensor without ${missing}`, async () => {
       const r = await recordAs(dir, GRANTABLE.filter((c) => c !== missing), `no-${missing}`);
       expect(r.status, r.stderr).toBe(4);
-      expect(r.stderr).toContain('runtime error: the eBPF sensor cannot run: not root: loading BPF programs needs root (or CAP_BPF + CAP_PERFMON)');
+      expect(r.stderr).toContain(`runtime error: the eBPF sensor cannot run: not root and missing ${missing}: loading BPF programs needs root or CAP_BPF + CAP_PERFMON`);
       expect(existsSync(join(dir, `no-${missing}.bin`))).toBe(false);
     }, 20_000);
   }

@@ -251,6 +251,6 @@ describe.skipIf(process.getuid?.() !== 0)('kestrel record without privileges', (
       result = err as { status: number | null; stderr: string };
     }
     expect(result.status).toBe(4);
-    expect(result.stderr).toContain('runtime error: the eBPF sensor cannot run: not root: loading BPF programs needs root (or CAP_BPF + CAP_PERFMON)');
+    expect(result.stderr).toContain('runtime error: the eBPF sensor cannot run: not root and missing CAP_BPF + CAP_PERFMON: loading BPF programs needs root or CAP_BPF + CAP_PERFMON');
   });
 });

@@ -35,7 +35,10 @@ const MAX_BATCHES_PER_WAKEUP = 16;
 export function ebpfUnavailableReason(): string | undefined {
   if (process.platform !== 'linux') return `eBPF needs Linux (this is ${process.platform})`;
   if (!existsSync('/sys/kernel/btf/vmlinux')) return 'no kernel BTF: /sys/kernel/btf/vmlinux is missing (CONFIG_DEBUG_INFO_BTF=y needed)';
-  if (process.getuid?.() !== 0 && !hasBpfCapabilities()) return 'not root: loading BPF programs needs root (or CAP_BPF + CAP_PERFMON)';
+  if (process.getuid?.() !== 0) {
+    const missing = missingBpfCapabilities();
+    if (missing.length) return `not root and missing ${missing.join(' + ')}: loading BPF programs needs root or CAP_BPF + CAP_PERFMON (packaging/kestrel.service grants them)`;
+  }
   return addonUnavailableReason();
 }
 
@@ -45,21 +48,22 @@ const CAP_PERFMON = 38n;
 const CAP_BPF = 39n;
 
 /**
- * Whether this process holds CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN) in its effective set, as a
- * non-root service does when systemd grants them (packaging/kestrel.service). The addon's own
+ * Which of CAP_BPF + CAP_PERFMON this process lacks in its effective set (none with CAP_SYS_ADMIN): a
+ * non-root service holds both when systemd grants them (packaging/kestrel.service). The addon's own
  * preflight names what is missing if loading is refused anyway.
  */
-function hasBpfCapabilities(): boolean {
+function missingBpfCapabilities(): string[] {
   let effective: bigint;
   try {
     const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    if (hex === undefined) return false;
+    if (hex === undefined) return ['CAP_BPF', 'CAP_PERFMON'];
     effective = BigInt(`0x${hex}`);
   } catch {
-    return false;
+    return ['CAP_BPF', 'CAP_PERFMON'];
   }
   const has = (bit: bigint): boolean => ((effective >> bit) & 1n) === 1n;
-  return has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON));
+  if (has(CAP_SYS_ADMIN)) return [];
+  return [...(has(CAP_BPF) ? [] : ['CAP_BPF']), ...(has(CAP_PERFMON) ? [] : ['CAP_PERFMON'])];
 }
 
 export class Sensor {
