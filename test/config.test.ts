@@ -41,6 +41,9 @@ maxlen = 1000
 [[sinks]]
 url = "stdout"
 
+[[sinks]]
+url = "file:alerts.ndjson?keep=3"
+
 [metrics]
 listen = "127.0.0.1:9464"
 `;
@@ -64,6 +67,7 @@ describe('config file checking', () => {
     expect(c.values.get('sinks')).toEqual([
       { url: 'redis://127.0.0.1:6379/alerts', minSeverity: 'high', options: { maxlen: '1000' } },
       { url: 'stdout', options: {} },
+      { url: 'file:/etc/kestrel/alerts.ndjson?keep=3', options: {} },
     ]);
   });
 
@@ -111,7 +115,7 @@ describe('flags win over the file', () => {
     expect(args.values.engine).toBe('interp');
     expect(args.values['max-partials']).toBe('5000');
     expect(args.values['log-level']).toBe('warn');
-    expect(args.values.sink).toEqual(['redis://127.0.0.1:6379/alerts?maxlen=1000&min_severity=high', 'stdout']);
+    expect(args.values.sink).toEqual(['redis://127.0.0.1:6379/alerts?maxlen=1000&min_severity=high', 'stdout', 'file:/etc/kestrel/alerts.ndjson?keep=3']);
     expect(args.values.metrics).toBe('127.0.0.1:9464');
     // rules.watch is a run option: replay has no --no-rules-watch, so it is left alone.
     expect(args.values['no-rules-watch']).toBeUndefined();

@@ -126,6 +126,9 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('metrics from kes
     expect(m.value('kestrel_alerts_total', { rule: ruleId })).toBe(1);
     expect(m.value('kestrel_events_total', { stage: 'kernel_read' })).toBeGreaterThan(0);
     expect(m.value('kestrel_events_total', { stage: 'records_built' })).toBeGreaterThan(0);
+    // Live records are evaluated in the worker that owns them: counted there, in shared memory.
+    expect(m.value('kestrel_events_total', { stage: 'evaluated' })).toBeGreaterThan(0);
+    expect(m.value('kestrel_events_total', { stage: 'matched' })).toBeGreaterThan(0);
     expect(m.value('kestrel_events_dropped_total', { stage: 'kernel_ring_full' })).toBe(0);
     expect(m.value('kestrel_ingest_to_alert_seconds_count')).toBe(1);
     // The alert left within a second of the rename (live verdicts are on time).

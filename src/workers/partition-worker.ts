@@ -11,7 +11,7 @@ import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOA
 import {
   COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_EVICTIONS_PER_KEY,
   COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL, COUNTER_LAST_SEQ, COUNTER_PARTIALS_LIVE, COUNTER_SLEEPS,
-  COUNTER_STATE_ENTRIES, COUNTER_GENERATION, type PartitionWorkerData, type RulesetMessage, type WorkerMessage,
+  COUNTER_STATE_ENTRIES, COUNTER_GENERATION, COUNTER_PREDICATE_RECORDS, COUNTER_PREDICATE_TRUE, type PartitionWorkerData, type RulesetMessage, type WorkerMessage,
 } from '../shared/runtime/protocol.js';
 import type { AlertOut, CreateProcessor } from './processor.js';
 
@@ -36,6 +36,9 @@ async function main(): Promise<void> {
   let config = data.processorConfig;
   const complete = data.configFollows ? configOf(generation) : undefined;
   let proc = await createProcessor({ partition: data.partition, partitions: data.partitions, config, complete });
+  let countedProc = proc;
+  let countedRecords = 0;
+  let countedTrue = 0;
   if (complete) config = await complete;
   counters[COUNTER_GENERATION] = generation;
   post({ type: 'ready' });
@@ -168,6 +171,17 @@ async function main(): Promise<void> {
       counters[COUNTER_EVICTIONS_PER_RULE] = ev.perRule;
       counters[COUNTER_EVICTIONS_TOTAL] = ev.total;
     }
+    // Cumulative across generations: a swap starts a new processor counting from 0.
+    const p = proc as Partial<{ predicateRecords: number; predicateRecordsTrue: number }>;
+    if (proc !== countedProc) {
+      countedProc = proc;
+      countedRecords = 0;
+      countedTrue = 0;
+    }
+    counters[COUNTER_PREDICATE_RECORDS] += (p.predicateRecords ?? 0) - countedRecords;
+    counters[COUNTER_PREDICATE_TRUE] += (p.predicateRecordsTrue ?? 0) - countedTrue;
+    countedRecords = p.predicateRecords ?? 0;
+    countedTrue = p.predicateRecordsTrue ?? 0;
     counters[COUNTER_BUSY_NS] += Number(process.hrtime.bigint() - started);
   }
   alertRing.close();

@@ -113,7 +113,7 @@ function checkValue(
       if (!Array.isArray(value)) fail(`${name} must be [[sinks]] tables (or a list of sink URLs)`);
       return (value as unknown[]).map((entry, i): SinkSetting => {
         const at = `${name}[${i}]`;
-        if (typeof entry === 'string') return { url: entry, options: {} };
+        if (typeof entry === 'string') return { url: fileUrlFrom(base, entry), options: {} };
         if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(`${at} must be a table with url = "…" or a URL string`);
         const { url, min_severity: minSeverity, ...rest } = entry as Record<string, unknown>;
         if (typeof url !== 'string' || url === '') failAt(at, `${at} needs url = "…" (stdout, file:PATH, http(s)://…, redis://HOST:PORT/STREAM, nats://HOST:PORT/SUBJECT)`);
@@ -123,10 +123,16 @@ function checkValue(
           if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') failAt(`${at}.${key}`, `${at}.${key} must be a string, number or boolean`);
           options[key] = String(v);
         }
-        return { url: url as string, ...(minSeverity !== undefined && { minSeverity }), options } as SinkSetting;
+        return { url: fileUrlFrom(base, url as string), ...(minSeverity !== undefined && { minSeverity }), options } as SinkSetting;
       });
     }
   }
+}
+
+/** A `file:` sink's relative path is the config file's, like every other path in it. */
+function fileUrlFrom(base: string, url: string): string {
+  if (!url.startsWith('file:') || url.startsWith('file:/')) return url;
+  return `file:${resolve(base, url.slice('file:'.length))}`;
 }
 
 /** "HOST:PORT" or "[v6]:PORT" → parts, or undefined. */

@@ -11,8 +11,7 @@
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
 //   p.pushRecords(bytes, offsets, count);  // a batch: one Wasm predicate call (engine 'wasm')
 //   await p.finish();
-import { recordsWithBits } from '../../shared/pipeline/bit-counts.js';
-import { COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
+import { COUNTER_PREDICATE_RECORDS, COUNTER_PREDICATE_TRUE, COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
 import { KestrelError, RuntimeError } from '../../shared/errors.js';
 import { UserRuleSet, isUserRule } from './user-rules.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -217,8 +216,6 @@ export class DetectionPipeline {
       runtime.drainAlerts();
       while (this.jobs.length > 0 && this.jobs[0]!.bits !== null) {
         const job = this.jobs.shift()!;
-        this.evaluated += job.count;
-        this.evaluatedTrue += recordsWithBits(job.bits!, job.count, W);
         const dv = new DataView(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
         for (let i = 0; i < job.count; i++) {
           const off = job.offsets[i]!;
@@ -250,7 +247,10 @@ export class DetectionPipeline {
     }
     const parts = this.sharded!.runtime.stats();
     return {
-      eventsIn: this.events, evaluated: this.evaluated, matched: this.evaluatedTrue,
+      // Records routed with their bits are counted on main (routeRecord); bare records in the workers.
+      evaluated: this.evaluated + parts.reduce((n, p) => n + p.counters[COUNTER_PREDICATE_RECORDS]!, 0),
+      matched: this.evaluatedTrue + parts.reduce((n, p) => n + p.counters[COUNTER_PREDICATE_TRUE]!, 0),
+      eventsIn: this.events,
       partials: parts.map((p) => p.counters[COUNTER_STATE_ENTRIES]!),
       evictions: this.evictions(),
       ringFullDrops: parts.reduce((n, p) => n + p.drops, 0),
@@ -344,6 +344,14 @@ export class DetectionPipeline {
 
   /** Sends a record with its bits (`bits[bitsAt…]`) to the partitions the router picks. */
   private routeRecord(bytes: Uint8Array, offset: number, length: number, bits: Uint32Array, bitsAt: number): void {
+    // Every routed record had its predicates evaluated (a job, a batch or alone) on main's side.
+    this.evaluated++;
+    for (let w = bitsAt, end = bitsAt + this.sharded!.up.router.roles.wordsPerRecord; w < end; w++) {
+      if (bits[w] !== 0) {
+        this.evaluatedTrue++;
+        break;
+      }
+    }
     const view = this.view.reset(bytes, offset);
     const seq = view.seq;
     if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);

@@ -48,6 +48,9 @@ export const COUNTER_EVICTIONS_PER_RULE = 11;
 export const COUNTER_EVICTIONS_TOTAL = 12;
 /** Ruleset generation the worker runs (0 = the one it started with). */
 export const COUNTER_GENERATION = 13;
+/** Records whose step predicates this worker evaluated (bare record frames), and those with a true step: cumulative across generations. */
+export const COUNTER_PREDICATE_RECORDS = 14;
+export const COUNTER_PREDICATE_TRUE = 15;
 export const COUNTER_SLOTS = 16;
 
 /** Messages a worker posts to main (rare events only; data goes through rings). */
