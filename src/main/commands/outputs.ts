@@ -4,12 +4,12 @@
 import type { CommandContext, ParsedArgs } from '../command.js';
 import { UsageError } from '../../shared/errors.js';
 import { openAlertSink, type AlertSink } from '../pipeline/alert-sink.js';
-import { AlertOutputs, type SinkFanout } from '../pipeline/alert-outputs.js';
+import { AlertOutputs } from '../pipeline/alert-outputs.js';
 import { defaultSpoolDir } from '../pipeline/state-dir.js';
 import { KestrelMetrics, type MetricsSources } from '../metrics/kestrel-metrics.js';
 import { startMetricsServer, type MetricsServer, type ReadinessChecks } from '../metrics/metrics-server.js';
 import { parseListenAddress } from '../config/load-config.js';
-import { openSinks } from '../sinks/sink-set.js';
+import { openSinks, type SinkSet } from '../sinks/sink-set.js';
 
 /** How long closing waits for sinks to deliver what they hold; the rest stays spooled. */
 export const SINK_CLOSE_GRACE_MS = 5000;
@@ -40,13 +40,13 @@ export async function openOutputs(values: ParsedArgs['values'], ctx: CommandCont
 
   // With --sink, stdout carries alerts only when asked (--sink stdout); --output always gets them.
   const primary: AlertSink | undefined = urls.length === 0 || output !== undefined ? await openAlertSink(output, ctx.out, { immediate: o.live }) : undefined;
-  let sinks = urls.length ? await openSinks([...urls], { spoolDir, stdout: ctx.out }) : undefined;
+  let sinks: SinkSet | undefined = urls.length ? await openSinks([...urls], { spoolDir, stdout: ctx.out }) : undefined;
   const sinkStats = () => sinks?.stats() ?? {};
   const metrics = address ? new KestrelMetrics({ ...o.sources, sinks: sinkStats }) : undefined;
   const startedWall = Date.now();
   const startedMono = performance.now();
   const clock = o.live ? () => startedWall + (performance.now() - startedMono) : undefined;
-  const alerts = new AlertOutputs(primary, sinks as SinkFanout | undefined, metrics, clock);
+  const alerts = new AlertOutputs(primary, sinks, metrics, clock);
   let server: MetricsServer | undefined;
   if (metrics && address) {
     server = await startMetricsServer(address.host, address.port, metrics.registry, o.ready);
@@ -57,32 +57,19 @@ export async function openOutputs(values: ParsedArgs['values'], ctx: CommandCont
     metrics,
     server,
     async reopenSinks(next) {
-      const old = alerts.holdSinks();
+      alerts.holdSinks();
       try {
-        await (old as typeof sinks)?.close(SINK_CLOSE_GRACE_MS);
+        await sinks?.close(SINK_CLOSE_GRACE_MS);
       } finally {
         sinks = next.length ? await openSinks([...next], { spoolDir, stdout: ctx.out }) : undefined;
-        alerts.replaceSinks(sinks as SinkFanout | undefined);
+        alerts.replaceSinks(sinks);
       }
     },
     async close() {
       await server?.close();
-      let undelivered = 0;
-      if (sinks) {
-        const r = await sinks.close(SINK_CLOSE_GRACE_MS);
-        undelivered = countUndelivered(r);
-      }
+      const undelivered = sinks ? (await sinks.close(SINK_CLOSE_GRACE_MS)).undelivered : 0;
       if (undelivered > 0) ctx.err.write(`kestrel: ${undelivered} alert(s) not yet delivered stay in the spool under ${spoolDir}; the next start delivers them\n`);
       await primary?.close();
     },
   };
-}
-
-function countUndelivered(r: unknown): number {
-  if (typeof r === 'number') return r;
-  if (r && typeof r === 'object') {
-    if ('undelivered' in r && typeof (r as { undelivered: unknown }).undelivered === 'number') return (r as { undelivered: number }).undelivered;
-    return Object.values(r as Record<string, unknown>).reduce<number>((n, v) => n + countUndelivered(v), 0);
-  }
-  return 0;
 }

@@ -36,9 +36,8 @@ export class AlertOutputs {
    * none falls between the old set's close (its spools must be released first: the new set may
    * reopen the same ones) and the new set's open.
    */
-  holdSinks(): SinkFanout | undefined {
+  holdSinks(): void {
     this.held ??= [];
-    return this.sinks;
   }
 
   replaceSinks(sinks: SinkFanout | undefined): void {
