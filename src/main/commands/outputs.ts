@@ -6,10 +6,13 @@ import { UsageError } from '../../shared/errors.js';
 import { openAlertSink, type AlertSink } from '../pipeline/alert-sink.js';
 import { AlertOutputs } from '../pipeline/alert-outputs.js';
 import { defaultSpoolDir } from '../pipeline/state-dir.js';
-import { KestrelMetrics, type MetricsSources } from '../metrics/kestrel-metrics.js';
-import { startMetricsServer, type MetricsServer, type ReadinessChecks } from '../metrics/metrics-server.js';
+
+const openSinks = async (urls: string[], opts: { spoolDir: string; stdout: NodeJS.WritableStream }): Promise<SinkSet> =>
+  (await import('../sinks/sink-set.js')).openSinks(urls, opts);
+import type { KestrelMetrics, MetricsSources } from '../metrics/kestrel-metrics.js';
+import type { MetricsServer, ReadinessChecks } from '../metrics/metrics-server.js';
 import { parseListenAddress } from '../config/load-config.js';
-import { openSinks, type SinkSet } from '../sinks/sink-set.js';
+import type { SinkSet } from '../sinks/sink-set.js';
 
 /** How long closing waits for sinks to deliver what they hold; the rest stays spooled. */
 export const SINK_CLOSE_GRACE_MS = 5000;
@@ -42,13 +45,15 @@ export async function openOutputs(values: ParsedArgs['values'], ctx: CommandCont
   const primary: AlertSink | undefined = urls.length === 0 || output !== undefined ? await openAlertSink(output, ctx.out, { immediate: o.live }) : undefined;
   let sinks: SinkSet | undefined = urls.length ? await openSinks([...urls], { spoolDir, stdout: ctx.out }) : undefined;
   const sinkStats = () => sinks?.stats() ?? {};
-  const metrics = address ? new KestrelMetrics({ ...o.sources, sinks: sinkStats }) : undefined;
+  // prom-client and the sink clients are loaded only when asked for: start-up stays as it was.
+  const metrics = address ? new (await import('../metrics/kestrel-metrics.js')).KestrelMetrics({ ...o.sources, sinks: sinkStats }) : undefined;
   const startedWall = Date.now();
   const startedMono = performance.now();
   const clock = o.live ? () => startedWall + (performance.now() - startedMono) : undefined;
   const alerts = new AlertOutputs(primary, sinks, metrics, clock);
   let server: MetricsServer | undefined;
   if (metrics && address) {
+    const { startMetricsServer } = await import('../metrics/metrics-server.js');
     server = await startMetricsServer(address.host, address.port, metrics.registry, o.ready);
     ctx.err.write(`metrics on http://${server.address}/metrics (also /healthz, /readyz)\n`);
   }

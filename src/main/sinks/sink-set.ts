@@ -7,14 +7,11 @@
 import { mkdirSync } from 'node:fs';
 import { InputError, UsageError } from '../../shared/errors.js';
 import { openFileSink } from './file-sink.js';
-import { NatsTransport } from './nats-sink.js';
 import { SpooledSink, type Transport } from './network-sink.js';
 import { parseSinkUrl, severityAtLeast, type SinkSpec } from './parse-sink-url.js';
-import { RedisTransport } from './redis-sink.js';
 import { Spool } from './spool.js';
 import { StdoutSink } from './stdout-sink.js';
 import type { AlertSeverity, AlertSinkTarget, OutgoingAlert, SinkStats } from './types.js';
-import { WebhookTransport } from './webhook-sink.js';
 
 export interface SinkSet {
   readonly sinks: AlertSinkTarget[];
@@ -57,13 +54,21 @@ async function openSink(spec: SinkSpec, opts: OpenSinksOptions): Promise<AlertSi
       return new StdoutSink(opts.stdout);
     case 'file':
       return openFileSink(spec);
-    case 'webhook':
+    // Clients are loaded only for the sinks in use: importing undici, node-redis and the NATS
+    // client costs ~250 ms of start-up that a run without such sinks must not pay.
+    case 'webhook': {
+      const { WebhookTransport } = await import('./webhook-sink.js');
       // The webhook's own timeout bounds the request; the loop's bound is only a backstop.
       return spooled(spec, new WebhookTransport(spec), spec.timeoutMs + 1000, opts.spoolDir);
-    case 'redis':
+    }
+    case 'redis': {
+      const { RedisTransport } = await import('./redis-sink.js');
       return spooled(spec, new RedisTransport(spec), ATTEMPT_TIMEOUT_MS, opts.spoolDir);
-    case 'nats':
+    }
+    case 'nats': {
+      const { NatsTransport } = await import('./nats-sink.js');
       return spooled(spec, new NatsTransport(spec), ATTEMPT_TIMEOUT_MS, opts.spoolDir);
+    }
   }
 }
 
