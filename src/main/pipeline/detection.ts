@@ -11,6 +11,7 @@
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
 //   p.pushRecords(bytes, offsets, count);  // a batch: one Wasm predicate call (engine 'wasm')
 //   await p.finish();
+import { recordsWithBits } from '../../shared/pipeline/bit-counts.js';
 import { COUNTER_PREDICATE_RECORDS, COUNTER_PREDICATE_TRUE, COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
 import { KestrelError, RuntimeError } from '../../shared/errors.js';
 import { UserRuleSet, isUserRule } from './user-rules.js';
@@ -99,7 +100,7 @@ const PROCESSOR_MODULE = pathToFileURL(fileURLToPath(new URL('../../workers/eql-
 export class DetectionPipeline {
   private readonly view: RecordView;
   private events = 0;
-  /** Sharded: records whose bits came back from the predicate stage, and those with a true step. */
+  /** Sharded: records routed with their predicate bits (routeRecord), and those with a true step. */
   private evaluated = 0;
   private evaluatedTrue = 0;
   private lastSeq = -1;
@@ -346,12 +347,7 @@ export class DetectionPipeline {
   private routeRecord(bytes: Uint8Array, offset: number, length: number, bits: Uint32Array, bitsAt: number): void {
     // Every routed record had its predicates evaluated (a job, a batch or alone) on main's side.
     this.evaluated++;
-    for (let w = bitsAt, end = bitsAt + this.sharded!.up.router.roles.wordsPerRecord; w < end; w++) {
-      if (bits[w] !== 0) {
-        this.evaluatedTrue++;
-        break;
-      }
-    }
+    this.evaluatedTrue += recordsWithBits(bits, 1, this.sharded!.up.router.roles.wordsPerRecord, bitsAt);
     const view = this.view.reset(bytes, offset);
     const seq = view.seq;
     if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
