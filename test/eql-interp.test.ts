@@ -19,27 +19,44 @@ function selects(where: string, fields: Record<string, unknown>, opts: Partial<C
 
 describe('null logic', () => {
   const none = {};
-  it('a comparison with a missing field is null, and so is its negation', () => {
-    expect(selects('process.name == "a"', none)).toBe(false);
-    expect(selects('process.name != "a"', none)).toBe(false);
-    expect(selects('not (process.name == "a")', none)).toBe(false);
-    expect(selects('process.pid < 1 or process.pid >= 1', none)).toBe(false);
+  const threeValued: Partial<CheckOptions> = { missingFields: 'null' };
+  it('three-valued (missingFields "null", as Endgame): a comparison with a missing field is null, and so is its negation', () => {
+    expect(selects('process.name == "a"', none, threeValued)).toBe(false);
+    expect(selects('process.name != "a"', none, threeValued)).toBe(false);
+    expect(selects('not (process.name == "a")', none, threeValued)).toBe(false);
+    expect(selects('process.pid < 1 or process.pid >= 1', none, threeValued)).toBe(false);
   });
-  it('and / or are three-valued', () => {
+  it('three-valued: and / or are three-valued', () => {
+    expect(selects('process.name == "a" or true', none, threeValued)).toBe(true);
+    expect(selects('process.name == "a" and false', none, threeValued)).toBe(false);
+    expect(selects('not (process.name == "a" and false)', none, threeValued)).toBe(true);
+    expect(selects('not (process.name == "a" or false)', none, threeValued)).toBe(false);
+  });
+  it('three-valued: in with a null in the list is null on a miss', () => {
+    expect(selects('process.name not in ("a", null)', { process: { name: 'b' } }, threeValued)).toBe(false);
+    expect(selects('process.name in ("b", null)', { process: { name: 'b' } }, threeValued)).toBe(true);
+  });
+  it('Elasticsearch (default): a negated query on a missing field matches; the positive one does not', () => {
+    expect(selects('process.name == "a"', none)).toBe(false);
+    expect(selects('process.name != "a"', none)).toBe(true);
+    expect(selects('not (process.name == "a")', none)).toBe(true);
+    expect(selects('process.pid < 1 or process.pid >= 1', none)).toBe(false);
+    expect(selects('not (process.pid < 1)', none)).toBe(true);
+  });
+  it('Elasticsearch: a bool query is two-valued, so not (missing or false) matches', () => {
     expect(selects('process.name == "a" or true', none)).toBe(true);
-    expect(selects('process.name == "a" and false', none)).toBe(false);
     expect(selects('not (process.name == "a" and false)', none)).toBe(true);
-    expect(selects('not (process.name == "a" or false)', none)).toBe(false);
+    expect(selects('not (process.name == "a" or false)', none)).toBe(true);
+  });
+  it('Elasticsearch: a null in an in-list is dropped from the terms query', () => {
+    expect(selects('process.name not in ("a", null)', { process: { name: 'b' } })).toBe(true);
+    expect(selects('process.name in ("b", null)', { process: { name: 'b' } })).toBe(true);
   });
   it('== null / != null test for a value', () => {
     expect(selects('process.name == null', none)).toBe(true);
     expect(selects('process.name != null', { process: { name: 'x' } })).toBe(true);
     expect(selects('process.name == null', { process: { name: null } })).toBe(true);
     expect(selects('process.args == null', { process: { args: [] } })).toBe(true);
-  });
-  it('in with a null in the list is null on a miss', () => {
-    expect(selects('process.name not in ("a", null)', { process: { name: 'b' } })).toBe(false);
-    expect(selects('process.name in ("b", null)', { process: { name: 'b' } })).toBe(true);
   });
   it('a mapping null_value replaces explicit nulls only', () => {
     expect(selects('file.size == -1', { file: { size: null } })).toBe(true);

@@ -8,12 +8,19 @@ import type { CheckedFilter, CheckedPipe, CheckedQuery, CheckedStep, FieldNode, 
 import { ExprChecker } from './check-expr.js';
 import { comparable, esTypeName, exprTypeOfField } from './check-types.js';
 import { didYouMean } from './suggest.js';
+import { withElasticsearchSemantics, type MissingFieldSemantics } from './es-semantics.js';
 
 export interface CheckOptions {
   schema: Schema;
   /** Field holding the event category (ES `event_category_field`). Default `event.category`. */
   categoryField?: string;
   dialect?: 'es';
+  /**
+   * How a filter treats a field an event lacks: 'elasticsearch' (default) runs negations the way
+   * Elasticsearch does (a negated query matches events without the field; es-semantics.ts);
+   * 'null' is three-valued throughout, as Endgame's engine (not null is null).
+   */
+  missingFields?: MissingFieldSemantics;
   /** The query text the AST came from, so messages quote nodes as written. */
   source?: string;
 }
@@ -177,7 +184,9 @@ class QueryChecker {
   }
 
   private filter(f: A.EventFilter): CheckedFilter {
-    return { category: f.category, categoryField: this.categoryField(f), where: this.exprs.checkCondition(f.where), span: f.span };
+    const checked = this.exprs.checkCondition(f.where);
+    const where = (this.opts.missingFields ?? 'elasticsearch') === 'elasticsearch' ? withElasticsearchSemantics(checked) : checked;
+    return { category: f.category, categoryField: this.categoryField(f), where, span: f.span };
   }
 
   private categoryField(f: A.EventFilter): FieldNode {

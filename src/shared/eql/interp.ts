@@ -59,6 +59,8 @@ function build(node: TExpr, ctx: Ctx): Evaluator {
     }
     case 'not': {
       const operand = build(node.operand, ctx);
+      // Elasticsearch's must_not: matches unless the operand is true (a missing field included).
+      if (node.mustNot) return (ev) => truthOf(operand(ev)) !== true;
       return (ev) => not3(truthOf(operand(ev)));
     }
     case 'neg': {

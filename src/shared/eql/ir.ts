@@ -40,9 +40,16 @@ export interface FieldNode extends Typed {
   def?: FieldDef;
 }
 
+/**
+ * `not x`. Plain `not` is three-valued (not null is null). With `mustNot` it is Elasticsearch's
+ * `bool.must_not`: true whenever the operand is not true, so an event that lacks the field matches.
+ * es-semantics.ts sets it exactly where Elasticsearch runs the negation as a query rather than a
+ * script (and rewrites `!=`, `not in`, `not like` … into it).
+ */
 export interface NotNode extends Typed {
   kind: 'not';
   operand: TExpr;
+  mustNot?: boolean;
 }
 
 export interface NegNode extends Typed {

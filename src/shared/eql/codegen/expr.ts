@@ -94,7 +94,8 @@ export function emitTruth(ctx: GenContext, node: TExpr): void {
       return;
     case 'not':
       emitTruth(ctx, node.operand);
-      not3(ctx);
+      if (node.mustNot) em.i32(Tri.true).op(Op.i32Ne); // must_not: true unless the operand is true
+      else not3(ctx);
       return;
     case 'logical':
       emitLogical(ctx, node.op, node.op === 'and' ? orderConjuncts(node.operands) : node.operands);
