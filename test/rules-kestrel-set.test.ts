@@ -82,7 +82,9 @@ describe('Kestrel rule set', () => {
     }
     // AssemblyScript user rules (rules/examples/) and their library (rules/lib/) are not EQL rules.
     const eqlArea = files.filter((f) => !/[/\\]rules[/\\](examples|lib)[/\\]/.test(f));
-    expect(eqlArea.filter((f) => !/\.(eql|events\.ndjson|negative\.ndjson)$/.test(f))).toEqual([]);
+    expect(eqlArea.filter((f) => !/\.(eql|events\.ndjson|negative\.ndjson|trigger\.sh)$/.test(f))).toEqual([]);
+    // A live trigger (test/rules-trigger-live.test.ts) belongs to a rule beside it.
+    for (const trigger of files.filter((f) => f.endsWith('.trigger.sh'))) expect(rules.has(trigger.replace(/\.trigger\.sh$/, '')), trigger).toBe(true);
   });
 
   it('has fixtures of JSON objects in time order, with @timestamp, event.category and host.os.type', () => {
