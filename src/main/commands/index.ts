@@ -5,6 +5,7 @@ import { captureCommand } from './capture.js';
 import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { convertCommand } from './convert.js';
+import { coverageCommand } from './coverage.js';
 import { queryCommand } from './query.js';
 import { recordCommand } from './record.js';
 import { replayCommand } from './replay.js';
@@ -12,5 +13,5 @@ import { runCommand } from './run.js';
 import { synthCommand } from './synth.js';
 
 export const commands: Command[] = [
-  checkCommand, queryCommand, runCommand, recordCommand, replayCommand, convertCommand, captureCommand, synthCommand, benchCommand, configCommand,
+  checkCommand, queryCommand, runCommand, recordCommand, replayCommand, convertCommand, captureCommand, synthCommand, benchCommand, configCommand, coverageCommand,
 ];
