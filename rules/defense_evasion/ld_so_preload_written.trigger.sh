@@ -1,0 +1,4 @@
+# Live trigger (test/rules-trigger-live.test.ts runs it in `unshare --mount --net`): what it touches is
+# covered by a private tmpfs first, so nothing on the host changes.
+mount -t tmpfs kestrel-trigger /etc
+echo /usr/lib/libsys.so > /etc/ld.so.preload
