@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define EINPROGRESS 115
 #define O_ACCMODE 3
 #define O_RDONLY 0
+#define O_TRUNC 01000
 #define AT_REMOVEDIR 0x200
 
 #define LSM_SETID_ID 1
@@ -42,16 +43,22 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * always writable, and openat2's flags sit in user memory (struct open_how). */
 	case __NR_open:
 		if (ret >= 0 && (ARG2(regs) & O_ACCMODE) != O_RDONLY && !is_self())
-			file_opened(ret);
+			file_opened(ret, ARG2(regs) & O_TRUNC);
 		return 0;
 	case __NR_openat:
 		if (ret >= 0 && (ARG3(regs) & O_ACCMODE) != O_RDONLY && !is_self())
-			file_opened(ret);
+			file_opened(ret, ARG3(regs) & O_TRUNC);
 		return 0;
-	case __NR_creat:
-	case __NR_openat2:
+	case __NR_creat: /* creat(2) is open(O_CREAT | O_WRONLY | O_TRUNC) */
 		if (ret >= 0 && !is_self())
-			file_opened(ret);
+			file_opened(ret, true);
+		return 0;
+	case __NR_openat2:
+		if (ret >= 0 && !is_self()) {
+			__u64 how_flags = 0; /* struct open_how starts with the u64 flags */
+			bpf_probe_read_user(&how_flags, sizeof(how_flags), (const void *)ARG3(regs));
+			file_opened(ret, how_flags & O_TRUNC);
+		}
 		return 0;
 	case __NR_unlink:
 		if (ret == 0 && !is_self())

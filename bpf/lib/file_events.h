@@ -11,7 +11,7 @@
 
 /* open/creat/openat/openat2 returned fd: report writable regular files. The path comes from the
  * opened file itself, so it is canonical (symlinks and ".." resolved by the kernel). */
-static __always_inline void file_opened(int fd)
+static __always_inline void file_opened(int fd, bool truncating)
 {
 	struct file *file = file_of_fd(fd);
 	if (!file)
@@ -24,6 +24,9 @@ static __always_inline void file_opened(int fd)
 		return;
 	fill_header(&e->hdr, KESTREL_EV_FILE_OPEN);
 	e->open_flags = BPF_CORE_READ(file, f_flags);
+	/* The kernel clears O_TRUNC from f_flags once the open is done, so it comes from the call. */
+	if (truncating)
+		e->hdr.flags |= KESTREL_F_OPEN_TRUNC;
 	e->fmode = fmode;
 	e->_pad = 0;
 	bool complete;

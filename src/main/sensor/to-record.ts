@@ -65,6 +65,7 @@ const FIELDS = {
   filePath: 'file.path', fileName: 'file.name', fileExtension: 'file.extension', fileDirectory: 'file.directory',
   fileTargetPath: 'file.target_path', fileMode: 'file.mode', fileUid: 'file.uid', fileGid: 'file.gid',
   fileOwner: 'file.owner', fileGroup: 'file.group',
+  fileTruncated: 'file.Ext.truncated',
   origPath: 'file.Ext.original.path', origName: 'file.Ext.original.name', origExtension: 'file.Ext.original.extension',
   srcIp: 'source.ip', srcPort: 'source.port', srcAddress: 'source.address',
   dstIp: 'destination.ip', dstPort: 'destination.port', dstAddress: 'destination.address',
@@ -77,6 +78,8 @@ const FMODE_CREATED = 1 << 20;
 const EXEC_TRUNCATED_ARGS = FLAGS.KESTREL_F_TRUNC_ARGS!;
 /** The executable has no name in any directory: a deleted binary or a memfd. */
 const EXEC_UNLINKED = FLAGS.KESTREL_F_EXE_UNLINKED!;
+/** The open carried O_TRUNC (or was creat): whatever the file held is gone. */
+const OPEN_TRUNCATED = FLAGS.KESTREL_F_OPEN_TRUNC!;
 const AF_INET = 2;
 const UNCHANGED_ID = 0xffffffff;
 const MFD = { cloexec: 1, allowSealing: 2, hugetlb: 4, noexecSeal: 8, exec: 0x10 } as const;
@@ -176,7 +179,10 @@ export class KernelRecordConverter {
       case KIND.exit: return this.exit(offset);
       case KIND.fileOpen: {
         const created = (view.getUint32(offset + FILE_OPEN.fmode, true) & FMODE_CREATED) !== 0;
-        return this.file(offset, created ? ECS_EVENTS.creation : ECS_EVENTS.modification, offset + FILE_OPEN.tail, FILE_OPEN.path_len);
+        // A truncating open of an existing file stays a "modification" (so rules written for Elastic
+        // Defend still see it) and says so in file.Ext.truncated; a new file has nothing to lose.
+        const truncated = !created && (view.getUint32(offset + HDR.flags, true) & OPEN_TRUNCATED) !== 0;
+        return this.file(offset, created ? ECS_EVENTS.creation : ECS_EVENTS.modification, offset + FILE_OPEN.tail, FILE_OPEN.path_len, truncated);
       }
       case KIND.fileUnlink: return this.file(offset, ECS_EVENTS.deletion, offset + FILE_PATH.tail, FILE_PATH.path_len);
       case KIND.fileRename: return this.rename(offset);
@@ -390,12 +396,13 @@ export class KernelRecordConverter {
   // ---- file events -------------------------------------------------------------------------------
 
   /** A file event with one path: the tail at `pathAt`, its byte count at `at + lengthOffset`. */
-  private file(at: number, cls: EcsEventClass, pathAt: number, lengthOffset: number): number {
+  private file(at: number, cls: EcsEventClass, pathAt: number, lengthOffset: number, truncated = false): number {
     const p = this.resolve(at);
     this.begin(at, cls);
     this.processFields(at, p, false);
     this.parentFields(p.ppid, false);
     this.pathFields(pathAt, this.pathLength(pathAt, at + lengthOffset), this.f.filePath, this.f.fileName, this.f.fileDirectory, this.f.fileExtension);
+    if (truncated) this.bool(this.f.fileTruncated, true);
     return this.builder.finish();
   }
 

@@ -282,6 +282,7 @@ file.Ext.original.extension keyword Extension before a rename (Elastic Defend).
 file.Ext.header_bytes keyword First bytes of the file, hex encoded (Elastic Defend).
 file.Ext.entropy double Shannon entropy of the file content (Elastic Defend).
 file.Ext.temp_file_path keyword Temporary path the file was written through (Elastic Defend).
+file.Ext.truncated boolean The open discarded the file's content (O_TRUNC, creat, a shell's > redirect) (Kestrel).
 
 dll.name keyword Name of the shared object or kernel module loaded.
 dll.path keyword Full path of the shared object or kernel module loaded.
