@@ -40,6 +40,12 @@ const FIELDS = {
   procUserName: 'process.user.name',
   procGroupId: 'process.group.id',
   procGroupName: 'process.group.name',
+  // Synthetic processes never change credentials: real ids equal the effective ones, as the sensor
+  // reports for an ordinary exec (rules compare them to find set-uid escalation).
+  realUserId: 'process.real_user.id',
+  realUserName: 'process.real_user.name',
+  realGroupId: 'process.real_group.id',
+  realGroupName: 'process.real_group.name',
   ppid: 'process.parent.pid',
   parentEntityId: 'process.parent.entity_id',
   parentName: 'process.parent.name',
@@ -49,6 +55,8 @@ const FIELDS = {
   parentCommandLine: 'process.parent.command_line',
   parentUserId: 'process.parent.user.id',
   parentUserName: 'process.parent.user.name',
+  parentGroupId: 'process.parent.group.id',
+  parentGroupName: 'process.parent.group.name',
   userId: 'user.id',
   userName: 'user.name',
   groupId: 'group.id',
@@ -176,6 +184,10 @@ export class EcsRecordWriter {
     this.str(f.procUserName, p.user.name);
     this.str(f.procGroupId, p.user.gid);
     this.str(f.procGroupName, p.user.group);
+    this.str(f.realUserId, p.user.uid);
+    this.str(f.realUserName, p.user.name);
+    this.str(f.realGroupId, p.user.gid);
+    this.str(f.realGroupName, p.user.group);
     const parent = p.parent;
     if (parent === undefined) return;
     this.int(f.ppid, parent.pid);
@@ -187,6 +199,8 @@ export class EcsRecordWriter {
     this.str(f.parentCommandLine, parent.commandLine);
     this.str(f.parentUserId, parent.user.uid);
     this.str(f.parentUserName, parent.user.name);
+    this.str(f.parentGroupId, parent.user.gid);
+    this.str(f.parentGroupName, parent.user.group);
   }
 
   private str(id: number, s: string): void {
