@@ -3,14 +3,26 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// Live tests that perform attacks for real (the rule triggers), run the all-rules soak or make
+// account changes would be seen by every other live test's `kestrel run` on this host and add
+// alerts those tests count exactly. They run as a second group, after every other file is done.
+const HOST_ACTIVITY = ['test/rules-trigger-live.test.ts', 'test/soak-live.test.ts', 'test/iam-events.test.ts'];
+
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  // Worker-thread and process-spawning tests share 2 cores; keep file parallelism modest.
+  maxWorkers: 2,
+  // Commands run by the tests cache compiled rules here, not in the user's ~/.cache/kestrel.
+  env: { KESTREL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kestrel-test-cache-')) },
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    // Worker-thread and process-spawning tests share 2 cores; keep file parallelism modest.
-    maxWorkers: 2,
-    // Commands run by the tests cache compiled rules here, not in the user's ~/.cache/kestrel.
-    env: { KESTREL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kestrel-test-cache-')) },
+    ...shared,
+    projects: [
+      { test: { ...shared, name: 'kestrel', include: ['test/**/*.test.ts'], exclude: HOST_ACTIVITY, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'host-activity', include: HOST_ACTIVITY, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -9,11 +9,29 @@ export interface EcsEventClass {
   readonly type: readonly string[];
   readonly action: string;
   readonly dataset: string;
+  /** event.outcome; 'success' when not given (the sensor reports successful calls only). */
+  readonly outcome?: 'success' | 'failure';
 }
 
 function cls(category: string[], type: string[], action: string, dataset: string): EcsEventClass {
   return { category, type, action, dataset: `kestrel.${dataset}` };
 }
+
+/**
+ * An account change (account-changes.ts), as Elastic's auth-log events: category iam, type the
+ * account kind and what happened to it (`["user", "creation"]`), outcome from the tool's exit status.
+ */
+export function iamEventClass(kind: 'user' | 'group', type: 'creation' | 'deletion' | 'change', action: string, success: boolean): EcsEventClass {
+  // One object per combination: the record converter caches a preset per class object.
+  const key = `${kind} ${type} ${action} ${success}`;
+  let c = IAM_CLASSES.get(key);
+  if (!c) {
+    c = { category: ['iam'], type: [kind, type], action, dataset: 'kestrel.iam', outcome: success ? 'success' : 'failure' };
+    IAM_CLASSES.set(key, c);
+  }
+  return c;
+}
+const IAM_CLASSES = new Map<string, EcsEventClass>();
 
 export const ECS_EVENTS = {
   exec: cls(['process'], ['start'], 'exec', 'process'),

@@ -19,7 +19,8 @@ import { FLAGS, FRAME_HEADER_BYTES, frameBytes } from '../../shared/sensor/layou
 import { KESTREL_VERSION } from '../../shared/version.js';
 import type { BootClock } from './boot-clock.js';
 import { capabilityName } from './capabilities.js';
-import { ECS_EVENTS, type EcsEventClass } from './ecs-events.js';
+import { ECS_EVENTS, iamEventClass, type EcsEventClass } from './ecs-events.js';
+import { accountChangeOf, type AccountChange } from './account-changes.js';
 import { entityId } from './entity-id.js';
 import type { HostInfo } from './host-info.js';
 import {
@@ -66,6 +67,7 @@ const FIELDS = {
   fileTargetPath: 'file.target_path', fileMode: 'file.mode', fileUid: 'file.uid', fileGid: 'file.gid',
   fileOwner: 'file.owner', fileGroup: 'file.group',
   fileTruncated: 'file.Ext.truncated',
+  targetUserName: 'user.target.name',
   origPath: 'file.Ext.original.path', origName: 'file.Ext.original.name', origExtension: 'file.Ext.original.extension',
   srcIp: 'source.ip', srcPort: 'source.port', srcAddress: 'source.address',
   dstIp: 'destination.ip', dstPort: 'destination.port', dstAddress: 'destination.address',
@@ -154,6 +156,13 @@ export class KernelRecordConverter {
       const record = this.convert(view, at + FRAME_HEADER_BYTES, length);
       if (record > 0) {
         sink(this.builder.output, record);
+        n++;
+      }
+      // An account tool's exit also yields the iam event it stands for (account-changes.ts).
+      const iam = this.pendingAccountChange;
+      if (iam !== undefined) {
+        this.pendingAccountChange = undefined;
+        sink(this.builder.output, this.accountChange(iam));
         n++;
       }
       at += frameBytes(length);
@@ -277,6 +286,8 @@ export class KernelRecordConverter {
     return this.builder.finish();
   }
 
+  private pendingAccountChange: { at: number; p: ProcessInfo; change: AccountChange; success: boolean } | undefined;
+
   private exit(at: number): number {
     const v = this.view;
     const p = this.resolve(at);
@@ -289,8 +300,40 @@ export class KernelRecordConverter {
     this.date(this.f.end, this.clock.us, this.clock.ns);
     this.parentFields(p.ppid, true);
     const length = this.builder.finish();
+    // A child the tool forks (to run nscd or sss_cache) carries the tool's name and arguments until
+    // it execs, and exits non-zero when that exec fails: only the tool's own run counts.
+    const change = accountChangeOf(p.name, p.args);
+    const forkedByTheTool = this.table.get(p.ppid)?.entityId !== undefined && this.table.get(p.ppid)?.name === p.name;
+    if (change && !forkedByTheTool) this.pendingAccountChange = { at, p, change, success: status === 0 };
     this.table.onExit(p.pid, Math.floor(this.clock.us / 1000));
     return length;
+  }
+
+  /**
+   * The iam record for an account tool that just exited: the tool as process.*, its user as
+   * process.user.*, the account it acted on as user.name and user.target.name (or group.name).
+   */
+  private accountChange(c: { at: number; p: ProcessInfo; change: AccountChange; success: boolean }): number {
+    const f = this.f;
+    const { at, p, change } = c;
+    this.begin(at, iamEventClass(change.kind, change.type, change.action, c.success));
+    this.int(f.pid, p.pid);
+    this.str(f.entityId, p.entityId);
+    this.str(f.name, p.name);
+    if (p.executable) this.str(f.executable, p.executable);
+    this.strArray(f.args, p.args);
+    this.int(f.argsCount, p.args.length);
+    this.str(f.commandLine, this.commandLine(p.args));
+    this.userPair(f.procUserId, f.procUserName, p.euid);
+    this.groupPair(f.procGroupId, f.procGroupName, p.egid);
+    this.parentFields(p.ppid, false);
+    if (change.target !== undefined) {
+      if (change.kind === 'user') {
+        this.str(f.userName, change.target);
+        this.str(f.targetUserName, change.target);
+      } else this.str(f.groupName, change.target);
+    }
+    return this.builder.finish();
   }
 
   /**
@@ -555,7 +598,7 @@ export class KernelRecordConverter {
     this.str(f.action, cls.action);
     this.str(f.module, 'kestrel');
     this.str(f.dataset, cls.dataset);
-    this.str(f.outcome, 'success');
+    this.str(f.outcome, cls.outcome ?? 'success');
     this.str(f.agentType, 'kestrel');
     this.str(f.agentVersion, KESTREL_VERSION);
     if (h.id) this.str(f.hostId, h.id);
