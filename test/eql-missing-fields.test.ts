@@ -23,6 +23,15 @@ function filterOf(where: string, missingFields: MissingFieldSemantics): CheckedF
   return checkQuery(parseQuery(text), { schema, source: text, missingFields }).steps[0]!.filter;
 }
 
+/** The clause checked under both semantics, or null when the checker rejects it. */
+function bothSemantics(where: string): { es: CheckedFilter; raw: CheckedFilter } | null {
+  try {
+    return { es: filterOf(where, 'elasticsearch'), raw: filterOf(where, 'null') };
+  } catch {
+    return null;
+  }
+}
+
 /** [interpreter, wasm] verdicts of `where` on each event. */
 async function verdicts(where: string, events: object[], missingFields: MissingFieldSemantics): Promise<boolean[][]> {
   const filter = filterOf(where, missingFields);
@@ -113,14 +122,9 @@ describe('differential: generated where-clauses and events', () => {
     let compared = 0;
     fc.assert(
       fc.property(expr, fc.array(event, { minLength: 1, maxLength: 8 }), (where, events) => {
-        let es: CheckedFilter;
-        let raw: CheckedFilter;
-        try {
-          es = filterOf(where, 'elasticsearch');
-          raw = filterOf(where, 'null');
-        } catch {
-          return; // a generated clause the checker rejects (types): nothing to compare
-        }
+        const both = bothSemantics(where);
+        if (!both) return; // a generated clause the checker rejects (types): nothing to compare
+        const { es, raw } = both;
         const test = compileFilter(es, jsonFieldAccessor).test;
         const model = toEsQuery(raw.where);
         for (const ev of events) {
@@ -138,14 +142,9 @@ describe('differential: generated where-clauses and events', () => {
     let differ = 0;
     fc.assert(
       fc.property(expr, fc.array(event, { minLength: 1, maxLength: 8 }), (where, events) => {
-        let es: CheckedFilter;
-        let raw: CheckedFilter;
-        try {
-          es = filterOf(where, 'elasticsearch');
-          raw = filterOf(where, 'null');
-        } catch {
-          return;
-        }
+        const both = bothSemantics(where);
+        if (!both) return;
+        const { es, raw } = both;
         const a = compileFilter(es, jsonFieldAccessor).test;
         const b = compileFilter(raw, jsonFieldAccessor).test;
         for (const ev of events) if (a(ev) !== b(ev)) differ++;

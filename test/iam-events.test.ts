@@ -2,7 +2,7 @@
 // tool's command line, and — live, under eBPF — Elastic's account rules firing on real useradd,
 // groupadd, userdel and groupdel runs inside a throw-away mount + network namespace whose /etc is a
 // private copy (the host's accounts never change).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { accountChangeOf } from '../src/main/sensor/account-changes.js';
 import { distModule } from './helpers/dist.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
 import { parseValidAlerts } from './helpers/alert-schema.js';
+import { startKestrelRun } from './helpers/live-run.js';
 
 describe('accountChangeOf', () => {
   it('finds the account after options, with and without values', () => {
@@ -38,13 +39,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('iam events from 
     const rules = RULES.map((r) => join(CORPUS, r));
     for (const r of rules) expect(existsSync(r), r).toBe(true);
     const out = join(dir, 'alerts.ndjson');
-    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', ...rules, '--output', out, '--workers', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => run.on('exit', (code) => resolve(code)));
-    for (const deadline = Date.now() + 30_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error(`kestrel run did not start: ${stderr}`);
-    }
+    const { run, exited } = await startKestrelRun(['--rules', ...rules, '--output', out, '--workers', '0']);
     const passwd = readFileSync('/etc/passwd', 'utf8');
     // /etc is a private copy and /home a tmpfs inside the namespace.
     const script = 'mount -t tmpfs kestrel-trigger /tmp; cp -a /etc /tmp/etc; mount --bind /tmp/etc /etc; mount -t tmpfs kestrel-trigger /home; ' +

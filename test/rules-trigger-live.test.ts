@@ -4,13 +4,14 @@
 // the scripts cover what they touch with a private tmpfs), and the rule's alert must arrive. The
 // host's copies of the folders the scripts touch must be unchanged afterwards. `kestrel coverage`
 // reports these scripts as the live verification of each technique.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distModule } from './helpers/dist.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
 import { parseValidAlerts } from './helpers/alert-schema.js';
+import { startKestrelRun } from './helpers/live-run.js';
 
 requireEbpfWhenAsked();
 
@@ -56,13 +57,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('bundled rules fi
   it('each trigger raises its rule’s alert, and the host is unchanged', async () => {
     const rules = TRIGGERS.map((t) => t.replace(/\.trigger\.sh$/, '.eql'));
     const out = join(dir, 'alerts.ndjson');
-    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', ...rules, '--output', out, '--workers', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => run.on('exit', (code) => resolve(code)));
-    for (const deadline = Date.now() + 30_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error(`kestrel run did not start: ${stderr}`);
-    }
+    const { run, io, exited } = await startKestrelRun(['--rules', ...rules, '--output', out, '--workers', '0']);
     const before = hostSnapshot();
     const missed: string[] = [];
     try {
@@ -79,7 +74,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('bundled rules fi
       run.kill('SIGINT');
     }
     expect(await exited).toBe(0);
-    expect(missed, `no alert for these triggers; stderr: ${stderr}`).toEqual([]);
+    expect(missed, `no alert for these triggers; stderr: ${io.stderr}`).toEqual([]);
     expect(hostSnapshot()).toBe(before);
   }, 240_000);
 });

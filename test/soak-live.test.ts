@@ -4,12 +4,13 @@
 // (test/fixtures/soak-allow-list.json, explained in docs/false-positives.md). To show detection
 // was live the whole time, the soak ends with one real hidden-file rename in /tmp that a bundled
 // rule must report.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distModule } from './helpers/dist.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
+import { startKestrelRun } from './helpers/live-run.js';
 
 const CORPUS = '../shared/rules-corpus/elastic-detection-rules';
 const CONTROL_RULE = 'File renamed to a hidden name in a world-writable directory';
@@ -67,16 +68,8 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined || process.env.KESTREL_SOAK_CHILD
   it('raises no alert outside the allow-list while the build, tests and a compile run', async () => {
     const out = join(dir, 'alerts.ndjson');
     const recording = join(dir, 'soak.bin');
-    const run = spawn(process.execPath, ['bin/kestrel', 'run', '--rules', 'rules/', CORPUS, '--output', out, '--record', recording, '--workers', '1'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    run.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => run.on('exit', (code) => resolve(code)));
-    for (const deadline = Date.now() + 30_000; !stderr.includes('watching this host'); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error(`kestrel run did not start: ${stderr}`);
-    }
-    expect(stderr).toMatch(/watching this host with 4\d\d rule\(s\)/);
+    const { run, io, exited } = await startKestrelRun(['--rules', 'rules/', CORPUS, '--output', out, '--record', recording, '--workers', '1']);
+    expect(io.stderr).toMatch(/watching this host with 4\d\d rule\(s\)/);
 
     // The workload: type-check the project, run part of its test suite, compile and run C.
     workload(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
@@ -95,13 +88,13 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined || process.env.KESTREL_SOAK_CHILD
     renameSync(join(dir, 'payload'), join(dir, '.payload'));
     const alertsSoFar = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
     for (const deadline = Date.now() + 10_000; !alertsSoFar().some((a) => a.rule.name === CONTROL_RULE); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error(`the control rename was not detected; stderr: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`the control rename was not detected; stderr: ${io.stderr}`);
     }
     run.kill('SIGINT');
     expect(await exited).toBe(0);
 
-    const summary = /(\d+) events, (\d+) alert/.exec(stderr);
-    expect(summary, stderr).not.toBeNull();
+    const summary = /(\d+) events, (\d+) alert/.exec(io.stderr);
+    expect(summary, io.stderr).not.toBeNull();
     // The workload really happened under the sensor (hundreds of execs, forks and file events).
     expect(Number(summary![1])).toBeGreaterThan(300);
 

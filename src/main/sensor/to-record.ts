@@ -317,13 +317,8 @@ export class KernelRecordConverter {
     const f = this.f;
     const { at, p, change } = c;
     this.begin(at, iamEventClass(change.kind, change.type, change.action, c.success));
-    this.int(f.pid, p.pid);
-    this.str(f.entityId, p.entityId);
-    this.str(f.name, p.name);
-    if (p.executable) this.str(f.executable, p.executable);
-    this.strArray(f.args, p.args);
-    this.int(f.argsCount, p.args.length);
-    this.str(f.commandLine, this.commandLine(p.args));
+    // Not processFields: its user.* / group.* are the actor's, and here they name the account.
+    this.processIdentity(p);
     this.userPair(f.procUserId, f.procUserName, p.euid);
     this.groupPair(f.procGroupId, f.procGroupName, p.egid);
     this.parentFields(p.ppid, false);
@@ -655,8 +650,8 @@ export class KernelRecordConverter {
     }
   }
 
-  /** The part of process.* that only depends on the table entry. */
-  private processEntityFields(p: ProcessInfo, full: boolean): void {
+  /** Which program: pid, entity id, name, executable and command line. */
+  private processIdentity(p: ProcessInfo): void {
     const f = this.f;
     this.int(f.pid, p.pid);
     this.str(f.entityId, p.entityId);
@@ -665,6 +660,12 @@ export class KernelRecordConverter {
     this.strArray(f.args, p.args);
     this.int(f.argsCount, p.args.length);
     this.str(f.commandLine, this.commandLine(p.args));
+  }
+
+  /** The part of process.* that only depends on the table entry. */
+  private processEntityFields(p: ProcessInfo, full: boolean): void {
+    const f = this.f;
+    this.processIdentity(p);
     if (full) {
       if (p.workingDirectory) this.str(f.cwd, p.workingDirectory);
       const tty = p.tty ?? 0;
