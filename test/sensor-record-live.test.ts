@@ -134,7 +134,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('kestrel record (
       user: { id: '0', name: 'root' },
       parent: { pid: scriptPid, entity_id: shell.process.entity_id, name: basename(realpathSync('/bin/sh')), args: shell.process.args },
     });
-    expect(echo.user).toEqual({ id: '0', name: 'root' });
+    expect(echo.user).toEqual({ id: '0', name: 'root', Ext: { real: { id: '0', name: 'root' } } });
     expect(echo.host).toMatchObject({ os: { type: 'linux' }, architecture: expect.any(String), hostname: expect.any(String) });
 
     const fork = one('fork of echo', (e) => e.event.action === 'fork' && e.process.pid === echo.process.pid);

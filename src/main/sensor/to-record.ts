@@ -48,6 +48,8 @@ const FIELDS = {
   procGroupId: 'process.group.id', procGroupName: 'process.group.name',
   realUserId: 'process.real_user.id', realUserName: 'process.real_user.name',
   realGroupId: 'process.real_group.id', realGroupName: 'process.real_group.name',
+  extRealUserId: 'user.Ext.real.id', extRealUserName: 'user.Ext.real.name',
+  extRealGroupId: 'group.Ext.real.id', extRealGroupName: 'group.Ext.real.name',
   savedUserId: 'process.saved_user.id', savedUserName: 'process.saved_user.name',
   savedGroupId: 'process.saved_group.id', savedGroupName: 'process.saved_group.name',
   ppid: 'process.parent.pid', parentEntityId: 'process.parent.entity_id', parentName: 'process.parent.name',
@@ -678,9 +680,13 @@ export class KernelRecordConverter {
     this.userPair(f.userId, f.userName, p.euid);
     this.userPair(f.procUserId, f.procUserName, p.euid);
     this.userPair(f.realUserId, f.realUserName, p.uid);
+    // Elastic Defend's names for the real ids, which its rules test (`not user.Ext.real.id == "0"`):
+    // always present, so such an exclusion holds for a real-root process whatever its effective id.
+    this.userPair(f.extRealUserId, f.extRealUserName, p.uid);
     this.groupPair(f.groupId, f.groupName, p.egid);
     this.groupPair(f.procGroupId, f.procGroupName, p.egid);
     this.groupPair(f.realGroupId, f.realGroupName, p.gid);
+    this.groupPair(f.extRealGroupId, f.extRealGroupName, p.gid);
   }
 
   private parentFields(ppid: number, full: boolean): void {

@@ -247,13 +247,13 @@ user.email keyword E-mail address of the user.
 user.hash keyword Hash of the user name, for anonymised data.
 user.roles keyword* Roles of the user.
 user.group.domain keyword Domain of the user's primary group.
-user.Ext.real.id keyword Real user id when it differs from user.id (Elastic Defend).
+user.Ext.real.id keyword Real user id of the acting process (Elastic Defend; the sensor always fills it).
 user.Ext.real.name keyword Real user name (Elastic Defend).
 
 group.id keyword Group id (gid) of the event's group.
 group.name keyword Group name.
 group.domain keyword Domain of the group.
-group.Ext.real.id keyword Real group id (Elastic Defend).
+group.Ext.real.id keyword Real group id of the acting process (Elastic Defend; the sensor always fills it).
 group.Ext.real.name keyword Real group name (Elastic Defend).
 
 file.path keyword~ Full path of the file.

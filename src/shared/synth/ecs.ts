@@ -46,6 +46,8 @@ const FIELDS = {
   realUserName: 'process.real_user.name',
   realGroupId: 'process.real_group.id',
   realGroupName: 'process.real_group.name',
+  extRealUserId: 'user.Ext.real.id',
+  extRealGroupId: 'group.Ext.real.id',
   ppid: 'process.parent.pid',
   parentEntityId: 'process.parent.entity_id',
   parentName: 'process.parent.name',
@@ -188,6 +190,8 @@ export class EcsRecordWriter {
     this.str(f.realUserName, p.user.name);
     this.str(f.realGroupId, p.user.gid);
     this.str(f.realGroupName, p.user.group);
+    this.str(f.extRealUserId, p.user.uid);
+    this.str(f.extRealGroupId, p.user.gid);
     const parent = p.parent;
     if (parent === undefined) return;
     this.int(f.ppid, parent.pid);
