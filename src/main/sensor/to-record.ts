@@ -85,6 +85,14 @@ const EXEC_UNLINKED = FLAGS.KESTREL_F_EXE_UNLINKED!;
 /** The open carried O_TRUNC (or was creat): whatever the file held is gone. */
 const OPEN_TRUNCATED = FLAGS.KESTREL_F_OPEN_TRUNC!;
 const AF_INET = 2;
+
+/** An account tool's exit, waiting to be followed by its iam record (see convertBatch). */
+interface PendingAccountChange {
+  at: number;
+  p: ProcessInfo;
+  change: AccountChange;
+  success: boolean;
+}
 const UNCHANGED_ID = 0xffffffff;
 const MFD = { cloexec: 1, allowSealing: 2, hugetlb: 4, noexecSeal: 8, exec: 0x10 } as const;
 const TRANSPORT: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp', 132: 'sctp' };
@@ -288,7 +296,7 @@ export class KernelRecordConverter {
     return this.builder.finish();
   }
 
-  private pendingAccountChange: { at: number; p: ProcessInfo; change: AccountChange; success: boolean } | undefined;
+  private pendingAccountChange: PendingAccountChange | undefined;
 
   private exit(at: number): number {
     const v = this.view;
@@ -305,8 +313,7 @@ export class KernelRecordConverter {
     // A child the tool forks (to run nscd or sss_cache) carries the tool's name and arguments until
     // it execs, and exits non-zero when that exec fails: only the tool's own run counts.
     const change = accountChangeOf(p.name, p.args);
-    const forkedByTheTool = this.table.get(p.ppid)?.entityId !== undefined && this.table.get(p.ppid)?.name === p.name;
-    if (change && !forkedByTheTool) this.pendingAccountChange = { at, p, change, success: status === 0 };
+    if (change && this.table.get(p.ppid)?.name !== p.name) this.pendingAccountChange = { at, p, change, success: status === 0 };
     this.table.onExit(p.pid, Math.floor(this.clock.us / 1000));
     return length;
   }
@@ -315,7 +322,7 @@ export class KernelRecordConverter {
    * The iam record for an account tool that just exited: the tool as process.*, its user as
    * process.user.*, the account it acted on as user.name and user.target.name (or group.name).
    */
-  private accountChange(c: { at: number; p: ProcessInfo; change: AccountChange; success: boolean }): number {
+  private accountChange(c: PendingAccountChange): number {
     const f = this.f;
     const { at, p, change } = c;
     this.begin(at, iamEventClass(change.kind, change.type, change.action, c.success));
