@@ -42,6 +42,29 @@ static __always_inline __u32 fill_args(struct kestrel_exec *e, struct task_struc
 	return len;
 }
 
+/* Whether exec events carry the environment: set by the loader when the configuration names
+ * variables to keep (user space picks those out; the kernel cannot cheaply find names in it). */
+const volatile bool kestrel_capture_env __weak = false;
+
+/* The environment area of the new mm, up to KESTREL_ENV_LEN bytes, read like argv. */
+static __always_inline __u32 fill_env(struct kestrel_exec *e, struct task_struct *task, char *out)
+{
+	if (!kestrel_capture_env)
+		return 0;
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long start = BPF_CORE_READ(mm, env_start);
+	unsigned long end = BPF_CORE_READ(mm, env_end);
+	unsigned long len = end - start;
+
+	if (len > KESTREL_ENV_LEN) {
+		len = KESTREL_ENV_LEN;
+		e->hdr.flags |= KESTREL_F_TRUNC_ENV;
+	}
+	if (bpf_probe_read_user(out, len, (void *)start) < 0)
+		len = 0;
+	return len;
+}
+
 /* sched_process_exec: fires once per successful exec after the point of no return, with the new
  * comm, credentials and mm in place (unlike the syscall entry, it never reports failed execs).
  * Stable tracepoint since 3.4; as tp_btf (typed arguments, no tracefs) since 5.5.
@@ -60,7 +83,6 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 	e->egid = BPF_CORE_READ(cred, egid.val);
 	e->sid = BPF_CORE_READ(task, signal, pids[PIDTYPE_SID], numbers[0].nr);
 	e->argc = BPF_CORE_READ(bprm, argc);
-	e->_pad = 0;
 	e->cap_effective = read_caps(&cred->cap_effective);
 	e->cap_permitted = read_caps(&cred->cap_permitted);
 	e->cap_inheritable = read_caps(&cred->cap_inheritable);
@@ -98,6 +120,20 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 
 	len = at_most(fill_args(e, task, &e->tail[pos]), KESTREL_ARGS_LEN);
 	e->args_len = len;
+	pos += len;
+
+	len = at_most(fill_env(e, task, &e->tail[pos]), KESTREL_ENV_LEN);
+	e->env_len = len;
+	pos += len;
+
+	/* bprm->buf: the first bytes of the file, which the kernel read to pick the binary format
+	 * (ELF magic, "#!", a packer's marker after the program headers). Files shorter than the
+	 * buffer leave zeros after their end. */
+	len = KESTREL_HEADER_LEN < sizeof(bprm->buf) ? KESTREL_HEADER_LEN : sizeof(bprm->buf);
+	if (bpf_probe_read_kernel(&e->tail[pos], len, bprm->buf) < 0)
+		len = 0;
+	e->header_len = len;
+	e->_pad = 0;
 	pos += len;
 	send_event(e, event_size(struct kestrel_exec, pos));
 	return 0;

@@ -38,16 +38,24 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	long id = SYSCALL_NR(regs);
 
 	switch (id) {
-	/* Only writable opens are reported. Most opens are read-only (every exec maps its libraries),
-	 * so open/openat skip the fd table walk when the flags ask for read-only access; creat is
-	 * always writable, and openat2's flags sit in user memory (struct open_how). */
+	/* Writable opens are reported; read-only ones only for watched names (file_read_opened).
+	 * Most opens are read-only (every exec maps its libraries), so they take the cheap path;
+	 * creat is always writable, and openat2's flags sit in user memory (struct open_how). */
 	case __NR_open:
-		if (ret >= 0 && (ARG2(regs) & O_ACCMODE) != O_RDONLY && !is_self())
-			file_opened(ret, ARG2(regs) & O_TRUNC);
+		if (ret >= 0 && !is_self()) {
+			if ((ARG2(regs) & O_ACCMODE) != O_RDONLY)
+				file_opened(ret, ARG2(regs) & O_TRUNC);
+			else
+				file_read_opened(ret);
+		}
 		return 0;
 	case __NR_openat:
-		if (ret >= 0 && (ARG3(regs) & O_ACCMODE) != O_RDONLY && !is_self())
-			file_opened(ret, ARG3(regs) & O_TRUNC);
+		if (ret >= 0 && !is_self()) {
+			if ((ARG3(regs) & O_ACCMODE) != O_RDONLY)
+				file_opened(ret, ARG3(regs) & O_TRUNC);
+			else
+				file_read_opened(ret);
+		}
 		return 0;
 	case __NR_creat: /* creat(2) is open(O_CREAT | O_WRONLY | O_TRUNC) */
 		if (ret >= 0 && !is_self())
@@ -57,7 +65,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		if (ret >= 0 && !is_self()) {
 			__u64 how_flags = 0; /* struct open_how starts with the u64 flags */
 			bpf_probe_read_user(&how_flags, sizeof(how_flags), (const void *)ARG3(regs));
-			file_opened(ret, how_flags & O_TRUNC);
+			if ((how_flags & O_ACCMODE) != O_RDONLY)
+				file_opened(ret, how_flags & O_TRUNC);
+			else
+				file_read_opened(ret);
 		}
 		return 0;
 	case __NR_unlink:

@@ -36,6 +36,67 @@ static __always_inline void file_opened(int fd, bool truncating)
 	send_event(e, event_size(struct kestrel_file_open, e->path_len));
 }
 
+/* The read watch list: file names (the last path component) and folder names whose read-only
+ * opens are reported. The loader fills both maps from the names the loaded rules look for, so
+ * the volume stays that of the files a rule could match; an open that misses costs one fd lookup,
+ * a name copy and one or two hash lookups. Keys are NUL-padded names shorter than
+ * KESTREL_WATCH_NAME_LEN. */
+const volatile bool kestrel_watch_reads __weak = false;
+
+struct watch_name {
+	char name[KESTREL_WATCH_NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 512);
+	__type(key, struct watch_name);
+	__type(value, __u8);
+} kestrel_watch_files SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 128);
+	__type(key, struct watch_name);
+	__type(value, __u8);
+} kestrel_watch_dirs SEC(".maps") __weak;
+
+/* Whether a dentry's name is a key of the map: names too long for a key never match. */
+static __always_inline bool name_watched(void *map, struct dentry *dentry)
+{
+	struct watch_name key = {};
+	if (BPF_CORE_READ(dentry, d_name.len) >= KESTREL_WATCH_NAME_LEN)
+		return false;
+	bpf_probe_read_kernel_str(key.name, sizeof(key.name), BPF_CORE_READ(dentry, d_name.name));
+	return bpf_map_lookup_elem(map, &key) != 0;
+}
+
+/* A read-only open returned fd: reported (as a file_open without FMODE_WRITE) when the file's
+ * name or its folder's name is watched. */
+static __always_inline void file_read_opened(int fd)
+{
+	if (!kestrel_watch_reads)
+		return;
+	struct file *file = file_of_fd(fd);
+	if (!file || file_type(file) != S_IFREG)
+		return;
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	if (!name_watched(&kestrel_watch_files, dentry) && !name_watched(&kestrel_watch_dirs, BPF_CORE_READ(dentry, d_parent)))
+		return;
+	struct kestrel_file_open *e = scratch_event(struct kestrel_file_open);
+	if (!e)
+		return;
+	fill_header(&e->hdr, KESTREL_EV_FILE_OPEN);
+	e->open_flags = BPF_CORE_READ(file, f_flags);
+	e->fmode = BPF_CORE_READ(file, f_mode);
+	e->_pad = 0;
+	bool complete;
+	e->path_len = path_of(&file->f_path, e->tail, &complete);
+	if (!complete)
+		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
+	send_event(e, event_size(struct kestrel_file_open, e->path_len));
+}
+
 static __always_inline void file_unlinked(int dirfd, const char *upath)
 {
 	struct kestrel_file_path *e = scratch_event(struct kestrel_file_path);

@@ -29,6 +29,7 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
                        {
                            InstanceMethod<&EbpfSensor::Open>("open"),
                            InstanceMethod<&EbpfSensor::Load>("load"),
+                           InstanceMethod<&EbpfSensor::SetWatchLists>("setWatchLists"),
                            InstanceMethod<&EbpfSensor::Attach>("attach"),
                            InstanceMethod<&EbpfSensor::Drain>("drain"),
                            InstanceMethod<&EbpfSensor::Wait>("wait"),
@@ -60,6 +61,22 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
     } catch (const SensorError& e) {
       throw Napi::Error::New(info.Env(), e.what());
     }
+  }
+
+  /// options[key] as a list of strings; absent means empty.
+  static std::vector<std::string> StringList(Napi::Env env, Napi::Object options, const char* key) {
+    std::vector<std::string> out;
+    Napi::Value value = options.Get(key);
+    if (value.IsUndefined()) return out;
+    std::string message = std::string("options.") + key + " must be an array of strings";
+    if (!value.IsArray()) throw Napi::TypeError::New(env, message);
+    Napi::Array list = value.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value item = list.Get(i);
+      if (!item.IsString()) throw Napi::TypeError::New(env, message);
+      out.push_back(item.As<Napi::String>().Utf8Value());
+    }
+    return out;
   }
 
   Napi::Value Open(const Napi::CallbackInfo& info) {
@@ -94,8 +111,30 @@ class EbpfSensor : public Napi::ObjectWrap<EbpfSensor> {
       if (!self.IsNumber()) throw Napi::TypeError::New(env, "options.selfTgid must be a number");
       self_tgid = self.As<Napi::Number>().Uint32Value();
     }
+    kestrel::CaptureOptions capture;
+    Napi::Value env_option = options.Get("captureEnv");
+    if (!env_option.IsUndefined()) {
+      if (!env_option.IsBoolean()) throw Napi::TypeError::New(env, "options.captureEnv must be a boolean");
+      capture.capture_env = env_option.As<Napi::Boolean>().Value();
+    }
+    capture.watch_reads = !options.Get("watchFiles").IsUndefined() || !options.Get("watchDirs").IsUndefined();
+    capture.watch_files = StringList(env, options, "watchFiles");
+    capture.watch_dirs = StringList(env, options, "watchDirs");
     return Guard(info, [&] {
-      sensor_.Open(whole, has_programs ? &names : nullptr, self_tgid);
+      sensor_.Open(whole, has_programs ? &names : nullptr, self_tgid, capture);
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value SetWatchLists(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object lists = Napi::Object::New(env);
+    lists.Set("files", info.Length() > 0 ? info[0] : env.Undefined());
+    lists.Set("dirs", info.Length() > 1 ? info[1] : env.Undefined());
+    std::vector<std::string> files = StringList(env, lists, "files");
+    std::vector<std::string> dirs = StringList(env, lists, "dirs");
+    return Guard(info, [&] {
+      sensor_.SetWatchLists(std::move(files), std::move(dirs));
       return env.Undefined();
     });
   }

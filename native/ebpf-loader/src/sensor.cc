@@ -71,7 +71,8 @@ void BpfSensor::Require(State state, const char* method) const {
   }
 }
 
-void BpfSensor::Open(uint32_t ring_bytes, const std::vector<std::string>* programs, uint32_t self_tgid) {
+void BpfSensor::Open(uint32_t ring_bytes, const std::vector<std::string>* programs, uint32_t self_tgid,
+                     const CaptureOptions& capture) {
   Require(State::kClosed, "open");
   if (std::string why = MissingKernelBtf(); !why.empty()) throw SensorError(why);
   if (std::string why = MissingPrivileges(); !why.empty()) throw SensorError(why);
@@ -85,6 +86,9 @@ void BpfSensor::Open(uint32_t ring_bytes, const std::vector<std::string>* progra
     throw SensorError("cannot size the ring buffer to " + std::to_string(ring_bytes) + " bytes: " + ErrnoText(err));
   }
   skel_->rodata->kestrel_self_tgid = self_tgid;
+  skel_->rodata->kestrel_capture_env = capture.capture_env;
+  skel_->rodata->kestrel_watch_reads = capture.watch_reads;
+  capture_ = capture;
   try {
     SelectPrograms(programs);
   } catch (...) {
@@ -139,9 +143,56 @@ void BpfSensor::Load() {
     }
     throw SensorError(WithLibbpfLog(message));
   }
+  try {
+    FillWatchLists();
+  } catch (...) {
+    Close();
+    throw;
+  }
   err = ring_.Open(bpf_map__fd(skel_->maps.kestrel_events), ring_bytes_);
   if (err) throw SensorError("cannot map the ring buffer: " + ErrnoText(err));
   state_ = State::kLoaded;
+}
+
+// The read watch maps are keyed by the NUL-padded name; names that do not fit a key could never
+// match a dentry the program copies, so they are refused rather than silently cut.
+void BpfSensor::FillWatchLists() {
+  auto fill = [](bpf_map* map, const std::vector<std::string>& names, const char* what) {
+    for (const auto& name : names) {
+      // Matches struct watch_name in bpf/lib/file_events.h (KESTREL_WATCH_NAME_LEN in layout.json);
+      // libbpf checks the key size against the map's.
+      struct {
+        char name[32];
+      } key{};
+      if (name.empty() || name.size() >= sizeof(key.name) || name.find('/') != std::string::npos) {
+        throw SensorError(std::string("cannot watch ") + what + " '" + name + "': a name is 1 to " +
+                          std::to_string(sizeof(key.name) - 1) + " bytes without '/'");
+      }
+      memcpy(key.name, name.data(), name.size());
+      uint8_t one = 1;
+      int err = bpf_map__update_elem(map, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
+      if (err) throw SensorError(std::string("cannot watch ") + what + " '" + name + "': " + ErrnoText(err));
+    }
+  };
+  fill(skel_->maps.kestrel_watch_files, capture_.watch_files, "file name");
+  fill(skel_->maps.kestrel_watch_dirs, capture_.watch_dirs, "folder name");
+}
+
+void BpfSensor::SetWatchLists(std::vector<std::string> files, std::vector<std::string> dirs) {
+  if (state_ != State::kLoaded && state_ != State::kAttached) throw SensorError("setWatchLists() needs a loaded sensor");
+  if (!capture_.watch_reads) {
+    throw SensorError("setWatchLists(): the sensor was opened without a read watch list");
+  }
+  // Delete every key, then fill: a name dropped from the list stops being reported at once.
+  for (bpf_map* map : {skel_->maps.kestrel_watch_files, skel_->maps.kestrel_watch_dirs}) {
+    char key[32];
+    while (bpf_map__get_next_key(map, nullptr, key, sizeof(key)) == 0) {
+      if (bpf_map__delete_elem(map, key, sizeof(key), 0) != 0) break;
+    }
+  }
+  capture_.watch_files = std::move(files);
+  capture_.watch_dirs = std::move(dirs);
+  FillWatchLists();
 }
 
 void BpfSensor::Attach() {

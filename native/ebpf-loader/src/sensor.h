@@ -37,6 +37,18 @@ struct SensorStats {
   uint64_t bytes = 0;
 };
 
+/// What the programs capture beyond the fixed events, set before load.
+struct CaptureOptions {
+  /// Exec events carry the environment (user space keeps the configured names).
+  bool capture_env = false;
+  /// Whether read-only opens are checked against the watch lists at all (the lists may start
+  /// empty and be filled by SetWatchLists later).
+  bool watch_reads = false;
+  /// Read-only opens of files with these names, or in folders with these names, are reported.
+  std::vector<std::string> watch_files;
+  std::vector<std::string> watch_dirs;
+};
+
 class BpfSensor {
  public:
   BpfSensor() = default;
@@ -47,9 +59,13 @@ class BpfSensor {
   /// Opens the object with a ring of ring_bytes. programs == nullptr selects every program whose
   /// hook exists in this kernel (the others are listed as skipped); an explicit list must name
   /// programs that exist and whose hooks exist.
-  void Open(uint32_t ring_bytes, const std::vector<std::string>* programs, uint32_t self_tgid);
+  void Open(uint32_t ring_bytes, const std::vector<std::string>* programs, uint32_t self_tgid,
+            const CaptureOptions& capture);
   void Load();
   void Attach();
+  /// Replaces the read watch lists of a loaded sensor. Only possible when it was opened with a
+  /// watch list (the programs skip the lookups otherwise).
+  void SetWatchLists(std::vector<std::string> files, std::vector<std::string> dirs);
   void Close();
 
   RingReader& ring() { return ring_; }
@@ -61,10 +77,12 @@ class BpfSensor {
   enum class State { kClosed, kOpened, kLoaded, kAttached };
   void Require(State state, const char* method) const;
   void SelectPrograms(const std::vector<std::string>* requested);
+  void FillWatchLists();
 
   State state_ = State::kClosed;
   kestrel_bpf* skel_ = nullptr;
   uint32_t ring_bytes_ = 0;
+  CaptureOptions capture_;
   std::vector<ProgramState> programs_;
   RingReader ring_;
 };

@@ -9,7 +9,8 @@ import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
 import { KESTREL_VERSION } from '../../shared/version.js';
 import { LiveSource, untilStopped, type LiveSourceStats } from '../sensor/live-source.js';
 import type { EcsEventClass } from '../sensor/ecs-events.js';
-import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.js';
+import { SENSOR_OPTIONS, parseDuration, parseNames, parseRingBytes, watchNames } from './sensor-options.js';
+import { defaultCapturePlan } from '../sensor/capture-plan.js';
 
 /** Seal the open chunk this often, so a crash loses at most this much of a quiet recording. */
 const FLUSH_EVERY_MS = 1000;
@@ -37,7 +38,10 @@ export const recordCommand: Command = {
     const layout = buildLayout(ecsLinuxSchema());
     // The sensor calls back from the event loop only, so the writer exists before any record comes.
     let writer: CaptureWriter | undefined;
-    const source = LiveSource.start({ layout, ringBufferBytes, onRecord: (record) => writer!.append(record) });
+    // No rules here: the sensor watches the default sensitive reads and environment names, plus
+    // the configured ones, so the capture serves the rules a later replay brings.
+    const capture = defaultCapturePlan({ envNames: parseNames(v['capture-env'], 'capture-env'), ...watchNames(parseNames(v['watch-reads'], 'watch-reads')) });
+    const source = LiveSource.start({ layout, ringBufferBytes, capture, onRecord: (record) => writer!.append(record) });
     const started = Date.now();
     let stats: LiveSourceStats;
     try {

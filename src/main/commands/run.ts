@@ -20,7 +20,8 @@ import { formatError } from '../format-error.js';
 import { CAPS_OPTIONS, CONFIG_OPTION, ENGINE_OPTION, METRICS_OPTION, SINK_OPTIONS, evictionWarning, parseCaps, parseEngine, parseWorkers } from './options.js';
 import { CaptureWriter } from '../../shared/capture/writer.js';
 import { KESTREL_VERSION } from '../../shared/version.js';
-import { SENSOR_OPTIONS, parseDuration, parseRingBytes } from './sensor-options.js';
+import { SENSOR_OPTIONS, parseDuration, parseNames, parseRingBytes, watchNames } from './sensor-options.js';
+import { capturePlanOf, type CapturePlanResult } from '../sensor/capture-plan.js';
 
 /**
  * How often every partition is told how far the stream got, even with no traffic for it: that
@@ -75,6 +76,7 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     const workers = parseWorkers(v.workers as string | undefined, defaultPartitions());
     const duration = parseDuration(v.duration);
     const ringBufferBytes = parseRingBytes(v['ring-bytes']);
+    const captureExtras = { envNames: parseNames(v['capture-env'], 'capture-env'), ...watchNames(parseNames(v['watch-reads'], 'watch-reads')) };
     const engine = parseEngine(v.engine as string | undefined);
     let caps = parseCaps(v);
 
@@ -136,9 +138,12 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     };
     let source: LiveSource;
     try {
+      const capture = capturePlanOf(rules.specs.map((s) => s.query), captureExtras);
+      ctx.err.write(describeCapture(capture));
       source = LiveSource.start({
         layout,
         ringBufferBytes,
+        capture,
         onRecord: (record, length) => {
           recorder?.append(record.subarray(0, length));
           pipeline.pushRecord(record, 0, length);
@@ -188,6 +193,9 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
           const plan = planReload(current, fresh);
           if (plan.specs.length === 0) throw new InputError('rules.none', 'no usable rules after the reload');
           await pipeline.swapRules(plan.specs, newCaps);
+          // New rules may name other files or variables: the kernel's watch list follows them.
+          const capture = capturePlanOf(plan.specs.map((s) => s.query), captureExtras);
+          if (source.updateCapture(capture)) ctx.err.write(`${why}: ${describeCapture(capture)}`);
           current = plan.specs;
           rulesRunning = current.length;
           generation++;
@@ -249,3 +257,12 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     return rules.failed > 0 || pipeline.userRulesRefused().length > 0 ? ExitCode.ruleError : ExitCode.ok;
   },
 };
+
+/** One line on what the sensor captures for these rules, and what a rule asked for in vain. */
+function describeCapture(c: CapturePlanResult): string {
+  const parts = [`sensor: read-only opens of ${c.watchFiles.length} file name(s) and ${c.watchDirs.length} folder name(s) the rules look at; ${c.envNames.length} environment variable name(s) kept`];
+  if (c.partial.length) parts.push(`not watchable by name (wildcard in the file name): ${c.partial.join(', ')}`);
+  if (c.hot.length) parts.push(`left out as read by nearly every process: ${c.hot.join(', ')}`);
+  if (c.dropped.length) parts.push(`over the kernel's limits: ${c.dropped.join(', ')}`);
+  return parts.join('; ') + '\n';
+}

@@ -9,7 +9,7 @@ import { SETTING_BY_KEY, type SettingValue, type SinkSetting } from './settings.
 export function flagValue(key: string, value: SettingValue): string | boolean | string[] {
   const setting = SETTING_BY_KEY.get(key)!;
   if (setting.kind.type === 'sinks') return (value as SinkSetting[]).map(sinkFlagValue);
-  if (setting.kind.type === 'paths') return value as string[];
+  if (setting.kind.type === 'paths' || setting.kind.type === 'names') return value as string[];
   if (setting.kind.type === 'bool') return setting.invert ? !value : (value as boolean);
   return String(value);
 }

@@ -106,6 +106,11 @@ function checkValue(
       if (!Array.isArray(list) || list.length === 0 || !list.every((p) => typeof p === 'string' && p !== '')) fail(`${name} must be a path or a non-empty list of paths`);
       return (list as string[]).map((p) => resolve(base, p));
     }
+    case 'names': {
+      const list = typeof value === 'string' ? [value] : value;
+      if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && p !== '')) fail(`${name} must be a name or a list of names`);
+      return list as string[];
+    }
     case 'address':
       if (typeof value !== 'string' || !parseListenAddress(value)) fail(`${name} must be "HOST:PORT" (e.g. "127.0.0.1:9464"; port 0 picks a free one)`);
       return value as string;

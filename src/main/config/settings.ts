@@ -21,6 +21,7 @@ export type SettingKind =
   | { type: 'bool' }
   | { type: 'path' }
   | { type: 'paths' }
+  | { type: 'names' }
   | { type: 'address' }
   | { type: 'sinks' };
 
@@ -47,6 +48,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'caps.max_partials', flag: 'max-partials', kind: { type: 'int', min: 1, max: 2 ** 31 }, reload: 'caps', help: 'live sequence partials per rule and partition' },
   { key: 'caps.max_partials_per_key', flag: 'max-partials-per-key', kind: { type: 'int', min: 1, max: 2 ** 31 }, reload: 'caps', help: 'live partials per join key of a rule' },
   { key: 'caps.max_partials_total', flag: 'max-partials-total', kind: { type: 'int', min: 1, max: 2 ** 31 }, reload: 'caps', help: 'live partials of all rules per partition' },
+  { key: 'sensor.capture_env_vars', flag: 'capture-env', kind: { type: 'names' }, reload: 'restart', help: 'environment variables kept in process.env_vars, besides the ones the rules read' },
+  { key: 'sensor.watch_reads', flag: 'watch-reads', kind: { type: 'names' }, reload: 'restart', help: 'file names (folder names end in /) whose read-only opens are events, besides the ones the rules name' },
   { key: 'sensor.ring_bytes', flag: 'ring-bytes', kind: { type: 'int', min: 4096, max: 2 ** 30, powerOfTwo: true }, reload: 'restart', help: 'kernel ring buffer bytes (power of two)' },
   { key: 'output.file', flag: 'output', kind: { type: 'path' }, reload: 'restart', help: 'append alerts to this file instead of stdout' },
   { key: 'output.record', flag: 'record', kind: { type: 'path' }, reload: 'restart', help: 'also record every event to this capture (run)' },

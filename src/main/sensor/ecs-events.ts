@@ -41,6 +41,8 @@ export const ECS_EVENTS = {
   creation: cls(['file'], ['creation'], 'creation', 'file'),
   /** open(2) of an existing regular file for writing. */
   modification: cls(['file'], ['change'], 'modification', 'file'),
+  /** A read-only open of a watched file (the sensor's read watch list): Elastic Defend's "open". */
+  open: cls(['file'], ['access'], 'open', 'file'),
   deletion: cls(['file'], ['deletion'], 'deletion', 'file'),
   /** file.path is the new path, file.Ext.original.* the old one (as Defend reports renames). */
   rename: cls(['file'], ['change'], 'rename', 'file'),

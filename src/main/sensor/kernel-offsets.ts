@@ -40,15 +40,17 @@ export const COMM_LEN = sizeOf('header', 'comm');
 // Strings are packed in each struct's tail (layout.json): *_len fields give each part's bytes.
 export const EXEC = offsetsOf('exec', [
   'egid', 'sid', 'tty_dev', 'argc', 'args_len', 'filename_len', 'exe_len', 'cwd_len', 'tty_len',
-  'cap_effective', 'cap_permitted', 'cap_inheritable', 'tail',
+  'cap_effective', 'cap_permitted', 'cap_inheritable', 'env_len', 'header_len', 'tail',
 ]);
-expectTail('exec', ['filename', 'exe', 'cwd', 'tty', 'args']);
+expectTail('exec', ['filename', 'exe', 'cwd', 'tty', 'args', 'env', 'header']);
 expectTail('file_rename', ['old_path', 'new_path']);
 for (const struct of ['file_open', 'file_path', 'file_chmod', 'file_chown']) expectTail(struct, ['path']);
 expectTail('memfd', ['name']);
 export const PATH_LEN = CONSTANTS.KESTREL_PATH_LEN!;
 export const ARGS_LEN = CONSTANTS.KESTREL_ARGS_LEN!;
 export const TTY_LEN = CONSTANTS.KESTREL_TTY_LEN!;
+export const ENV_LEN = CONSTANTS.KESTREL_ENV_LEN!;
+export const HEADER_LEN = CONSTANTS.KESTREL_HEADER_LEN!;
 export const FORK = offsetsOf('fork', ['child_pid', 'child_start_time']);
 export const EXIT = offsetsOf('exit', ['exit_code']);
 export const FILE_OPEN = offsetsOf('file_open', ['fmode', 'path_len', 'tail']);

@@ -7,6 +7,7 @@ import type { RecordLayout } from '../../shared/record/layout.js';
 import { bootClockOffsetNs } from '../../shared/sensor/addon.js';
 import { Sensor, ebpfUnavailableReason } from '../../shared/sensor/sensor.js';
 import { BootClock } from './boot-clock.js';
+import type { CapturePlan } from './capture-plan.js';
 import { readHostInfo, type HostInfo } from './host-info.js';
 import { ProcessTable } from './process-table.js';
 import { KernelRecordConverter, type RecordSink } from './to-record.js';
@@ -17,6 +18,8 @@ export interface LiveSourceOptions {
   ringBufferBytes?: number;
   /** Receives each record; the bytes are reused after the call returns. */
   onRecord: RecordSink;
+  /** What the sensor captures beyond its fixed events (capture-plan.ts). */
+  capture: CapturePlan;
 }
 
 export interface LiveSourceStats {
@@ -35,13 +38,20 @@ export class LiveSource {
   readonly converter: KernelRecordConverter;
   private readonly sensor: Sensor;
   private records = 0;
+  private capture: CapturePlan;
 
   private constructor(o: LiveSourceOptions) {
+    this.capture = o.capture;
     this.host = readHostInfo();
     this.table = new ProcessTable({ bootId: this.host.bootId || undefined });
     this.table.seedFromProc();
-    this.converter = new KernelRecordConverter({ layout: o.layout, table: this.table, host: this.host, clock: new BootClock(bootClockOffsetNs()) });
-    this.sensor = new Sensor({ ringBufferBytes: o.ringBufferBytes });
+    this.converter = new KernelRecordConverter({ layout: o.layout, table: this.table, host: this.host, clock: new BootClock(bootClockOffsetNs()), envNames: o.capture.envNames });
+    this.sensor = new Sensor({
+      ringBufferBytes: o.ringBufferBytes,
+      captureEnv: o.capture.envNames.length > 0,
+      watchFiles: o.capture.watchFiles,
+      watchDirs: o.capture.watchDirs,
+    });
   }
 
   /** Starts recording; throws RuntimeError naming what is missing when eBPF cannot run here. */
@@ -67,6 +77,17 @@ export class LiveSource {
     // Sensor.stop drains once more: count after it, or the summary misses that last batch.
     const s = this.sensor.stop();
     return { records: this.records, drops: s?.drops ?? 0, kernelEvents: s?.events ?? 0, undecodable: this.converter.unknownKinds };
+  }
+
+  /** Applies a new capture plan (after a rule reload); returns whether anything changed. */
+  updateCapture(plan: CapturePlan): boolean {
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const old = this.capture;
+    if (same(old.envNames, plan.envNames) && same(old.watchFiles, plan.watchFiles) && same(old.watchDirs, plan.watchDirs)) return false;
+    this.converter.setEnvNames(plan.envNames);
+    if (!same(old.watchFiles, plan.watchFiles) || !same(old.watchDirs, plan.watchDirs)) this.sensor.setWatchLists(plan.watchFiles, plan.watchDirs);
+    this.capture = plan;
+    return true;
   }
 
   stats(): LiveSourceStats {

@@ -24,7 +24,7 @@ import { accountChangeOf, type AccountChange } from './account-changes.js';
 import { entityId } from './entity-id.js';
 import type { HostInfo } from './host-info.js';
 import {
-  ARGS_LEN, CAPSET, COMM_LEN, CRED_IDS, EXEC, EXIT, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_PATH, FILE_RENAME,
+  ARGS_LEN, CAPSET, COMM_LEN, CRED_IDS, ENV_LEN, EXEC, EXIT, HEADER_LEN, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_PATH, FILE_RENAME,
   FORK, HDR, KIND, MEMFD, MEMFD_NAME_LEN, MODULE, MODULE_NAME_LEN, NET, PATH_LEN, PTRACE, TTY_LEN,
 } from './kernel-offsets.js';
 import type { ProcessInfo, ProcessTable } from './process-table.js';
@@ -39,7 +39,7 @@ const FIELDS = {
   osFamily: 'host.os.family', osPlatform: 'host.os.platform', osVersion: 'host.os.version',
   pid: 'process.pid', entityId: 'process.entity_id', name: 'process.name', executable: 'process.executable',
   args: 'process.args', argsCount: 'process.args_count', commandLine: 'process.command_line',
-  cmdTruncated: 'process.Ext.command_line_truncated', cwd: 'process.working_directory', start: 'process.start',
+  cmdTruncated: 'process.Ext.command_line_truncated', envVars: 'process.env_vars', headerBytes: 'process.Ext.header_bytes', cwd: 'process.working_directory', start: 'process.start',
   end: 'process.end', exitCode: 'process.exit_code', interactive: 'process.interactive',
   ttyMajor: 'process.tty.char_device.major', ttyMinor: 'process.tty.char_device.minor',
   threadId: 'process.thread.id', threadName: 'process.thread.name',
@@ -78,6 +78,7 @@ const FIELDS = {
 
 type FieldIds = { [K in keyof typeof FIELDS]: number };
 
+const FMODE_WRITE = 0x2;
 const FMODE_CREATED = 1 << 20;
 const EXEC_TRUNCATED_ARGS = FLAGS.KESTREL_F_TRUNC_ARGS!;
 /** The executable has no name in any directory: a deleted binary or a memfd. */
@@ -110,6 +111,8 @@ export interface KernelRecordConverterOptions {
   clock: BootClock;
   /** seq of the first record (default 0); every record gets the next one. */
   firstSeq?: number;
+  /** Environment variables kept in process.env_vars (the rest of an exec's environment is dropped). */
+  envNames?: Iterable<string>;
 }
 
 /** Receives a finished record: bytes [0, length) of `record` (reused for the next record). */
@@ -132,6 +135,9 @@ export class KernelRecordConverter {
   /** Per table entry, indexed by ENTITY_PRESET. */
   private entityPresets = new WeakMap<ProcessInfo, Array<RecordPreset | undefined>>();
   private usersVersion: number;
+  /** process.env_vars names, and their lengths (most entries are rejected on length alone). */
+  private envNames: ReadonlySet<string> = new Set();
+  private envNameLengths: ReadonlySet<number> = new Set();
   private readonly table: ProcessTable;
   private readonly host: HostInfo;
   private readonly clock: BootClock;
@@ -153,6 +159,13 @@ export class KernelRecordConverter {
     this.clock = o.clock;
     this.nextSeq = o.firstSeq ?? 0;
     this.usersVersion = this.table.users.version;
+    this.setEnvNames(o.envNames ?? []);
+  }
+
+  /** The environment variables kept in process.env_vars from now on. */
+  setEnvNames(names: Iterable<string>): void {
+    this.envNames = new Set(names);
+    this.envNameLengths = new Set([...this.envNames].map((n) => n.length));
   }
 
   /**
@@ -197,6 +210,8 @@ export class KernelRecordConverter {
       case KIND.fork: return this.fork(offset);
       case KIND.exit: return this.exit(offset);
       case KIND.fileOpen: {
+        // Read-only opens reach user space only for watched names (the sensor's read watch list).
+        if ((view.getUint32(offset + FILE_OPEN.fmode, true) & FMODE_WRITE) === 0) return this.file(offset, ECS_EVENTS.open, offset + FILE_OPEN.tail, FILE_OPEN.path_len);
         const created = (view.getUint32(offset + FILE_OPEN.fmode, true) & FMODE_CREATED) !== 0;
         // A truncating open of an existing file stays a "modification" (so rules written for Elastic
         // Defend still see it) and says so in file.Ext.truncated; a new file has nothing to lose.
@@ -238,7 +253,8 @@ export class KernelRecordConverter {
     const cwdLen = this.partLength(cwdAt, v.getUint16(at + EXEC.cwd_len, true), PATH_LEN);
     const ttyAt = cwdAt + cwdLen;
     const argsAt = ttyAt + this.partLength(ttyAt, v.getUint16(at + EXEC.tty_len, true), TTY_LEN);
-    const args = splitArgs(b, argsAt, this.partLength(argsAt, v.getUint32(at + EXEC.args_len, true), ARGS_LEN));
+    const argsLen = this.partLength(argsAt, v.getUint32(at + EXEC.args_len, true), ARGS_LEN);
+    const args = splitArgs(b, argsAt, argsLen);
     // What the kernel reports (/proc/PID/exe): a deleted binary or a memfd ("/memfd:NAME") gets
     // " (deleted)", and its process name is the comm (the basename of a path that is gone, or of
     // "/memfd:…", would not name what ran).
@@ -277,8 +293,33 @@ export class KernelRecordConverter {
     // argc counts every argument, also those past the capture bound.
     this.int(f.argsCount, v.getUint32(at + EXEC.argc, true));
     if ((v.getUint32(at + HDR.flags, true) & EXEC_TRUNCATED_ARGS) !== 0) this.bool(f.cmdTruncated, true);
+    const envAt = argsAt + argsLen;
+    const envLen = this.partLength(envAt, v.getUint32(at + EXEC.env_len, true), ENV_LEN);
+    if (envLen > 0 && this.envNames.size > 0) {
+      const kept = this.keptEnv(envAt, envLen);
+      if (kept.length > 0) this.strArray(f.envVars, kept);
+    }
+    const headerAt = envAt + envLen;
+    const headerLen = this.partLength(headerAt, v.getUint32(at + EXEC.header_len, true), HEADER_LEN);
+    if (headerLen > 0) this.str(f.headerBytes, hexOf(b, headerAt, headerLen));
     this.parentFields(p.ppid, true);
     return this.builder.finish();
+  }
+
+  /** The NAME=value strings of an exec's environment whose NAME is configured. Names are compared
+   * as bytes (ASCII), so entries that are not kept cost no string decoding. */
+  private keptEnv(at: number, length: number): string[] {
+    const b = this.bytes;
+    const kept: string[] = [];
+    const end = at + length;
+    for (let start = at; start < end; ) {
+      let eq = -1;
+      let i = start;
+      for (; i < end && b[i] !== 0; i++) if (eq < 0 && b[i] === 0x3d) eq = i;
+      if (eq > start && this.envNameLengths.has(eq - start) && this.envNames.has(latin1(b, start, eq))) kept.push(readUtf8(b, start, i));
+      start = i + 1;
+    }
+    return kept;
   }
 
   private fork(at: number): number {
@@ -869,6 +910,21 @@ function cStringEnd(b: Uint8Array, at: number, max: number): number {
   const end = at + max;
   for (let i = at; i < end; i++) if (b[i] === 0) return i;
   return end;
+}
+
+/** Bytes [start, end) as one char per byte: env names are ASCII, and this allocates nothing more. */
+function latin1(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hexOf(b: Uint8Array, at: number, length: number): string {
+  let hex = '';
+  for (let i = 0; i < length; i++) hex += HEX_DIGITS[b[at + i]!];
+  return hex;
 }
 
 function readCString(b: Uint8Array, at: number, max: number): string {

@@ -118,7 +118,7 @@ start date Start time of the process group leader.
 
 /** Fields only the event's own process has. */
 const PROCESS_ONLY = `
-env_vars keyword* Environment variables captured at exec, as NAME=value strings.
+env_vars keyword* Environment variables captured at exec, as NAME=value strings: only the names the loaded rules look for and sensor.capture_env_vars (Elastic Defend's capture_env_vars).
 ppid long Parent pid; legacy ECS name, same value as process.parent.pid.
 previous.args keyword* Argument vector before the last exec.
 previous.args_count long Number of arguments before the last exec.
@@ -132,6 +132,7 @@ io.bytes_skipped.offset long* Offsets in io.text where output was skipped.
 io.bytes_skipped.length long* Lengths of the skipped stretches.
 ai_agent.name keyword Name of the AI agent the process belongs to (Elastic Defend).
 ai_agent.is_descendant boolean Whether the process descends from an AI agent (Elastic Defend).
+Ext.header_bytes keyword The executable's first 256 bytes as the kernel read them at exec, in hex (ELF magic, "#!", a packer's marker such as UPX's "UPX!" = 55505821) (Kestrel; Elastic Defend's file.Ext.header_bytes form).
 Ext.load_module.name keyword Kernel module loaded by the process (init_module/finit_module).
 Ext.load_module.version keyword Version string of the loaded kernel module.
 Ext.load_module.src_version keyword Source version (srcversion) of the loaded kernel module.

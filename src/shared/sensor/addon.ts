@@ -15,6 +15,13 @@ export interface OpenOptions {
   programs?: string[];
   /** Process whose events the kernel drops (default: this process). */
   selfTgid?: number;
+  /** Exec events carry the environment (default false). */
+  captureEnv?: boolean;
+  /** Read-only opens of files with these names, or directly in folders with these names, are
+   * reported (names of 1–31 bytes, no '/'). Giving either list (even empty) turns the check on,
+   * so setWatchLists can fill them later. */
+  watchFiles?: string[];
+  watchDirs?: string[];
 }
 
 export interface ProgramInfo {
@@ -38,6 +45,7 @@ export interface LoaderStats {
 interface NativeSensor {
   open(options: OpenOptions): void;
   load(): void;
+  setWatchLists(watchFiles: string[], watchDirs: string[]): void;
   attach(): void;
   drain(view: Uint8Array, offset: number, maxBytes: number): number;
   wait(timeoutMs: number): boolean;
@@ -98,6 +106,10 @@ export class EbpfLoader {
 
   constructor() {
     this.sensor = new (loadNative().EbpfSensor)();
+  }
+
+  setWatchLists(watchFiles: string[], watchDirs: string[]): void {
+    this.sensor.setWatchLists(watchFiles, watchDirs);
   }
 
   open(options: OpenOptions): void {

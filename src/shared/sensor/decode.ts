@@ -36,6 +36,12 @@ export interface ExecEvent extends EventHeader {
   cwd: string;
   tty: string;
   args: string[];
+  envLen: number;
+  headerLen: number;
+  /** NAME=value strings, when the loader asked for the environment. */
+  env: string[];
+  /** The executable's first bytes (bprm->buf) as hex. */
+  header: string;
 }
 export interface ForkEvent extends EventHeader {
   kind: 'process_fork';
@@ -164,6 +170,15 @@ function argList(view: DataView, offset: number, length: number): string[] {
   return args;
 }
 
+const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Raw bytes as lowercase hex, two digits per byte (Elastic's form for header bytes). */
+function hexBytes(view: DataView, offset: number, length: number): string {
+  let hex = '';
+  for (let i = 0; i < length; i++) hex += HEX_DIGITS[view.getUint8(offset + i)];
+  return hex;
+}
+
 function ipAddress(view: DataView, offset: number, family: number): string {
   if (family === AF_INET) return [0, 1, 2, 3].map((i) => view.getUint8(offset + i)).join('.');
   const groups: string[] = [];
@@ -209,7 +224,7 @@ function decodeStruct(view: DataView, base: number, end: number, struct: StructL
 function decodeTail(view: DataView, at: number, end: number, parts: readonly TailPart[], out: Record<string, unknown>): void {
   for (const part of parts) {
     const length = Math.max(0, Math.min(Number(out[camel(part.lengthField)] ?? 0), part.max, end - at));
-    out[camel(part.name)] = part.format === 'args' ? argList(view, at, length) : cStringIn(view, at, length);
+    out[camel(part.name)] = part.format === 'args' ? argList(view, at, length) : part.format === 'hex' ? hexBytes(view, at, length) : cStringIn(view, at, length);
     at += length;
   }
 }

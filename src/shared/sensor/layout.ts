@@ -13,7 +13,7 @@ export type FieldFormat = 'cstr' | 'args' | 'ipaddr' | 'tail';
 /** One variable-length string of a tail. */
 export interface TailPart {
   name: string;
-  format: 'cstr' | 'args';
+  format: 'cstr' | 'args' | 'hex';
   /** The field holding the part's byte count in the tail (NUL included for C strings). */
   lengthField: string;
   /** The most bytes the kernel writes for this part. */
@@ -45,7 +45,7 @@ interface JsonField {
   type: string;
   count?: number | string;
   format?: FieldFormat;
-  parts?: { name: string; format: 'cstr' | 'args'; length: string; max: string }[];
+  parts?: { name: string; format: 'cstr' | 'args' | 'hex'; length: string; max: string }[];
 }
 
 const SCALAR_SIZES: Record<ScalarType, number> = { u8: 1, u16: 2, u32: 4, u64: 8, i32: 4, i64: 8, char: 1 };

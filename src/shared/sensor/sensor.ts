@@ -20,6 +20,11 @@ export interface SensorOptions {
    * wake-up, not the BPF programs, was most of the sensor's cost (+50% vs +2% with 10 ms).
    */
   coalesceMs?: number;
+  /** Exec events carry the environment (default false). */
+  captureEnv?: boolean;
+  /** The read watch list (see OpenOptions). */
+  watchFiles?: string[];
+  watchDirs?: string[];
 }
 
 /** Receives each drained batch: frames in view[0, bytes). Valid only during the call. */
@@ -88,6 +93,11 @@ export class Sensor {
     this.view = new DataView(this.buffer);
   }
 
+  /** Replaces the read watch list of a running sensor (the kernel's maps, in place). */
+  setWatchLists(watchFiles: string[], watchDirs: string[]): void {
+    this.loader?.setWatchLists(watchFiles, watchDirs);
+  }
+
   get running(): boolean {
     return this.loader !== undefined;
   }
@@ -96,7 +106,13 @@ export class Sensor {
     if (this.loader) throw new Error('Sensor.start(): already running');
     const loader = new EbpfLoader();
     try {
-      loader.open({ ringBufferBytes: this.options.ringBufferBytes ?? DEFAULT_RING_BYTES, programs: this.options.programs });
+      loader.open({
+        ringBufferBytes: this.options.ringBufferBytes ?? DEFAULT_RING_BYTES,
+        programs: this.options.programs,
+        captureEnv: this.options.captureEnv,
+        watchFiles: this.options.watchFiles,
+        watchDirs: this.options.watchDirs,
+      });
       loader.load();
       loader.attach();
       loader.onReadable(this.onReadable);
