@@ -179,6 +179,36 @@ describe('KernelRecordConverter', () => {
     expect(created!.process).toMatchObject({ pid: 400, entity_id: entityId(BOOT_ID, 400, 200), name: 'sh', user: { id: '0', name: 'root' } });
   });
 
+  it('a read-only open of a watched file is an "open" access event; a writable one stays a change', () => {
+    const p = proc(410, 2);
+    const [read, written] = convert(
+      frame('file_open', { ...p, fmode: 1, path: '/etc/shadow' }),
+      frame('file_open', { ...p, fmode: 3, path: '/etc/shadow' }),
+    );
+    expect(read).toMatchObject({ event: { category: ['file'], type: ['access'], action: 'open' }, file: { path: '/etc/shadow', name: 'shadow', directory: '/etc' } });
+    expect(read!.file.Ext).toBeUndefined();
+    expect(written!.event).toMatchObject({ type: ['change'], action: 'modification' });
+  });
+
+  it('exec: keeps only the configured environment variables, and the header bytes as hex', () => {
+    conv.setEnvNames(['LD_PRELOAD', 'HISTFILE']);
+    const env = 'PATH=/usr/bin\0LD_PRELOAD=/tmp/.x.so\0SECRET_TOKEN=abc\0HISTFILE=/dev/null\0LD_PRELOADX=no\0=odd\0';
+    const header = Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff);
+    const [exec, bare] = convert(
+      frame('process_exec', { ...proc(420, 4), exe: '/usr/bin/true', filename: '/bin/true', cwd: '/', args: 'true\0', argc: 1, env, header }),
+      frame('process_exec', { ...proc(421, 4), exe: '/usr/bin/true', filename: '/bin/true', cwd: '/', args: 'true\0', argc: 1 }),
+    );
+    expect(exec!.process.env_vars).toEqual(['LD_PRELOAD=/tmp/.x.so', 'HISTFILE=/dev/null']);
+    expect(exec!.process.Ext.header_bytes).toBe('7f454c460200ff');
+    expect(exec!.process.args).toEqual(['true']);
+    expect(bare!.process.env_vars).toBeUndefined();
+    expect(bare!.process.Ext?.header_bytes).toBeUndefined();
+    // With no names configured, nothing of the environment is kept.
+    conv.setEnvNames([]);
+    const [none] = convert(frame('process_exec', { ...proc(422, 4), exe: '/usr/bin/true', filename: '/bin/true', cwd: '/', args: 'true\0', argc: 1, env }));
+    expect(none!.process.env_vars).toBeUndefined();
+  });
+
   it('network: connect is egress from the local side, accept ingress to it; bind has one side; IPv6', () => {
     const p = proc(500, 3);
     const v4 = (a: number, b: number, c: number, d: number) => Uint8Array.of(a, b, c, d);

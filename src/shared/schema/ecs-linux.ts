@@ -132,7 +132,7 @@ io.bytes_skipped.offset long* Offsets in io.text where output was skipped.
 io.bytes_skipped.length long* Lengths of the skipped stretches.
 ai_agent.name keyword Name of the AI agent the process belongs to (Elastic Defend).
 ai_agent.is_descendant boolean Whether the process descends from an AI agent (Elastic Defend).
-Ext.header_bytes keyword The executable's first 256 bytes as the kernel read them at exec, in hex (ELF magic, "#!", a packer's marker such as UPX's "UPX!" = 55505821) (Kestrel; Elastic Defend's file.Ext.header_bytes form).
+Ext.header_bytes keyword The first 256 bytes of process.executable (for a script, its interpreter) as the kernel read them at exec, in hex (ELF magic, "#!", a packer's marker such as UPX's "UPX!" = 55505821) (Kestrel; Elastic Defend's file.Ext.header_bytes form).
 Ext.load_module.name keyword Kernel module loaded by the process (init_module/finit_module).
 Ext.load_module.version keyword Version string of the loaded kernel module.
 Ext.load_module.src_version keyword Source version (srcversion) of the loaded kernel module.
