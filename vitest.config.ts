@@ -6,7 +6,7 @@ import { join } from 'node:path';
 // Live tests that perform attacks for real (the rule triggers), run the all-rules soak or make
 // account changes would be seen by every other live test's `kestrel run` on this host and add
 // alerts those tests count exactly. They run as a second group, after every other file is done.
-const HOST_ACTIVITY = ['test/rules-trigger-live.test.ts', 'test/soak-live.test.ts', 'test/iam-events.test.ts'];
+const HOST_ACTIVITY = ['test/rules-trigger-live.test.ts', 'test/soak-live.test.ts', 'test/iam-events.test.ts', 'test/emulation-live.test.ts'];
 
 const shared = {
   testTimeout: 60_000,
@@ -22,7 +22,8 @@ export default defineConfig({
     ...shared,
     projects: [
       { test: { ...shared, name: 'kestrel', include: ['test/**/*.test.ts'], exclude: HOST_ACTIVITY, sequence: { groupOrder: 0 } } },
-      { test: { ...shared, name: 'host-activity', include: HOST_ACTIVITY, sequence: { groupOrder: 1 } } },
+      // One at a time: the emulation suite's handlers and the soak's compile both want the cores.
+      { test: { ...shared, name: 'host-activity', include: HOST_ACTIVITY, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },
 });

@@ -4,6 +4,8 @@
 // into a temporary directory (never committed as a binary).
 //   rate-storm open   SECONDS DIR  — open(DIR/f, O_WRONLY|O_CREAT) + close: one file_open event
 //   rate-storm rename SECONDS DIR  — rename DIR/a → DIR/b and back: one file_rename event each
+//   rate-storm read   SECONDS DIR  — open(DIR/a, O_RDONLY) + close: no event (the name is not on
+//                                     the read watch list), so it measures the in-kernel filter
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +20,12 @@ static double now_seconds(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "rename") != 0)) {
-    fprintf(stderr, "usage: rate-storm open|rename SECONDS DIR\n");
+  if (argc != 4 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "rename") != 0 && strcmp(argv[1], "read") != 0)) {
+    fprintf(stderr, "usage: rate-storm open|rename|read SECONDS DIR\n");
     return 2;
   }
   const int renames = strcmp(argv[1], "rename") == 0;
+  const int open_flags = strcmp(argv[1], "read") == 0 ? O_RDONLY : O_WRONLY | O_CREAT;
   const double seconds = atof(argv[2]);
   char a[4096], b[4096];
   snprintf(a, sizeof a, "%s/a", argv[3]);
@@ -45,7 +48,7 @@ int main(int argc, char **argv) {
           return 1;
         }
       } else {
-        fd = open(a, O_WRONLY | O_CREAT, 0644);
+        fd = open(a, open_flags, 0644);
         if (fd < 0) {
           perror(a);
           return 1;

@@ -2,9 +2,11 @@
 // Sensor overhead and throughput. Two storms, each a child shell loop:
 //   exec  — N `/bin/true` spawns (fork + exec + exit per iteration);
 //   write — M `echo x > file` (one open-for-write per iteration, no exec);
-// and rate storms: bench/rate-storm.c (compiled here into a temp dir) issues open+close or
-// rename a↔b in a tight loop for a fixed time, from 1 and from 2 processes, to find the event
-// rate the sensor sustains (operations/s, kernel events/s seen, kernel drops, sensor CPU%).
+// and rate storms: bench/rate-storm.c (compiled here into a temp dir) issues open+close,
+// rename a↔b, or a read-only open+close of a file not on the read watch list (no event: the cost
+// of the in-kernel name filter) in a tight loop for a fixed time, from 1 and from 2 processes, to
+// find the event rate the sensor sustains (operations/s, kernel events/s seen, kernel drops,
+// sensor CPU%).
 // Each storm runs in these modes, interleaved round by round so that drift on a shared VM hits
 // every mode alike, and the median round is reported:
 //   baseline   — no sensor;
@@ -19,7 +21,8 @@
 // Needs root, dist/ (npm run build), the built addon and a C compiler (cc). Sizes:
 // KESTREL_BENCH_EXECS (5000), KESTREL_BENCH_WRITES (20000), KESTREL_BENCH_ROUNDS (5),
 // KESTREL_BENCH_RATE_SECONDS (2; 0 skips the rate storms), KESTREL_BENCH_STORMS (comma list of
-// exec,write,rate: which storms to run), KESTREL_BENCH_RING_BYTES (kernel ring, default 32 MiB),
+// exec,write,rate: which storms to run), KESTREL_BENCH_RATE_OPS (open,rename,read: which rate
+// storms), KESTREL_BENCH_RING_BYTES (kernel ring, default 32 MiB),
 // KESTREL_BENCH_PROGRAMS (comma list: load only these programs in this build's modes);
 // KESTREL_BENCH_MODES (comma list) and KESTREL_BENCH_NAME (results file name) let the same script
 // measure an older build; KESTREL_BENCH_BEFORE=<other checkout>/dist adds mode "before": that
@@ -46,6 +49,10 @@ const BEFORE = process.env.KESTREL_BENCH_BEFORE;
 const MODES = (process.env.KESTREL_BENCH_MODES ?? `baseline,${BEFORE ? 'before,' : ''}immediate,sensor,records`).split(',');
 const BeforeSensor = BEFORE ? (await import(join(BEFORE, 'shared/sensor/sensor.js'))).Sensor : undefined;
 const records = MODES.includes('records') ? await recordModules() : undefined;
+// This build's modes capture what `kestrel record` captures: the environment at exec, and read-only
+// opens checked against the default watch list (the "rate read" storm's file is not on it).
+const capture = (await import(join(DIST, 'main/sensor/capture-plan.js'))).defaultCapturePlan();
+const CAPTURE = { captureEnv: true, watchFiles: capture.watchFiles, watchDirs: capture.watchDirs };
 
 async function recordModules() {
   const load = (path) => import(join(DIST, path));
@@ -72,7 +79,7 @@ const storms = [
   { id: 'write', name: 'file-write storm', operations: WRITES, script: `i=0; while [ $i -lt ${WRITES} ]; do echo x > f$((i % 64)); i=$((i+1)); done` },
 ].filter((s) => STORMS.includes(s.id));
 const RATE_STORMS = STORMS.includes('rate') && RATE_SECONDS > 0
-  ? ['open', 'rename'].flatMap((op) => [1, 2].map((procs) => ({ name: `rate ${op} ×${procs}`, op, procs })))
+  ? (process.env.KESTREL_BENCH_RATE_OPS ?? 'open,rename,read').split(',').flatMap((op) => [1, 2].map((procs) => ({ name: `rate ${op} ×${procs}`, op, procs })))
   : [];
 const generator = RATE_STORMS.length ? compileGenerator() : undefined;
 
@@ -118,7 +125,7 @@ function runStorm(script) {
 
 function startSensor(mode) {
   const counts = { events: 0, records: 0 };
-  const sensor = mode === 'before' ? new BeforeSensor({ ringBufferBytes: RING_BYTES }) : new Sensor({ ringBufferBytes: RING_BYTES, programs: PROGRAMS, coalesceMs: mode === 'immediate' ? 0 : undefined });
+  const sensor = mode === 'before' ? new BeforeSensor({ ringBufferBytes: RING_BYTES }) : new Sensor({ ringBufferBytes: RING_BYTES, programs: PROGRAMS, coalesceMs: mode === 'immediate' ? 0 : undefined, ...CAPTURE });
   let handler = (view, bytes) => {
     for (let at = 0; at < bytes; at += (view.getUint32(at, true) + 15) & ~7) counts.events++;
   };
@@ -127,7 +134,7 @@ function startSensor(mode) {
     const host = readHostInfo();
     const table = new ProcessTable({ bootId: host.bootId });
     table.seedFromProc();
-    const converter = new KernelRecordConverter({ layout: buildLayout(ecsLinuxSchema()), table, host, clock: new BootClock(bootClockOffsetNs()) });
+    const converter = new KernelRecordConverter({ layout: buildLayout(ecsLinuxSchema()), table, host, clock: new BootClock(bootClockOffsetNs()), envNames: capture.envNames });
     let recordBytes = 0;
     const sink = (_record, length) => (recordBytes += length);
     handler = (view, bytes) => {

@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 # tests (they start their own servers on loopback ports). Only call apt when something is missing, so a re-run costs
 # nothing and needs no network.
 APT_PACKAGES=(clang llvm libbpf-dev bpftool make pkg-config libelf-dev zlib1g-dev g++ python3 redis-server nats-server)
+# The tools the live attack-emulation suite (test/emulation/, rule triggers) uses as an attacker
+# would: network and process tools, ssh, curl/wget, openssl, account and capability tools, gcc.
+APT_PACKAGES+=(iproute2 procps psmisc net-tools lsof curl wget openssl ca-certificates openssh-client passwd login
+  e2fsprogs libcap2-bin gcc perl gnupg zip xxd util-linux systemd init-system-helpers debianutils)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -61,27 +61,45 @@ struct {
 	__type(value, __u8);
 } kestrel_watch_dirs SEC(".maps") __weak;
 
-/* Whether a dentry's name is a key of the map: names too long for a key never match. */
+/* One bit per (name length, first byte) of every watched file and folder name, written by the
+ * loader (the .bss is memory-mapped, so updates need no syscall). Nearly every read-only open is of
+ * an unwatched name, and this rejects almost all of them with one load, before the name is copied
+ * and hashed. */
+__u64 kestrel_watch_prefix[KESTREL_WATCH_NAME_LEN * 256 / 64] __weak;
+
+/* Whether the dentry's name is a key of the map. d_name is read whole (hash_len, name) in one
+ * copy; names too long for a key never match. */
 static __always_inline bool name_watched(void *map, struct dentry *dentry)
 {
-	struct watch_name key = {};
-	if (BPF_CORE_READ(dentry, d_name.len) >= KESTREL_WATCH_NAME_LEN)
+	struct qstr q;
+	if (BPF_CORE_READ_INTO(&q, dentry, d_name))
 		return false;
-	bpf_probe_read_kernel_str(key.name, sizeof(key.name), BPF_CORE_READ(dentry, d_name.name));
+	__u32 len = q.len;
+	if (len == 0 || len >= KESTREL_WATCH_NAME_LEN)
+		return false;
+	__u8 first = 0;
+	bpf_probe_read_kernel(&first, 1, q.name);
+	__u32 bit = (len << 8) | first;
+	if (!((kestrel_watch_prefix[(bit >> 6) & (KESTREL_WATCH_NAME_LEN * 4 - 1)] >> (bit & 63)) & 1))
+		return false;
+	struct watch_name key = {};
+	bpf_probe_read_kernel_str(key.name, sizeof(key.name), q.name);
 	return bpf_map_lookup_elem(map, &key) != 0;
 }
 
 /* A read-only open returned fd: reported (as a file_open without FMODE_WRITE) when the file's
- * name or its folder's name is watched. */
+ * name or its folder's name is watched and it is a regular file. */
 static __always_inline void file_read_opened(int fd)
 {
 	if (!kestrel_watch_reads)
 		return;
 	struct file *file = file_of_fd(fd);
-	if (!file || file_type(file) != S_IFREG)
+	if (!file)
 		return;
 	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	if (!name_watched(&kestrel_watch_files, dentry) && !name_watched(&kestrel_watch_dirs, BPF_CORE_READ(dentry, d_parent)))
+		return;
+	if (file_type(file) != S_IFREG)
 		return;
 	struct kestrel_file_open *e = scratch_event(struct kestrel_file_open);
 	if (!e)

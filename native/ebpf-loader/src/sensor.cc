@@ -157,7 +157,11 @@ void BpfSensor::Load() {
 // The read watch maps are keyed by the NUL-padded name; names that do not fit a key could never
 // match a dentry the program copies, so they are refused rather than silently cut.
 void BpfSensor::FillWatchLists() {
-  auto fill = [](bpf_map* map, const std::vector<std::string>& names, const char* what) {
+  // The prefilter bitmap (see kestrel_watch_prefix in bpf/lib/file_events.h): cleared, then one
+  // bit per (length, first byte) of each name. The .bss is memory-mapped after load.
+  auto& prefix = skel_->bss->kestrel_watch_prefix;
+  memset(prefix, 0, sizeof(prefix));
+  auto fill = [&prefix](bpf_map* map, const std::vector<std::string>& names, const char* what) {
     for (const auto& name : names) {
       // Matches struct watch_name in bpf/lib/file_events.h (KESTREL_WATCH_NAME_LEN in layout.json);
       // libbpf checks the key size against the map's.
@@ -172,6 +176,8 @@ void BpfSensor::FillWatchLists() {
       uint8_t one = 1;
       int err = bpf_map__update_elem(map, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
       if (err) throw SensorError(std::string("cannot watch ") + what + " '" + name + "': " + ErrnoText(err));
+      uint32_t bit = (static_cast<uint32_t>(name.size()) << 8) | static_cast<uint8_t>(name[0]);
+      prefix[bit >> 6] |= uint64_t{1} << (bit & 63);
     }
   };
   fill(skel_->maps.kestrel_watch_files, capture_.watch_files, "file name");
