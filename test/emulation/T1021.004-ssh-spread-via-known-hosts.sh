@@ -1,7 +1,7 @@
 # technique: T1021.004
 # tactic: lateral-movement
 # name: SSH spreading to every host in known_hosts with a found private key (miner worm style)
-# expect: undetected
+# expect: detected
 . "$EMULATION_LIB"
 need ssh ssh-keygen ip
 loopback_up

@@ -1,7 +1,7 @@
 # technique: T1059.007
 # tactic: execution
 # name: Node.js one-liner reverse shell (net.Socket piped to /bin/sh) to a listener
-# expect: undetected
+# expect: detected
 . "$EMULATION_LIB"
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 need node python3 ip

@@ -1,7 +1,7 @@
 # technique: T1553.004
 # tactic: defense-evasion
 # name: Attacker root CA added to the system trust store with update-ca-certificates
-# expect: undetected
+# expect: detected
 . "$EMULATION_LIB"
 need openssl update-ca-certificates
 # A machine-in-the-middle CA is generated and installed so that TLS interception of the host's

@@ -1,7 +1,7 @@
 # technique: T1563.001
 # tactic: lateral-movement
 # name: Another user's forwarded SSH agent socket found and used to reach the next host
-# expect: undetected
+# expect: detected
 . "$EMULATION_LIB"
 need ssh ssh-agent ssh-add ssh-keygen ip
 loopback_up

@@ -47,7 +47,7 @@ const HOT_DIRS = new Set(['', 'etc', 'lib', 'lib64', 'lib32', 'usr', 'bin', 'sbi
 /** Files every program reads (name service, dynamic linker, locale, a shell's start-up files, git's
  * and kubectl's "config"): watching them would report most process starts. Rules that name them
  * still see their writes. */
-const HOT_FILES = new Set(['.bashrc', '.profile', '.bash_profile', '.bash_login', '.bash_logout', '.zshrc', '.zshenv', '.zprofile', 'bash.bashrc', 'profile', 'config', 'machine-id', 'passwd', 'group', 'hosts', 'nsswitch.conf', 'resolv.conf', 'ld.so.cache', 'ld.so.preload', 'localtime', 'locale.alias', 'host.conf', 'gai.conf', 'os-release', 'meminfo', 'cpuinfo', 'stat', 'status', 'maps', 'cmdline', 'environ', 'login.defs']);
+const HOT_FILES = new Set(['.bashrc', '.profile', '.bash_profile', '.bash_login', '.bash_logout', '.zshrc', '.zshenv', '.zprofile', 'bash.bashrc', 'profile', 'config', 'machine-id', 'passwd', 'group', 'hosts', 'nsswitch.conf', 'resolv.conf', 'ld.so.cache', 'ld.so.preload', 'localtime', 'locale.alias', 'host.conf', 'gai.conf', 'os-release', 'meminfo', 'cpuinfo', 'stat', 'status', 'maps', 'cmdline', 'login.defs']);
 
 interface FilterFacts {
   /** Literals the filter compares event.action / event.type with, outside any negation. */
