@@ -17,6 +17,8 @@ import { parseCidr, parseIp } from './runtime/cidr.js';
 
 export interface ExprCheckOptions {
   schema: Schema;
+  /** 'endpoint': keyword fields compare with integer constants (Elastic Endpoint's typing). */
+  dialect?: 'elasticsearch' | 'endpoint';
   /** The query text, to quote nodes in messages exactly as written (else they are rendered). */
   source?: string;
 }
@@ -130,6 +132,10 @@ export class ExprChecker {
       return this.fold({ kind: 'isnull', type: 'boolean', operand, negated: e.op === '!=', span: e.span });
     }
     if (!isConstantLike(left) && !isConstantLike(right)) throw this.fieldComparison(e.right, e.op);
+    if (!comparable(left.type, right.type) && this.opts.dialect === 'endpoint') {
+      const endpoint = this.endpointKeywordNumber(e, left, right);
+      if (endpoint) return endpoint;
+    }
     if (!comparable(left.type, right.type)) {
       const family = isNumeric(left.type) ? 'numeric' : esTypeName(left);
       throw new EqlTypeError(
@@ -144,9 +150,33 @@ export class ExprChecker {
     return this.fold({ kind: 'compare', type: 'boolean', op: e.op, left, right, mode, span: e.span });
   }
 
+  /**
+   * Elastic Endpoint compares keyword ids with numbers (`user.id == 0`, `user.id >= 1000`): equality
+   * is with the number's decimal text ("0"), an order is numeric on number(field) (a value that is
+   * not a number orders as null: no match).
+   */
+  private endpointKeywordNumber(e: A.CompareExpr, left: TExpr, right: TExpr): TExpr | undefined {
+    const keywordSide = (n: TExpr) => n.kind === 'field' && n.type === 'string';
+    const integerConst = (n: TExpr) => n.kind === 'const' && n.type === 'long';
+    const fieldOnLeft = keywordSide(left) && integerConst(right);
+    if (!fieldOnLeft && !(keywordSide(right) && integerConst(left))) return undefined;
+    const fieldAst = fieldOnLeft ? e.left : e.right;
+    const constAst = (fieldOnLeft ? e.right : e.left) as A.LiteralExpr;
+    if (e.op === '==' || e.op === '!=') {
+      const text: A.LiteralExpr = { kind: 'literal', type: 'string', value: String(constAst.value), span: constAst.span };
+      return this.compare({ ...e, left: fieldOnLeft ? fieldAst : text, right: fieldOnLeft ? text : fieldAst });
+    }
+    const asNumber: A.CallExpr = { kind: 'call', name: 'number', insensitive: false, args: [fieldAst], span: fieldAst.span, nameSpan: fieldAst.span };
+    return this.compare({ ...e, left: fieldOnLeft ? asNumber : e.left, right: fieldOnLeft ? e.right : asNumber });
+  }
+
   private inList(e: A.InExpr): TExpr {
     const expr = this.check(e.expr);
     const values = e.values.map((v, i) => {
+      if (this.opts.dialect === 'endpoint' && expr.kind === 'field' && expr.type === 'string' && v.kind === 'literal' && v.type === 'long') {
+        // Endpoint typing: `user.id in (0, 33)` is `user.id in ("0", "33")`.
+        v = { kind: 'literal', type: 'string', value: String(v.value), span: v.span };
+      }
       const node = this.check(v);
       if (node.kind !== 'const') throw this.fieldComparison(v, this.text(e));
       if (!comparable(expr.type, node.type)) throw this.argumentType(ordinal(i + 1) + ' ', e, v, node, esTypeName(expr));

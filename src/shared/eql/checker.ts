@@ -14,13 +14,14 @@ export interface CheckOptions {
   schema: Schema;
   /** Field holding the event category (ES `event_category_field`). Default `event.category`. */
   categoryField?: string;
-  dialect?: 'es';
   /**
    * How a filter treats a field an event lacks: 'elasticsearch' (default) runs negations the way
    * Elasticsearch does (a negated query matches events without the field; es-semantics.ts);
    * 'null' is three-valued throughout, as Endgame's engine (not null is null).
    */
   missingFields?: MissingFieldSemantics;
+  /** 'endpoint': Elastic Endpoint's dialect (numbers compare with keyword fields; docs/eql.md). */
+  dialect?: 'elasticsearch' | 'endpoint';
   /** The query text the AST came from, so messages quote nodes as written. */
   source?: string;
 }

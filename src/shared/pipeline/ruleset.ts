@@ -1,7 +1,7 @@
 // A ruleset as the detection pipeline ships it to workers (plain, structured-clonable data) and
 // how each side turns it into engines. Main and every worker compile the same specs against the
 // same schema, so they agree on every key expression and predicate.
-import type { RuleSource } from '../rules/model.js';
+import type { EqlDialect, RuleAction, RuleSource } from '../rules/model.js';
 import { checkRule } from '../rules/compile-rule.js';
 import { compileQuery } from '../eql/compile.js';
 import { ecsLinuxSchema } from '../schema/ecs-linux.js';
@@ -26,12 +26,20 @@ export interface RuleSpec {
   file: string;
   /** A Wasm user rule's module (language "wasm"; query is empty). */
   module?: Uint8Array;
+  /** EQL dialect (default Elasticsearch's). */
+  dialect?: EqlDialect;
+  /** Endpoint behaviour rules: response actions, and the version as written. */
+  actions?: RuleAction[];
+  versionText?: string;
 }
 
 export function ruleSpecOf(r: RuleSource): RuleSpec {
   return {
     id: r.id, name: r.name, description: r.description, severity: r.severity, riskScore: r.riskScore,
     version: r.version, tags: r.tags, threat: r.threat, language: r.language, query: r.query, file: r.file,
+    ...(r.dialect && { dialect: r.dialect }),
+    ...(r.actions?.length && { actions: r.actions }),
+    ...(r.versionText && { versionText: r.versionText }),
   };
 }
 

@@ -20,7 +20,13 @@ export interface RuleCheckOptions {
 export function checkRule(rule: RuleSource, opts: RuleCheckOptions): RuleCheck {
   try {
     const ast = parseQuery(rule.query);
-    const checked = checkQuery(ast, { schema: opts.schema, categoryField: opts.categoryField, source: rule.query });
+    // Elastic Endpoint runs EQL on the host with null semantics for missing fields (no query
+    // push-down), and compares keyword ids with numbers (docs/eql.md, "Dialects").
+    const endpoint = rule.dialect === 'endpoint';
+    const checked = checkQuery(ast, {
+      schema: opts.schema, categoryField: opts.categoryField, source: rule.query,
+      ...(endpoint && { missingFields: 'null' as const, dialect: 'endpoint' as const }),
+    });
     return { ok: true, rule, checked };
   } catch (e) {
     const error = e instanceof KestrelError ? e : new InternalError('internal', (e as Error)?.message ?? String(e), { cause: e });

@@ -63,6 +63,24 @@ export interface RuleSource {
    */
   querySegments?: QuerySegment[];
   format: 'toml' | 'eql';
+  /** EQL dialect: Elasticsearch's (default) or Elastic Endpoint's (behaviour rules; docs/eql.md). */
+  dialect?: EqlDialect;
+  /** Endpoint behaviour rules: response actions on a match (`[[actions]]`, `[[optional_actions]]`). */
+  actions?: RuleAction[];
+  optionalActions?: RuleAction[];
+  /** Endpoint behaviour rules: `os_list`, `min_endpoint_version`, and `version` as written ("1.0.1"). */
+  osList?: string[];
+  minEndpointVersion?: string;
+  versionText?: string;
+}
+
+export type EqlDialect = 'elasticsearch' | 'endpoint';
+
+/** A response action of an Endpoint behaviour rule: act on the entity in `field` of step `state`. */
+export interface RuleAction {
+  action: string;
+  field: string;
+  state: number;
 }
 
 export interface SkippedRule {

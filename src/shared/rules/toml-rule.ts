@@ -1,6 +1,10 @@
-// Elastic detection-rule TOML, read as Elastic writes it: `[metadata]`, `[rule]` with the query and
-// its metadata, `[[rule.threat]]`. Non-EQL rules are skipped with a reason, not rejected: a folder of
-// Elastic rules mixes EQL with KQL, ES|QL and ML rules, and only the EQL ones are Kestrel's business.
+// Elastic rule TOML, read as Elastic writes it. Two layouts:
+//  - detection rules (elastic/detection-rules): `[metadata]`, `[rule]` with `rule_id`, the query and
+//    its metadata, `[[rule.threat]]`; EQL in Elasticsearch's dialect. Non-EQL rules are skipped with
+//    a reason, not rejected: a folder of Elastic rules mixes EQL with KQL, ES|QL and ML rules.
+//  - Endpoint behaviour rules (elastic/protections-artifacts): `[rule]` with `id`, `query`, `os_list`,
+//    `min_endpoint_version` and a "1.0.1" version, top-level `[[actions]]`, `[[optional_actions]]`
+//    and `[[threat]]`; EQL in Elastic Endpoint's dialect, always.
 import { parse, TomlError } from 'smol-toml';
 import { EqlSyntaxError, InternalError } from '../errors.js';
 import {
@@ -12,7 +16,7 @@ import {
   SEVERITY_MESSAGE,
   VERSION_MESSAGE,
 } from './fields.js';
-import type { MitreRef, MitreTechnique, RuleFileOutcome, RuleSource, ThreatEntry } from './model.js';
+import type { MitreRef, MitreTechnique, RuleAction, RuleFileOutcome, RuleSource, ThreatEntry } from './model.js';
 import { PositionCursor } from './position.js';
 import { findTomlValue } from './toml-locate.js';
 import { readTomlString, TomlStringError } from './toml-string.js';
@@ -39,6 +43,16 @@ export function readTomlRule(file: string, text: string): RuleFileOutcome {
   }
   const rule = doc.rule;
   if (!isTable(rule)) return { kind: 'skipped', skipped: { file, reason: 'no [rule] table: not a detection rule' } };
+  if (isEndpointRule(doc, rule)) {
+    try {
+      return { kind: 'rule', rule: toEndpointRuleSource(file, text, doc, rule) };
+    } catch (e) {
+      if (!(e instanceof FieldProblem)) throw e;
+      const at = valueOffset(text, e.key);
+      const pos = at < 0 ? undefined : new PositionCursor(text).at(at);
+      return { kind: 'error', error: ruleFieldError(file, e.message, pos, typeof rule.id === 'string' ? rule.id : undefined) };
+    }
+  }
   const ruleId = typeof rule.rule_id === 'string' ? rule.rule_id : undefined;
   const notEql = whyNotEql(rule);
   if (notEql) return { kind: 'skipped', skipped: { file, reason: notEql, ...(ruleId && { ruleId }) } };
@@ -60,6 +74,64 @@ function valueOffset(text: string, key: string): number {
     if (e instanceof TomlStringError) return -1;
     throw e;
   }
+}
+
+/**
+ * An Endpoint behaviour rule: `[rule]` has `id` (not `rule_id`) and a query, and the file carries
+ * what only that layout has (`os_list`, `min_endpoint_version`, top-level `[[actions]]`).
+ */
+function isEndpointRule(doc: Table, rule: Table): boolean {
+  if (rule.rule_id !== undefined || rule.id === undefined || rule.query === undefined) return false;
+  return rule.os_list !== undefined || rule.min_endpoint_version !== undefined || doc.actions !== undefined || doc.optional_actions !== undefined;
+}
+
+/** Endpoint behaviour rules name no severity: they are prevention-grade detections, so high. */
+const ENDPOINT_SEVERITY = 'high';
+const ENDPOINT_RISK_SCORE = 73;
+
+function toEndpointRuleSource(file: string, text: string, doc: Table, rule: Table): RuleSource {
+  const id = requireString(rule, 'id');
+  const query = requireString(rule, 'query');
+  const versionText = rule.version === undefined ? '1' : String(rule.version);
+  // "1.0.23" → 1: alerts carry the text as well (rule.version is a number elsewhere).
+  const major = Number.parseInt(versionText, 10);
+  const osList = stringArray(rule, 'os_list');
+  const located = locateQuery(file, text, query);
+  return {
+    id,
+    name: requireString(rule, 'name'),
+    description: optionalString(rule, 'description'),
+    severity: ENDPOINT_SEVERITY,
+    riskScore: ENDPOINT_RISK_SCORE,
+    version: Number.isInteger(major) && major >= 1 ? major : 1,
+    versionText,
+    tags: ['Elastic Endpoint', ...osList.map((os) => `OS: ${os[0]!.toUpperCase()}${os.slice(1)}`)],
+    threat: threatEntries(doc.threat),
+    language: 'eql',
+    type: 'eql',
+    query,
+    file,
+    queryBase: located.base,
+    ...(located.segments && { querySegments: located.segments }),
+    format: 'toml',
+    dialect: 'endpoint',
+    actions: actionList(doc.actions, 'actions'),
+    optionalActions: actionList(doc.optional_actions, 'optional_actions'),
+    osList,
+    ...(typeof rule.min_endpoint_version === 'string' && { minEndpointVersion: rule.min_endpoint_version }),
+  };
+}
+
+function actionList(value: unknown, key: string): RuleAction[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every(isTable)) throw new FieldProblem(key, `[[${key}]] must be tables with action, field and state`);
+  return value.map((a) => {
+    const state = a.state ?? 0;
+    if (typeof a.action !== 'string' || a.action === '') throw new FieldProblem(key, `[[${key}]] needs action = "…" (e.g. "kill_process")`);
+    if (typeof a.field !== 'string' || a.field === '') throw new FieldProblem(key, `[[${key}]] needs field = "…" (e.g. "process.entity_id")`);
+    if (typeof state !== 'number' || !Number.isInteger(state) || state < 0) throw new FieldProblem(key, `[[${key}]] state must be a step number (0, 1, …)`);
+    return { action: a.action, field: a.field, state };
+  });
 }
 
 /** Why a `[rule]` table is not an EQL rule, or undefined if it is one. */
