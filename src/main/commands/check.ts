@@ -1,6 +1,7 @@
 // `kestrel check PATH…`: loads rule files and folders, parses and checks every EQL rule against the
 // schema, prints each problem at its place in the file, and a summary. Exit 0 when every rule is
-// fine (skipped non-EQL rules are fine), 1 otherwise.
+// fine, 1 otherwise — a skipped rule (not EQL) is never counted as fine: it fails the check unless
+// --allow-skipped says skipping is expected (a folder mixing EQL with KQL or ML rules).
 import type { Command } from '../command.js';
 import { loadRules } from '../../shared/rules/index.js';
 import type { RuleSource } from '../../shared/rules/model.js';
@@ -18,12 +19,15 @@ export const checkCommand: Command = {
   summary: 'parse and check EQL rules (Elastic TOML or .eql files and folders)',
   usage: '[options] PATH...',
   description: `Checks every rule against the ECS Linux schema: syntax, unknown fields (allowed with ?field),
-types, functions, sequence rules. Non-EQL rules (kuery, esql, ML …) are listed as skipped. A PATH
+types, functions, sequence rules. Elastic detection-rule TOML is EQL in Elasticsearch's dialect;
+Endpoint behaviour-rule TOML (protections-artifacts) in Elastic Endpoint's. Non-EQL rules (kuery,
+esql, ML …) are listed as skipped, and make the check fail unless --allow-skipped. A PATH
 ending in .wasm, and every .wasm file in a folder, is a user rule module: it is validated against
 the user rule ABI.`,
   options: {
     format: { type: 'string', arg: 'text|json', help: 'output format (default text)' },
     quiet: { type: 'boolean', short: 'q', help: 'print only problems and the summary line' },
+    'allow-skipped': { type: 'boolean', help: 'exit 0 even when some rules were skipped (not EQL)' },
   },
   async run(args, ctx) {
     const format = (args.values.format as string | undefined) ?? 'text';
@@ -71,7 +75,12 @@ the user rule ABI.`,
     }
     // A path that cannot be read is bad input (2), as in every other command; bad rules are 1.
     if (problems.some((p) => p.error.code === 'rules.read')) return ExitCode.inputError;
-    return problems.length === 0 ? ExitCode.ok : ExitCode.ruleError;
+    if (problems.length > 0) return ExitCode.ruleError;
+    if (loaded.skipped.length > 0 && !args.values['allow-skipped']) {
+      ctx.err.write(`${loaded.skipped.length} rule(s) skipped, not checked: the check fails (pass --allow-skipped if these are expected)\n`);
+      return ExitCode.ruleError;
+    }
+    return ExitCode.ok;
   },
 };
 

@@ -83,6 +83,10 @@ Ext.ancestry keyword* Entity ids of the ancestors, nearest first (Elastic Defend
 Ext.command_line_truncated boolean Whether the command line was cut to fit (Elastic Defend).
 Ext.trusted boolean Whether the executable is trusted by Elastic Defend.
 Ext.trusted_descendant boolean Whether the process descends from a trusted process (Elastic Defend).
+Ext.effective_parent.executable keyword~ The process that really caused this one (an injector, a service manager acting for a client) (Elastic Defend; not filled on Linux: absent).
+Ext.effective_parent.name keyword~ Name of the effective parent (Elastic Defend; not filled on Linux: absent).
+Ext.effective_parent.pid long Pid of the effective parent (Elastic Defend; not filled on Linux: absent).
+Ext.effective_parent.entity_id keyword Entity id of the effective parent (Elastic Defend; not filled on Linux: absent).
 `;
 
 /** Process-like entities ECS tracks for session, process-group and entry leaders. */
