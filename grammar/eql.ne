@@ -39,8 +39,12 @@ seqHeader -> joinKeys maxspan:?                           {% B.seqHeaderByFirst 
 
 maxspan -> %kw_with %kw_maxspan "=" %number %identifier:? {% B.maxspan %}
 
-seqStep -> "[" eventFilter "]" joinKeys:? runs:?          {% B.step(false) %}
-         | "![" eventFilter "]" joinKeys:? runs:?         {% B.step(true) %}
+seqStep -> "[" eventFilter "]" joinKeys:? runs:? stepAlias:?          {% B.step(false) %}
+         | "![" eventFilter "]" joinKeys:? runs:? stepAlias:?         {% B.step(true) %}
+
+# Elastic Endpoint's named steps: `[…] as event0` (the checker allows them in that dialect only).
+# `as` is not a keyword (it stays a field name elsewhere), so the builder rejects any other word.
+stepAlias -> %identifier %identifier                      {% B.stepAlias %}
 
 runs -> %kw_with %identifier "=" %number                  {% B.runs %}
 

@@ -30,6 +30,7 @@ checked. --parse-all parses and validates every line; results are the same.`,
     'time-unit': { type: 'string', arg: 'U', help: 'ms (epoch millis or ISO-8601; default) or filetime' },
     tiebreaker: { type: 'string', arg: 'F', help: 'secondary ordering field' },
     'category-field': { type: 'string', arg: 'F', help: 'the field behind `process where` (default event.category)' },
+    dialect: { type: 'string', arg: 'D', help: 'elasticsearch (default) or endpoint: Elastic Endpoint\'s EQL (named steps, lineage, keyword ids vs numbers)' },
     sort: { type: 'boolean', help: 'sort the input by (time, tiebreaker) first, as Elasticsearch does' },
     size: { type: 'string', arg: 'N', help: 'result limit, as the Elasticsearch request parameter' },
     'max-samples-per-key': { type: 'string', arg: 'N', help: 'samples per join key (default 1)' },
@@ -51,6 +52,7 @@ checked. --parse-all parses and validates every line; results are the same.`,
       timeUnit: timeUnit(v['time-unit'] as string | undefined),
       tiebreaker: v.tiebreaker as string | undefined,
       categoryField: (v['category-field'] as string | undefined) ?? DEFAULT_QUERY_OPTIONS.categoryField,
+      dialect: dialectOf(v.dialect),
       sort: v.sort === true,
       size: count(v.size as string | undefined, '--size'),
       maxSamplesPerKey: count(v['max-samples-per-key'] as string | undefined, '--max-samples-per-key'),
@@ -107,4 +109,10 @@ function count(s: string | undefined, flag: string): number | undefined {
   if (s === undefined) return undefined;
   if (!/^\d+$/.test(s)) throw new UsageError('usage', `${flag} must be a non-negative integer, not '${s}'`);
   return Number(s);
+}
+
+function dialectOf(value: unknown): 'elasticsearch' | 'endpoint' {
+  if (value === undefined || value === 'elasticsearch' || value === 'es') return 'elasticsearch';
+  if (value === 'endpoint') return 'endpoint';
+  throw new UsageError('usage', '--dialect must be elasticsearch or endpoint');
 }

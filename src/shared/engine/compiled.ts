@@ -37,6 +37,11 @@ export interface CompiledStep {
   runs: number;
   /** `![…]` missing-event step. */
   missing: boolean;
+  /**
+   * Conditions on earlier steps' events (Elastic Endpoint's `event0.field`), checked when an event
+   * that passed `filter` would extend a partial: `earlier` is that partial's events so far.
+   */
+  cross?: (ev: EventView, earlier: readonly { view: EventView }[]) => boolean;
 }
 
 export interface CompiledPipe {

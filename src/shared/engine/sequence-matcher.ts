@@ -240,6 +240,10 @@ export class SequenceMatcher implements EvictableState {
     const state = this.keys.get(key.id);
     const partial = state?.waiting[j - 1];
     if (!state || !partial) return;
+    // A condition on the partial's earlier events (a named step's fields): when it fails, this
+    // event is not the partial's next one, and the partial keeps waiting.
+    const cross = this.stages[this.positive[j]!]!.step.cross;
+    if (cross && !cross(ev.view, partial.events)) return;
     this.unpark(state, partial);
     if (this.maxspan > 0 && t - partial.startTime > this.maxspan) {
       this.stats.rejectedMaxspan++;

@@ -138,6 +138,8 @@ export interface SequenceStep {
   runs?: { value: number; span: Span };
   /** `![…]`: a missing event. */
   missing: boolean;
+  /** `[…] as event0` (Elastic Endpoint): later steps read this step's event as `event0.field`. */
+  alias?: { name: string; span: Span };
   span: Span;
 }
 

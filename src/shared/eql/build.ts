@@ -92,15 +92,22 @@ export function runs(d: [LexToken, LexToken, LexToken, LexToken]): { name: strin
 
 type RunsPiece = ReturnType<typeof runs>;
 
+/** `as NAME` after a step; any other pair of words is not this rule (nearley's reject). */
+export function stepAlias(d: [LexToken, LexToken], _location: number, reject: unknown): { name: string; span: A.Span } | unknown {
+  if (d[0].text !== 'as') return reject;
+  return { name: d[1].text, span: span(d[0], d[1]) };
+}
+
 /** Steps are built for both `[…]` and `![…]`. A `with X=N` other than runs is kept for the checker. */
 export const step = (missing: boolean) =>
-  (d: [LexToken, A.EventFilter, LexToken, { keys: A.Expr[]; span: A.Span } | null, RunsPiece | null]): A.SequenceStep & { badParam?: RunsPiece } => {
-    const [open, filter, , keys, runsPiece] = d;
+  (d: [LexToken, A.EventFilter, LexToken, { keys: A.Expr[]; span: A.Span } | null, RunsPiece | null, { name: string; span: A.Span } | null]): A.SequenceStep & { badParam?: RunsPiece } => {
+    const [open, filter, , keys, runsPiece, alias] = d;
     const node: A.SequenceStep & { badParam?: RunsPiece } = {
       filter,
       by: keys?.keys ?? [],
       missing,
       span: span(open, lastPiece(d as unknown as Piece[])),
+      ...(alias && { alias }),
     };
     if (runsPiece) {
       if (runsPiece.name === 'runs') node.runs = { value: runsPiece.value, span: runsPiece.span };

@@ -93,7 +93,16 @@ export class ExprChecker {
 
   // ── fields ──
 
+  /** Named earlier steps the current step may read (`event0.file.path`): alias → slot in the partial. */
+  stepRefs: ReadonlyMap<string, number> | undefined;
+
   private field(e: A.FieldExpr): TExpr {
+    const slot = e.path.length > 1 ? this.stepRefs?.get(e.path[0]!) : undefined;
+    if (slot !== undefined) {
+      const inner = this.field({ ...e, path: e.path.slice(1) });
+      if (inner.kind !== 'field') return inner;
+      return { ...inner, written: e.path.join('.'), step: slot };
+    }
     const written = e.path.join('.');
     const { schema } = this.opts;
     const def = schema.lookup(written);

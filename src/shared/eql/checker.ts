@@ -5,7 +5,7 @@ import type * as A from './ast.js';
 import type { Schema } from '../schema/types.js';
 import { EqlSemanticError, EqlTypeError, SchemaError, type Span } from '../errors.js';
 import type { CheckedFilter, CheckedPipe, CheckedQuery, CheckedStep, FieldNode, TExpr } from './ir.js';
-import { ExprChecker } from './check-expr.js';
+import { ExprChecker, childrenOf } from './check-expr.js';
 import { comparable, esTypeName, exprTypeOfField } from './check-types.js';
 import { didYouMean } from './suggest.js';
 import { withElasticsearchSemantics, type MissingFieldSemantics } from './es-semantics.js';
@@ -116,8 +116,12 @@ class QueryChecker {
   private steps(steps: A.SequenceStep[], shared: A.Expr[], kind: string, reference?: CheckedStep): CheckedStep[] {
     const sharedKeys = shared.map((k) => this.exprs.check(k));
     const checked: CheckedStep[] = [];
+    // Named steps (Elastic Endpoint): alias → index of that step's event among a partial's events.
+    const aliases = new Map<string, number>();
+    let slot = 0;
     for (const s of steps) {
       this.stepParams(s);
+      this.exprs.stepRefs = aliases.size > 0 && kind === 'sequence' && !reference ? aliases : undefined;
       const own = s.by.map((k) => this.exprs.check(k));
       const first = reference ?? checked[0];
       const expected = first ? first.keys.length - sharedKeys.length : own.length;
@@ -137,8 +141,29 @@ class QueryChecker {
         missing: s.missing,
         span: s.span,
       });
+      if (s.alias) this.alias(s, kind, reference, aliases, slot);
+      if (!s.missing) slot += s.runs?.value ?? 1;
     }
+    this.exprs.stepRefs = undefined;
     return checked;
+  }
+
+  /** Registers `[…] as NAME` for the steps after it; Endpoint dialect, sequences, one event per step. */
+  private alias(s: A.SequenceStep, kind: string, reference: CheckedStep | undefined, aliases: Map<string, number>, slot: number): void {
+    const { name, span } = s.alias!;
+    if (this.opts.dialect !== 'endpoint') {
+      throw new EqlSemanticError('eql.step.alias', `named steps ([…] as ${name}) are Elastic Endpoint's EQL, not Elasticsearch's`, {
+        span, hint: 'Endpoint behaviour-rule TOML is read in that dialect',
+      });
+    }
+    if (kind !== 'sequence' || reference) throw new EqlSemanticError('eql.step.alias', 'only sequence steps can be named', { span });
+    if (s.missing) throw new EqlSemanticError('eql.step.alias', 'a missing-event step ![…] has no event to name', { span });
+    if ((s.runs?.value ?? 1) > 1) throw new EqlSemanticError('eql.step.alias', 'a step with [with runs] has several events: it cannot be named', { span });
+    if (aliases.has(name)) throw new EqlSemanticError('eql.step.alias', `step name [${name}] is used twice`, { span });
+    if (this.opts.schema.lookup(name) || this.opts.schema.fields().some((f) => f.path.startsWith(`${name}.`))) {
+      throw new EqlSemanticError('eql.step.alias', `step name [${name}] is also a field name`, { span });
+    }
+    aliases.set(name, slot);
   }
 
   private stepParams(s: A.SequenceStep): void {
@@ -187,7 +212,8 @@ class QueryChecker {
   private filter(f: A.EventFilter): CheckedFilter {
     const checked = this.exprs.checkCondition(f.where);
     const where = (this.opts.missingFields ?? 'elasticsearch') === 'elasticsearch' ? withElasticsearchSemantics(checked) : checked;
-    return { category: f.category, categoryField: this.categoryField(f), where, span: f.span };
+    const split = splitCrossStep(where);
+    return { category: f.category, categoryField: this.categoryField(f), where: split.own, ...(split.cross && { cross: split.cross }), span: f.span };
   }
 
   private categoryField(f: A.EventFilter): FieldNode {
@@ -235,4 +261,24 @@ class QueryChecker {
 
 function describeKey(key: TExpr): string {
   return key.kind === 'field' ? key.written : esTypeName(key);
+}
+
+/** Whether an expression reads an earlier step's event. */
+function readsEarlierStep(e: TExpr): boolean {
+  if (e.kind === 'field') return e.step !== undefined;
+  return childrenOf(e).some(readsEarlierStep);
+}
+
+/**
+ * Splits a condition into the part about this event alone and the conjuncts that read an earlier
+ * step. The first is all the predicate stage sees (true if nothing is left): a superset of the
+ * events the whole condition selects; the matcher then checks the cross part against the partial.
+ */
+function splitCrossStep(where: TExpr): { own: TExpr; cross?: TExpr } {
+  if (!readsEarlierStep(where)) return { own: where };
+  const conjuncts = where.kind === 'logical' && where.op === 'and' ? where.operands : [where];
+  const own = conjuncts.filter((c) => !readsEarlierStep(c));
+  const cross = conjuncts.filter(readsEarlierStep);
+  const and = (list: TExpr[]): TExpr => (list.length === 1 ? list[0]! : { kind: 'logical', op: 'and', operands: list, type: 'boolean', span: where.span });
+  return { own: own.length ? and(own) : { kind: 'const', type: 'boolean', value: true, span: where.span }, cross: and(cross) };
 }

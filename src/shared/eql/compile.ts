@@ -4,7 +4,7 @@ import type { CompiledFilter, CompiledQuery, CompiledStep, EventView, Value } fr
 import type { CheckedFilter, CheckedQuery, CheckedStep, FieldNode, TExpr } from './ir.js';
 import { dateMillis } from './date-format.js';
 import { jsonFieldAccessor, type FieldAccessorFactory } from './field-access.js';
-import { compileExpr, compilePredicate } from './interp.js';
+import { compileExpr, compilePredicate, type EarlierEvents } from './interp.js';
 
 export interface CompileOptions {
   /** How fields are read; defaults to the normalised-JSON accessor. */
@@ -32,6 +32,17 @@ function compileStep(step: CheckedStep, accessor: FieldAccessorFactory): Compile
     keyNullable: step.keyNullable,
     runs: step.runs,
     missing: step.missing,
+    ...(step.filter.cross && { cross: compileCross(step.filter.cross, accessor) }),
+  };
+}
+
+/** A step's cross-step condition: the partial's events are handed over per call, nothing is kept. */
+function compileCross(cross: TExpr, accessor: FieldAccessorFactory): NonNullable<CompiledStep['cross']> {
+  const earlier: EarlierEvents = { events: [] };
+  const test = compilePredicate(cross, { accessor, earlier });
+  return (ev, events) => {
+    earlier.events = events;
+    return test(ev);
   };
 }
 

@@ -27,15 +27,26 @@ export interface InterpOptions {
    * that event. 'throw' (constant folding): the fault propagates so the checker can report it.
    */
   faults?: 'null' | 'throw';
+  /**
+   * Where cross-step references (`event0.file.path`) read from: the matcher sets `events` to the
+   * partial's events before it calls the evaluator. Needed only for a step's `cross` condition.
+   */
+  earlier?: EarlierEvents;
+}
+
+/** The events a partial matched so far, as cross-step references read them (set per call). */
+export interface EarlierEvents {
+  events: readonly { view: EventView }[];
 }
 
 interface Ctx {
   accessor: FieldAccessorFactory;
   throwFaults: boolean;
+  earlier?: EarlierEvents;
 }
 
 export function compileExpr(node: TExpr, opts: InterpOptions = {}): Evaluator {
-  return build(node, { accessor: opts.accessor ?? jsonFieldAccessor, throwFaults: opts.faults === 'throw' });
+  return build(node, { accessor: opts.accessor ?? jsonFieldAccessor, throwFaults: opts.faults === 'throw', earlier: opts.earlier });
 }
 
 /** A where-clause: keeps the event only when the condition is true (not null). */
@@ -52,6 +63,16 @@ function build(node: TExpr, ctx: Ctx): Evaluator {
     }
     case 'field': {
       const read = ctx.accessor(node);
+      const slot = node.step;
+      if (slot !== undefined) {
+        const earlier = ctx.earlier;
+        if (!earlier) throw new Error(`a cross-step reference (${node.written}) outside a sequence step's cross condition`);
+        return () => {
+          const ref = earlier.events[slot];
+          const v = ref ? read(ref.view) : undefined;
+          return v === undefined || (Array.isArray(v) && v.length === 0) ? null : v;
+        };
+      }
       return (ev) => {
         const v = read(ev);
         return v === undefined || (Array.isArray(v) && v.length === 0) ? null : v;

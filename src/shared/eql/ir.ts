@@ -38,6 +38,11 @@ export interface FieldNode extends Typed {
   optional: boolean;
   /** Schema entry; undefined when a non-strict schema does not know the field. */
   def?: FieldDef;
+  /**
+   * A cross-step reference (`event0.file.path`, Elastic Endpoint): read from the event an earlier
+   * step of the partial matched — its index among the partial's events — not from this event.
+   */
+  step?: number;
 }
 
 /**
@@ -126,7 +131,13 @@ export interface CheckedFilter {
   category: string | null;
   /** The category field (opts.categoryField resolved through the schema). */
   categoryField: FieldNode;
+  /** The condition on this event alone: what the predicate stage (and every back end) evaluates. */
   where: TExpr;
+  /**
+   * The conjuncts that read an earlier step's event (cross-step references). Evaluated by the
+   * sequence matcher when the event would extend a partial, with that partial's events.
+   */
+  cross?: TExpr;
   span: Span;
 }
 

@@ -37,6 +37,8 @@ export interface QueryOptions {
   tiebreaker?: string;
   /** The field behind `process where …` (default event.category). */
   categoryField: string;
+  /** EQL dialect (default Elasticsearch's; 'endpoint' is Elastic Endpoint's, docs/eql.md). */
+  dialect?: 'elasticsearch' | 'endpoint';
   /** Sort by (time, tiebreaker) first, as Elasticsearch does. */
   sort: boolean;
   size?: number;
@@ -99,7 +101,10 @@ export async function executeQuery(
 
   // The schema is inferred from every event of the head, so the line gate starts after it.
   const schema = await buildSchema(head, options.mapping);
-  const checked = checkQuery(ast, { schema, categoryField: options.categoryField, source: text });
+  const checked = checkQuery(ast, {
+    schema, categoryField: options.categoryField, source: text,
+    ...(options.dialect === 'endpoint' && { dialect: 'endpoint' as const, missingFields: 'null' as const }),
+  });
   const compiled = compileQuery(checked, {});
   // A mapping can give missing fields a null_value, which a text condition cannot see.
   if (options.lineGate !== false && options.mapping === undefined) lines.filter = LineGate.forQuery(checked);
