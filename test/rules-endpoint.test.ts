@@ -12,6 +12,7 @@ import { compileFilter } from '../src/shared/eql/compile.js';
 import { jsonFieldAccessor } from '../src/shared/eql/field-access.js';
 import { parseQuery } from '../src/shared/eql/parser.js';
 import { loadRules } from '../src/shared/rules/index.js';
+import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { distModule } from './helpers/dist.js';
 import { layout, schema } from './helpers/eql-arbitraries.js';
 import { packRecords } from './helpers/records.js';
@@ -39,7 +40,7 @@ describe('Endpoint behaviour-rule TOML', () => {
     const { rules, skipped, errors } = await loadRules([FIXTURES]);
     expect(errors).toEqual([]);
     expect(skipped).toEqual([]);
-    const [r] = rules;
+    const r = rules.find((x) => x.id === '6f0e6c2a-9d51-4c1e-8a57-2d3b4c5e6f70');
     expect(r).toMatchObject({
       id: '6f0e6c2a-9d51-4c1e-8a57-2d3b4c5e6f70', name: 'Shell Started by a Hidden Binary in /tmp', dialect: 'endpoint',
       version: 1, versionText: '1.0.3', osList: ['linux'], minEndpointVersion: '8.6.0', severity: 'high', riskScore: 73,
@@ -91,7 +92,7 @@ describe('kestrel check and replay with Endpoint rules', () => {
     writeFileSync(join(dir, 'r', 'kql.toml'), '[rule]\nrule_id = "k1"\nname = "kql"\nlanguage = "kuery"\ntype = "query"\nquery = "process.name: x"\nseverity = "low"\nrisk_score = 1\n');
     const strict = kestrel('check', join(dir, 'r'), FIXTURES);
     expect(strict.status).toBe(1);
-    expect(strict.stdout).toMatch(/1 rules ok, 0 failed, 1 skipped/);
+    expect(strict.stdout).toMatch(/2 rules ok, 0 failed, 1 skipped/);
     expect(strict.stderr).toMatch(/1 rule\(s\) skipped, not checked: the check fails \(pass --allow-skipped/);
     expect(kestrel('check', '--allow-skipped', join(dir, 'r'), FIXTURES).status).toBe(0);
     expect(kestrel('check', FIXTURES).status).toBe(0);
@@ -111,5 +112,92 @@ describe('kestrel check and replay with Endpoint rules', () => {
     // user.id == 0 (a keyword "0") and not parent.user.id >= 1000 (numeric on "0" / "1000").
     expect(alerts.map((a) => a.kestrel.events[0]['@timestamp'])).toEqual(['2026-12-06T10:00:00.000Z']);
     expect(alerts[0].rule).toMatchObject({ name: 'Shell Started by a Hidden Binary in /tmp' });
+  });
+});
+
+describe('Endpoint dialect: named steps and cross-step references', () => {
+  const check = (q: string, dialect: 'elasticsearch' | 'endpoint' = 'endpoint') =>
+    checkQuery(parseQuery(q), { schema, source: q, ...(dialect === 'endpoint' && { dialect, missingFields: 'null' as const }) });
+
+  it('splits a step: the predicate stage gets the conjuncts about the event alone, the matcher the rest', () => {
+    const q = check('sequence [any where k == "a"] as event0 [any where k == "b" and (m == "x" or startsWith(k, event0.k)) and n > 1]');
+    const second = q.steps[1]!.filter;
+    expect(second.cross).toBeDefined();
+    const json = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+    const own = json(second.where);
+    expect(own).not.toContain('"step"');
+    expect(own).toContain('"b"');
+    expect(json(second.cross)).toContain('"step":0');
+    expect(q.steps[0]!.filter.cross).toBeUndefined();
+    // Only cross conditions left: the event part is `true`.
+    expect(check('sequence [any where k == "a"] as e0 [any where k == e0.k]').steps[1]!.filter.where).toMatchObject({ kind: 'const', value: true });
+  });
+
+  it('refuses names outside the Endpoint dialect, on missing or repeated steps, twice, or shadowing a field', () => {
+    expect(() => check('sequence [any where true] as event0 [any where true]', 'elasticsearch')).toThrow(/named steps .* are Elastic Endpoint's EQL/);
+    expect(() => check('sequence with maxspan=1m ![any where true] as e0 [any where true]')).toThrow(/missing-event step/);
+    expect(() => check('sequence [any where true] as e0 with runs=2 [any where true]')).toThrow();
+    expect(() => check('sequence [any where true] as e0 [any where true] as e0 [any where true]')).toThrow(/used twice/);
+    expect(() => check('sequence [any where true] as k [any where true]')).toThrow(/also a field name/);
+    // With the (strict) ECS schema: an unknown name is an unknown field; a step cannot read itself or a later step.
+    const ecs = (q: string) => checkQuery(parseQuery(q), { schema: ecsLinuxSchema(), source: q, dialect: 'endpoint', missingFields: 'null' });
+    expect(() => ecs('sequence [any where true] as e0 [any where startsWith(process.name, e1.process.name)]')).toThrow(/Unknown column \[e1\.process\.name\]/);
+    expect(() => ecs('sequence [any where startsWith(process.name, e0.process.name)] as e0 [any where true]')).toThrow(/Unknown column \[e0\.process\.name\]/);
+    expect(() => ecs('sequence [any where true] as e0 [any where startsWith(process.name, e0.process.nonexistent)]')).toThrow(/Unknown column \[process\.nonexistent\]/);
+    expect(ecs('sequence [any where true] as e0 [any where startsWith(process.name, e0.process.name)]').steps[1]!.filter.cross).toBeDefined();
+  });
+
+  function query(q: string, events: object[], engine: string) {
+    distModule('main/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-named-'));
+    writeFileSync(join(dir, 'e.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const r = spawnSync(process.execPath, ['bin/kestrel', 'query', '--dialect', 'endpoint', '--engine', engine, '--id-field', 'process.pid', q, join(dir, 'e.ndjson')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  }
+
+  it('a partial waits through candidates whose cross-step condition fails, on both engines', () => {
+    const at = (s: number) => `2026-12-06T10:00:0${s}Z`;
+    const events = [
+      { '@timestamp': at(0), host: { id: 'h' }, event: { category: ['file'], action: 'creation' }, file: { path: '/tmp/a.bin' }, process: { pid: 1 } },
+      { '@timestamp': at(1), host: { id: 'h' }, event: { category: ['process'], action: 'exec' }, process: { pid: 2, executable: '/usr/bin/true' } },
+      { '@timestamp': at(2), host: { id: 'h' }, event: { category: ['process'], action: 'exec' }, process: { pid: 3, executable: '/tmp/a.bin' } },
+      { '@timestamp': at(3), host: { id: 'h' }, event: { category: ['file'], action: 'creation' }, file: { path: '/tmp/b.bin' }, process: { pid: 4 } },
+      { '@timestamp': at(4), host: { id: 'h' }, event: { category: ['process'], action: 'exec' }, process: { pid: 5, executable: '/TMP/B.BIN' } },
+    ];
+    const q = 'sequence by host.id with maxspan=1m [file where event.action == "creation"] as event0 [process where process.executable == event0.file.path]';
+    const qi = 'sequence by host.id with maxspan=1m [file where event.action == "creation"] as event0 [process where startswith~(process.executable, event0.file.path)]';
+    for (const engine of ['interp', 'wasm']) {
+      expect(query(q, events, engine)).toEqual([[1, 3]]);
+      expect(query(qi, events, engine)).toEqual([[1, 3], [4, 5]]);
+    }
+  });
+
+  it('replay of an Endpoint rule with a named step: same alerts for 0, 1 and 2 workers and both engines', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-named-replay-'));
+    const ev = (s: number, e: object) => ({ '@timestamp': `2026-12-06T10:00:${String(s).padStart(2, '0')}.000Z`, host: { id: `h${s % 3}`, os: { type: 'linux' } }, user: { id: '0' }, ...e });
+    const events: object[] = [];
+    for (let i = 0; i < 40; i++) {
+      events.push(ev(i, { event: { category: ['file'], type: ['creation'], action: 'creation' }, file: { path: `/tmp/drop${i % 7}`, name: `drop${i % 7}` }, process: { pid: 100 + i, entity_id: `f${i}` } }));
+      events.push(ev(i, { event: { category: ['process'], type: ['start'], action: 'exec' }, process: { pid: 200 + i, entity_id: `p${i}`, executable: `/tmp/drop${(i * 3) % 7}` } }));
+    }
+    writeFileSync(join(dir, 'e.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    expect(spawnSync(process.execPath, ['bin/kestrel', 'convert', join(dir, 'e.ndjson'), join(dir, 'e.bin')]).status).toBe(0);
+    const outputs = new Set<string>();
+    let count = 0;
+    for (const workers of ['0', '1', '2']) {
+      for (const engine of ['wasm', 'interp']) {
+        const r = spawnSync(process.execPath, ['bin/kestrel', 'replay', join(dir, 'e.bin'), '--rules', `${FIXTURES}/execution_file_written_then_run_from_tmp.toml`, '--workers', workers, '--engine', engine], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        outputs.add(r.stdout);
+        count = r.stdout.trim().split('\n').filter(Boolean).length;
+      }
+    }
+    expect(outputs.size).toBe(1);
+    // Every exec whose path was created earlier on its host within 30 s: more than none, fewer than all.
+    expect(count).toBeGreaterThan(3);
+    expect(count).toBeLessThan(40);
+    const first = JSON.parse([...outputs][0]!.split('\n')[0]!);
+    expect(first.kestrel.events[1].process.executable).toBe(first.kestrel.events[0].file.path);
   });
 });

@@ -140,7 +140,9 @@ export class ExprChecker {
       const operand = isNullConst(right) ? left : right;
       return this.fold({ kind: 'isnull', type: 'boolean', operand, negated: e.op === '!=', span: e.span });
     }
-    if (!isConstantLike(left) && !isConstantLike(right)) throw this.fieldComparison(e.right, e.op);
+    // A cross-step reference is a value the matcher supplies, so comparing a field with it is allowed.
+    const stepRef = (n: TExpr) => n.kind === 'field' && n.step !== undefined;
+    if (!isConstantLike(left) && !isConstantLike(right) && !stepRef(left) && !stepRef(right)) throw this.fieldComparison(e.right, e.op);
     if (!comparable(left.type, right.type) && this.opts.dialect === 'endpoint') {
       const endpoint = this.endpointKeywordNumber(e, left, right);
       if (endpoint) return endpoint;
