@@ -3,10 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// Live tests that perform attacks for real (the rule triggers), run the all-rules soak or make
+// Live tests that perform attacks for real (the rule triggers, the emulation suite), kill
+// processes (response actions), run the all-rules soak or make
 // account changes would be seen by every other live test's `kestrel run` on this host and add
 // alerts those tests count exactly. They run as a second group, after every other file is done.
-const HOST_ACTIVITY = ['test/rules-trigger-live.test.ts', 'test/soak-live.test.ts', 'test/iam-events.test.ts', 'test/emulation-live.test.ts'];
+const HOST_ACTIVITY = ['test/rules-trigger-live.test.ts', 'test/soak-live.test.ts', 'test/iam-events.test.ts', 'test/emulation-live.test.ts', 'test/response-live.test.ts'];
 
 const shared = {
   testTimeout: 60_000,

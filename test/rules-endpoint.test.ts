@@ -111,7 +111,9 @@ describe('kestrel check and replay with Endpoint rules', () => {
     const alerts = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     // user.id == 0 (a keyword "0") and not parent.user.id >= 1000 (numeric on "0" / "1000").
     expect(alerts.map((a) => a.kestrel.events[0]['@timestamp'])).toEqual(['2026-12-06T10:00:00.000Z']);
-    expect(alerts[0].rule).toMatchObject({ name: 'Shell Started by a Hidden Binary in /tmp' });
+    expect(alerts[0].rule).toMatchObject({ name: 'Shell Started by a Hidden Binary in /tmp', version: '1.0.3' });
+    // Replay never acts: it names the target of the rule's kill_process (the parent, step 0).
+    expect(alerts[0].kestrel.response).toEqual([{ action: 'kill_process', mode: 'replay', field: 'process.parent.entity_id', state: 0, target: { pid: 10, entity_id: 'e10', executable: '/tmp/.x' }, result: 'not acted (replay)' }]);
   });
 });
 

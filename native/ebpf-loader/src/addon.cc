@@ -6,6 +6,11 @@
 #include <uv.h>
 #include <unistd.h>
 #include <time.h>
+#include <sys/syscall.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include <cstdint>
 
@@ -322,8 +327,68 @@ Napi::Value BootClockOffsetNs(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), best_offset);
 }
 
+// /proc/PID/stat fields 9 (flags) and 22 (starttime, clock ticks since boot), read after the
+// last ')' so a comm with spaces or parentheses cannot shift them. False if unreadable.
+bool ReadStat(int pid, unsigned long long* flags, unsigned long long* start_ticks) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  FILE* f = fopen(path, "re");
+  if (!f) return false;
+  char buf[1024];
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char* p = strrchr(buf, ')');
+  if (!p) return false;
+  // After ")": state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) flags(9) … starttime(22).
+  int field = 2;
+  for (char* tok = strtok(p + 1, " "); tok; tok = strtok(nullptr, " ")) {
+    field++;
+    if (field == 9) *flags = strtoull(tok, nullptr, 10);
+    if (field == 22) {
+      *start_ticks = strtoull(tok, nullptr, 10);
+      return true;
+    }
+  }
+  return false;
+}
+
+// signalProcess(pid, startTicks, signal): signals exactly the process that is pid AND started at
+// startTicks. A pidfd is taken first and the start time checked through /proc after it, so a pid
+// reused before the open is refused ("reused"), and one reused after it cannot be hit: the pidfd
+// still names the original process, which then has exited ("gone"). Kernel threads are refused.
+// Returns "signalled", "gone", "reused", "kernel-thread" or "error: …".
+Napi::Value SignalProcess(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    throw Napi::TypeError::New(env, "signalProcess(pid, startTicks, signal) takes three numbers");
+  }
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  unsigned long long expected = static_cast<unsigned long long>(info[1].As<Napi::Number>().DoubleValue());
+  int sig = info[2].As<Napi::Number>().Int32Value();
+  if (pid <= 1) return Napi::String::New(env, "error: refusing pid " + std::to_string(pid));
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return Napi::String::New(env, errno == ESRCH ? "gone" : std::string("error: pidfd_open: ") + strerror(errno));
+  unsigned long long flags = 0, start = 0;
+  std::string result;
+  if (!ReadStat(pid, &flags, &start)) {
+    result = "gone";
+  } else if (start != expected) {
+    result = "reused";
+  } else if (flags & 0x00200000 /* PF_KTHREAD */) {
+    result = "kernel-thread";
+  } else if (syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) != 0) {
+    result = errno == ESRCH ? "gone" : std::string("error: pidfd_send_signal: ") + strerror(errno);
+  } else {
+    result = "signalled";
+  }
+  close(fd);
+  return Napi::String::New(env, result);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("EbpfSensor", EbpfSensor::Define(env));
+  exports.Set("signalProcess", Napi::Function::New<SignalProcess>(env, "signalProcess"));
   exports.Set("bootClockOffsetNs", Napi::Function::New<BootClockOffsetNs>(env, "bootClockOffsetNs"));
   return exports;
 }

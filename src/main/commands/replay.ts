@@ -1,6 +1,7 @@
 // `kestrel replay capture.bin --rules PATH…`: re-runs a recorded capture through the rules and
 // prints alerts as NDJSON. Output depends only on the capture and the rules: the same bytes for
 // any --workers value, any machine, any run.
+import { Responder } from '../response/responder.js';
 import type { Command } from '../command.js';
 import { ExitCode, UsageError } from '../../shared/errors.js';
 import { CaptureReader } from '../../shared/capture/reader.js';
@@ -67,6 +68,8 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
         ready: () => ({ rules_loaded: rules.specs.length > 0, workers_running: started.pipeline !== undefined }),
       });
       const sink = outputs.alerts;
+      // Replay never acts: alerts of rules with response actions say what the target was.
+      const responder = new Responder(rules.specs, { mode: 'replay', bootId: '' });
       const pipeline = await DetectionPipeline.start({
         rules: rules.specs,
         schema: reader.meta.schema,
@@ -75,7 +78,7 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
         ...caps,
         engine,
         profile,
-        onAlert: (json) => sink.write(json),
+        onAlert: (json) => sink.write(responder.handle(json)),
       }).catch(async (e: unknown) => {
         await outputs.close();
         throw e;

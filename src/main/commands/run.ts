@@ -1,6 +1,8 @@
 // `kestrel run --rules PATH…`: live detection. The eBPF sensor's events become ECS records
 // (live-source.ts) and go straight into the detection pipeline; alerts are written as NDJSON
 // lines the moment the pipeline releases them. Runs until --duration passes or SIGINT/SIGTERM.
+import { RESPONSE_MODES, Responder, type ResponseMode } from '../response/responder.js';
+import { readHostInfo } from '../sensor/host-info.js';
 import type { Command } from '../command.js';
 import { ExitCode, InputError, InternalError, UsageError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
@@ -64,6 +66,9 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     engine: ENGINE_OPTION,
     ...CAPS_OPTIONS,
     'no-rules-watch': { type: 'boolean', help: 'reload only on SIGHUP, not when files under the rule paths change' },
+    response: { type: 'string', arg: 'MODE', help: 'Endpoint rules\' response actions (kill_process): off, dry-run (default: decide and report only) or enforce' },
+    'response-allow': { type: 'string', list: true, arg: 'EXE...', help: 'executables (wildcards allowed) never acted on' },
+    'response-max-per-minute': { type: 'string', arg: 'N', help: 'response actions per rule per minute (default 10)' },
     ...SENSOR_OPTIONS,
     ...SINK_OPTIONS,
     ...METRICS_OPTION,
@@ -78,6 +83,9 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     const ringBufferBytes = parseRingBytes(v['ring-bytes']);
     const captureExtras = { envNames: parseNames(v['capture-env'], 'capture-env'), ...watchNames(parseNames(v['watch-reads'], 'watch-reads')) };
     const engine = parseEngine(v.engine as string | undefined);
+    const responseMode = parseResponseMode(v.response);
+    const responseMax = v['response-max-per-minute'] === undefined ? undefined : Number(v['response-max-per-minute']);
+    if (responseMax !== undefined && !(Number.isInteger(responseMax) && responseMax >= 1)) throw new UsageError('usage', '--response-max-per-minute must be a positive integer');
     let caps = parseCaps(v);
 
     DetectionPipeline.warmUp(engine);
@@ -106,6 +114,13 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     });
     const rules = await closingOnError(loadCheckedRules(rulePaths, schema, ctx));
     rulesRunning = rules.specs.length;
+    const responder = new Responder(rules.specs, {
+      mode: responseMode,
+      bootId: readHostInfo().bootId,
+      allow: (v['response-allow'] as string[] | undefined) ?? [],
+      maxPerMinute: responseMax,
+    });
+    if (responder.active) ctx.err.write(`response actions: ${responseMode}${responseMode === 'enforce' ? ' (kill_process acts on matching processes)' : ''}\n`);
     const pipeline = await closingOnError(DetectionPipeline.start({
       rules: rules.specs,
       schema: describeSchema(schema),
@@ -114,7 +129,7 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
       engine,
       ...caps,
       // Alerts are rare and wanted at once: written line by line, not buffered into blocks.
-      onAlert: (json) => sink.write(json),
+      onAlert: (json) => sink.write(responder.handle(json)),
     }));
     started.pipeline = pipeline;
     if (pipeline.layout.hash !== layout.hash) {
@@ -193,6 +208,7 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
           const plan = planReload(current, fresh);
           if (plan.specs.length === 0) throw new InputError('rules.none', 'no usable rules after the reload');
           await pipeline.swapRules(plan.specs, newCaps);
+          responder.setRules(plan.specs);
           // New rules may name other files or variables: the kernel's watch list follows them.
           const capture = capturePlanOf(plan.specs.map((s) => s.query), captureExtras);
           if (source.updateCapture(capture)) ctx.err.write(`${why}: ${describeCapture(capture)}`);
@@ -265,4 +281,10 @@ function describeCapture(c: CapturePlanResult): string {
   if (c.hot.length) parts.push(`left out as read by nearly every process: ${c.hot.join(', ')}`);
   if (c.dropped.length) parts.push(`over the kernel's limits: ${c.dropped.join(', ')}`);
   return parts.join('; ') + '\n';
+}
+
+function parseResponseMode(value: unknown): ResponseMode {
+  if (value === undefined) return 'dry-run';
+  if (typeof value === 'string' && (RESPONSE_MODES as readonly string[]).includes(value)) return value as ResponseMode;
+  throw new UsageError('usage', '--response must be off, dry-run or enforce');
 }

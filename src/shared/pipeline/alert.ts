@@ -58,7 +58,7 @@ export function alertJson(rule: RuleSpec, result: EngineResult, messages?: reado
     rule: {
       id: rule.id,
       name: rule.name,
-      version: String(rule.version),
+      version: rule.versionText ?? String(rule.version),
       description: rule.description,
     },
   };

@@ -59,6 +59,7 @@ interface NativeSensor {
 interface NativeModule {
   EbpfSensor: new () => NativeSensor;
   bootClockOffsetNs(): bigint;
+  signalProcess(pid: number, startTicks: number, signal: number): string;
 }
 
 let native: NativeModule | undefined;
@@ -91,6 +92,18 @@ export function addonUnavailableReason(): string | undefined {
  */
 export function bootClockOffsetNs(): bigint {
   return loadNative().bootClockOffsetNs();
+}
+
+/** What signalProcess did: see there. */
+export type SignalResult = 'signalled' | 'gone' | 'reused' | 'kernel-thread' | `error: ${string}`;
+
+/**
+ * Sends `signal` to exactly the process that has `pid` and started `startTicks` clock ticks after
+ * boot (its /proc stat starttime): through a pidfd, checked after opening, so a reused pid is
+ * never hit. Kernel threads and pid ≤ 1 are refused.
+ */
+export function signalProcess(pid: number, startTicks: number, signal: number): SignalResult {
+  return loadNative().signalProcess(pid, startTicks, signal) as SignalResult;
 }
 
 /**
