@@ -152,6 +152,7 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
       });
     };
     let source: LiveSource;
+    let pendingRecords = false;
     try {
       const capture = capturePlanOf(rules.specs.map((s) => s.query), captureExtras);
       ctx.err.write(describeCapture(capture));
@@ -163,6 +164,14 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
           recorder?.append(record.subarray(0, length));
           pipeline.pushRecord(record, 0, length);
           if (pipeline.shouldFlush) flushSoon();
+          pendingRecords = true;
+        },
+        // Each drained batch goes to the workers at once (a verdict, and a response action, must
+        // not wait for a full batch or the next tick); a batch is already ~10 ms of events.
+        onBatchEnd: () => {
+          if (!pendingRecords) return;
+          pendingRecords = false;
+          flushSoon();
         },
       });
     } catch (err) {

@@ -136,7 +136,23 @@ export class PartitionRuntime {
     }
     await Promise.all(ready);
     rt.throwIfFailed();
+    if (opts.mode === 'live') void rt.watchAlerts();
     return rt;
+  }
+
+  /**
+   * Live mode: main drains the alert rings as soon as a worker writes to one (Atomics.waitAsync),
+   * not only when it next sends input or on its periodic tick, so an alert (and the response
+   * action it carries) leaves within a wake-up of the worker finishing the event.
+   */
+  private async watchAlerts(): Promise<void> {
+    while (!this.stopping && !this.ending) {
+      const open = this.parts.filter((p) => !p.alertsClosed);
+      if (open.length === 0) return;
+      await Promise.race(open.map((p) => p.alerts.waitForData(250)));
+      if (this.stopping || this.failure) return;
+      this.drainAlerts();
+    }
   }
 
   /** Starts a worker for partition p with fresh rings and counters; `started` settles when it is ready or gone. */

@@ -20,6 +20,8 @@ export interface LiveSourceOptions {
   onRecord: RecordSink;
   /** What the sensor captures beyond its fixed events (capture-plan.ts). */
   capture: CapturePlan;
+  /** Called after the records of each drained batch were handed to onRecord (to send them on at once). */
+  onBatchEnd?: () => void;
 }
 
 export interface LiveSourceStats {
@@ -63,8 +65,10 @@ export class LiveSource {
     const source = new LiveSource(o);
     const sink = o.onRecord;
     try {
+      const batchEnd = o.onBatchEnd;
       source.sensor.start((view, bytes) => {
         source.records += source.converter.convertBatch(view, bytes, sink);
+        batchEnd?.();
       });
     } catch (err) {
       throw new RuntimeError('sensor.start', `the eBPF sensor did not start: ${(err as Error).message}`, { cause: err });
