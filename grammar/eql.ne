@@ -123,7 +123,12 @@ matchOperand -> literal                                   {% id %}
 primary -> literal                                        {% id %}
          | field                                          {% id %}
          | call                                           {% id %}
+         | lineage                                        {% id %}
          | "(" expr ")"                                   {% B.paren %}
+
+# Elastic Endpoint's lineage: `descendant of [process where …]`, `child of […]`, `event of […]`.
+# The relation is a plain word (`event` stays a field name elsewhere); the builder rejects others.
+lineage -> %identifier %kw_of "[" eventFilter "]"         {% B.lineage %}
 
 call -> %identifier "(" exprList:? ")"                    {% B.call %}
 

@@ -12,6 +12,7 @@ import { compileFilter } from '../src/shared/eql/compile.js';
 import { jsonFieldAccessor } from '../src/shared/eql/field-access.js';
 import { parseQuery } from '../src/shared/eql/parser.js';
 import { loadRules } from '../src/shared/rules/index.js';
+import { LineageTracker, lineageNodes } from '../src/shared/pipeline/lineage.js';
 import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { distModule } from './helpers/dist.js';
 import { layout, schema } from './helpers/eql-arbitraries.js';
@@ -201,5 +202,70 @@ describe('Endpoint dialect: named steps and cross-step references', () => {
     expect(count).toBeLessThan(40);
     const first = JSON.parse([...outputs][0]!.split('\n')[0]!);
     expect(first.kestrel.events[1].process.executable).toBe(first.kestrel.events[0].file.path);
+  });
+});
+
+describe('Endpoint dialect: lineage (descendant of, child of, event of)', () => {
+  const at = (s: number) => `2026-12-06T10:00:0${s}Z`;
+  const start = (s: number, pid: number, name: string, parent: string, action = 'exec') =>
+    ({ '@timestamp': at(s), event: { category: ['process'], type: ['start'], action }, process: { pid, entity_id: `e${pid}`, name, parent: { entity_id: parent } } });
+  const events = [
+    start(0, 10, 'dnf', 'e1'),
+    start(1, 11, 'dnf', 'e10', 'fork'),
+    start(2, 11, 'sh', 'e10'),
+    start(3, 12, 'curl', 'e11'),
+    { '@timestamp': at(4), event: { category: ['network'], type: ['start'], action: 'connection_attempted' }, process: { pid: 12, entity_id: 'e12', name: 'curl', parent: { entity_id: 'e11' } } },
+    start(5, 20, 'curl', 'e1'),
+    { '@timestamp': at(6), event: { category: ['network'], type: ['start'], action: 'connection_attempted' }, process: { pid: 20, entity_id: 'e20', name: 'curl', parent: { entity_id: 'e1' } } },
+  ];
+  function query(q: string, engine: string) {
+    distModule('main/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-lineage-'));
+    writeFileSync(join(dir, 'e.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const r = spawnSync(process.execPath, ['bin/kestrel', 'query', '--dialect', 'endpoint', '--engine', engine, '--id-field', 'process.pid', q, join(dir, 'e.ndjson')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)[0]);
+  }
+
+  it('answers from the process tree seen so far, the same on both engines', () => {
+    for (const engine of ['interp', 'wasm']) {
+      expect(query('network where descendant of [process where event.action == "exec" and process.name == "dnf"]', engine)).toEqual([12]);
+      expect(query('process where event.action == "exec" and child of [process where event.action == "exec" and process.name == "dnf"]', engine)).toEqual([11]);
+      expect(query('any where event of [process where process.name == "curl"]', engine)).toEqual([12, 12, 20, 20]);
+      // In an or with a condition on the event alone: the whole term is decided with the lineage.
+      expect(query('network where process.pid == 20 or descendant of [process where process.name == "dnf" and event.action == "exec"]', engine)).toEqual([12, 20]);
+      expect(query('network where not descendant of [process where process.name == "dnf" and event.action == "exec"]', engine)).toEqual([20]);
+    }
+  });
+
+  it('is refused outside the Endpoint dialect, nested, or mixed with a named step in one term', () => {
+    const check = (q: string, dialect?: 'endpoint') => checkQuery(parseQuery(q), { schema: ecsLinuxSchema(), source: q, ...(dialect && { dialect, missingFields: 'null' as const }) });
+    expect(() => check('process where descendant of [process where true]')).toThrow(/lineage \(descendant of \[…\]\) is Elastic Endpoint's EQL/);
+    expect(() => check('process where descendant of [process where child of [process where true]]', 'endpoint')).toThrow(/cannot contain another lineage/);
+    expect(() => check('sequence [process where true] as e0 [process where descendant of [process where process.name == "x"] or startsWith(process.name, e0.process.name)]', 'endpoint'))
+      .toThrow(/lineage expression and a named step's field in one condition/);
+    // `event` and `child` stay field names elsewhere.
+    expect(check('process where event.type == "start"', 'endpoint').steps[0]!.filter.state).toBeUndefined();
+    expect(check('process where event.type == "start" and descendant of [process where true]', 'endpoint').steps[0]!.filter.state).toBeDefined();
+  });
+
+  it('the table is bounded (oldest first out, counted) and survives a reload with the same lineage filters', () => {
+    const q = checkQuery(parseQuery('process where descendant of [process where process.name == "a"]'), { schema: ecsLinuxSchema(), dialect: 'endpoint', missingFields: 'null' });
+    const nodes = lineageNodes(q.steps[0]!.filter.state);
+    const t = new LineageTracker(nodes, jsonFieldAccessor, 2);
+    const ev = (id: string, parent: string, name: string) => ({ event: { category: ['process'], type: ['start'] }, process: { entity_id: id, name, parent: { entity_id: parent } } });
+    t.observe(ev('p1', 'p0', 'a'));
+    t.observe(ev('p2', 'p1', 'b'));
+    expect(t.answer(nodes[0]!)).toBe(true);
+    t.observe(ev('p3', 'p2', 'c'));
+    expect(t.answer(nodes[0]!)).toBe(true);
+    expect(t.size).toBe(2);
+    expect(t.evictions).toBe(1);
+    const next = new LineageTracker(nodes, jsonFieldAccessor);
+    expect(next.adoptFrom(t)).toBe(true);
+    next.observe(ev('p4', 'p3', 'd'));
+    expect(next.answer(nodes[0]!)).toBe(true);
+    const other = checkQuery(parseQuery('process where descendant of [process where process.name == "z"]'), { schema: ecsLinuxSchema(), dialect: 'endpoint', missingFields: 'null' });
+    expect(new LineageTracker(lineageNodes(other.steps[0]!.filter.state), jsonFieldAccessor).adoptFrom(t)).toBe(false);
   });
 });

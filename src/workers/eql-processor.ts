@@ -8,6 +8,8 @@
 // stage: only the state stage runs. Predicate jobs: a batch of records whose bits main wants back
 // (the stateless stage spread over the workers); no state is touched. Every path runs the same
 // state-stage code, which is why output is identical for any worker count.
+import { LineageStage } from '../shared/pipeline/lineage.js';
+import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
 import { recordsWithBits } from '../shared/pipeline/bit-counts.js';
 import type { Processor, ProcessorInit, AlertOut, EvictionCounts } from './processor.js';
 import { buildLayout, type RecordLayout } from '../shared/record/layout.js';
@@ -107,7 +109,8 @@ export class EqlProcessor implements Processor {
     const predicates = await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, config.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
     const state = new StateStage(config, layout, checkSchema, partition, partitions, ruleset);
     const idle = config.idle?.[partition];
-    return new EqlProcessor(predicates, state, idle ? new Int32Array(idle) : undefined);
+    const lineage = LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(layout));
+    return new EqlProcessor(predicates, state, idle ? new Int32Array(idle) : undefined, lineage && { stage: lineage, event: new RecordEvent(layout, new Uint8Array(0), 0) });
   }
 
   /**
@@ -162,6 +165,11 @@ export class EqlProcessor implements Processor {
     private readonly predicates: PredicateStage,
     readonly state: StateStage,
     private readonly idle: Int32Array | undefined,
+    /**
+     * Lineage terms, for records whose bits this processor computes (onEvent: the single-thread
+     * pipeline, which sees every record in order); records from main (onMatched) have them applied.
+     */
+    private readonly lineage?: { stage: LineageStage; event: RecordEvent },
   ) {}
 
   beginBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
@@ -186,7 +194,9 @@ export class EqlProcessor implements Processor {
       this.predicateRecordsTrue += recordsWithBits(this.batchBits, 1, this.state.roles.wordsPerRecord);
       i = 0;
     }
-    this.state.onEvent(bytes, offset, length, seq, this.batchBits, i * this.state.roles.wordsPerRecord, emit);
+    const at = i * this.state.roles.wordsPerRecord;
+    if (this.lineage) this.lineage.stage.apply(this.lineage.event.reset(bytes, offset, seq), this.batchBits, at);
+    this.state.onEvent(bytes, offset, length, seq, this.batchBits, at, emit);
   }
 
   /** A record with the bits main's predicate stage computed (`bits[bitsAt…]`). */

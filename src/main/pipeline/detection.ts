@@ -11,6 +11,8 @@
 //   p.pushRecord(bytes, offset, length);  if (p.shouldFlush) await p.flush();
 //   p.pushRecords(bytes, offsets, count);  // a batch: one Wasm predicate call (engine 'wasm')
 //   await p.finish();
+import { LineageStage } from '../../shared/pipeline/lineage.js';
+import { RecordEvent, recordFieldAccessor } from '../../shared/eql/record-access.js';
 import { recordsWithBits } from '../../shared/pipeline/bit-counts.js';
 import { COUNTER_PREDICATE_RECORDS, COUNTER_PREDICATE_TRUE, COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
 import { KestrelError, RuntimeError } from '../../shared/errors.js';
@@ -54,6 +56,8 @@ interface PredicateJob {
 interface Upstream {
   predicates: PredicateStage;
   router: BitRouter;
+  /** Lineage terms of Endpoint rules, applied to the bits in stream order (undefined: none). */
+  lineage?: LineageStage;
 }
 
 export interface PipelineMetrics {
@@ -99,6 +103,8 @@ const PROCESSOR_MODULE = pathToFileURL(fileURLToPath(new URL('../../workers/eql-
 
 export class DetectionPipeline {
   private readonly view: RecordView;
+  /** The record being routed, as lineage filters read it. */
+  private readonly lineageEvent: RecordEvent;
   private events = 0;
   /** Sharded: records routed with their predicate bits (routeRecord), and those with a true step. */
   private evaluated = 0;
@@ -118,6 +124,7 @@ export class DetectionPipeline {
     private readonly sharded: { runtime: PartitionRuntime; up: Upstream } | undefined,
   ) {
     this.view = new RecordView(layout);
+    this.lineageEvent = new RecordEvent(layout, new Uint8Array(0), 0);
   }
 
   /**
@@ -175,7 +182,7 @@ export class DetectionPipeline {
     });
     let up: Upstream;
     try {
-      up = { router, predicates: await predicateStageFor(ruleset, layout, checkSchema, opts, complete) };
+      up = { router, predicates: await predicateStageFor(ruleset, layout, checkSchema, opts, complete), lineage: LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(layout)) };
     } catch (e) {
       await starting.then((rt) => rt.abort(), () => undefined);
       throw e;
@@ -356,6 +363,8 @@ export class DetectionPipeline {
     const { runtime, up } = this.sharded!;
     // Before the record is routed: the merge may not pass its seq until these alerts are in.
     this.userRules?.evaluate(bytes, offset, seq, runtime.addAlert);
+    // Lineage terms are answered here, where every record passes in stream order.
+    if (up.lineage) up.lineage.apply(this.lineageEvent.reset(bytes, offset, seq), bits, bitsAt);
     const router = up.router;
     const n = router.route(bytes, offset, seq, bits, bitsAt);
     const W = router.roles.wordsPerRecord;
@@ -430,7 +439,8 @@ export class DetectionPipeline {
       await this.routeJobs(0);
       const ruleset = compileRuleset(rules, this.layout, checkSchema);
       const router = new BitRouter(ruleset, this.layout, checkSchema, this.opts.workers);
-      const up: Upstream = { router, predicates: await predicateStageFor(ruleset, this.layout, checkSchema, this.opts, complete) };
+      const up: Upstream = { router, predicates: await predicateStageFor(ruleset, this.layout, checkSchema, this.opts, complete), lineage: LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(this.layout)) };
+      if (up.lineage && sharded.up.lineage) up.lineage.tracker.adoptFrom(sharded.up.lineage.tracker);
       up.router.continueFrom(sharded.up.router);
       const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers(), parsed: exportParsedQueries(rules.map((r) => r.query)) };
       sharded.runtime.appendRuleset(workerConfig, this.lastSeq);

@@ -17,7 +17,8 @@ export type Expr =
   | ArithExpr
   | InExpr
   | MatchExpr
-  | CallExpr;
+  | CallExpr
+  | LineageExpr;
 
 /**
  * A constant. Integer literals are `long` with a bigint value (64-bit exact, also beyond 2^53);
@@ -116,6 +117,17 @@ export interface CallExpr {
   span: Span;
   /** Span of the function name (for "unknown function" errors). */
   nameSpan: Span;
+}
+
+/**
+ * Elastic Endpoint's lineage: true when an ancestor (`descendant of`), the parent (`child of`) or
+ * the event's own process (`event of`) matched the filter when it started.
+ */
+export interface LineageExpr {
+  kind: 'lineage';
+  relation: 'descendant' | 'child' | 'event';
+  filter: EventFilter;
+  span: Span;
 }
 
 // ───────────────────────────── queries ─────────────────────────────

@@ -253,3 +253,12 @@ export function boolLiteral(d: [LexToken]): A.LiteralExpr {
 export function nullLiteral(d: [LexToken]): A.LiteralExpr {
   return { kind: 'literal', type: 'null', value: null, span: tokenSpan(d[0]) };
 }
+
+const LINEAGE_RELATIONS = new Set(['descendant', 'child', 'event']);
+
+/** `descendant of [filter]` and its kin; another word before `of` is not this rule (reject). */
+export function lineage(d: [LexToken, LexToken, LexToken, A.EventFilter, LexToken], _location: number, reject: unknown): A.LineageExpr | unknown {
+  const relation = d[0].text;
+  if (!LINEAGE_RELATIONS.has(relation)) return reject;
+  return { kind: 'lineage', relation: relation as A.LineageExpr['relation'], filter: d[3], span: span(d[0], d[4]) };
+}

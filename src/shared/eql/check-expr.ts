@@ -5,7 +5,7 @@
 import type * as A from './ast.js';
 import type { Schema } from '../schema/types.js';
 import { EqlSemanticError, EqlTypeError, KestrelError, LimitError, SchemaError } from '../errors.js';
-import type { ConstNode, ExprType, TExpr } from './ir.js';
+import type { CheckedFilter, ConstNode, ExprType, TExpr } from './ir.js';
 import { FUNCTIONS, FunctionFault, lookupFunction, type FunctionDecl, type ParamType } from './functions.js';
 import { ArithmeticFault } from './values.js';
 import { compileExpr } from './interp.js';
@@ -88,8 +88,34 @@ export class ExprChecker {
         return this.match(e);
       case 'call':
         return this.call(e);
+      case 'lineage':
+        return this.lineage(e);
     }
   }
+
+  /** Checks the filter of a lineage expression (set by the query checker, which knows categories). */
+  checkLineageFilter: ((f: A.EventFilter) => CheckedFilter) | undefined;
+
+  private lineage(e: A.LineageExpr): TExpr {
+    if (this.opts.dialect !== 'endpoint' || !this.checkLineageFilter) {
+      throw new EqlSemanticError('eql.lineage', `lineage (${e.relation} of […]) is Elastic Endpoint's EQL, not Elasticsearch's`, {
+        span: e.span, hint: 'Endpoint behaviour-rule TOML is read in that dialect (kestrel query --dialect endpoint)',
+      });
+    }
+    if (this.inLineage) throw new EqlSemanticError('eql.lineage', 'a lineage filter cannot contain another lineage expression', { span: e.span });
+    // The filter is about the ancestor's own start event: no named step of this sequence exists there.
+    const refs = this.stepRefs;
+    this.inLineage = true;
+    this.stepRefs = undefined;
+    try {
+      return { kind: 'lineage', type: 'boolean', relation: e.relation, filter: this.checkLineageFilter(e.filter), span: e.span };
+    } finally {
+      this.inLineage = false;
+      this.stepRefs = refs;
+    }
+  }
+
+  private inLineage = false;
 
   // ── fields ──
 
@@ -361,6 +387,7 @@ export function childrenOf(node: TExpr): readonly TExpr[] {
   switch (node.kind) {
     case 'const':
     case 'field':
+    case 'lineage':
       return [];
     case 'not':
     case 'neg':

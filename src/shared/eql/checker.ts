@@ -49,6 +49,7 @@ class QueryChecker {
 
   constructor(private readonly opts: CheckOptions) {
     this.exprs = new ExprChecker(opts);
+    this.exprs.checkLineageFilter = (f) => this.filter(f);
     this.categoryFieldName = opts.categoryField ?? 'event.category';
   }
 
@@ -213,7 +214,13 @@ class QueryChecker {
     const checked = this.exprs.checkCondition(f.where);
     const where = (this.opts.missingFields ?? 'elasticsearch') === 'elasticsearch' ? withElasticsearchSemantics(checked) : checked;
     const split = splitCrossStep(where);
-    return { category: f.category, categoryField: this.categoryField(f), where: split.own, ...(split.cross && { cross: split.cross }), span: f.span };
+    if (split.cross && readsLineage(split.cross)) {
+      throw new EqlSemanticError('eql.lineage', 'a lineage expression and a named step\'s field in one condition are not supported: put them in separate `and` terms', { span: f.span });
+    }
+    return {
+      category: f.category, categoryField: this.categoryField(f), where: split.own,
+      ...(split.state && { state: split.state }), ...(split.cross && { cross: split.cross }), span: f.span,
+    };
   }
 
   private categoryField(f: A.EventFilter): FieldNode {
@@ -269,16 +276,27 @@ function readsEarlierStep(e: TExpr): boolean {
   return childrenOf(e).some(readsEarlierStep);
 }
 
+/** Whether an expression asks about process lineage. */
+function readsLineage(e: TExpr): boolean {
+  return e.kind === 'lineage' || childrenOf(e).some(readsLineage);
+}
+
 /**
- * Splits a condition into the part about this event alone and the conjuncts that read an earlier
- * step. The first is all the predicate stage sees (true if nothing is left): a superset of the
- * events the whole condition selects; the matcher then checks the cross part against the partial.
+ * Splits a condition into the part about this event alone, the conjuncts that need lineage (state),
+ * and those that read an earlier step (cross). The first is all the predicate stage sees (true if
+ * nothing is left): a superset of the events the whole condition selects. Lineage conjuncts are
+ * answered in event order before the step bits are final; cross ones by the matcher.
  */
-function splitCrossStep(where: TExpr): { own: TExpr; cross?: TExpr } {
-  if (!readsEarlierStep(where)) return { own: where };
+function splitCrossStep(where: TExpr): { own: TExpr; state?: TExpr; cross?: TExpr } {
+  if (!readsEarlierStep(where) && !readsLineage(where)) return { own: where };
   const conjuncts = where.kind === 'logical' && where.op === 'and' ? where.operands : [where];
-  const own = conjuncts.filter((c) => !readsEarlierStep(c));
   const cross = conjuncts.filter(readsEarlierStep);
+  const state = conjuncts.filter((c) => !readsEarlierStep(c) && readsLineage(c));
+  const own = conjuncts.filter((c) => !readsEarlierStep(c) && !readsLineage(c));
   const and = (list: TExpr[]): TExpr => (list.length === 1 ? list[0]! : { kind: 'logical', op: 'and', operands: list, type: 'boolean', span: where.span });
-  return { own: own.length ? and(own) : { kind: 'const', type: 'boolean', value: true, span: where.span }, cross: and(cross) };
+  return {
+    own: own.length ? and(own) : { kind: 'const', type: 'boolean', value: true, span: where.span },
+    ...(state.length && { state: and(state) }),
+    ...(cross.length && { cross: and(cross) }),
+  };
 }

@@ -6,7 +6,7 @@
 // every element and is true if any element gives true. `!=` and `not in` are the negation of
 // `==` / `in`, so `args != "x"` is true only when no element equals "x".
 import type { EventView } from '../engine/compiled.js';
-import type { CallNode, CompareNode, InNode, MatchNode, TExpr } from './ir.js';
+import type { CallNode, CompareNode, InNode, LineageNode, MatchNode, TExpr } from './ir.js';
 import { jsonFieldAccessor, type FieldAccessorFactory } from './field-access.js';
 import { FunctionFault, integerArithmetic, type CallContext } from './functions.js';
 import { comparatorFor, equalityFor } from './compare-ops.js';
@@ -32,6 +32,13 @@ export interface InterpOptions {
    * partial's events before it calls the evaluator. Needed only for a step's `cross` condition.
    */
   earlier?: EarlierEvents;
+  /** Answers lineage expressions for the event being evaluated (pipeline/lineage.ts). */
+  lineage?: LineageAnswers;
+}
+
+/** Whether the current event's process lineage satisfies a lineage expression. */
+export interface LineageAnswers {
+  answer(node: LineageNode): boolean;
 }
 
 /** The events a partial matched so far, as cross-step references read them (set per call). */
@@ -43,10 +50,11 @@ interface Ctx {
   accessor: FieldAccessorFactory;
   throwFaults: boolean;
   earlier?: EarlierEvents;
+  lineage?: LineageAnswers;
 }
 
 export function compileExpr(node: TExpr, opts: InterpOptions = {}): Evaluator {
-  return build(node, { accessor: opts.accessor ?? jsonFieldAccessor, throwFaults: opts.faults === 'throw', earlier: opts.earlier });
+  return build(node, { accessor: opts.accessor ?? jsonFieldAccessor, throwFaults: opts.faults === 'throw', earlier: opts.earlier, lineage: opts.lineage });
 }
 
 /** A where-clause: keeps the event only when the condition is true (not null). */
@@ -60,6 +68,11 @@ function build(node: TExpr, ctx: Ctx): Evaluator {
     case 'const': {
       const value = node.value;
       return () => value;
+    }
+    case 'lineage': {
+      const lineage = ctx.lineage;
+      if (!lineage) throw new Error(`a lineage expression (${node.relation} of […]) outside the lineage stage`);
+      return () => lineage.answer(node);
     }
     case 'field': {
       const read = ctx.accessor(node);

@@ -122,7 +122,18 @@ export interface CallNode extends Typed {
   args: TExpr[];
 }
 
-export type TExpr = ConstNode | FieldNode | NotNode | NegNode | LogicalNode | CompareNode | IsNullNode | ArithNode | InNode | MatchNode | CallNode;
+export type TExpr = ConstNode | FieldNode | NotNode | NegNode | LogicalNode | CompareNode | IsNullNode | ArithNode | InNode | MatchNode | CallNode | LineageNode;
+
+/**
+ * `descendant of [filter]` / `child of` / `event of` (Elastic Endpoint). A leaf for every pass over
+ * expressions: what it asks is answered by the lineage tracker (pipeline/lineage.ts), which sees
+ * every process start in order; the filter is what the tracker evaluates at each start.
+ */
+export interface LineageNode extends Typed {
+  kind: 'lineage';
+  relation: 'descendant' | 'child' | 'event';
+  filter: CheckedFilter;
+}
 
 // ───────────────────────────── queries ─────────────────────────────
 
@@ -138,6 +149,11 @@ export interface CheckedFilter {
    * sequence matcher when the event would extend a partial, with that partial's events.
    */
   cross?: TExpr;
+  /**
+   * Conjuncts that need more than the event yet nothing from a partial: lineage (`descendant of`).
+   * Answered from the lineage tracker, in event order, before the event's step bits are final.
+   */
+  state?: TExpr;
   span: Span;
 }
 

@@ -83,6 +83,8 @@ export function renderExpr(e: A.Expr): string {
     }
     case 'call':
       return `${e.name}${e.insensitive ? '~' : ''}(${e.args.map(renderExpr).join(', ')})`;
+    case 'lineage':
+      return `${e.relation} of [${e.filter.category ?? 'any'} where ${renderExpr(e.filter.where)}]`;
   }
 }
 

@@ -13,6 +13,11 @@
 // batch's results therefore appear once the batch is read (at most batchSize events later).
 //
 // After the head, NDJSON lines that no filter can match are skipped unparsed (line-gate.ts).
+import { LineageTracker, lineageNodes } from '../pipeline/lineage.js';
+import { compilePredicate } from '../eql/interp.js';
+import { jsonFieldAccessor } from '../eql/field-access.js';
+import type { CheckedQuery } from '../eql/ir.js';
+import type { CompiledQuery } from '../engine/compiled.js';
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { createEngine, type Engine } from '../engine/engine.js';
@@ -116,6 +121,8 @@ export async function executeQuery(
   const engineName = options.engine ?? DEFAULT_QUERY_ENGINE;
   const filters = engineName === 'wasm' ? await WasmQueryFilters.attach(checked, compiled, schema) : undefined;
 
+  // Endpoint lineage terms: answered from a process table fed with every event in input order.
+  const lineage = attachLineage(checked, compiled);
   const engine = createEngine(compiled, {
     onResult,
     size: options.size,
@@ -123,7 +130,7 @@ export async function executeQuery(
     maxPartials: options.maxPartials,
     maxPartialsPerKey: options.maxPartialsPerKey,
   });
-  const feed = filters ? batchFeeder(engine, filters, options.batchSize ?? DEFAULT_QUERY_BATCH) : directFeeder(engine);
+  const feed = filters ? batchFeeder(engine, filters, options.batchSize ?? DEFAULT_QUERY_BATCH, lineage) : directFeeder(engine, lineage);
   // Samples are not ordered by time in ES (hits come in index order), so --sort leaves them be.
   const sort = options.sort && compiled.kind !== 'sample';
   for (const ev of sort ? sortEvents(head, options.tiebreaker) : head) {
@@ -147,18 +154,46 @@ interface Feeder {
   flush(): void;
 }
 
-function directFeeder(engine: Engine): Feeder {
+function directFeeder(engine: Engine, lineage: LineageTracker | undefined): Feeder {
+  if (lineage) {
+    return {
+      push: (ev) => {
+        lineage.observe(ev.view);
+        engine.push(ev);
+      },
+      flush: () => {},
+    };
+  }
   return { push: (ev) => engine.push(ev), flush: () => {} };
 }
 
+/**
+ * Wraps the compiled filters of steps with lineage terms (their `state` part) and returns the
+ * tracker the feeder must show every event, in order, before the engine sees it.
+ */
+function attachLineage(checked: CheckedQuery, compiled: CompiledQuery): LineageTracker | undefined {
+  const pairs = [...checked.steps.map((s, i) => [s, compiled.steps[i]!] as const), ...(checked.until && compiled.until ? [[checked.until, compiled.until] as const] : [])];
+  const nodes = pairs.flatMap(([s]) => lineageNodes(s.filter.state));
+  if (nodes.length === 0) return undefined;
+  const tracker = new LineageTracker(nodes, jsonFieldAccessor);
+  for (const [s, c] of pairs) {
+    if (!s.filter.state) continue;
+    const state = compilePredicate(s.filter.state, { accessor: jsonFieldAccessor, lineage: tracker });
+    const inner = c.filter;
+    c.filter = { category: inner.category, test: (ev) => inner.test(ev) && state(ev) };
+  }
+  return tracker;
+}
+
 /** Holds events until a batch is full, evaluates its filters in one call, then pushes them. */
-function batchFeeder(engine: Engine, filters: WasmQueryFilters, batchSize: number): Feeder {
+function batchFeeder(engine: Engine, filters: WasmQueryFilters, batchSize: number, lineage: LineageTracker | undefined): Feeder {
   const batch: TimedEvent[] = [];
   const flush = (): void => {
     if (batch.length === 0) return;
     filters.evaluate(batch);
     for (let i = 0; i < batch.length && !engine.done; i++) {
       filters.select(i);
+      lineage?.observe(batch[i]!.view);
       engine.push(batch[i]!);
     }
     batch.length = 0;
