@@ -297,6 +297,24 @@ describe('KernelRecordConverter', () => {
     expect(mod).toMatchObject({ event: { category: ['driver', 'process'], type: ['start'], action: 'load_module' }, process: { Ext: { load_module: { name: 'rootkit' } } } });
   });
 
+  it('snapshot: one already_running record per known process, parents first, with parent fields and start time', () => {
+    const info = (pid: number, ppid: number, startTicks: number, name: string) => ({
+      pid, ppid, startTicks, entityId: entityId(BOOT_ID, pid, startTicks), name, executable: `/usr/bin/${name}`, args: [name], uid: 0, gid: 0, euid: 0, egid: 0,
+    });
+    table.set(info(300, 200, 50, 'child'));
+    table.set(info(200, 1, 20, 'parent'));
+    const out: Array<Record<string, any>> = [];
+    const view = new RecordView(layout);
+    const n = conv.snapshot(1_800_000_000_000_000, (record, length) => out.push({ ...decodeRecord(view.reset(record.slice(0, length), 0)), seq: view.seq }));
+    expect(n).toBe(2);
+    expect(out.map((r) => [r.seq, r.process.pid])).toEqual([[7, 200], [8, 300]]);
+    expect(out[1]).toMatchObject({
+      event: { category: ['process'], type: ['info'], action: 'already_running' },
+      process: { pid: 300, entity_id: entityId(BOOT_ID, 300, 50), name: 'child', start: wall(50n * 10_000_000n), parent: { pid: 200, entity_id: entityId(BOOT_ID, 200, 20), name: 'parent' } },
+    });
+    expect(out[0]['@timestamp']).toBe('2027-01-15T08:00:00.000000000Z');
+  });
+
   it('skips kinds it does not know, without using a seq', () => {
     const unknown = frame('process_exit', proc(800, 1));
     new DataView(unknown.buffer).setUint32(FRAME_HEADER_BYTES, 99, true);

@@ -50,6 +50,7 @@ export const recordCommand: Command = {
         sync,
         source: { host: source.host.hostname, kernel: source.host.kernel, startTime: new Date(started).toISOString(), kestrelVersion: KESTREL_VERSION, description: 'ebpf' },
       });
+      source.sendSnapshot();
       ctx.err.write(`recording to ${v.output}${duration === undefined ? '' : ` for ${duration} s`} (SIGINT/SIGTERM stops)\n`);
       const flusher = setInterval(() => writer!.flush(), FLUSH_EVERY_MS);
       const why = await untilStopped(duration);

@@ -179,6 +179,7 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
       await outputs.close();
       throw err;
     }
+    source.sendSnapshot();
     started.source = source;
     // SIGHUP, or a change under the rule paths (debounced), reloads the rules as a new ruleset
     // generation. A rule whose new text fails keeps its previous version (reload-plan.ts); a

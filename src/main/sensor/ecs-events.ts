@@ -36,6 +36,8 @@ const IAM_CLASSES = new Map<string, EcsEventClass>();
 export const ECS_EVENTS = {
   exec: cls(['process'], ['start'], 'exec', 'process'),
   fork: cls(['process'], ['start'], 'fork', 'process'),
+  /** A process that was running when Kestrel started (the process-table snapshot, from /proc). */
+  alreadyRunning: cls(['process'], ['info'], 'already_running', 'process'),
   end: cls(['process'], ['end'], 'end', 'process'),
   /** open(2) that created the file. */
   creation: cls(['file'], ['creation'], 'creation', 'file'),

@@ -40,6 +40,22 @@ export class LiveSource {
   readonly converter: KernelRecordConverter;
   private readonly sensor: Sensor;
   private records = 0;
+  /** Records of the process-table snapshot sent at start. */
+  snapshotRecords = 0;
+  private sink: RecordSink | undefined;
+  private batchEnd: (() => void) | undefined;
+
+  /**
+   * Sends the process-table snapshot: call right after start, before yielding to the event loop
+   * (the sensor calls back from it only, so no live record can come first). Lineage then knows
+   * processes older than Kestrel, and a recording carries the same tree to its replays.
+   */
+  sendSnapshot(): number {
+    this.snapshotRecords = this.converter.snapshot(Math.round((performance.timeOrigin + performance.now()) * 1000), this.sink!);
+    this.records += this.snapshotRecords;
+    this.batchEnd?.();
+    return this.snapshotRecords;
+  }
   private capture: CapturePlan;
 
   private constructor(o: LiveSourceOptions) {
@@ -73,6 +89,8 @@ export class LiveSource {
     } catch (err) {
       throw new RuntimeError('sensor.start', `the eBPF sensor did not start: ${(err as Error).message}`, { cause: err });
     }
+    source.sink = sink;
+    source.batchEnd = o.onBatchEnd;
     return source;
   }
 

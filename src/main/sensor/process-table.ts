@@ -69,6 +69,11 @@ export class ProcessTable {
     return this.byPid.get(pid);
   }
 
+  /** Every process known now (a copy). */
+  entries(): ProcessInfo[] {
+    return [...this.byPid.values()];
+  }
+
   /** Records a process learnt some other way (read from /proc late, or built from an event). */
   set(info: ProcessInfo): void {
     this.byPid.set(info.pid, info);

@@ -322,6 +322,41 @@ export class KernelRecordConverter {
     return kept;
   }
 
+  /**
+   * The process-table snapshot: one `already_running` record per process alive when the sensor
+   * started (seeded from /proc), parents first, all at `nowUs`. Lineage is built from them as from
+   * starts, so processes older than Kestrel have ancestry; a recording holds them first, so a replay
+   * knows the same tree. Returns the number of records.
+   */
+  snapshot(nowUs: number, sink: RecordSink): number {
+    const f = this.f;
+    const procs = this.table.entries().sort((a, b) => a.startTicks - b.startTicks || a.pid - b.pid);
+    const cls = ECS_EVENTS.alreadyRunning;
+    let n = 0;
+    for (const p of procs) {
+      this.builder.begin(this.nextSeq++);
+      this.recordsByClass.set(cls, (this.recordsByClass.get(cls) ?? 0) + 1);
+      this.date(f.timestamp, nowUs, 0);
+      let preset = this.classPresets.get(cls);
+      if (preset === undefined) {
+        preset = this.makePreset(() => this.classFields(cls));
+        this.classPresets.set(cls, preset);
+      }
+      this.builder.applyPreset(preset);
+      this.processFields(-1, p, true);
+      // process.start from /proc's start ticks (boot time, clock-tick resolution).
+      const startNs = BigInt(p.startTicks) * 10_000_000n;
+      this.clock.convert(Number(startNs & 0xffffffffn), Number(startNs >> 32n));
+      this.date(f.start, this.clock.us, this.clock.ns);
+      this.parentFields(p.ppid, true);
+      // finish() may grow the output buffer: read it after.
+      const length = this.builder.finish();
+      sink(this.builder.output, length);
+      n++;
+    }
+    return n;
+  }
+
   private fork(at: number): number {
     const v = this.view;
     const parent = this.resolve(at);

@@ -52,7 +52,19 @@ export class LineageTracker implements LineageAnswers {
   private currentParent: ProcessEntry | undefined;
   evictions = 0;
 
+  /** Set while a snapshot record (`already_running`) is evaluated as the start it stands for. */
+  private asStart = false;
+
   constructor(nodes: readonly LineageNode[], accessor: FieldAccessorFactory, private readonly maxProcesses = DEFAULT_MAX_PROCESSES) {
+    // A process already running when the sensor started has a snapshot record, not a start event:
+    // the lineage filters see it as the exec start it stands for (event.action "exec", type start).
+    const inner = accessor;
+    accessor = (f) => {
+      const read = inner(f);
+      if (f.path === 'event.action') return (ev) => (this.asStart ? 'exec' : read(ev));
+      if (f.path === 'event.type') return (ev) => (this.asStart ? ['start'] : read(ev));
+      return read;
+    };
     // One bit per distinct filter (same category and condition), however many rules ask.
     const byText = new Map<string, number>();
     for (const n of nodes) {
@@ -95,9 +107,15 @@ export class LineageTracker implements LineageAnswers {
     const entity = this.readEntity(ev);
     const parent = this.readParent(ev);
     const parentEntry = typeof parent === 'string' ? this.table.get(parent) : undefined;
-    if (typeof entity === 'string' && isProcessStart(this.readCategory(ev), this.readType(ev), this.readAction(ev))) {
+    const action = this.readAction(ev);
+    if (typeof entity === 'string' && isProcessStart(this.readCategory(ev), this.readType(ev), action)) {
       let own = 0;
-      for (let i = 0; i < this.filters.length; i++) if (this.filters[i]!.test(ev)) own |= 1 << i;
+      this.asStart = action === 'already_running';
+      try {
+        for (let i = 0; i < this.filters.length; i++) if (this.filters[i]!.test(ev)) own |= 1 << i;
+      } finally {
+        this.asStart = false;
+      }
       const entry = this.table.get(entity);
       if (entry) entry.own |= own;
       else {
