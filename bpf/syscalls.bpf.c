@@ -124,6 +124,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		if (ret >= 0 && !is_self())
 			socket_event(KESTREL_EV_NET_ACCEPT, ret, 0);
 		return 0;
+	case __NR_recvfrom:
+		if (ret > 0 && !is_self())
+			dns_received(ARG1(regs), (const void *)ARG2(regs), ret, (const void *)ARG5(regs));
+		return 0;
 	case __NR_bind:
 		if (ret == 0 && !is_self())
 			socket_event(KESTREL_EV_NET_BIND, ARG1(regs), 0);

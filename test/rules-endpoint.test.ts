@@ -244,6 +244,10 @@ describe('Endpoint dialect: lineage (descendant of, child of, event of)', () => 
     expect(() => check('process where descendant of [process where child of [process where true]]', 'endpoint')).toThrow(/cannot contain another lineage/);
     expect(() => check('sequence [process where true] as e0 [process where descendant of [process where process.name == "x"] or startsWith(process.name, e0.process.name)]', 'endpoint'))
       .toThrow(/lineage expression and a named step's field in one condition/);
+    // `dns where` (Endpoint): network events of protocol dns.
+    const dns = check('dns where dns.question.name == "x"', 'endpoint').steps[0]!.filter;
+    expect(dns.category).toBe('network');
+    expect(JSON.stringify(dns.where)).toContain('network.protocol');
     // `event` and `child` stay field names elsewhere.
     expect(check('process where event.type == "start"', 'endpoint').steps[0]!.filter.state).toBeUndefined();
     expect(check('process where event.type == "start" and descendant of [process where true]', 'endpoint').steps[0]!.filter.state).toBeDefined();

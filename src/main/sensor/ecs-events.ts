@@ -51,6 +51,8 @@ export const ECS_EVENTS = {
   chmod: cls(['file'], ['change'], 'permission_change', 'file'),
   chown: cls(['file'], ['change'], 'owner_change', 'file'),
   connect: cls(['network'], ['start'], 'connection_attempted', 'network'),
+  /** A DNS response a process received (Elastic Defend's lookup_result; Endpoint rules' `dns where`). */
+  dnsLookup: cls(['network'], ['protocol', 'info'], 'lookup_result', 'network'),
   accept: cls(['network'], ['start'], 'connection_accepted', 'network'),
   bind: cls(['network'], ['info'], 'bind', 'network'),
   listen: cls(['network'], ['start'], 'listen', 'network'),

@@ -86,4 +86,8 @@ export const KIND = {
   ptrace: kindId('process_ptrace'),
   moduleLoad: kindId('module_load'),
   memfd: kindId('process_memfd'),
+  dns: kindId('net_dns'),
 } as const;
+export const DNS = offsetsOf('dns', ['family', 'remote_port', 'local_port', 'payload_len', 'remote_addr', 'local_addr', 'tail']);
+export const DNS_LEN = CONSTANTS.KESTREL_DNS_LEN!;
+expectTail('dns', ['payload']);

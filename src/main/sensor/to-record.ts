@@ -21,10 +21,11 @@ import type { BootClock } from './boot-clock.js';
 import { capabilityName } from './capabilities.js';
 import { ECS_EVENTS, iamEventClass, type EcsEventClass } from './ecs-events.js';
 import { accountChangeOf, type AccountChange } from './account-changes.js';
+import { parseDnsResponse } from './dns-message.js';
 import { entityId } from './entity-id.js';
 import type { HostInfo } from './host-info.js';
 import {
-  ARGS_LEN, CAPSET, COMM_LEN, CRED_IDS, ENV_LEN, EXEC, EXIT, HEADER_LEN, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_PATH, FILE_RENAME,
+  ARGS_LEN, CAPSET, COMM_LEN, CRED_IDS, DNS, DNS_LEN, ENV_LEN, EXEC, EXIT, HEADER_LEN, FILE_CHMOD, FILE_CHOWN, FILE_OPEN, FILE_PATH, FILE_RENAME,
   FORK, HDR, KIND, MEMFD, MEMFD_NAME_LEN, MODULE, MODULE_NAME_LEN, NET, PATH_LEN, PTRACE, TTY_LEN,
 } from './kernel-offsets.js';
 import type { ProcessInfo, ProcessTable } from './process-table.js';
@@ -74,6 +75,9 @@ const FIELDS = {
   srcIp: 'source.ip', srcPort: 'source.port', srcAddress: 'source.address',
   dstIp: 'destination.ip', dstPort: 'destination.port', dstAddress: 'destination.address',
   transport: 'network.transport', netType: 'network.type', direction: 'network.direction', iana: 'network.iana_number',
+  netProtocol: 'network.protocol', dnsQuestionName: 'dns.question.name', dnsQuestionType: 'dns.question.type',
+  dnsQuestionClass: 'dns.question.class', dnsResponseCode: 'dns.response_code', dnsId: 'dns.id', dnsType: 'dns.type',
+  dnsResolvedIp: 'dns.resolved_ip', dnsAnswersName: 'dns.answers.name', dnsAnswersType: 'dns.answers.type', dnsAnswersData: 'dns.answers.data',
 } as const;
 
 type FieldIds = { [K in keyof typeof FIELDS]: number };
@@ -232,6 +236,7 @@ export class KernelRecordConverter {
       case KIND.ptrace: return this.ptrace(offset);
       case KIND.memfd: return this.memfd(offset);
       case KIND.moduleLoad: return this.moduleLoad(offset);
+      case KIND.dns: return this.dns(offset);
       default:
         this.unknownKinds++;
         return 0;
@@ -599,6 +604,46 @@ export class KernelRecordConverter {
     if (transport !== undefined) this.str(f.transport, transport);
     if (protocol !== 0) this.str(f.iana, String(protocol));
     this.str(f.netType, family === AF_INET ? 'ipv4' : 'ipv6');
+    return this.builder.finish();
+  }
+
+  /** A DNS response: dns.* from the message; the server is the source, this process the destination. */
+  private dns(at: number): number {
+    const v = this.view;
+    const f = this.f;
+    const payloadAt = at + DNS.tail;
+    const length = this.partLength(payloadAt, v.getUint16(at + DNS.payload_len, true), DNS_LEN);
+    const msg = parseDnsResponse(this.bytes, payloadAt, length);
+    if (!msg) return 0; // not a response, or too broken to name its question: no record
+    const p = this.resolve(at);
+    this.begin(at, ECS_EVENTS.dnsLookup);
+    this.processFields(at, p, false);
+    this.parentFields(p.ppid, false);
+    const family = v.getUint16(at + DNS.family, true);
+    this.endpoint(family, at + DNS.remote_addr, v.getUint16(at + DNS.remote_port, true), f.srcIp, f.srcPort, f.srcAddress);
+    this.endpoint(family, at + DNS.local_addr, v.getUint16(at + DNS.local_port, true), f.dstIp, f.dstPort, f.dstAddress);
+    this.str(f.transport, 'udp');
+    this.str(f.iana, '17');
+    this.str(f.netType, family === AF_INET ? 'ipv4' : 'ipv6');
+    this.str(f.direction, 'ingress');
+    this.str(f.netProtocol, 'dns');
+    this.str(f.dnsType, 'answer');
+    this.str(f.dnsId, String(msg.id));
+    this.str(f.dnsResponseCode, msg.responseCode);
+    this.str(f.dnsQuestionName, msg.questionName);
+    this.str(f.dnsQuestionType, msg.questionType);
+    this.str(f.dnsQuestionClass, msg.questionClass);
+    if (msg.answers.length) {
+      this.strArray(f.dnsAnswersName, msg.answers.map((a) => a.name));
+      this.strArray(f.dnsAnswersType, msg.answers.map((a) => a.type));
+      const data = msg.answers.flatMap((a) => (a.data === undefined ? [] : [a.data]));
+      if (data.length) this.strArray(f.dnsAnswersData, data);
+    }
+    if (msg.resolvedIps.length && f.dnsResolvedIp >= 0) {
+      this.target.beginArray(f.dnsResolvedIp);
+      for (const ip of msg.resolvedIps) this.target.elementIp(ip);
+      this.target.endArray();
+    }
     return this.builder.finish();
   }
 

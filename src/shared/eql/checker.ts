@@ -211,6 +211,17 @@ class QueryChecker {
   }
 
   private filter(f: A.EventFilter): CheckedFilter {
+    // Elastic Endpoint's `dns where`: DNS events, which ECS files under network with
+    // network.protocol "dns" (there is no "dns" event.category).
+    if (this.opts.dialect === 'endpoint' && f.category === 'dns') {
+      const span = f.categorySpan;
+      const isDns: A.Expr = {
+        kind: 'compare', op: '==', span,
+        left: { kind: 'field', path: ['network', 'protocol'], optional: false, span },
+        right: { kind: 'literal', type: 'string', value: 'dns', span },
+      };
+      f = { ...f, category: 'network', where: { kind: 'logical', op: 'and', operands: [isDns, f.where], span: f.where.span } };
+    }
     const checked = this.exprs.checkCondition(f.where);
     const where = (this.opts.missingFields ?? 'elasticsearch') === 'elasticsearch' ? withElasticsearchSemantics(checked) : checked;
     const split = splitCrossStep(where);
