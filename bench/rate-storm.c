@@ -6,12 +6,15 @@
 //   rate-storm rename SECONDS DIR  — rename DIR/a → DIR/b and back: one file_rename event each
 //   rate-storm read   SECONDS DIR  — open(DIR/a, O_RDONLY) + close: no event (the name is not on
 //                                     the read watch list), so it measures the in-kernel filter
+//   rate-storm recv   SECONDS DIR  — send + recvfrom of 64 bytes on a local datagram socket pair:
+//                                     no event (not UDP port 53), the cost of the DNS check
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -20,11 +23,18 @@ static double now_seconds(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "rename") != 0 && strcmp(argv[1], "read") != 0)) {
-    fprintf(stderr, "usage: rate-storm open|rename|read SECONDS DIR\n");
+  if (argc != 4 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "rename") != 0 && strcmp(argv[1], "read") != 0 && strcmp(argv[1], "recv") != 0)) {
+    fprintf(stderr, "usage: rate-storm open|rename|read|recv SECONDS DIR\n");
     return 2;
   }
   const int renames = strcmp(argv[1], "rename") == 0;
+  const int recvs = strcmp(argv[1], "recv") == 0;
+  int pair[2] = {-1, -1};
+  char msg[64] = {0};
+  if (recvs && socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) != 0) {
+    perror("socketpair");
+    return 1;
+  }
   const int open_flags = strcmp(argv[1], "read") == 0 ? O_RDONLY : O_WRONLY | O_CREAT;
   const double seconds = atof(argv[2]);
   char a[4096], b[4096];
@@ -42,7 +52,12 @@ int main(int argc, char **argv) {
   for (;;) {
     // The clock is read once per 256 operations so that it costs nothing next to the syscalls.
     for (int i = 0; i < 256; i++) {
-      if (renames) {
+      if (recvs) {
+        if (send(pair[0], msg, sizeof msg, 0) != sizeof msg || recvfrom(pair[1], msg, sizeof msg, 0, NULL, NULL) != sizeof msg) {
+          perror("send/recvfrom");
+          return 1;
+        }
+      } else if (renames) {
         if (rename((ops & 1) ? b : a, (ops & 1) ? a : b) != 0) {
           perror("rename");
           return 1;

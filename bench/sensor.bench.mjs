@@ -22,7 +22,7 @@
 // KESTREL_BENCH_EXECS (5000), KESTREL_BENCH_WRITES (20000), KESTREL_BENCH_ROUNDS (5),
 // KESTREL_BENCH_RATE_SECONDS (2; 0 skips the rate storms), KESTREL_BENCH_STORMS (comma list of
 // exec,write,rate: which storms to run), KESTREL_BENCH_RATE_OPS (open,rename,read: which rate
-// storms), KESTREL_BENCH_RING_BYTES (kernel ring, default 32 MiB),
+// storms; recv: datagrams on a local socket pair, the cost of the DNS check), KESTREL_BENCH_RING_BYTES (kernel ring, default 32 MiB),
 // KESTREL_BENCH_PROGRAMS (comma list: load only these programs in this build's modes);
 // KESTREL_BENCH_MODES (comma list) and KESTREL_BENCH_NAME (results file name) let the same script
 // measure an older build; KESTREL_BENCH_BEFORE=<other checkout>/dist adds mode "before": that
@@ -79,7 +79,7 @@ const storms = [
   { id: 'write', name: 'file-write storm', operations: WRITES, script: `i=0; while [ $i -lt ${WRITES} ]; do echo x > f$((i % 64)); i=$((i+1)); done` },
 ].filter((s) => STORMS.includes(s.id));
 const RATE_STORMS = STORMS.includes('rate') && RATE_SECONDS > 0
-  ? (process.env.KESTREL_BENCH_RATE_OPS ?? 'open,rename,read').split(',').flatMap((op) => [1, 2].map((procs) => ({ name: `rate ${op} ×${procs}`, op, procs })))
+  ? (process.env.KESTREL_BENCH_RATE_OPS ?? 'open,rename,read,recv').split(',').flatMap((op) => [1, 2].map((procs) => ({ name: `rate ${op} ×${procs}`, op, procs })))
   : [];
 const generator = RATE_STORMS.length ? compileGenerator() : undefined;
 
