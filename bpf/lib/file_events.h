@@ -9,16 +9,9 @@
 
 #define FMODE_WRITE 0x2
 
-/* open/creat/openat/openat2 returned fd: report writable regular files. The path comes from the
- * opened file itself, so it is canonical (symlinks and ".." resolved by the kernel). */
-static __always_inline void file_opened(int fd, bool truncating)
+/* A file_open event for an opened regular file: flags and mode from the file, the canonical path. */
+static __always_inline void send_file_open(struct file *file, __u32 fmode, bool truncating)
 {
-	struct file *file = file_of_fd(fd);
-	if (!file)
-		return;
-	__u32 fmode = BPF_CORE_READ(file, f_mode);
-	if (!(fmode & FMODE_WRITE) || file_type(file) != S_IFREG)
-		return;
 	struct kestrel_file_open *e = scratch_event(struct kestrel_file_open);
 	if (!e)
 		return;
@@ -34,6 +27,19 @@ static __always_inline void file_opened(int fd, bool truncating)
 	if (!complete)
 		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
 	send_event(e, event_size(struct kestrel_file_open, e->path_len));
+}
+
+/* open/creat/openat/openat2 returned fd: report writable regular files. The path comes from the
+ * opened file itself, so it is canonical (symlinks and ".." resolved by the kernel). */
+static __always_inline void file_opened(int fd, bool truncating)
+{
+	struct file *file = file_of_fd(fd);
+	if (!file)
+		return;
+	__u32 fmode = BPF_CORE_READ(file, f_mode);
+	if (!(fmode & FMODE_WRITE) || file_type(file) != S_IFREG)
+		return;
+	send_file_open(file, fmode, truncating);
 }
 
 /* The read watch list: file names (the last path component) and folder names whose read-only
@@ -101,18 +107,7 @@ static __always_inline void file_read_opened(int fd)
 		return;
 	if (file_type(file) != S_IFREG)
 		return;
-	struct kestrel_file_open *e = scratch_event(struct kestrel_file_open);
-	if (!e)
-		return;
-	fill_header(&e->hdr, KESTREL_EV_FILE_OPEN);
-	e->open_flags = BPF_CORE_READ(file, f_flags);
-	e->fmode = BPF_CORE_READ(file, f_mode);
-	e->_pad = 0;
-	bool complete;
-	e->path_len = path_of(&file->f_path, e->tail, &complete);
-	if (!complete)
-		e->hdr.flags |= KESTREL_F_TRUNC_PATH;
-	send_event(e, event_size(struct kestrel_file_open, e->path_len));
+	send_file_open(file, BPF_CORE_READ(file, f_mode), false);
 }
 
 static __always_inline void file_unlinked(int dirfd, const char *upath)

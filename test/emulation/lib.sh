@@ -28,3 +28,31 @@ need() {
 		command -v "$tool" >/dev/null 2>&1 || { echo "emulation: '$tool' is not installed (scripts/setup.sh installs it)" >&2; exit 97; }
 	done
 }
+
+# The attacker's side of a reverse shell (in real life another machine): a one-shot listener on the
+# namespace's loopback that types `id; exit` into the shell that connects and keeps the answer in
+# session.log. It calls listen() without bind(), so the kernel picks the port (in $port) and this
+# stand-in raises no alert of its own: what fires is the victim side. Sets $listener (its pid) and
+# kills it when the script exits.
+attacker_listener() {
+	python3 -c '
+import os, socket
+s = socket.socket(); s.listen(1); s.settimeout(8)
+open("port.tmp", "w").write(str(s.getsockname()[1])); os.rename("port.tmp", "port")
+c, _ = s.accept(); c.settimeout(5)
+c.sendall(b"id; exit\n")
+out = b""
+try:
+    while True:
+        d = c.recv(4096)
+        if not d: break
+        out += d
+except socket.timeout:
+    pass
+open("session.log", "wb").write(out)
+' &
+	listener=$!
+	trap 'kill "$listener" 2>/dev/null || true' EXIT
+	i=0; while [ ! -e port ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+	port=$(cat port)
+}
