@@ -50,6 +50,8 @@ export class LineageTracker implements LineageAnswers {
   private readonly keys: string[] = [];
   private current: ProcessEntry | undefined;
   private currentParent: ProcessEntry | undefined;
+  private event: EventView | undefined;
+  private resolved = false;
   evictions = 0;
 
   /** Set while a snapshot record (`already_running`) is evaluated as the start it stands for. */
@@ -102,35 +104,53 @@ export class LineageTracker implements LineageAnswers {
     return true;
   }
 
-  /** Takes the next event in stream order: a process start updates the table; every event becomes current. */
+  /**
+   * Takes the next event in stream order: a process start updates the table; every event becomes
+   * current. Only a process event's type, action and ids are read here; for others, the ids are
+   * read when a lineage term asks (most events never meet one).
+   */
   observe(ev: EventView): void {
+    this.event = ev;
+    this.resolved = false;
+    if (!hasValue(this.readCategory(ev), 'process')) return;
+    const action = this.readAction(ev);
+    if (!isProcessStart(this.readType(ev), action)) return;
     const entity = this.readEntity(ev);
+    if (typeof entity !== 'string') return;
     const parent = this.readParent(ev);
     const parentEntry = typeof parent === 'string' ? this.table.get(parent) : undefined;
-    const action = this.readAction(ev);
-    if (typeof entity === 'string' && isProcessStart(this.readCategory(ev), this.readType(ev), action)) {
-      let own = 0;
-      this.asStart = action === 'already_running';
-      try {
-        for (let i = 0; i < this.filters.length; i++) if (this.filters[i]!.test(ev)) own |= 1 << i;
-      } finally {
-        this.asStart = false;
-      }
-      const entry = this.table.get(entity);
-      if (entry) entry.own |= own;
-      else {
-        this.table.set(entity, { own, anc: parentEntry ? parentEntry.own | parentEntry.anc : 0 });
-        if (this.table.size > this.maxProcesses) {
-          this.table.delete(this.table.keys().next().value!);
-          this.evictions++;
-        }
-      }
+    let own = 0;
+    this.asStart = action === 'already_running';
+    try {
+      for (let i = 0; i < this.filters.length; i++) if (this.filters[i]!.test(ev)) own |= 1 << i;
+    } finally {
+      this.asStart = false;
     }
+    const entry = this.table.get(entity);
+    if (entry) {
+      entry.own |= own;
+      return;
+    }
+    this.table.set(entity, { own, anc: parentEntry ? parentEntry.own | parentEntry.anc : 0 });
+    if (this.table.size > this.maxProcesses) {
+      this.table.delete(this.table.keys().next().value!);
+      this.evictions++;
+    }
+  }
+
+  /** The current event's process and parent entries (read on the first question about the event). */
+  private resolve(): void {
+    if (this.resolved) return;
+    this.resolved = true;
+    const ev = this.event;
+    const entity = ev === undefined ? undefined : this.readEntity(ev);
+    const parent = ev === undefined ? undefined : this.readParent(ev);
     this.current = typeof entity === 'string' ? this.table.get(entity) : undefined;
-    this.currentParent = parentEntry;
+    this.currentParent = typeof parent === 'string' ? this.table.get(parent) : undefined;
   }
 
   answer(node: LineageNode): boolean {
+    this.resolve();
     const bit = 1 << this.slotOf.get(node)!;
     switch (node.relation) {
       case 'event':
@@ -146,10 +166,11 @@ export class LineageTracker implements LineageAnswers {
   }
 }
 
-/** A process start as Kestrel's sensor and Elastic Defend report it: category process, type start. */
-function isProcessStart(category: unknown, type: unknown, action: unknown): boolean {
-  const has = (v: unknown, x: string) => v === x || (Array.isArray(v) && v.includes(x));
-  return has(category, 'process') && (has(type, 'start') || action === 'already_running');
+const hasValue = (v: unknown, x: string) => v === x || (Array.isArray(v) && v.includes(x));
+
+/** A process start as Kestrel's sensor and Elastic Defend report it (type start), or a snapshot record. */
+function isProcessStart(type: unknown, action: unknown): boolean {
+  return hasValue(type, 'start') || action === 'already_running';
 }
 
 function renderFilter(f: CheckedFilter): string {
