@@ -44,8 +44,13 @@ process where event.type == "start" and event.action == "exec" and process.args 
     const older = spawn(ancestor, ['-c', `read line; sh -c '/bin/echo ${tag} older; true'`], { stdio: ['pipe', 'ignore', 'ignore'] });
     const olderDone = new Promise((resolve) => older.on('exit', resolve));
     await new Promise((r) => setTimeout(r, 200));
-    const { run, exited } = await startKestrelRun(['--rules', rules, '--output', out, '--record', rec, '--workers', '1']);
+    const { run, io, exited } = await startKestrelRun(['--rules', rules, '--output', out, '--record', rec, '--workers', '1', '--metrics', '127.0.0.1:0']);
     try {
+      // The lineage table starts with the process-table snapshot: every process alive now.
+      const address = /metrics on http:\/\/(\S+)\/metrics/.exec(io.stderr)![1]!;
+      const metrics = await (await fetch(`http://${address}/metrics`)).text();
+      expect(Number(/^kestrel_lineage_processes (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(10);
+      expect(metrics).toMatch(/^kestrel_lineage_evictions_total 0$/m);
       // Grandchild: ancestor → sh → echo. Elsewhere: sh → echo, same arguments.
       expect(spawnSync(ancestor, ['-c', `sh -c '/bin/echo ${tag}; true'`]).status).toBe(0);
       expect(spawnSync('sh', ['-c', `sh -c '/bin/echo ${tag}; true'`]).status).toBe(0);

@@ -8,7 +8,7 @@
 // stage: only the state stage runs. Predicate jobs: a batch of records whose bits main wants back
 // (the stateless stage spread over the workers); no state is touched. Every path runs the same
 // state-stage code, which is why output is identical for any worker count.
-import { LineageStage } from '../shared/pipeline/lineage.js';
+import { LineageStage, type LineageTracker } from '../shared/pipeline/lineage.js';
 import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
 import { recordsWithBits } from '../shared/pipeline/bit-counts.js';
 import type { Processor, ProcessorInit, AlertOut, EvictionCounts } from './processor.js';
@@ -171,6 +171,11 @@ export class EqlProcessor implements Processor {
      */
     private readonly lineage?: { stage: LineageStage; event: RecordEvent },
   ) {}
+
+  /** The lineage tracker of this processor's rules, if any rule asks about lineage (metrics). */
+  get lineageTracker(): LineageTracker | undefined {
+    return this.lineage?.stage.tracker;
+  }
 
   beginBatch(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
     this.batchBits = this.predicates.evaluate(bytes, offsets, count);

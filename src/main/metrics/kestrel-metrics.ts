@@ -84,6 +84,19 @@ export class KestrelMetrics {
         this.inc({ reason: 'total' }, e.total);
       },
     });
+    new Gauge({
+      name: 'kestrel_lineage_processes', help: 'Processes in the lineage table (Endpoint rules with descendant of / child of / event of).', registers: [r],
+      collect() {
+        this.set(sources.pipeline()?.lineageProcesses ?? 0);
+      },
+    });
+    new Counter({
+      name: 'kestrel_lineage_evictions_total', help: 'Processes evicted from the bounded lineage table (their descendants then answer as if unseen).', registers: [r],
+      collect() {
+        this.reset();
+        this.inc(sources.pipeline()?.lineageEvictions ?? 0);
+      },
+    });
     new Counter({
       name: 'kestrel_worker_restarts_total', help: 'Partition workers restarted after a crash.', registers: [r],
       collect() {

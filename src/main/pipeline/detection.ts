@@ -75,6 +75,9 @@ export interface PipelineMetrics {
   eventsLostInCrashes: number;
   /** Wasm user rule faults by rule and kind (fuel, trap, memory, stack, circuit-open, …). */
   ruleFaults: { rule: string; kind: string; count: number }[];
+  /** Processes in the lineage table, and those evicted from it (0 without lineage rules). */
+  lineageProcesses: number;
+  lineageEvictions: number;
 }
 
 export interface PipelineOptions {
@@ -251,6 +254,7 @@ export class DetectionPipeline {
       return {
         eventsIn: this.events, evaluated: p.predicateRecords, matched: p.predicateRecordsTrue,
         partials: [p.stateEntries()], evictions: p.evictionsByKind(), ringFullDrops: 0, workerRestarts: 0, eventsLostInCrashes: 0, ruleFaults: faults,
+        lineageProcesses: p.lineageTracker?.size ?? 0, lineageEvictions: p.lineageTracker?.evictions ?? 0,
       };
     }
     const parts = this.sharded!.runtime.stats();
@@ -265,6 +269,8 @@ export class DetectionPipeline {
       workerRestarts: parts.reduce((n, p) => n + p.restarts, 0),
       eventsLostInCrashes: parts.reduce((n, p) => n + p.eventsLost, 0),
       ruleFaults: faults,
+      lineageProcesses: this.sharded!.up.lineage?.tracker.size ?? 0,
+      lineageEvictions: this.sharded!.up.lineage?.tracker.evictions ?? 0,
     };
   }
 
