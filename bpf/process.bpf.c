@@ -24,45 +24,42 @@ static __always_inline __u32 fill_tty(struct kestrel_exec *e, struct task_struct
 	return n > 0 ? at_most(n, KESTREL_TTY_LEN) : 0;
 }
 
-/* The argv area of the new mm into out, up to KESTREL_ARGS_LEN bytes in one read: the strings were
- * just written by the kernel while building the new stack, so the pages are present. */
-static __always_inline __u32 fill_args(struct kestrel_exec *e, struct task_struct *task, char *out)
+/* [start, end) of the new mm's user memory into out, at most `max` bytes in one read (a
+ * constant at every call, so the verifier sees the bound); `trunc_flag` marks a cut area. The
+ * argv and environment strings were just written by the kernel while building the new stack, so
+ * their pages are present. */
+static __always_inline __u32 copy_exec_area(struct kestrel_exec *e, unsigned long start, unsigned long end,
+					    unsigned long max, __u32 trunc_flag, char *out)
 {
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	unsigned long start = BPF_CORE_READ(mm, arg_start);
-	unsigned long end = BPF_CORE_READ(mm, arg_end);
 	unsigned long len = end - start;
 
-	if (len > KESTREL_ARGS_LEN) {
-		len = KESTREL_ARGS_LEN;
-		e->hdr.flags |= KESTREL_F_TRUNC_ARGS;
+	if (len > max) {
+		len = max;
+		e->hdr.flags |= trunc_flag;
 	}
 	if (bpf_probe_read_user(out, len, (void *)start) < 0)
 		len = 0;
 	return len;
 }
 
+/* The argv area, up to KESTREL_ARGS_LEN bytes. */
+static __always_inline __u32 fill_args(struct kestrel_exec *e, struct task_struct *task, char *out)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	return copy_exec_area(e, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end), KESTREL_ARGS_LEN, KESTREL_F_TRUNC_ARGS, out);
+}
+
 /* Whether exec events carry the environment: set by the loader when the configuration names
  * variables to keep (user space picks those out; the kernel cannot cheaply find names in it). */
 const volatile bool kestrel_capture_env __weak = false;
 
-/* The environment area of the new mm, up to KESTREL_ENV_LEN bytes, read like argv. */
+/* The environment area, up to KESTREL_ENV_LEN bytes, when the loader asked for it. */
 static __always_inline __u32 fill_env(struct kestrel_exec *e, struct task_struct *task, char *out)
 {
 	if (!kestrel_capture_env)
 		return 0;
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	unsigned long start = BPF_CORE_READ(mm, env_start);
-	unsigned long end = BPF_CORE_READ(mm, env_end);
-	unsigned long len = end - start;
-
-	if (len > KESTREL_ENV_LEN) {
-		len = KESTREL_ENV_LEN;
-		e->hdr.flags |= KESTREL_F_TRUNC_ENV;
-	}
-	if (bpf_probe_read_user(out, len, (void *)start) < 0)
-		len = 0;
-	return len;
+	return copy_exec_area(e, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), KESTREL_ENV_LEN, KESTREL_F_TRUNC_ENV, out);
 }
 
 /* sched_process_exec: fires once per successful exec after the point of no return, with the new
