@@ -62,6 +62,19 @@ export function emulationScripts() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** pid → parent pid, from every event of a recording converted to NDJSON (the last word wins). */
+export function parentsFromRecording(ndjsonPath) {
+  const parentOf = new Map();
+  for (const line of readFileSync(ndjsonPath, 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line);
+    const pid = e.process?.pid;
+    const ppid = e.process?.parent?.pid;
+    if (typeof pid === 'number' && typeof ppid === 'number' && pid !== ppid) parentOf.set(pid, ppid);
+  }
+  return parentOf;
+}
+
 /** Runs the suite under one live `kestrel run`; returns per-script results and the totals. */
 export async function runEmulation({ only, log = () => {} } = {}) {
   if (!existsSync(CORPUS)) throw new Error(`${CORPUS} is missing: the suite runs with Elastic's rules beside the bundled ones`);
@@ -102,14 +115,7 @@ export async function runEmulation({ only, log = () => {} } = {}) {
   const ndjson = join(dir, 'run.ndjson');
   const conv = spawnSync(process.execPath, [join(ROOT, 'bin/kestrel'), 'convert', recording, ndjson], { encoding: 'utf8' });
   if (conv.status !== 0) throw new Error(`kestrel convert failed: ${conv.stderr}`);
-  const parentOf = new Map();
-  for (const line of readFileSync(ndjson, 'utf8').split('\n')) {
-    if (!line) continue;
-    const e = JSON.parse(line);
-    const pid = e.process?.pid;
-    const ppid = e.process?.parent?.pid;
-    if (typeof pid === 'number' && typeof ppid === 'number' && pid !== ppid) parentOf.set(pid, ppid);
-  }
+  const parentOf = parentsFromRecording(ndjson);
   const rootByPid = new Map(scripts.filter((s) => s.root).map((s) => [s.root, s]));
   /** The script whose tree holds pid, never the hosting `unshare` itself. */
   const scriptOf = (pid) => {

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distModule } from './helpers/dist.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
 import { startKestrelRun } from './helpers/live-run.js';
+// @ts-expect-error: a plain ESM script shared with the command line, without type declarations
+import { parentsFromRecording } from '../scripts/emulation.mjs';
 
 const CORPUS = '../shared/rules-corpus/elastic-detection-rules';
 const CONTROL_RULE = 'File renamed to a hidden name in a world-writable directory';
@@ -40,14 +42,7 @@ function workload(cmd: string, args: string[], cwd = process.cwd()): number {
  * when its process belongs to the workload's own tree.
  */
 function workloadTree(recordingNdjson: string): Set<number> {
-  const parentOf = new Map<number, number>();
-  for (const line of readFileSync(recordingNdjson, 'utf8').split('\n')) {
-    if (!line) continue;
-    const e = JSON.parse(line);
-    const pid = e.process?.pid;
-    const ppid = e.process?.parent?.pid;
-    if (typeof pid === 'number' && typeof ppid === 'number' && pid !== ppid) parentOf.set(pid, ppid);
-  }
+  const parentOf: Map<number, number> = parentsFromRecording(recordingNdjson);
   const inTree = (pid: number): boolean => {
     for (let p: number | undefined = pid, depth = 0; p !== undefined && depth < 64; p = parentOf.get(p), depth++) {
       if (workloadRoots.has(p)) return true;
