@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { KESTREL_VERSION } from '../../shared/version.js';
 
 const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
-const INPUT_DIRS = ['eql', 'wasm', 'record', 'schema', 'pipeline'];
+const INPUT_DIRS = ['eql', 'wasm', 'record', 'schema', 'pipeline', 'rules'];
 
 let cached: string | undefined;
 

@@ -39,6 +39,13 @@ import { BitRouter } from './router.js';
 
 /** Records per predicate job (its bits must fit a worker's alert ring with room to spare). */
 const PREDICATE_JOB_RECORDS = 2048;
+/** Predicate jobs a worker may have queued before this thread evaluates the next one itself. */
+const JOBS_PER_WORKER = 2;
+/**
+ * Jobs per worker that may wait to be routed while main reads on: a deeper pipeline lets main run
+ * ahead (reading, evaluating its own jobs) instead of waiting for each worker's oldest answer.
+ */
+const ROUTE_BEHIND = 8;
 
 /** A slice of input whose predicates a worker evaluates; routed when its bits are back. */
 interface PredicateJob {
@@ -214,6 +221,26 @@ export class DetectionPipeline {
     const job = this.jobs[jobId - (this.jobs[0]?.id ?? jobId)];
     if (!job || job.id !== jobId) throw new Error(`internal: predicate bits for unknown job ${jobId}`);
     job.bits = words.slice(at, at + length);
+    if (job.lane >= 0) this.inFlight[job.lane]!--;
+  }
+
+  /** Predicate jobs sent to each worker whose bits are not back yet. */
+  private inFlight: number[] = [];
+
+  /**
+   * Where the next predicate job runs: the least busy worker while some worker has fewer than
+   * JOBS_PER_WORKER jobs queued, else this thread (-1). Workers also run the state stage, so a
+   * fixed rotation left them the bottleneck while main idled; this fills whichever side has room.
+   * Which thread evaluates a job never changes its bits, and jobs are routed in input order, so
+   * the alerts stay the same for any worker count and any timing.
+   */
+  private pickLane(): number {
+    const workers = this.opts.workers;
+    if (this.inFlight.length !== workers) this.inFlight = new Array<number>(workers).fill(0);
+    this.sharded!.runtime.drainAlerts();
+    let best = -1;
+    for (let l = 0; l < workers; l++) if (best < 0 || this.inFlight[l]! < this.inFlight[best]!) best = l;
+    return best >= 0 && this.inFlight[best]! < JOBS_PER_WORKER ? best : -1;
   }
 
   /**
@@ -307,13 +334,12 @@ export class DetectionPipeline {
         for (let i = 0; i < n; i++) rel[i] = offsets[from + i]! - lo;
         const id = this.nextJob++;
         const job: PredicateJob = { id, bytes: bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1 };
-        // Lanes in turn: each worker, and this thread, which would otherwise mostly wait for them
-        // (on 2 cores, main + 1 worker sharing the predicates is the fastest arrangement).
-        const lane = id % (this.opts.workers + 1);
-        if (lane === this.opts.workers) {
+        const lane = this.pickLane();
+        if (lane < 0) {
           job.bits = this.sharded!.up.predicates.evaluate(job.bytes, rel, n).slice(0, n * this.sharded!.up.router.roles.wordsPerRecord);
         } else {
           job.lane = lane;
+          this.inFlight[lane]!++;
           runtime.appendPredicateJob(lane, id, 0, bytes, offsets, from, n, end);
         }
         this.jobs.push(job);
@@ -463,8 +489,8 @@ export class DetectionPipeline {
     if (!this.sharded) return;
     await this.sharded.runtime.flush();
     if (this.jobs.length > 0) {
-      // Keep every worker busy with a couple of jobs while earlier ones are routed.
-      await this.routeJobs(2 * this.opts.workers);
+      // Keep every worker busy while earlier jobs are routed.
+      await this.routeJobs(ROUTE_BEHIND * this.opts.workers + 1);
       await this.sharded.runtime.flush();
     }
   }

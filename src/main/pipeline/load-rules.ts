@@ -8,6 +8,7 @@ import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { problemOf, problemOfRule, renderProblem } from '../rule-problems.js';
 import { EqlSyntaxError, InputError } from '../../shared/errors.js';
 import { loadParsedRules, saveParsedRules } from '../cache/parsed-rules.js';
+import { DiskRuleFileMemo } from '../cache/rule-files.js';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { validateRuleModule } from '../../shared/wasm/validate.js';
@@ -47,7 +48,9 @@ export async function loadCheckedRules(
   ctx: Pick<CommandContext, 'err'>,
   opts: LoadCheckedOptions = {},
 ): Promise<CheckedRules> {
-  const loaded = await loadRules(paths);
+  const memo = DiskRuleFileMemo.open(paths);
+  const loaded = await loadRules(paths, memo);
+  memo?.save();
   const schema = checkSchemaFor(dataSchema);
   let failed = 0;
   const failures: RuleFailure[] = [];

@@ -1,5 +1,5 @@
 // Public surface of rule loading.
-export { loadRules } from './load.js';
+export { loadRules, type RuleFileMemo } from './load.js';
 export { queryPosition } from './position.js';
 export type {
   FilePosition,

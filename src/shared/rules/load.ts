@@ -9,13 +9,22 @@ import type { LoadRulesResult, RuleFileOutcome, RuleSource, SkippedRule } from '
 import { readTomlRule } from './toml-rule.js';
 import { findRuleFiles, fsError, type RuleFileRef } from './walk.js';
 
-export async function loadRules(paths: readonly string[]): Promise<LoadRulesResult> {
+/**
+ * Rules already read from files with the same text (main/cache/rule-files.ts keeps them on disk):
+ * a file's RuleSource depends only on its reference and text, so a memo hit skips the TOML parse.
+ */
+export interface RuleFileMemo {
+  get(ref: RuleFileRef, text: string): RuleSource | undefined;
+  put(ref: RuleFileRef, text: string, rule: RuleSource): void;
+}
+
+export async function loadRules(paths: readonly string[], memo?: RuleFileMemo): Promise<LoadRulesResult> {
   const { files, modules, errors } = await findRuleFiles(paths);
   const rules: RuleSource[] = [];
   const skipped: SkippedRule[] = [];
   const byId = new Map<string, RuleSource>();
   for (const ref of files) {
-    const outcome = await readRuleFile(ref);
+    const outcome = readRuleFile(ref, memo);
     if (outcome.kind === 'skipped') {
       skipped.push(outcome.skipped);
     } else if (outcome.kind === 'error') {
@@ -35,14 +44,19 @@ export async function loadRules(paths: readonly string[]): Promise<LoadRulesResu
   return { rules, skipped, errors, modules };
 }
 
-async function readRuleFile(ref: RuleFileRef): Promise<RuleFileOutcome> {
+function readRuleFile(ref: RuleFileRef, memo: RuleFileMemo | undefined): RuleFileOutcome {
   let text: string;
   try {
     text = readFileSync(ref.file, 'utf8');
   } catch (e) {
     return { kind: 'error', error: fsError(ref.file, e) };
   }
-  return ref.format === 'toml' ? readTomlRule(ref.file, text) : readEqlRule(ref.file, text, ref.derivedId, ref.stem);
+  const known = memo?.get(ref, text);
+  if (known) return { kind: 'rule', rule: known };
+  const outcome = ref.format === 'toml' ? readTomlRule(ref.file, text) : readEqlRule(ref.file, text, ref.derivedId, ref.stem);
+  // Only rules are remembered: a skipped or broken file is read (and reported) again each time.
+  if (outcome.kind === 'rule') memo?.put(ref, text, outcome.rule);
+  return outcome;
 }
 
 function duplicateIdError(rule: RuleSource, first: RuleSource): KestrelError {
