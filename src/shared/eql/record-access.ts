@@ -24,7 +24,7 @@ export class RecordEvent {
    * event.type, process.name …) of one event; decoding each once is the single biggest saving of
    * the interpreter over records.
    */
-  private readonly decoded = new Map<number, Value | undefined>();
+  private decoded: Map<number, Value | undefined> | null = null;
   constructor(
     layout: RecordLayout,
     bytes: Uint8Array,
@@ -42,7 +42,8 @@ export class RecordEvent {
     this.seq = seq;
     this.index = index;
     this.extra = null;
-    this.decoded.clear();
+    // Allocated on first use (most events routed in place never decode a field).
+    if (this.decoded !== null && this.decoded.size > 0) this.decoded.clear();
     return this;
   }
 
@@ -57,10 +58,11 @@ export class RecordEvent {
 
   field(id: number): Value | undefined {
     // One lookup for a cached value; has() only tells a cached missing field from a new one.
-    const cached = this.decoded.get(id);
-    if (cached !== undefined || this.decoded.has(id)) return cached;
+    const decoded = (this.decoded ??= new Map());
+    const cached = decoded.get(id);
+    if (cached !== undefined || decoded.has(id)) return cached;
     const v = decodeField(this.rv, id) as Value | undefined;
-    this.decoded.set(id, v);
+    decoded.set(id, v);
     return v;
   }
 

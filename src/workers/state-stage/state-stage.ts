@@ -23,6 +23,7 @@ import { PartialBudget } from '../../shared/engine/partial-budget.js';
 import type { RecordLayout } from '../../shared/record/layout.js';
 import { RecordView } from '../../shared/record/view.js';
 import { decodeField } from '../../shared/record/decode.js';
+import { ValueBytesCache } from '../../shared/record/value-bytes-cache.js';
 import { RecordEvent } from '../../shared/eql/record-access.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import type { CompiledRule, RuleSpec } from '../../shared/pipeline/ruleset.js';
@@ -90,7 +91,7 @@ export class StateStage {
   /** `kestrel replay --profile`: per rule, events offered, milliseconds in its engine, peak partials. */
   private profile: { pushes: Float64Array; ms: Float64Array; peakPartials: Float64Array } | null = null;
   /** Candidate rule lists by the event's category value(s), computed once per distinct value. */
-  private readonly candidateCache = new Map<string, CategoryRules | null>();
+  private readonly candidateCache = new ValueBytesCache<CategoryRules | null>(32);
 
   constructor(
     config: StateStageConfig,
@@ -305,21 +306,20 @@ export class StateStage {
   private candidates(bytes: Uint8Array, offset: number): CategoryRules | null {
     if (this.byCategory.size === 0) return this.anyRules;
     this.probe.reset(bytes, offset);
-    // Only the category is read here, without copying the record.
-    const cats: unknown = this.categoryId >= 0 ? decodeField(this.probe, this.categoryId) : undefined;
-    const cacheKey = typeof cats === 'string' ? cats : Array.isArray(cats) ? cats.join('\u0000') : '';
-    let cached = this.candidateCache.get(cacheKey);
-    if (cached === undefined) {
-      const set = new Set<number>(this.anyCategory);
-      for (const c of typeof cats === 'string' ? [cats] : Array.isArray(cats) ? cats : []) {
-        if (typeof c === 'string') for (const i of this.byCategory.get(c) ?? []) set.add(i);
-      }
-      // Engines see an event in rule order, so alerts of one event come out in a fixed order.
-      cached = set.size ? this.categoryRules([...set].sort((a, b) => a - b)) : null;
-      if (this.candidateCache.size < 1024) this.candidateCache.set(cacheKey, cached);
-    }
-    return cached;
+    // Only the category is read here, in place: a handful of values, compared as bytes.
+    return this.candidateCache.get(this.probe, this.categoryId, this.rulesForCategory);
   }
+
+  /** The rules for the category value(s) of the event at `view` (decoded: a cache miss). */
+  private readonly rulesForCategory = (view: RecordView): CategoryRules | null => {
+    const cats: unknown = this.categoryId >= 0 ? decodeField(view, this.categoryId) : undefined;
+    const set = new Set<number>(this.anyCategory);
+    for (const c of typeof cats === 'string' ? [cats] : Array.isArray(cats) ? cats : []) {
+      if (typeof c === 'string') for (const i of this.byCategory.get(c) ?? []) set.add(i);
+    }
+    // Engines see an event in rule order, so alerts of one event come out in a fixed order.
+    return set.size ? this.categoryRules([...set].sort((a, b) => a - b)) : null;
+  };
 
   private categoryRules(rules: number[]): CategoryRules {
     return { rules, group: this.clocks.group(rules.filter((i) => this.engines[i]!.followsTime)) };

@@ -58,7 +58,17 @@ function fieldReader(layout: RecordLayout, field: FieldRef, position: (ev: Event
   const place = placeField(layout, field.path);
   const segments = field.segments;
   const fromJson = (v: RecordView): Value | undefined => getField(decodeRecord(v), segments) as Value | undefined;
-  if (place.id < 0) return (ev) => fromJson(position(ev));
+  if (place.id < 0) {
+    // Unknown to the layout and to every object field: only a record's extra JSON can hold it, and
+    // a record without one is not decoded at all (a newer rule over an older capture).
+    if (!place.hasChildren && place.jsonAncestors.length === 0) {
+      return (ev) => {
+        const v = position(ev);
+        return (v.flags & RecordFlag.hasExtra) !== 0 ? fromJson(v) : undefined;
+      };
+    }
+    return (ev) => fromJson(position(ev));
+  }
   const id = place.id;
   return (ev) => {
     const v = position(ev);
