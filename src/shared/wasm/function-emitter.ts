@@ -112,6 +112,14 @@ export class FunctionEmitter {
     return this;
   }
 
+  /** br_table: to targets[i] for i on the stack, to `fallback` for any other value. */
+  brTable(targets: readonly Label[], fallback: Label): this {
+    this.code.u8(Op.brTable).u32(targets.length);
+    for (const t of targets) this.code.u32(this.depth(t));
+    this.code.u32(this.depth(fallback));
+    return this;
+  }
+
   /** The function body (local declarations and instructions, with the final `end`). */
   finish(): { locals: number[]; code: Uint8Array } {
     if (this.open.length !== 0) throw new Error('unclosed block');

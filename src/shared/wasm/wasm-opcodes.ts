@@ -105,6 +105,7 @@ export const Op = {
   f64Gt: 0x64,
   f64Le: 0x65,
   f64Ge: 0x66,
+  i32Ctz: 0x68,
   i32Popcnt: 0x69,
   i32Add: 0x6a,
   i32Sub: 0x6b,

@@ -135,18 +135,34 @@ function batchLoop(gen: CategoryGen, filters: readonly CheckedFilter[], predicat
   }
   // The host wrote each record's candidate bits where its output goes: a predicate whose bit is 0
   // cannot match (its discriminator is absent) and is not called; its output bit stays 0.
+  // Only set bits are visited (a record has a few dozen candidates among hundreds of predicates):
+  // count trailing zeros, clear the lowest bit, and jump to that bit's call through a br_table.
+  const bit = em.local(I32);
   for (let w = 0; w < words; w++) {
     em.get(out).mem(Op.i32Load, 4 * w).get(allowed[w]!).op(Op.i32And).set(candidates);
     em.i32(0).set(word);
-    em.get(candidates).if();
-    for (let p = w * 32; p < Math.min(predicates.length, (w + 1) * 32); p++) {
-      em.get(candidates).i32(1 << (p % 32)).op(Op.i32And).if();
-      em.get(base).get(slots).call(predicates[p]!);
-      if (p % 32 !== 0) em.i32(p % 32).op(Op.i32Shl);
+    const wordDone = em.block();
+    const nextBit = em.loop();
+    em.get(candidates).op(Op.i32Eqz).brIf(wordDone);
+    em.get(candidates).op(Op.i32Ctz).set(bit);
+    em.get(candidates).get(candidates).i32(1).op(Op.i32Sub).op(Op.i32And).set(candidates);
+    const n = Math.min(32, predicates.length - w * 32);
+    // Blocks outermost first: the fallback (a bit with no predicate), then bit n-1 … bit 0.
+    const fallback = em.block();
+    const cases: number[] = [];
+    for (let k = n - 1; k >= 0; k--) cases[k] = em.block();
+    em.get(bit).brTable(cases, fallback);
+    for (let k = 0; k < n; k++) {
+      em.end(); // bit k's block: its call follows
+      em.get(base).get(slots).call(predicates[w * 32 + k]!);
+      if (k !== 0) em.i32(k).op(Op.i32Shl);
       em.get(word).op(Op.i32Or).set(word);
-      em.end();
+      em.br(nextBit);
     }
-    em.end();
+    em.end(); // fallback
+    em.br(nextBit);
+    em.end(); // loop
+    em.end(); // wordDone
     em.get(out).get(word).mem(Op.i32Store, 4 * w);
   }
   em.end(); // record
