@@ -94,3 +94,22 @@ describe('discriminator index over record bytes', () => {
     );
   });
 });
+
+describe('discriminator index memo of whole values', () => {
+  // Values of one length that differ only in bytes the memo's hash does not sample (position 4 of
+  // 12): they share a memo slot, and only a whole-value compare tells them apart.
+  const memoIndex = new FilterIndex(['process where process.name == "aaaaXaaaaaaa"', 'process where process.name : "aaaaY*"'].map((q) => ({ where: where(q) })));
+  const read = accessor({ path: 'process.name', segments: ['process', 'name'], def: schema.lookup('process.name') }) as (ev: RecordEvent) => Value | undefined;
+  const memoWriter = new RecordCandidateWriter(memoIndex, layout, () => ({ read, slot: slotFieldId(layout, 'process.name') }));
+  const candidates = (name: string) => {
+    const words = new Uint32Array(1);
+    memoWriter.write(new RecordEvent(layout, encodeEvent(layout, { process: { name } }, 1), 1), words, 0);
+    return words[0];
+  };
+  it('gives each value its own marks when values collide in the memo', () => {
+    const expected: Record<string, number> = { aaaaXaaaaaaa: 0b01, aaaaYaaaaaaa: 0b10, aaaaZaaaaaaa: 0b00 };
+    for (let round = 0; round < 3; round++) {
+      for (const [name, bits] of Object.entries(expected)) expect(candidates(name), `${name} round ${round}`).toBe(bits);
+    }
+  });
+});

@@ -44,6 +44,33 @@ interface FieldGroup {
   /** Longest head and tail any table of the group probes. */
   maxHead: number;
   maxTail: number;
+  /** Marks by whole value for values seen before; null once it stopped paying (see ValueMemo). */
+  memo: ValueMemo | null;
+}
+
+/**
+ * A direct-mapped memo of one field group's probe results by the value's bytes. Field values
+ * repeat (the same executables, names, arguments): one hash and compare of the whole value replaces
+ * hashing every head and tail of it. A group whose values rarely repeat (random file names) drops
+ * its memo after a trial, so it never costs more than a little hashing.
+ */
+interface ValueMemo {
+  hashes: Int32Array;
+  keys: (Uint8Array | undefined)[];
+  /** Per entry: (word, mask) pairs of the marks the probe made, and the probe's result. */
+  marks: (Int32Array | undefined)[];
+  ok: Uint8Array;
+  lookups: number;
+  hits: number;
+}
+
+const MEMO_ENTRIES = 1024;
+const MEMO_MAX_BYTES = 128;
+/** After this many lookups a memo that hit less than half the time is dropped. */
+const MEMO_TRIAL = 8192;
+
+function newMemo(): ValueMemo {
+  return { hashes: new Int32Array(MEMO_ENTRIES), keys: new Array(MEMO_ENTRIES), marks: new Array(MEMO_ENTRIES), ok: new Uint8Array(MEMO_ENTRIES), lookups: 0, hits: 0 };
 }
 
 export class RecordCandidateWriter {
@@ -53,12 +80,15 @@ export class RecordCandidateWriter {
   private readonly decodedTables: IndexTable[] = [];
   private readonly decodedReads: ((ev: RecordEvent) => Value | undefined)[] = [];
   private readonly span: ByteSpan = { offset: 0, length: 0 };
+  /** A probe's marks on a memo miss, before they are copied into the record's words. */
+  private readonly scratch: Uint32Array;
 
   constructor(
     private readonly index: FilterIndex,
     layout: RecordLayout,
     fieldOf: (path: string) => IndexedField,
   ) {
+    this.scratch = new Uint32Array(Math.ceil(index.size / 32));
     const bySlot = new Map<number, FieldGroup>();
     for (const t of index.tables) {
       const f = fieldOf(t.path);
@@ -74,6 +104,7 @@ export class RecordCandidateWriter {
         g = {
           slot: f.slot, strings: layout.fields[f.slot]!.storage === Storage.string, read: f.read, tables: [], present: null,
           equalsCs: null, equalsCi: null, prefixCs: null, prefixCi: null, suffixCs: null, suffixCi: null, scanAll: false, maxHead: 0, maxTail: 0,
+          memo: newMemo(),
         };
         bySlot.set(f.slot, g);
         this.groups.push(g);
@@ -130,14 +161,52 @@ export class RecordCandidateWriter {
         const et = rv.elementTag(pos);
         if (et === Tag.null) continue;
         if (et !== Tag.text && !(et === Tag.native && g.strings)) return false;
-        if (!this.probe(g, bytes, rv.elementPayload(pos), rv.elementLength(pos), words, at)) return false;
+        if (!this.probeValue(g, bytes, rv.elementPayload(pos), rv.elementLength(pos), words, at)) return false;
       }
       return true;
     }
     if (tag !== Tag.text && !(tag === Tag.native && g.strings)) return false;
     const span = this.span;
     rv.getStringBytes(id, span);
-    return this.probe(g, rv.bytes, span.offset, span.length, words, at);
+    return this.probeValue(g, rv.bytes, span.offset, span.length, words, at);
+  }
+
+  /** probe(), through the group's memo of whole values while it pays. */
+  private probeValue(g: FieldGroup, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+    const memo = g.memo;
+    if (memo === null || len > MEMO_MAX_BYTES) return this.probe(g, bytes, start, len, words, at);
+    const h = sampleHash(bytes, start, len);
+    const e = (h ^ (h >>> 15)) & (MEMO_ENTRIES - 1);
+    const key = memo.keys[e];
+    memo.lookups++;
+    if (key !== undefined && memo.hashes[e] === h && key.length === len && sameBytes(key, bytes, start)) {
+      memo.hits++;
+      const marks = memo.marks[e]!;
+      for (let i = 0; i < marks.length; i += 2) words[at + marks[i]!] = words[at + marks[i]!]! | marks[i + 1]!;
+      return memo.ok[e] === 1;
+    }
+    if (memo.lookups >= MEMO_TRIAL && memo.hits * 2 < memo.lookups) {
+      g.memo = null;
+      return this.probe(g, bytes, start, len, words, at);
+    }
+    const scratch = this.scratch;
+    scratch.fill(0);
+    const ok = this.probe(g, bytes, start, len, scratch, 0);
+    let n = 0;
+    for (let w = 0; w < scratch.length; w++) if (scratch[w] !== 0) n += 2;
+    const marks = new Int32Array(n);
+    for (let w = 0, j = 0; w < scratch.length; w++) {
+      const m = scratch[w]!;
+      if (m === 0) continue;
+      marks[j++] = w;
+      marks[j++] = m | 0;
+      words[at + w] = words[at + w]! | m;
+    }
+    memo.hashes[e] = h;
+    memo.keys[e] = bytes.slice(start, start + len);
+    memo.marks[e] = marks;
+    memo.ok[e] = ok ? 1 : 0;
+    return ok;
   }
 
   /**
@@ -174,6 +243,31 @@ export class RecordCandidateWriter {
     if (g.suffixCi !== null) g.suffixCi.markTails(bytes, start, len, words, at);
     return true;
   }
+}
+
+/**
+ * A hash of a value's length and a few of its bytes (first, last, middle, quarters): cheap for long
+ * values, and a memo hit is confirmed by comparing every byte, so a weak hash costs only misses.
+ */
+function sampleHash(bytes: Uint8Array, start: number, len: number): number {
+  let h = Math.imul(FNV_OFFSET ^ len, FNV_PRIME);
+  if (len <= 8) {
+    for (let i = start, end = start + len; i < end; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
+    return h;
+  }
+  const last = start + len - 1;
+  const mid = start + (len >>> 1);
+  const q = start + (len >>> 2);
+  h = Math.imul(h ^ (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)), FNV_PRIME);
+  h = Math.imul(h ^ (bytes[last]! | (bytes[last - 1]! << 8) | (bytes[last - 2]! << 16) | (bytes[last - 3]! << 24)), FNV_PRIME);
+  h = Math.imul(h ^ (bytes[mid]! | (bytes[mid - 1]! << 8) | (bytes[q]! << 16) | (bytes[last - q + start]! << 24)), FNV_PRIME);
+  return h;
+}
+
+function sameBytes(key: Uint8Array, bytes: Uint8Array, start: number): boolean {
+  // From the end: values sharing a folder prefix differ there first.
+  for (let i = key.length - 1; i >= 0; i--) if (key[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 function isAscii(s: string): boolean {

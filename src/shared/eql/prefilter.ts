@@ -221,8 +221,11 @@ export class FilterIndex {
   private readonly alwaysWords: Uint32Array;
   private generation = 0;
   readonly indexed: number;
+  /** Number of filters (ids 0 … size - 1). */
+  readonly size: number;
 
   constructor(filters: readonly IndexedFilter[]) {
+    this.size = filters.length;
     this.stamps = new Uint32Array(filters.length);
     this.always = new Uint8Array(filters.length);
     this.alwaysWords = new Uint32Array(Math.ceil(filters.length / 32));
