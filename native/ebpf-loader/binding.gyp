@@ -7,7 +7,8 @@
         "src/sensor.cc",
         "src/ring_reader.cc",
         "src/preflight.cc",
-        "src/libbpf_log.cc"
+        "src/libbpf_log.cc",
+        "src/crc32c.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

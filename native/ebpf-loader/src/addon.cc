@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "crc32c.h"
 #include "sensor.h"
 
 namespace {
@@ -390,6 +391,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("EbpfSensor", EbpfSensor::Define(env));
   exports.Set("signalProcess", Napi::Function::New<SignalProcess>(env, "signalProcess"));
   exports.Set("bootClockOffsetNs", Napi::Function::New<BootClockOffsetNs>(env, "bootClockOffsetNs"));
+  exports.Set("crc32c", Napi::Function::New<Crc32c>(env, "crc32c"));
   return exports;
 }
 

@@ -60,6 +60,8 @@ interface NativeModule {
   EbpfSensor: new () => NativeSensor;
   bootClockOffsetNs(): bigint;
   signalProcess(pid: number, startTicks: number, signal: number): string;
+  /** Undefined when the CPU lacks SSE4.2. */
+  crc32c?(bytes: Uint8Array, start: number, end: number, crc: number): number | undefined;
 }
 
 let native: NativeModule | undefined;
@@ -71,6 +73,20 @@ function loadNative(): NativeModule {
     native = nodeGypBuild(ADDON_DIR);
   }
   return native;
+}
+
+/**
+ * The addon's hardware CRC-32C (SSE4.2), or undefined where the addon is not built, does not load
+ * or predates it, or the CPU lacks the instruction. Never throws: callers keep a portable loop.
+ */
+export function nativeCrc32c(): ((bytes: Uint8Array, start: number, end: number, crc: number) => number) | undefined {
+  try {
+    const fn = loadNative().crc32c;
+    if (typeof fn !== 'function' || fn(new Uint8Array(1), 0, 1, 0) === undefined) return undefined;
+    return fn as (bytes: Uint8Array, start: number, end: number, crc: number) => number;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why the addon cannot be loaded here, or undefined if it can. */
