@@ -34,6 +34,9 @@ describe('replay --profile', () => {
       expect(r.predicateMs).toBeGreaterThanOrEqual(0);
       expect(r.stateMs).toBeGreaterThanOrEqual(0);
     }
+    // Predicate time is timed, not left at zero: the rules evaluated most get a figure.
+    const busiest = [...p.rules].sort((a, b) => b.predicateCalls - a.predicateCalls).slice(0, 10);
+    expect(busiest.filter((r) => r.predicateMs > 0).length, JSON.stringify(busiest.map((r) => [r.rule, r.predicateCalls, r.predicateMs]))).toBeGreaterThanOrEqual(5);
     // Every alerting rule had steps that were true and delivered.
     const alerting = new Set(plain.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { rule: { name: string } }).rule.name));
     expect(alerting.size).toBeGreaterThan(0);

@@ -281,6 +281,22 @@ export class WasmPredicateSet {
   }
 
   /**
+   * Evaluates the last batch again with new candidate words from `select` (records already in the
+   * module's memory, not copied again): for timing predicates (kestrel replay --profile).
+   */
+  rerun(select: CandidateSelector): void {
+    const W = this.wordsPerRecord;
+    const count = this.words.length / W;
+    for (let r = 0; r < count; r++) select(this.eventAt(r), this.words, r * W);
+    this.refuel(BigInt(this.fuelPerRecord) * BigInt(count) + 10_000n);
+    try {
+      this.evalFn(this.regionStart, count, this.words.byteOffset);
+    } finally {
+      this.refuel(0n);
+    }
+  }
+
+  /**
    * The last batch's bits: record r's are words [r * wordsPerRecord, (r + 1) * wordsPerRecord),
    * predicate id at bit (id & 31) of word (id >> 5). Valid until the next evaluateBatch.
    */
