@@ -28,6 +28,11 @@ export interface ByteLib {
   hasHigh: number;
   /** setHas(table, mask, a, alen, fold) → 0/1 */
   setHas: number;
+  /**
+   * covers(a, alen, table, full) → 0/1: whether OR-ing table[byte] (a 256-byte map of byte → set
+   * bits) over the string's bytes reaches `full`, i.e. the string has a byte of every set.
+   */
+  covers: number;
 }
 
 const STAR = 0x2a;
@@ -296,6 +301,23 @@ export function addByteLib(mb: ModuleBuilder): ByteLib {
   }
   const setHas = add(p5, em);
 
-  return { eq, cmp, starts, ends, contains, wild, hasHigh, setHas };
+  em = new FunctionEmitter([I32, I32, I32, I32]);
+  {
+    const [a, alen, table, full] = [0, 1, 2, 3];
+    const i = em.local(I32);
+    const acc = em.local(I32);
+    const done = em.block();
+    const top = em.loop();
+    em.get(i).get(alen).op(Op.i32GeU).brIf(done);
+    em.get(acc).get(table).get(a).get(i).op(Op.i32Add).mem(Op.i32Load8U).op(Op.i32Add).mem(Op.i32Load8U).op(Op.i32Or).tee(acc);
+    em.get(full).op(Op.i32Eq);
+    em.if().i32(1).op(Op.return).end();
+    em.get(i).i32(1).op(Op.i32Add).set(i).br(top);
+    em.end().end();
+    em.get(full).op(Op.i32Eqz);
+  }
+  const covers = add([I32, I32, I32, I32], em);
+
+  return { eq, cmp, starts, ends, contains, wild, hasHigh, setHas, covers };
 }
 

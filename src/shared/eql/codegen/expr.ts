@@ -21,6 +21,7 @@ import type { Bytes, DataPool } from './data-pool.js';
 import { F64, FunctionEmitter, I32, I64, type Label } from '../../wasm/function-emitter.js';
 import type { HostHelpers } from './host-helpers.js';
 import { placeField, type FieldPlacement } from './record-access.js';
+import { regexRequiredBytes } from '../runtime/lucene-regex.js';
 import { orderConjuncts } from './conjunct-order.js';
 
 export interface GenContext {
@@ -722,6 +723,7 @@ type Matcher = { kind: 'any' } | { kind: 'starts' | 'ends' | 'contains' | 'wild'
 
 function emitMatch(ctx: GenContext, node: MatchNode): void {
   const f = nativeField(ctx, node.expr);
+  if (f && node.op === 'regex') return emitRegexGate(ctx, node, f);
   if (!f || node.op === 'regex') return emitHost(ctx, node, node.op === 'regex' ? 'regex' : 'match');
   const fold = node.insensitive;
   const patterns = fold ? node.patterns.map(foldCase) : node.patterns;
@@ -754,6 +756,45 @@ function emitMatch(ctx: GenContext, node: MatchNode): void {
       case Kind.Iso:
         return NOT_HANDLED;
       default:
+        return Tri.null;
+    }
+  };
+  emitFieldTest(ctx, ctx.hosts.add(node, false), f, Tri.null, test, node.negated);
+}
+
+/**
+ * A regex stays with the host (the automaton), but a string that lacks a byte every match needs
+ * (lucene-regex.ts regexRequiredBytes: `/x\s` needs a space) is false here, with no host call. A
+ * pattern with no such requirement sends every string to the host, as before.
+ */
+function emitRegexGate(ctx: GenContext, node: MatchNode, f: NativeField): void {
+  const gates = node.patterns.map((p) => regexRequiredBytes(p, node.insensitive));
+  if (gates.some((g) => g.length === 0)) return emitHost(ctx, node, 'regex');
+  const tables = gates.map((sets) => {
+    const table = new Uint8Array(256);
+    sets.forEach((bytes, k) => {
+      for (const b of bytes) table[b] = table[b]! | (1 << k);
+    });
+    return { addr: ctx.data.bytes(table).addr, full: (1 << sets.length) - 1 };
+  });
+  ctx.stats.hostNodes++;
+  ctx.stats.hostKinds.set('regex', (ctx.stats.hostKinds.get('regex') ?? 0) + 1);
+  const em = ctx.em;
+  const test: ElementTest = (kind) => {
+    switch (kind) {
+      case Kind.Str:
+        return () => {
+          for (const t of tables) {
+            em.get(ptrLocal(ctx)).get(lenLocal(ctx)).i32(t.addr).i32(t.full).call(ctx.lib.covers);
+            em.brIf(ctx.hostLabel!);
+          }
+          em.i32(Tri.false);
+        };
+      case Kind.Ip:
+      case Kind.Iso:
+        return NOT_HANDLED;
+      default:
+        // Not a string (null, a number): no regex matches it, as in the interpreter.
         return Tri.null;
     }
   };

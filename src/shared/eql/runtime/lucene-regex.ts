@@ -72,6 +72,63 @@ export function compileRegex(pattern: string, caseInsensitive: boolean): StringM
   return builder.toMatcher(build(builder, ast));
 }
 
+/**
+ * Byte sets every string the pattern matches must draw from: for each set, some byte of a matching
+ * string's UTF-8 is in it. Only ASCII sets are given (a set with other code points, including case
+ * variants such as the Kelvin sign, has no one-byte form), at most `max` of them, smallest first.
+ * Empty when nothing is required (or the pattern does not compile): callers then decide nothing.
+ * Lets compiled predicates skip the automaton for most strings (`/x\s` needs a space).
+ */
+export function regexRequiredBytes(pattern: string, caseInsensitive: boolean, max = 3): number[][] {
+  let ast: Node;
+  try {
+    if (pattern.length > REGEX_LIMITS.maxPatternLength) return [];
+    ast = new Parser(pattern, caseInsensitive).parse();
+  } catch {
+    return [];
+  }
+  const seen = new Set<string>();
+  const sets = required(ast).filter((b) => {
+    const key = b.join(',');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return sets.sort((a, b) => a.length - b.length).slice(0, max);
+}
+
+/** What any match of `node` must contain: ASCII byte sets (each sorted), one byte from each. */
+function required(node: Node): number[][] {
+  switch (node.kind) {
+    case 'set': {
+      const r = node.ranges;
+      if (r.length === 0 || r[r.length - 1]! >= 0x80) return [];
+      const bytes: number[] = [];
+      for (let i = 0; i < r.length; i += 2) for (let c = r[i]!; c <= r[i + 1]!; c++) bytes.push(c);
+      return [bytes];
+    }
+    case 'concat':
+      return node.items.flatMap(required);
+    case 'union': {
+      // Each alternative's most selective requirement, pooled: any match draws from the pool.
+      const pool = new Set<number>();
+      for (const item of node.items) {
+        const r = required(item).sort((a, b) => a.length - b.length)[0];
+        if (!r) return [];
+        for (const b of r) pool.add(b);
+      }
+      return [[...pool].sort((a, b) => a - b)];
+    }
+    case 'intersect':
+      return [...required(node.left), ...required(node.right)];
+    case 'repeat':
+      return node.min >= 1 ? required(node.operand) : [];
+    default:
+      // empty, none, anyString, complement: nothing to require.
+      return [];
+  }
+}
+
 function build(b: NfaBuilder, node: Node): Fragment {
   switch (node.kind) {
     case 'set':
