@@ -40,4 +40,16 @@ describe('ValueBytesCache', () => {
     for (let i = 0; i < 3; i++) expect(cache.get(view({ process: { pid: 7 } }), pid, (v) => (numbers++, decodeField(v, pid)))).toBe(7);
     expect(numbers).toBe(3);
   });
+
+  it('keeps its own copy of a value read from a Node Buffer that is then reused', () => {
+    const cache = new ValueBytesCache<unknown>(4);
+    const first = encodeEvent(layout, { event: { category: 'file' } }, 1);
+    const second = encodeEvent(layout, { event: { category: 'fila' } }, 1);
+    // One reused read buffer (a Buffer: its slice() is a view, not a copy).
+    const shared = Buffer.alloc(Math.max(first.length, second.length));
+    shared.set(first);
+    expect(cache.get(new RecordView(layout, shared), category, (v) => decodeField(v, category))).toBe('file');
+    shared.set(second);
+    expect(cache.get(new RecordView(layout, shared), category, (v) => decodeField(v, category))).toBe('fila');
+  });
 });

@@ -11,6 +11,7 @@ import { Storage, Tag } from '../record/frame.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { ByteSpan, RecordView } from '../record/view.js';
 import { markIds, type FilterIndex, type IndexTable } from './prefilter.js';
+import { copyBytes } from '../record/copy-bytes.js';
 import type { RecordEvent } from './record-access.js';
 import type { Value } from './values.js';
 
@@ -203,7 +204,7 @@ export class RecordCandidateWriter {
       words[at + w] = words[at + w]! | m;
     }
     memo.hashes[e] = h;
-    memo.keys[e] = bytes.slice(start, start + len);
+    memo.keys[e] = copyBytes(bytes, start, start + len);
     memo.marks[e] = marks;
     memo.ok[e] = ok ? 1 : 0;
     return ok;

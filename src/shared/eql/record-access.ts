@@ -5,6 +5,7 @@
 import type { RecordLayout } from '../record/layout.js';
 import { RecordView } from '../record/view.js';
 import { decodeField, decodeRecord, parseJsonText } from '../record/decode.js';
+import { copyBytes } from '../record/copy-bytes.js';
 import { applyNullValue, getField, type FieldAccessorFactory } from './field-access.js';
 import type { Value } from './values.js';
 
@@ -53,7 +54,7 @@ export class RecordEvent {
    */
   detach(length: number): void {
     const rv = this.rv;
-    rv.reset(rv.bytes.slice(rv.base, rv.base + length), 0);
+    rv.reset(copyBytes(rv.bytes, rv.base, rv.base + length), 0);
   }
 
   field(id: number): Value | undefined {

@@ -2,6 +2,7 @@
 // something derived from the decoded value. Fields such as event.category take a handful of values
 // over a whole stream: comparing a few bytes against the last values seen replaces a decode (and
 // its garbage) per event.
+import { copyBytes } from './copy-bytes.js';
 import { Tag } from './frame.js';
 import type { ByteSpan, RecordView } from './view.js';
 
@@ -42,7 +43,7 @@ export class ValueBytesCache<T> {
       return e.value;
     }
     const value = derive(view);
-    const entry: Entry<T> = { tag, bytes: bytes.slice(start, start + length), value };
+    const entry: Entry<T> = { tag, bytes: copyBytes(bytes, start, start + length), value };
     if (this.entries.length < this.capacity) this.entries.push(entry);
     else {
       this.entries[this.next] = entry;
