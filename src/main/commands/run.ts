@@ -1,6 +1,7 @@
 // `kestrel run --rules PATH…`: live detection. The eBPF sensor's events become ECS records
 // (live-source.ts) and go straight into the detection pipeline; alerts are written as NDJSON
 // lines the moment the pipeline releases them. Runs until --duration passes or SIGINT/SIGTERM.
+import { RecordBatch } from '../pipeline/record-batch.js';
 import { RESPONSE_MODES, Responder, type ResponseMode } from '../response/responder.js';
 import { readHostInfo } from '../sensor/host-info.js';
 import type { Command } from '../command.js';
@@ -30,6 +31,8 @@ import { capturePlanOf, type CapturePlanResult } from '../sensor/capture-plan.js
  * is what lets windows close and the merge release alerts in order while the host is quiet.
  */
 const WATERMARK_EVERY_MS = 200;
+/** Records evaluated as one batch at most: a long drain is sent on in pieces of this size. */
+const LIVE_BATCH_RECORDS = 2048;
 /**
  * How far behind the sensor's clock the processing-time watermark stays: an event read later
  * than this after it happened would find its window already closed. Drains take milliseconds.
@@ -153,6 +156,11 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     };
     let source: LiveSource;
     let pendingRecords = false;
+    const batch = new RecordBatch();
+    const pushBatch = () => {
+      batch.drain((bytes, offsets, count) => pipeline.pushRecords(bytes, offsets, count));
+      if (pipeline.shouldFlush) flushSoon();
+    };
     try {
       const capture = capturePlanOf(rules.specs.map((s) => s.query), captureExtras);
       ctx.err.write(describeCapture(capture));
@@ -162,13 +170,15 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
         capture,
         onRecord: (record, length) => {
           recorder?.append(record.subarray(0, length));
-          pipeline.pushRecord(record, 0, length);
-          if (pipeline.shouldFlush) flushSoon();
+          batch.add(record, length);
+          if (batch.count >= LIVE_BATCH_RECORDS) pushBatch();
           pendingRecords = true;
         },
-        // Each drained batch goes to the workers at once (a verdict, and a response action, must
-        // not wait for a full batch or the next tick); a batch is already ~10 ms of events.
+        // Each drained batch is evaluated in one go and goes to the workers at once (a verdict,
+        // and a response action, must not wait for a full batch or the next tick); a batch is
+        // already ~10 ms of events.
         onBatchEnd: () => {
+          pushBatch();
           if (!pendingRecords) return;
           pendingRecords = false;
           flushSoon();
@@ -264,6 +274,7 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     }
     await reloading;
     const stats = source.stop();
+    pushBatch(); // the last drain ends with onBatchEnd too; this only guards a source that did not
     recorder?.close();
     await flushing;
     if (failure !== undefined) {
