@@ -22,6 +22,8 @@ export interface ByteLib {
   ends: number;
   /** contains(a, alen, b, blen, fold): an empty b is found */
   contains: number;
+  /** find(a, alen, b, blen, fold) → index of b's first occurrence in a, 0 for an empty b, -1 */
+  find: number;
   /** wild(s, slen, p, plen, fold) → 0/1 */
   wild: number;
   /** hasHigh(a, alen) → 1 if any byte ≥ 0x80 */
@@ -146,46 +148,55 @@ export function addByteLib(mb: ModuleBuilder): ByteLib {
   // contains: find candidates for the first byte 8 positions at a time (a zero byte in
   // x ^ first·0x0101… marks one: (t - 0x01…) & ~t & 0x80… is non-zero), then compare the rest
   // only there.
-  em = new FunctionEmitter(p5);
-  {
-    const [a, alen, b, blen, fold] = [0, 1, 2, 3, 4];
-    const i = em.local(I32);
-    const last = em.local(I32);
-    const first = em.local(I32);
-    const broadcast = em.local(I64);
-    const t = em.local(I64);
-    em.get(alen).get(blen).op(Op.i32LtU);
-    em.if().i32(0).op(Op.return).end();
-    em.get(blen).op(Op.i32Eqz);
-    em.if().i32(1).op(Op.return).end();
-    em.get(b).mem(Op.i32Load8U).tee(first).op(Op.i64ExtendI32U).i64(0x0101010101010101n).op(Op.i64Mul).set(broadcast);
-    em.get(alen).get(blen).op(Op.i32Sub).set(last);
-    const done = em.block();
-    const top = em.loop();
-    em.get(i).get(last).op(Op.i32GtU).brIf(done);
-    em.get(i).i32(8).op(Op.i32Add).get(alen).op(Op.i32LeU);
-    em.if();
-    em.get(a).get(i).op(Op.i32Add).mem(Op.i64Load).set(t);
-    em.get(fold);
-    em.if();
-    lowerAscii64(em, t);
-    em.end();
-    em.get(t).get(broadcast).op(Op.i64Xor).tee(t).i64(0x0101010101010101n).op(Op.i64Sub).get(t).i64(-1n).op(Op.i64Xor).op(Op.i64And);
-    em.i64(-0x7f7f7f7f7f7f7f80n).op(Op.i64And).op(Op.i64Eqz);
-    em.if().get(i).i32(8).op(Op.i32Add).set(i).br(top).end();
-    em.end();
-    loadFolded(em, () => em.get(a).get(i).op(Op.i32Add), fold);
-    em.get(first).op(Op.i32Eq);
-    em.if();
-    em.get(a).get(i).op(Op.i32Add).i32(1).op(Op.i32Add).get(blen).i32(1).op(Op.i32Sub);
-    em.get(b).i32(1).op(Op.i32Add).get(blen).i32(1).op(Op.i32Sub).get(fold).call(eq);
-    em.if().i32(1).op(Op.return).end();
-    em.end();
-    em.get(i).i32(1).op(Op.i32Add).set(i).br(top);
-    em.end().end();
-    em.i32(0);
-  }
+  // find: the same search, giving the index of the first occurrence (-1 when there is none).
+  const search = (asIndex: boolean): FunctionEmitter => {
+    const em = new FunctionEmitter(p5);
+    {
+      const [a, alen, b, blen, fold] = [0, 1, 2, 3, 4];
+      const i = em.local(I32);
+      const last = em.local(I32);
+      const first = em.local(I32);
+      const broadcast = em.local(I64);
+      const t = em.local(I64);
+      em.get(alen).get(blen).op(Op.i32LtU);
+      em.if().i32(asIndex ? -1 : 0).op(Op.return).end();
+      em.get(blen).op(Op.i32Eqz);
+      em.if().i32(asIndex ? 0 : 1).op(Op.return).end();
+      em.get(b).mem(Op.i32Load8U).tee(first).op(Op.i64ExtendI32U).i64(0x0101010101010101n).op(Op.i64Mul).set(broadcast);
+      em.get(alen).get(blen).op(Op.i32Sub).set(last);
+      const done = em.block();
+      const top = em.loop();
+      em.get(i).get(last).op(Op.i32GtU).brIf(done);
+      em.get(i).i32(8).op(Op.i32Add).get(alen).op(Op.i32LeU);
+      em.if();
+      em.get(a).get(i).op(Op.i32Add).mem(Op.i64Load).set(t);
+      em.get(fold);
+      em.if();
+      lowerAscii64(em, t);
+      em.end();
+      em.get(t).get(broadcast).op(Op.i64Xor).tee(t).i64(0x0101010101010101n).op(Op.i64Sub).get(t).i64(-1n).op(Op.i64Xor).op(Op.i64And);
+      em.i64(-0x7f7f7f7f7f7f7f80n).op(Op.i64And).op(Op.i64Eqz);
+      em.if().get(i).i32(8).op(Op.i32Add).set(i).br(top).end();
+      em.end();
+      loadFolded(em, () => em.get(a).get(i).op(Op.i32Add), fold);
+      em.get(first).op(Op.i32Eq);
+      em.if();
+      em.get(a).get(i).op(Op.i32Add).i32(1).op(Op.i32Add).get(blen).i32(1).op(Op.i32Sub);
+      em.get(b).i32(1).op(Op.i32Add).get(blen).i32(1).op(Op.i32Sub).get(fold).call(eq);
+      em.if();
+      if (asIndex) em.get(i);
+      else em.i32(1);
+      em.op(Op.return).end();
+      em.end();
+      em.get(i).i32(1).op(Op.i32Add).set(i).br(top);
+      em.end().end();
+      em.i32(asIndex ? -1 : 0);
+    }
+    return em;
+  };
+  em = search(false);
   const contains = add(p5, em);
+  const find = add(p5, search(true));
 
   // wild: the single-backtrack-point matcher of runtime/wildcard.ts, over bytes.
   em = new FunctionEmitter(p5);
@@ -318,6 +329,6 @@ export function addByteLib(mb: ModuleBuilder): ByteLib {
   }
   const covers = add([I32, I32, I32, I32], em);
 
-  return { eq, cmp, starts, ends, contains, wild, hasHigh, setHas, covers };
+  return { eq, cmp, starts, ends, contains, find, wild, hasHigh, setHas, covers };
 }
 

@@ -719,7 +719,12 @@ function hostIfHigh(ctx: GenContext): void {
 
 // ───────────────────────────── match ─────────────────────────────
 
-type Matcher = { kind: 'any' } | { kind: 'starts' | 'ends' | 'contains' | 'wild'; addr: number; length: number };
+type Span = { addr: number; length: number };
+type Matcher =
+  | { kind: 'any' }
+  | ({ kind: 'starts' | 'ends' | 'contains' | 'wild' } & Span)
+  /** `P*m1*…*S` with no `?`: starts with P, ends with S, then each m found in order in between. */
+  | { kind: 'glob'; prefix: Span; suffix: Span; inner: Span[] };
 
 function emitMatch(ctx: GenContext, node: MatchNode): void {
   const f = nativeField(ctx, node.expr);
@@ -743,7 +748,10 @@ function emitMatch(ctx: GenContext, node: MatchNode): void {
           }
           for (const m of matchers) {
             if (m.kind === 'any') em.i32(Tri.true).br(out);
-            else {
+            else if (m.kind === 'glob') {
+              emitGlob(ctx, m, fold);
+              em.if().i32(Tri.true).br(out).end();
+            } else {
               const fn = ctx.lib[m.kind];
               em.get(ptrLocal(ctx)).get(lenLocal(ctx)).i32(m.addr).i32(m.length).i32(fold ? 1 : 0).call(fn);
               em.if().i32(Tri.true).br(out).end();
@@ -814,8 +822,43 @@ function wildcardMatcher(ctx: GenContext, p: string): Matcher {
       if (inner.length === 0 && first === '') return { kind: 'ends', ...at(ctx, last) };
     }
     if (parts.length === 3 && parts[0] === '' && parts[2] === '') return { kind: 'contains', ...at(ctx, parts[1]!) };
+    return { kind: 'glob', prefix: at(ctx, parts[0]!), suffix: at(ctx, parts[parts.length - 1]!), inner: inner.filter((x) => x !== '').map((x) => at(ctx, x)) };
   }
   return { kind: 'wild', ...at(ctx, p) };
+}
+
+/**
+ * Pushes 1 when the string (ptr, len locals) matches a `*`-only pattern, else 0: length, prefix,
+ * suffix, then each inner part searched (leftmost) after the previous one, within what the prefix
+ * and suffix leave. Greedy leftmost search is exact when `*` is the only wildcard.
+ */
+function emitGlob(ctx: GenContext, m: Extract<Matcher, { kind: 'glob' }>, fold: boolean): void {
+  const em = ctx.em;
+  const f = fold ? 1 : 0;
+  const pos = scratch(ctx, 'globPos');
+  const end = scratch(ctx, 'globEnd');
+  const found = scratch(ctx, 'globFound');
+  const minLength = m.prefix.length + m.suffix.length + m.inner.reduce((n, x) => n + x.length, 0);
+  const res = em.block(I32);
+  em.get(lenLocal(ctx)).i32(minLength).op(Op.i32LtU);
+  em.if().i32(0).br(res).end();
+  for (const [edge, fn] of [[m.prefix, ctx.lib.starts], [m.suffix, ctx.lib.ends]] as const) {
+    if (edge.length === 0) continue;
+    em.get(ptrLocal(ctx)).get(lenLocal(ctx)).i32(edge.addr).i32(edge.length).i32(f).call(fn).op(Op.i32Eqz);
+    em.if().i32(0).br(res).end();
+  }
+  if (m.inner.length > 0) {
+    em.i32(m.prefix.length).set(pos);
+    em.get(lenLocal(ctx)).i32(m.suffix.length).op(Op.i32Sub).set(end);
+    for (const part of m.inner) {
+      em.get(ptrLocal(ctx)).get(pos).op(Op.i32Add).get(end).get(pos).op(Op.i32Sub).i32(part.addr).i32(part.length).i32(f).call(ctx.lib.find).tee(found);
+      em.i32(0).op(Op.i32LtS);
+      em.if().i32(0).br(res).end();
+      em.get(pos).get(found).op(Op.i32Add).i32(part.length).op(Op.i32Add).set(pos);
+    }
+  }
+  em.i32(1);
+  em.end();
 }
 
 function at(ctx: GenContext, s: string): { addr: number; length: number } {
