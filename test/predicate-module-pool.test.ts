@@ -120,6 +120,24 @@ describe('PredicateModulePool', () => {
     await fourth.close();
   });
 
+  it('prefetches a stored module from the rules\' queries before they are checked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-cache-'));
+    const few = specs.slice(0, 5);
+    const first = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dir) });
+    const built = await first.prepare(few, desc);
+    await first.close();
+    const second = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dir) });
+    // Nothing stored for other queries: the caller starts the build thread instead.
+    expect(second.prefetch(specs.slice(0, 4).map((r) => r.query), desc)).toBe(false);
+    expect(second.prefetch(few.map((r) => r.query), desc)).toBe(true);
+    const got = await second.prepare(few, desc);
+    expect([got.source, got.key, got.prepared.predicateCount]).toEqual(['disk', built.key, built.prepared.predicateCount]);
+    // A rule that failed its check changes the key: prepare misses the prefetch and builds.
+    const fewer = await second.prepare(few.slice(1), desc);
+    expect(fewer.source).toBe('built');
+    await second.close();
+  });
+
   it('refuses a prepared module for other filters', async () => {
     const r = await pool.prepare(specs, desc);
     const filters = predicateFilters(checkRuleset(specs.slice(1), checkSchemaFor(schema)));

@@ -45,7 +45,11 @@ const WORKER = new URL('../workers/predicate-module-worker.js', import.meta.url)
 
 /** Only what the generated module depends on: rule metadata (names, tags …) does not count. */
 export function predicateModuleKey(rules: readonly RuleSpec[], schema: SchemaDescription): string {
-  return createHash('sha256').update(JSON.stringify([buildId(), schema, rules.map((r) => r.query)])).digest('hex');
+  return predicateModuleKeyOf(rules.map((r) => r.query), schema);
+}
+
+function predicateModuleKeyOf(queries: readonly string[], schema: SchemaDescription): string {
+  return createHash('sha256').update(JSON.stringify([buildId(), schema, queries])).digest('hex');
 }
 
 const DISK_NAMESPACE = 'predicates';
@@ -100,14 +104,39 @@ export class PredicateModulePool {
 
   readonly disk: DiskCache | null;
 
+  /** Keys whose memory entry was started by prefetch() from the disk cache. */
+  private readonly prefetched = new Set<string>();
+
+  /**
+   * Starts compiling the stored module of these queries, if the disk cache has one, before the
+   * rules are checked: a warm start then compiles while the main thread checks (the key is the
+   * same when every rule passes; otherwise prepare() misses it and nothing is lost). False when
+   * nothing is stored.
+   */
+  prefetch(queries: readonly string[], schema: SchemaDescription): boolean {
+    const key = predicateModuleKeyOf(queries, schema);
+    if (this.memory.has(key)) return true;
+    const stored = this.disk?.read(DISK_NAMESPACE, key);
+    if (!stored) return false;
+    const pending = decodeEntry(stored).then((prepared) => ({ prepared, bytes: new Uint8Array(0), checkMs: 0 }));
+    pending.catch(() => undefined); // judged by prepare(), which rebuilds on a failure
+    this.memory.set(key, pending);
+    this.prefetched.add(key);
+    return true;
+  }
+
   /** The predicate module of `rules` (checked specs, in pipeline order) over records of `schema`. */
   async prepare(rules: readonly RuleSpec[], schema: SchemaDescription): Promise<PreparedRuleset> {
     const key = predicateModuleKey(rules, schema);
     const cached = this.memory.get(key);
     if (cached) {
-      this.counters.hits++;
-      const { prepared } = await cached;
-      return { prepared, key, source: 'memory', checkMs: 0 };
+      const r = await cached.catch(() => null);
+      if (r) {
+        this.counters.hits++;
+        return { prepared: r.prepared, key, source: this.prefetched.has(key) ? 'disk' : 'memory', checkMs: 0 };
+      }
+      // A failed build or prefetch is not kept: build again below.
+      if (this.memory.get(key) === cached) this.memory.delete(key);
     }
     this.counters.misses++;
     const stored = this.disk?.read(DISK_NAMESPACE, key);

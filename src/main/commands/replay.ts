@@ -57,10 +57,11 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     const caps = parseCaps(args.values);
     const engine = parseEngine(args.values.engine as string | undefined);
 
-    DetectionPipeline.warmUp(engine);
     const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']) });
     try {
-      const rules = await loadCheckedRules(rulePaths, reader.schema, ctx);
+      const rules = await loadCheckedRules(rulePaths, reader.schema, ctx, {
+        onLoaded: (queries) => DetectionPipeline.prepareEarly(queries, reader.meta.schema, engine),
+      });
       const started: { pipeline?: DetectionPipeline } = {};
       const outputs = await openOutputs(args.values, ctx, {
         live: false,

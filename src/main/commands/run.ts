@@ -91,7 +91,6 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     if (responseMax !== undefined && !(Number.isInteger(responseMax) && responseMax >= 1)) throw new UsageError('usage', '--response-max-per-minute must be a positive integer');
     let caps = parseCaps(v);
 
-    DetectionPipeline.warmUp(engine);
     const schema = ecsLinuxSchema();
     const layout = buildLayout(schema);
     // An unusable output, sink or metrics address is found before anything starts (exit 2).
@@ -115,7 +114,9 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
       await outputs.close();
       throw e;
     });
-    const rules = await closingOnError(loadCheckedRules(rulePaths, schema, ctx));
+    const rules = await closingOnError(loadCheckedRules(rulePaths, schema, ctx, {
+      onLoaded: (queries) => DetectionPipeline.prepareEarly(queries, describeSchema(schema), engine),
+    }));
     rulesRunning = rules.specs.length;
     const responder = new Responder(rules.specs, {
       mode: responseMode,

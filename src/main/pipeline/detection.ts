@@ -145,6 +145,16 @@ export class DetectionPipeline {
     if (engine === 'wasm') sharedPredicateModulePool().warm();
   }
 
+  /**
+   * As soon as the rules are read (before they are checked): compiles their stored predicate
+   * module, or, when the cache has none, starts the thread that will build it.
+   */
+  static prepareEarly(queries: readonly string[], schema: SchemaDescription, engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): void {
+    if (engine !== 'wasm') return;
+    const pool = sharedPredicateModulePool();
+    if (!pool.prefetch(queries, schema)) pool.warm();
+  }
+
   static async start(options: PipelineOptions): Promise<DetectionPipeline> {
     // Wasm user rules run on this thread (user-rules.ts); everything below sees the EQL rules.
     const opts: PipelineOptions = { ...options, rules: options.rules.filter((r) => !isUserRule(r)) };
