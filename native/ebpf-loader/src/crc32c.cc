@@ -4,11 +4,18 @@
 // (returns undefined) and the caller keeps its portable loop.
 #include "crc32c.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
 #include <nmmintrin.h>
+#define KESTREL_HAVE_SSE42_BUILD 1
+#endif
 
 namespace {
+
+#ifdef KESTREL_HAVE_SSE42_BUILD
 
 __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(uint32_t crc, const uint8_t* p, size_t n) {
   uint64_t c = static_cast<uint32_t>(~crc);
@@ -28,6 +35,11 @@ bool HasSse42() {
   static const bool has = __builtin_cpu_supports("sse4.2");
   return has;
 }
+#else
+// Not x86: no crc32 instruction here; callers keep the portable loop.
+uint32_t Crc32cHardware(uint32_t crc, const uint8_t*, size_t) { return crc; }
+bool HasSse42() { return false; }
+#endif
 
 }  // namespace
 
