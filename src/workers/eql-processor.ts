@@ -103,10 +103,19 @@ export class EqlProcessor implements Processor {
     partition: number,
     partitions: number,
     complete?: Promise<EqlProcessorConfig>,
+    /** Start evaluating before the predicate module in `complete` is ready (the single-thread pipeline). */
+    pendingModules = false,
   ): Promise<EqlProcessor> {
     const ruleset = compileRuleset(config.rules, layout, checkSchema);
-    if (complete) config = await complete;
-    const predicates = await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, config.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
+    const engine = config.engine ?? DEFAULT_PREDICATE_ENGINE;
+    let predicates: PredicateStage;
+    if (complete && engine === 'wasm' && pendingModules) {
+      // Evaluate with the interpreter while the module compiles (same bits); it takes over once ready.
+      predicates = PredicateStage.pending(stepFilters(ruleset), layout, checkSchema, complete.then((c) => c.predicates));
+    } else {
+      if (complete) config = await complete;
+      predicates = await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, engine, config.predicates);
+    }
     const state = new StateStage(config, layout, checkSchema, partition, partitions, ruleset);
     const idle = config.idle?.[partition];
     const lineage = LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(layout));

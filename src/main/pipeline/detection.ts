@@ -176,9 +176,13 @@ export class DetectionPipeline {
     // this thread builds the router); they get the module when it is ready.
     const complete = withPredicates(config, opts);
     if (opts.workers === 0) {
-      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete);
+      // Records are evaluated by the interpreter until the predicate module is compiled.
+      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete, true);
       if (opts.profile) processor.enableProfile();
-      const single = new DetectionPipeline(opts, await complete, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
+      const single = new DetectionPipeline(opts, config, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
+      complete.then((c) => {
+        single.config = c;
+      }, () => undefined); // a failed build surfaces at the next evaluation (PredicateStage.pending)
       single.userRules = userRules;
       return single;
     }

@@ -34,6 +34,28 @@ export class PredicateStage {
     return new PredicateStage(filters, layout, checkSchema, wasm);
   }
 
+  /**
+   * Engine 'wasm' whose module is still compiling: the interpreter evaluates until `prepared`
+   * resolves, then the module takes over (both give the same bits, so nothing downstream can
+   * tell). Start-up no longer waits for the compile. A failed build is thrown by the next
+   * evaluate(), as a failing start() would have been.
+   */
+  static pending(filters: CheckedFilter[], layout: RecordLayout, checkSchema: BuiltSchema, prepared: Promise<PreparedPredicates | undefined>): PredicateStage {
+    const stage = new PredicateStage(filters, layout, checkSchema, undefined);
+    prepared.then(
+      (p) => {
+        if (p) stage.wasm = WasmPredicateSet.fromPrepared({ filters }, layout, p);
+      },
+      (e: unknown) => {
+        stage.failure = e;
+      },
+    );
+    return stage;
+  }
+
+  /** The error of a pending module's build, thrown by the next evaluate(). */
+  private failure: unknown = undefined;
+
   readonly wordsPerRecord: number;
   private readonly index: FilterIndex;
   private readonly candidateWriter: RecordCandidateWriter;
@@ -53,7 +75,7 @@ export class PredicateStage {
     private readonly filters: CheckedFilter[],
     layout: RecordLayout,
     checkSchema: BuiltSchema,
-    private readonly wasm: WasmPredicateSet | undefined,
+    private wasm: WasmPredicateSet | undefined,
   ) {
     this.wordsPerRecord = Math.ceil(filters.length / 32);
     this.index = new FilterIndex(filters);
@@ -77,6 +99,7 @@ export class PredicateStage {
    * [i * wordsPerRecord, (i + 1) * wordsPerRecord) of the result, valid until the next call.
    */
   evaluate(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
+    if (this.failure !== undefined) throw this.failure;
     if (this.profile !== null) return this.evaluateProfiled(bytes, offsets, count);
     return this.evaluateBits(bytes, offsets, count);
   }

@@ -1,0 +1,55 @@
+// The single-thread pipeline starts evaluating before its predicate module is compiled: the
+// interpreter gives the bits until the module arrives, then the module does. Same bits either way.
+import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { loadRules } from '../src/shared/rules/index.js';
+import { checkRule } from '../src/shared/rules/compile-rule.js';
+import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
+import { buildLayout } from '../src/shared/record/layout.js';
+import { synthesize } from '../src/shared/synth/generate.js';
+import { checkRuleset, checkSchemaFor, predicateFilters, ruleSpecOf } from '../src/shared/pipeline/ruleset.js';
+import { WasmPredicateSet, type PreparedPredicates } from '../src/shared/eql/codegen/evaluator.js';
+import { PredicateStage } from '../src/workers/predicate-stage/predicate-stage.js';
+
+const schema = ecsLinuxSchema();
+const layout = buildLayout(schema);
+
+async function setUp() {
+  const loaded = await loadRules([resolve('rules')]);
+  const specs = loaded.rules.filter((r) => checkRule(r, { schema }).ok).map(ruleSpecOf);
+  const filters = predicateFilters(checkRuleset(specs, checkSchemaFor(schema)));
+  const parts: Uint8Array[] = [];
+  synthesize(layout, { scenario: 'mixed', events: 3000, seed: 4, attackRate: 0.05 }, (b, length) => parts.push(b.slice(0, length)));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const offsets: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    offsets.push(at);
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return { filters, bytes, offsets };
+}
+
+describe('PredicateStage.pending', () => {
+  it('gives the same bits before and after the module takes over', async () => {
+    const { filters, bytes, offsets } = await setUp();
+    let ready!: (p: PreparedPredicates) => void;
+    const stage = PredicateStage.pending(filters, layout, schema, new Promise((r) => (ready = r)));
+    const before = stage.evaluate(bytes, offsets, offsets.length).slice(0, offsets.length * stage.wordsPerRecord);
+    expect(stage.counters).toBeUndefined(); // interpreter so far
+    ready(await WasmPredicateSet.prepare({ filters }, layout));
+    await new Promise((r) => setImmediate(r));
+    const after = stage.evaluate(bytes, offsets, offsets.length).slice(0, offsets.length * stage.wordsPerRecord);
+    expect(stage.counters!.batches).toBe(1); // the module now
+    expect(after).toEqual(before);
+    expect(before.some((w) => w !== 0)).toBe(true);
+  });
+
+  it('throws a failed build at the next evaluation', async () => {
+    const { filters, bytes, offsets } = await setUp();
+    const stage = PredicateStage.pending(filters, layout, schema, Promise.reject(new Error('module build failed')));
+    await new Promise((r) => setImmediate(r));
+    expect(() => stage.evaluate(bytes, offsets, 1)).toThrow('module build failed');
+  });
+});
