@@ -83,6 +83,10 @@ export class RecordCandidateWriter {
   private readonly span: ByteSpan = { offset: 0, length: 0 };
   /** A probe's marks on a memo miss, before they are copied into the record's words. */
   private readonly scratch: Uint32Array;
+  private readonly layout: RecordLayout;
+  /** The group of each indexed layout field, and the indexed fields as a presence-bitmap mask. */
+  private readonly groupOfField: FieldGroup[] = [];
+  private readonly indexedMask: Uint32Array;
 
   constructor(
     private readonly index: FilterIndex,
@@ -90,6 +94,7 @@ export class RecordCandidateWriter {
     fieldOf: (path: string) => IndexedField,
   ) {
     this.scratch = new Uint32Array(Math.ceil(index.size / 32));
+    this.layout = layout;
     const bySlot = new Map<number, FieldGroup>();
     for (const t of index.tables) {
       const f = fieldOf(t.path);
@@ -129,6 +134,11 @@ export class RecordCandidateWriter {
           break;
       }
     }
+    this.indexedMask = new Uint32Array(layout.presenceWords);
+    for (const g of this.groups) {
+      this.groupOfField[g.slot] = g;
+      this.indexedMask[g.slot >>> 5] = this.indexedMask[g.slot >>> 5]! | (1 << (g.slot & 31));
+    }
   }
 
   /** The record's candidates as a bitset at word `at` (FilterIndex.writeCandidates' bits). */
@@ -136,12 +146,21 @@ export class RecordCandidateWriter {
     const index = this.index;
     index.writeAlways(words, at);
     const rv = ev.rv;
-    for (let i = 0; i < this.groups.length; i++) {
-      const g = this.groups[i]!;
-      if (this.markFromBytes(rv, g, words, at)) continue;
-      // Marks already made stay right: decoding marks a superset of them.
-      const v = g.read(ev);
-      for (const t of g.tables) index.markValue(t, v, words, at);
+    // Only the groups whose field the record has: its presence bitmap, masked by the indexed fields.
+    const dv = rv.dataView;
+    const bitmap = rv.base + this.layout.bitmapOffset;
+    const mask = this.indexedMask;
+    for (let w = 0; w < mask.length; w++) {
+      let bits = dv.getUint32(bitmap + 4 * w, true) & mask[w]!;
+      while (bits !== 0) {
+        const low = bits & -bits;
+        bits ^= low;
+        const g = this.groupOfField[(w << 5) + 31 - Math.clz32(low)]!;
+        if (this.markFromBytes(rv, g, words, at)) continue;
+        // Marks already made stay right: decoding marks a superset of them.
+        const v = g.read(ev);
+        for (const t of g.tables) index.markValue(t, v, words, at);
+      }
     }
     for (let i = 0; i < this.decodedTables.length; i++) index.markValue(this.decodedTables[i]!, this.decodedReads[i]!(ev), words, at);
   }
