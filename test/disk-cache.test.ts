@@ -2,7 +2,7 @@
 // cache that cannot be written never fails the run.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskCache, defaultCacheDir } from '../src/main/cache/disk-cache.js';
@@ -40,6 +40,23 @@ describe('DiskCache', () => {
     const got = new DiskCache(dir).read('x', KEY)!;
     expect(got.length).toBe(200000);
     expect(got.every((b) => b === 9)).toBe(true);
+  });
+
+  it('keeps the most recently used entries of a namespace and deletes older ones on write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-cache-'));
+    const cache = new DiskCache(dir, 3);
+    const key = (i: number) => i.toString(16).padStart(16, '0');
+    const past = (s: number) => new Date(Date.now() - s * 1000);
+    for (let i = 0; i < 3; i++) {
+      cache.write('ns', key(i), new Uint8Array([i]));
+      utimesSync(join(dir, 'ns', key(i)), past(100 - i), past(100 - i)); // written long ago, in order
+    }
+    // Entry 0 is read (used) now; a fourth write drops the least recently used: entry 1.
+    expect(cache.read('ns', key(0))).toEqual(Buffer.from([0]));
+    cache.write('ns', key(3), new Uint8Array([3]));
+    expect(readdirSync(join(dir, 'ns')).sort()).toEqual([key(0), key(2), key(3)]);
+    expect(cache.counters.pruned).toBe(1);
+    expect(cache.read('ns', key(1))).toBeUndefined();
   });
 
   it('ignores a directory it cannot write', () => {

@@ -6,9 +6,10 @@
 // into place (rename is atomic on one file system), so a reader sees a whole entry or none, and two
 // writers of one key write the same bytes. Safe against damage: an entry whose checksum does not
 // match is deleted and treated as missing. A cache that cannot be read or written (read-only home,
-// full disk) is simply not used: the work is redone, never failed.
+// full disk) is simply not used: the work is redone, never failed. Bounded: each namespace keeps
+// its 16 most recently used entries (a read marks an entry used), older ones are deleted on write.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '../../shared/log.js';
@@ -16,10 +17,17 @@ import { logger } from '../../shared/log.js';
 const MAGIC = Buffer.from('KESTREL-CACHE 1\n');
 const DIGEST_BYTES = 32;
 
-export class DiskCache {
-  readonly counters = { hits: 0, misses: 0, corrupt: 0, writes: 0, writeFailures: 0 };
+/** Entries kept per namespace: the most recently used; older ones are deleted when one is written. */
+export const MAX_ENTRIES_PER_NAMESPACE = 16;
 
-  constructor(readonly dir: string) {}
+export class DiskCache {
+  readonly counters = { hits: 0, misses: 0, corrupt: 0, writes: 0, writeFailures: 0, pruned: 0 };
+
+  constructor(
+    readonly dir: string,
+    /** Bound on each namespace (every new ruleset or build writes new entries; none is reused). */
+    private readonly maxEntries = MAX_ENTRIES_PER_NAMESPACE,
+  ) {}
 
   /** The payload stored under `key` in `namespace`, or undefined (missing, damaged, unreadable). */
   read(namespace: string, key: string): Buffer | undefined {
@@ -41,6 +49,13 @@ export class DiskCache {
       return undefined;
     }
     this.counters.hits++;
+    // Marks the entry used, for pruning (least recently used go first); best effort.
+    try {
+      const now = new Date();
+      utimesSync(file, now, now);
+    } catch {
+      // A read-only cache is still a cache.
+    }
     return payload;
   }
 
@@ -54,10 +69,34 @@ export class DiskCache {
       writeFileSync(tmp, Buffer.concat([MAGIC, digest, payload]));
       renameSync(tmp, file);
       this.counters.writes++;
+      this.prune(namespace);
     } catch (e) {
       this.counters.writeFailures++;
       removeQuietly(tmp);
       logger().debug({ file, err: (e as Error).message }, 'cache entry not written');
+    }
+  }
+
+  /**
+   * Deletes the least recently used entries of a namespace beyond maxEntries. Another process may
+   * prune at the same time or be reading one of them: a deleted entry is only a miss there.
+   */
+  private prune(namespace: string): void {
+    const dir = join(this.dir, namespace);
+    const entries: { file: string; used: number }[] = [];
+    for (const name of readdirSync(dir)) {
+      if (!/^[0-9a-f]{16,128}$/.test(name)) continue; // temporary files of writers in progress
+      try {
+        entries.push({ file: join(dir, name), used: statSync(join(dir, name)).mtimeMs });
+      } catch {
+        // Removed meanwhile.
+      }
+    }
+    if (entries.length <= this.maxEntries) return;
+    entries.sort((a, b) => b.used - a.used);
+    for (const e of entries.slice(this.maxEntries)) {
+      removeQuietly(e.file);
+      this.counters.pruned++;
     }
   }
 
