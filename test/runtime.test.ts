@@ -110,6 +110,35 @@ describe('partition runtime', () => {
     ).rejects.toThrow('module build failed');
   });
 
+  it('launch: takes frames before its workers are up, and a failed config build rejects the next flush', async () => {
+    const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
+    const out: string[] = [];
+    let complete!: (c: unknown) => void;
+    const { runtime, ready } = PartitionRuntime.launch({
+      partitions: 2, processorModule: FIXTURE, processorConfig: {}, completeConfig: new Promise((r) => (complete = r)), mode: 'replay',
+      onAlert: (a: PendingAlert) => out.push(`${a.seq} ${a.ruleIndex} ${a.json}`),
+    });
+    expect([runtime.isReady(0), runtime.isReady(1)]).toEqual([false, false]);
+    const rec = new Uint8Array(16);
+    const view = new DataView(rec.buffer);
+    for (let seq = 0; seq < 300; seq++) {
+      view.setUint32(0, valueOf(seq), true);
+      view.setFloat64(8, seq * 3, true);
+      runtime.appendRecord(valueOf(seq) % 2, 1, seq, rec, 0, 16);
+    }
+    complete({});
+    await ready;
+    expect([runtime.isReady(0), runtime.isReady(1)]).toEqual([true, true]);
+    await runtime.finish();
+    expect(out).toEqual(await run(2, 300));
+
+    const failed = PartitionRuntime.launch({
+      partitions: 1, processorModule: FIXTURE, processorConfig: {}, completeConfig: Promise.reject(new Error('module build failed')), mode: 'replay', onAlert: () => {},
+    });
+    await expect(failed.ready).rejects.toThrow('module build failed');
+    await expect(failed.runtime.flush()).rejects.toThrow('module build failed');
+  });
+
   it('keeps order and loses nothing with tiny rings (constant wrap-around and back-pressure)', async () => {
     const big = await run(2, 5000);
     expect(await run(2, 5000, {}, 64)).toEqual(big);

@@ -195,15 +195,35 @@ export class DetectionPipeline {
     const parsed = exportParsedQueries(opts.rules.map((r) => r.query));
     const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers(), parsed });
     let onBits: (jobId: number, words: Uint32Array, at: number, length: number) => void = () => {};
-    const starting = PartitionRuntime.start({
+    const runtimeOptions = {
       partitions: opts.workers,
       processorModule: PROCESSOR_MODULE,
       processorConfig: forWorkers(config),
       completeConfig: complete.then(forWorkers),
       mode: opts.mode,
       onAlert: release,
-      onPredicateBits: (id, words, at, length) => onBits(id, words, at, length),
-    });
+      onPredicateBits: (id: number, words: Uint32Array, at: number, length: number) => onBits(id, words, at, length),
+    };
+    if (opts.mode === 'replay') {
+      // Replay starts reading at once: this thread evaluates with the interpreter until the module
+      // is compiled, and frames wait in the rings until the workers are up. A failure to start
+      // surfaces at the next flush (or evaluation), as a crashed worker's does.
+      const { runtime, ready } = PartitionRuntime.launch(runtimeOptions);
+      ready.catch(() => undefined);
+      const up: Upstream = {
+        router,
+        predicates: PredicateStage.pending(stepFilters(ruleset), layout, checkSchema, complete.then((c) => c.predicates)),
+        lineage: LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(layout)),
+      };
+      const pipeline = new DetectionPipeline(opts, forWorkers(config), layout, undefined, { runtime, up });
+      complete.then((c) => {
+        pipeline.config = forWorkers(c);
+      }, () => undefined);
+      pipeline.userRules = userRules;
+      onBits = (id, words, at, length) => pipeline.takeBits(id, words, at, length);
+      return pipeline;
+    }
+    const starting = PartitionRuntime.start(runtimeOptions);
     let up: Upstream;
     try {
       up = { router, predicates: await predicateStageFor(ruleset, layout, checkSchema, opts, complete), lineage: LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(layout)) };
@@ -253,7 +273,11 @@ export class DetectionPipeline {
     if (this.inFlight.length !== workers) this.inFlight = new Array<number>(workers).fill(0);
     this.sharded!.runtime.drainAlerts();
     let best = -1;
-    for (let l = 0; l < workers; l++) if (best < 0 || this.inFlight[l]! < this.inFlight[best]!) best = l;
+    for (let l = 0; l < workers; l++) {
+      // A worker still starting gets no job: main would wait for its answer to route in order.
+      if (!this.sharded!.runtime.isReady(l)) continue;
+      if (best < 0 || this.inFlight[l]! < this.inFlight[best]!) best = l;
+    }
     return best >= 0 && this.inFlight[best]! < JOBS_PER_WORKER ? best : -1;
   }
 

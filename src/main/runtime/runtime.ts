@@ -68,6 +68,8 @@ export function defaultPartitions(): number {
 const WORKER_FILE = fileURLToPath(new URL('../../workers/partition-worker.js', import.meta.url));
 
 interface Partition {
+  /** The worker said it is running (its processor and complete config are in place). */
+  ready?: boolean;
   index: number;
   worker: Worker;
   /** Main's end of the worker's config port (RulesetMessage). */
@@ -112,32 +114,47 @@ export class PartitionRuntime {
   }
 
   static async start(opts: RuntimeOptions): Promise<PartitionRuntime> {
+    const { runtime, ready } = PartitionRuntime.launch(opts);
+    await ready;
+    return runtime;
+  }
+
+  /**
+   * Spawns the workers and returns at once: frames may be appended before the workers are ready
+   * (they wait in the rings). `ready` resolves when every worker has its complete config and is
+   * running, and rejects as start() would; the failure is also recorded, so a later flush() or
+   * finish() rejects with it.
+   */
+  static launch(opts: RuntimeOptions): { runtime: PartitionRuntime; ready: Promise<void> } {
     if (!Number.isInteger(opts.partitions) || opts.partitions < 1 || opts.partitions > 256) {
       throw new RuntimeError('runtime.options', 'workers must be an integer from 1 to 256');
     }
     const rt = new PartitionRuntime(opts);
-    const ready: Promise<void>[] = [];
+    const started: Promise<void>[] = [];
     for (let p = 0; p < opts.partitions; p++) {
-      const { part, started } = rt.spawn(p, new FrameBatch(), opts.completeConfig !== undefined);
+      const { part, started: s } = rt.spawn(p, new FrameBatch(), opts.completeConfig !== undefined);
       rt.parts.push(part);
-      ready.push(started);
+      started.push(s);
     }
-    if (opts.completeConfig) {
-      let config: unknown;
-      try {
-        config = await opts.completeConfig;
-      } catch (e) {
-        await rt.abort();
-        throw e;
+    const ready = (async () => {
+      if (opts.completeConfig) {
+        let config: unknown;
+        try {
+          config = await opts.completeConfig;
+        } catch (e) {
+          rt.failWith(e);
+          await rt.abort();
+          throw e;
+        }
+        rt.currentConfig = config;
+        const message: RulesetMessage = { generation: 0, config };
+        for (const part of rt.parts) part.configs.postMessage(message);
       }
-      rt.currentConfig = config;
-      const message: RulesetMessage = { generation: 0, config };
-      for (const part of rt.parts) part.configs.postMessage(message);
-    }
-    await Promise.all(ready);
-    rt.throwIfFailed();
-    if (opts.mode === 'live') void rt.watchAlerts();
-    return rt;
+      await Promise.all(started);
+      rt.throwIfFailed();
+      if (opts.mode === 'live') void rt.watchAlerts();
+    })();
+    return { runtime: rt, ready };
   }
 
   /**
@@ -194,8 +211,10 @@ export class PartitionRuntime {
     };
     return new Promise((resolve) => {
       part.worker.on('message', (m: WorkerMessage) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'fatal') crashed(m.message);
+        if (m.type === 'ready') {
+          part.ready = true;
+          resolve();
+        } else if (m.type === 'fatal') crashed(m.message);
       });
       part.worker.on('error', (e) => {
         crashed(e.message);
@@ -255,6 +274,16 @@ export class PartitionRuntime {
     // Not logged here: the error is thrown to the command, which reports it once (one failure,
     // one line, one exit code).
     this.failure = new RuntimeError('runtime.worker_crashed', `partition ${p} worker crashed: ${cause}`, { context: { partition: p } });
+  }
+
+  /** Whether partition p's worker is running (it has reported ready and not been replaced since). */
+  isReady(p: number): boolean {
+    return this.parts[p]?.ready === true;
+  }
+
+  /** Records a failure that is not a worker's (the config could not be completed). */
+  private failWith(e: unknown): void {
+    this.failure ??= e instanceof RuntimeError ? e : new RuntimeError('runtime.start', `the workers could not be started: ${(e as Error)?.message ?? String(e)}`, { cause: e });
   }
 
   private throwIfFailed(): void {
@@ -325,6 +354,7 @@ export class PartitionRuntime {
   /** Moves staged frames into the rings. Replay waits for room; live drops what does not fit. */
   async flush(): Promise<void> {
     this.shouldFlush = false;
+    this.throwIfFailed();
     for (let p = 0; p < this.parts.length; p++) {
       const part = this.parts[p];
       const b = part.batch;
