@@ -7,7 +7,7 @@
 // looked up as before, so the candidates are exactly FilterIndex.writeCandidates'. Heads and tails
 // of wildcard patterns (prefix/suffix tables) probe the first or last L bytes for each distinct
 // literal length L; a presence table only reads the field's tag.
-import { Storage, Tag } from '../record/frame.js';
+import { RecordFlag, Storage, Tag } from '../record/frame.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { ByteSpan, RecordView } from '../record/view.js';
 import { markIds, type FilterIndex, type IndexTable } from './prefilter.js';
@@ -146,7 +146,18 @@ export class RecordCandidateWriter {
     const index = this.index;
     index.writeAlways(words, at);
     const rv = ev.rv;
-    // Only the groups whose field the record has: its presence bitmap, masked by the indexed fields.
+    if ((rv.flags & RecordFlag.hasExtra) !== 0) {
+      // Values may sit in the extra JSON (an array holding objects): every group, decoding as needed.
+      for (const g of this.groups) this.markGroup(ev, g, words, at);
+    } else {
+      this.markPresent(ev, words, at);
+    }
+    for (let i = 0; i < this.decodedTables.length; i++) index.markValue(this.decodedTables[i]!, this.decodedReads[i]!(ev), words, at);
+  }
+
+  /** Marks the groups whose field the record has: its presence bitmap, masked by the indexed fields. */
+  private markPresent(ev: RecordEvent, words: Uint32Array, at: number): void {
+    const rv = ev.rv;
     const dv = rv.dataView;
     const bitmap = rv.base + this.layout.bitmapOffset;
     const mask = this.indexedMask;
@@ -155,21 +166,25 @@ export class RecordCandidateWriter {
       while (bits !== 0) {
         const low = bits & -bits;
         bits ^= low;
-        const g = this.groupOfField[(w << 5) + 31 - Math.clz32(low)]!;
-        if (this.markFromBytes(rv, g, words, at)) continue;
-        // Marks already made stay right: decoding marks a superset of them.
-        const v = g.read(ev);
-        for (const t of g.tables) index.markValue(t, v, words, at);
+        this.markGroup(ev, this.groupOfField[(w << 5) + 31 - Math.clz32(low)]!, words, at);
       }
     }
-    for (let i = 0; i < this.decodedTables.length; i++) index.markValue(this.decodedTables[i]!, this.decodedReads[i]!(ev), words, at);
+  }
+
+  private markGroup(ev: RecordEvent, g: FieldGroup, words: Uint32Array, at: number): void {
+    if (this.markFromBytes(ev.rv, g, words, at)) return;
+    // Marks already made stay right: decoding marks a superset of them.
+    const v = g.read(ev);
+    for (const t of g.tables) this.index.markValue(t, v, words, at);
   }
 
   /** Marks a field group's filters from the field's bytes; false when the value must be decoded. */
   private markFromBytes(rv: RecordView, g: FieldGroup, words: Uint32Array, at: number): boolean {
     const id = g.slot;
     const tag = rv.tag(id);
-    if (tag < 0 || tag === Tag.null) return true;
+    // Missing here may still be in the record's extra JSON (an array holding objects): decode then.
+    if (tag < 0) return (rv.flags & RecordFlag.hasExtra) === 0;
+    if (tag === Tag.null) return true;
     const isArray = tag === Tag.array;
     // An empty array has no value; FilterIndex.markValue says the same of the decoded value.
     if (g.present !== null && (!isArray || rv.arrayCount(id) > 0)) markIds(g.present, words, at);

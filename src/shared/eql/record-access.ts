@@ -3,6 +3,7 @@
 // its slot; anything else (fields outside the schema, kept in the record's extra-JSON blob, or an
 // object-valued path) falls back to decoding, which is slow but never wrong.
 import type { RecordLayout } from '../record/layout.js';
+import { RecordFlag } from '../record/frame.js';
 import { RecordView } from '../record/view.js';
 import { decodeField, decodeRecord, parseJsonText } from '../record/decode.js';
 import { copyBytes } from '../record/copy-bytes.js';
@@ -84,7 +85,13 @@ export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory 
     const segments = field.segments;
     let read: (ev: RecordEvent) => Value | undefined;
     if (id >= 0) {
-      read = (ev) => ev.field(id);
+      // A value the slot could not hold (an array with objects in it) is in the extra JSON; a
+      // record has that only when its flag says so, so a plain missing field costs one flag read.
+      read = (ev) => {
+        const v = ev.field(id);
+        if (v !== undefined || (ev.rv.flags & RecordFlag.hasExtra) === 0) return v;
+        return getField(decodeRecord(ev.rv), segments);
+      };
     } else if (hasChildFields(layout, field.path)) {
       // An object assembled from child fields (or one kept in the extra-JSON blob).
       read = (ev) => getField(ev.extraFields(), segments) ?? getField(decodeRecord(ev.rv), segments);
