@@ -10,7 +10,7 @@ import { checkRule } from '../src/shared/rules/compile-rule.js';
 import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { buildLayout } from '../src/shared/record/layout.js';
 import { describeSchema } from '../src/shared/record/schema-desc.js';
-import { synthesize } from '../src/shared/synth/generate.js';
+import { synthRecords } from './helpers/records.js';
 import { checkRuleset, checkSchemaFor, predicateFilters, ruleSpecOf, type RuleSpec } from '../src/shared/pipeline/ruleset.js';
 import { WasmPredicateSet } from '../src/shared/eql/codegen/evaluator.js';
 import { describeHosts, rebuildHosts } from '../src/shared/eql/codegen/host-table.js';
@@ -40,17 +40,7 @@ afterAll(() => pool.close());
 
 /** Synthetic records of every kind the generator makes, packed back to back. */
 function records(events: number): { bytes: Uint8Array; offsets: number[] } {
-  const parts: Uint8Array[] = [];
-  synthesize(layout, { scenario: 'mixed', events, seed: 3, attackRate: 0.05 }, (b, length) => parts.push(b.slice(0, length)));
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  const offsets: number[] = [];
-  let at = 0;
-  for (const p of parts) {
-    offsets.push(at);
-    bytes.set(p, at);
-    at += p.length;
-  }
-  return { bytes, offsets };
+  return synthRecords(layout, events, 3);
 }
 
 describe('PredicateModulePool', () => {

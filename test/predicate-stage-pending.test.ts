@@ -6,10 +6,10 @@ import { loadRules } from '../src/shared/rules/index.js';
 import { checkRule } from '../src/shared/rules/compile-rule.js';
 import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { buildLayout } from '../src/shared/record/layout.js';
-import { synthesize } from '../src/shared/synth/generate.js';
 import { checkRuleset, checkSchemaFor, predicateFilters, ruleSpecOf } from '../src/shared/pipeline/ruleset.js';
 import { WasmPredicateSet, type PreparedPredicates } from '../src/shared/eql/codegen/evaluator.js';
 import { PredicateStage } from '../src/workers/predicate-stage/predicate-stage.js';
+import { synthRecords } from './helpers/records.js';
 
 const schema = ecsLinuxSchema();
 const layout = buildLayout(schema);
@@ -18,16 +18,7 @@ async function setUp() {
   const loaded = await loadRules([resolve('rules')]);
   const specs = loaded.rules.filter((r) => checkRule(r, { schema }).ok).map(ruleSpecOf);
   const filters = predicateFilters(checkRuleset(specs, checkSchemaFor(schema)));
-  const parts: Uint8Array[] = [];
-  synthesize(layout, { scenario: 'mixed', events: 3000, seed: 4, attackRate: 0.05 }, (b, length) => parts.push(b.slice(0, length)));
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  const offsets: number[] = [];
-  let at = 0;
-  for (const p of parts) {
-    offsets.push(at);
-    bytes.set(p, at);
-    at += p.length;
-  }
+  const { bytes, offsets } = synthRecords(layout, 3000, 4);
   return { filters, bytes, offsets };
 }
 

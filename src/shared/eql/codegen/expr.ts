@@ -760,11 +760,8 @@ function emitMatch(ctx: GenContext, node: MatchNode): void {
           em.i32(Tri.false);
           em.end();
         };
-      case Kind.Ip:
-      case Kind.Iso:
-        return NOT_HANDLED;
       default:
-        return Tri.null;
+        return notAString(kind);
     }
   };
   emitFieldTest(ctx, ctx.hosts.add(node, false), f, Tri.null, test, node.negated);
@@ -798,15 +795,19 @@ function emitRegexGate(ctx: GenContext, node: MatchNode, f: NativeField): void {
           }
           em.i32(Tri.false);
         };
-      case Kind.Ip:
-      case Kind.Iso:
-        return NOT_HANDLED;
       default:
-        // Not a string (null, a number): no regex matches it, as in the interpreter.
-        return Tri.null;
+        return notAString(kind);
     }
   };
   emitFieldTest(ctx, ctx.hosts.add(node, false), f, Tri.null, test, node.negated);
+}
+
+/**
+ * A string match on a value that is not a string: IPs and ISO dates are left to the host (their
+ * text form may match); anything else (null, a number) matches no pattern, as in the interpreter.
+ */
+function notAString(kind: Kind): KindResult {
+  return kind === Kind.Ip || kind === Kind.Iso ? NOT_HANDLED : Tri.null;
 }
 
 /** The cheapest byte routine for a wildcard pattern (see runtime/wildcard.ts). */
