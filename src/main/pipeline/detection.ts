@@ -138,14 +138,6 @@ export class DetectionPipeline {
   }
 
   /**
-   * Optional, before loading rules: starts the thread that will build the predicate module
-   * (engine 'wasm'), so its start-up overlaps the rule loading instead of following it.
-   */
-  static warmUp(engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): void {
-    if (engine === 'wasm') sharedPredicateModulePool().warm();
-  }
-
-  /**
    * As soon as the rules are read (before they are checked): compiles their stored predicate
    * module, or, when the cache has none, starts the thread that will build it.
    */
