@@ -6,6 +6,7 @@
 // prefilter-record.ts) only candidate predicates run at all: with engine 'wasm' one call of the
 // ruleset's predicate module per batch, which also tests each record's category once; with
 // 'interp' the interpreter, per candidate. Both give the same bits.
+import { ValueBytesCache } from '../../shared/record/value-bytes-cache.js';
 import type { RecordLayout } from '../../shared/record/layout.js';
 import { RecordView } from '../../shared/record/view.js';
 import { decodeField } from '../../shared/record/decode.js';
@@ -62,7 +63,7 @@ export class PredicateStage {
   private readonly selectCandidates: CandidateSelector;
   /** Interpreter: each filter's test, and the filters each category value allows (cached). */
   private tests: ((ev: RecordEvent) => boolean)[] = [];
-  private readonly allowedByCategory = new Map<string, Uint32Array>();
+  private readonly allowedByCategory = new ValueBytesCache<Uint32Array>(32);
   private readonly ev: RecordEvent;
   private readonly probe: RecordView;
   private readonly categoryId: number;
@@ -236,20 +237,21 @@ export class PredicateStage {
 
   /** Interpreter: the filters whose category the record has (or that take any), as a bitset. */
   private allowed(bytes: Uint8Array, offset: number): Uint32Array {
-    this.probe.reset(bytes, offset);
-    const cats: unknown = this.categoryId >= 0 ? decodeField(this.probe, this.categoryId) : undefined;
-    const key = typeof cats === 'string' ? cats : Array.isArray(cats) ? cats.join('\u0000') : '';
-    let mask = this.allowedByCategory.get(key);
-    if (mask === undefined) {
-      const has = (c: string) => cats === c || (Array.isArray(cats) && cats.includes(c));
-      mask = new Uint32Array(this.wordsPerRecord);
-      this.filters.forEach((f, id) => {
-        if (f.category === null || has(f.category)) mask![id >>> 5] = mask![id >>> 5]! | (1 << (id & 31));
-      });
-      if (this.allowedByCategory.size < 1024) this.allowedByCategory.set(key, mask);
-    }
-    return mask;
+    // A handful of category values, compared as bytes in place (as the state stage does).
+    return this.allowedByCategory.get(this.probe.reset(bytes, offset), this.categoryId, this.allowedFor);
   }
+
+  /** The allowed-filters mask for the category value(s) at `view` (decoded: a cache miss). */
+  private readonly allowedFor = (view: RecordView): Uint32Array => {
+    const cats: unknown = this.categoryId >= 0 ? decodeField(view, this.categoryId) : undefined;
+    const has = (c: string) => cats === c || (Array.isArray(cats) && cats.includes(c));
+    const mask = new Uint32Array(this.wordsPerRecord);
+    this.filters.forEach((f, id) => {
+      if (f.category === null || has(f.category)) mask[id >>> 5] = mask[id >>> 5]! | (1 << (id & 31));
+    });
+    return mask;
+  };
+
 }
 
 /** Best of three timings, in ms, of `reps` runs of `run(f)`. */
