@@ -7,8 +7,8 @@
 //   node bench/replay.bench.mjs [--capture FILE | --events N --seed S] [--rules PATH]...
 //        [--workers 0,1,2] [--rate 50000] [--engine wasm|interp] [--out NAME]
 // Closed loop pushes each capture chunk as one batch (pipeline.pushRecords: one Wasm predicate
-// call per chunk with --engine wasm); open loop pushes the records due so far as one batch, as a
-// live source hands over each drained sensor batch (kestrel run).
+// call per chunk with --engine wasm); open loop runs the pipeline in live mode and pushes the
+// records due so far as one batch, as `kestrel run` does with each drained sensor batch.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,7 +101,9 @@ async function child(cfg) {
     rules: rules.specs,
     schema: reader.meta.schema,
     workers: cfg.workers,
-    mode: 'replay',
+    // Open loop measures what `kestrel run` does with a live source: live mode (predicates on this
+    // thread, a full ring drops instead of waiting); closed loop is `kestrel replay`.
+    mode: cfg.rate ? 'live' : 'replay',
     engine: cfg.engine,
     onAlert: (_json, seq) => {
       alerts++;
