@@ -107,13 +107,7 @@ function toEndpointRuleSource(file: string, text: string, doc: Table, rule: Tabl
     versionText,
     tags: ['Elastic Endpoint', ...osList.map((os) => `OS: ${os[0]!.toUpperCase()}${os.slice(1)}`)],
     threat: threatEntries(doc.threat),
-    language: 'eql',
-    type: 'eql',
-    query,
-    file,
-    queryBase: located.base,
-    ...(located.segments && { querySegments: located.segments }),
-    format: 'toml',
+    ...tomlQuery(file, query, located),
     dialect: 'endpoint',
     actions: actionList(doc.actions, 'actions'),
     optionalActions: actionList(doc.optional_actions, 'optional_actions'),
@@ -161,6 +155,13 @@ function toRuleSource(file: string, text: string, rule: Table): RuleSource {
     version,
     tags: stringArray(rule, 'tags'),
     threat: threatEntries(rule.threat),
+    ...tomlQuery(file, query, located),
+  };
+}
+
+/** The RuleSource fields of an EQL query read from a TOML file (both layouts). */
+function tomlQuery(file: string, query: string, located: ReturnType<typeof readTomlString>): Pick<RuleSource, 'language' | 'type' | 'query' | 'file' | 'queryBase' | 'querySegments' | 'format'> {
+  return {
     language: 'eql',
     type: 'eql',
     query,
