@@ -42,8 +42,10 @@ dns where event.action == "lookup_result" and dns.question.name like~ "*.${tag}.
       `mount -t tmpfs kestrel-dns ${dir}/etc`,
       `printf 'nameserver 127.0.0.1\\n' > ${dir}/etc/resolv.conf`,
       `mount --bind ${dir}/etc/resolv.conf /etc/resolv.conf`,
-      `python3 ${resolve('test/fixtures/dns/tiny-dns-server.py')} &`,
-      'sleep 0.5',
+      `python3 ${resolve('test/fixtures/dns/tiny-dns-server.py')} ${dir}/etc/listening &`,
+      // Up to 20 s for the server to listen (a lookup before that is refused at once).
+      `for i in $(seq 200); do [ -e ${dir}/etc/listening ] && break; sleep 0.1; done`,
+      `[ -e ${dir}/etc/listening ]`,
       `getent ahostsv4 miner.${tag}.test > ${dir}/answer.txt`,
       'kill %1 2>/dev/null || true',
       '',

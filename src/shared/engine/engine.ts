@@ -1,7 +1,7 @@
 // The streaming engine: feeds events, in event order, to the query's matcher and passes results
 // through the head/tail pipes and the size cap. One engine runs one compiled query.
 import type { CompiledQuery } from './compiled.js';
-import { emptyStats, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
+import { emptyStats, stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
 import { ResultLimiter } from './limits.js';
 import { SampleCollector } from './sample-collector.js';
 import { SequenceMatcher } from './sequence-matcher.js';
@@ -80,7 +80,8 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
         get done() { return limiter.done; },
         push(ev) {
           stats.eventsSeen++;
-          if (filter.test(ev.view)) limiter.push({ events: [ev], joinKeys: [] });
+          // A tail pipe holds results: the event must outlive this push.
+          if (filter.test(ev.view)) limiter.push({ events: [stable(ev)], joinKeys: [] });
         },
         advanceTime() {},
         idle: () => true,

@@ -13,6 +13,18 @@ export interface EngineEvent {
   time: number | null;
   /** Arrival number: the event's position in event order (0, 1, 2 …). */
   seq: number;
+  /**
+   * Set on an event read in place from a buffer that is reused once push returns (state-stage.ts):
+   * returns an equivalent event that stays valid, copying the record once however often it is
+   * called. An engine calls it (through `stable`) before it stores the event anywhere; an event
+   * without it is already stable. Most events are offered and dropped, so most are never copied.
+   */
+  keep?(): EngineEvent;
+}
+
+/** The event as it may be stored past the current push (EngineEvent.keep). */
+export function stable(ev: EngineEvent): EngineEvent {
+  return ev.keep === undefined ? ev : ev.keep();
 }
 
 export interface EngineResult {

@@ -6,7 +6,7 @@
 // no event time; they are produced when the stream ends, so memory grows with the number of keys,
 // and per key is bounded by steps² × max_samples_per_key events.
 import type { CompiledQuery } from './compiled.js';
-import type { EngineEvent, EngineResult, EngineStats } from './event.js';
+import { stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
 import { expandJoinKeys, type JoinKey } from './join-key.js';
 import { compareKeys } from './key-order.js';
 
@@ -55,7 +55,7 @@ export class SampleCollector {
       for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) {
         const hits = this.byKey.get(key.id) ?? this.newKey(key);
         const list = hits.perStep[i];
-        if (list.length < this.perStepCap) list.push(ev);
+        if (list.length < this.perStepCap) list.push(stable(ev));
       }
     }
   }
@@ -78,8 +78,10 @@ export class SampleCollector {
         if (done >= this.maxSamplesPerKey) continue;
         const hits = this.byKey.get(key.id) ?? this.newKey(key);
         const list = hits.perStep[i];
-        if (list.length >= this.perStepCap || list.includes(ev)) continue;
-        list.push(ev);
+        if (list.length >= this.perStepCap) continue;
+        const kept = stable(ev);
+        if (list.includes(kept)) continue;
+        list.push(kept);
         if (!hits.perStep.every((l) => l.length > 0)) continue;
         const samples = pickDistinct(hits.perStep, done + 1);
         if (samples.length <= done) continue;

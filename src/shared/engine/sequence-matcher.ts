@@ -19,7 +19,7 @@
 // Partials that can no longer complete within maxspan are freed as event time advances, so
 // memory stays bounded on an endless stream.
 import type { CompiledQuery, CompiledStep } from './compiled.js';
-import type { EngineEvent, EngineResult, EngineStats } from './event.js';
+import { stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
 import { expandJoinKeys, type JoinKey } from './join-key.js';
 import type { EvictableState, PartialBudget } from './partial-budget.js';
 
@@ -223,7 +223,7 @@ export class SequenceMatcher implements EvictableState {
       const partial: Partial = {
         key,
         state,
-        events: [ev],
+        events: [stable(ev)],
         startTime: t,
         lastTime: t,
         lastLeading: this.hasLeading ? this.leadingBefore(key.id, t) : null,
@@ -250,7 +250,7 @@ export class SequenceMatcher implements EvictableState {
     } else {
       if (partial.gapMissTime !== null && partial.gapMissTime < t) partial.discarded = true;
       partial.gapMissTime = null;
-      partial.events.push(ev);
+      partial.events.push(stable(ev));
       partial.lastTime = t;
       if (j === P - 1) this.complete(partial);
       else this.park(state, partial, j);

@@ -21,12 +21,16 @@ export const ALERT_ECS_VERSION = '8.11.0';
  */
 export const SEVERITY_NUMBER: Record<Severity, number> = { low: 21, medium: 47, high: 73, critical: 99 };
 
-/** Ordering seq of a result: the seq of its last real event (see docs/runtime.md). */
+/**
+ * Ordering seq of a result: the highest seq among its real events (see docs/runtime.md), i.e.
+ * the event whose arrival completed it. For a sequence that is its last event; a sample's events
+ * are in step order, not arrival order, and a live sample completed by an early step's event must
+ * not be ordered before that event (the merger has released everything up to it by then).
+ */
 export function orderingSeq(result: EngineResult): number {
-  for (let i = result.events.length - 1; i >= 0; i--) {
-    const ev = result.events[i];
-    if (ev) return ev.seq;
-  }
+  let seq = -1;
+  for (const ev of result.events) if (ev && ev.seq > seq) seq = ev.seq;
+  if (seq >= 0) return seq;
   throw new Error('internal: a result without events');
 }
 

@@ -76,7 +76,11 @@ export class StateStage {
   /** The current event's predicate bits: words [bitsAt, bitsAt + wordsPerRecord) of `bits`. */
   private bits: Uint32Array = NO_BITS;
   private bitsAt = 0;
-  /** The current event, read in place until an engine needs to keep it (then detached). */
+  /**
+   * The current event as engines are offered it: read in place; copied only when an engine stores
+   * it (EngineEvent.keep), which most offers never do.
+   */
+  private readonly current: EngineEvent;
   private scratch: RecordEvent;
   private kept: EngineEvent | null = null;
   private eventLength = 0;
@@ -126,6 +130,7 @@ export class StateStage {
       else for (const c of cats) (this.byCategory.get(c) ?? this.byCategory.set(c, []).get(c)!).push(index);
     });
     this.scratch = new RecordEvent(layout, NO_BYTES, 0);
+    this.current = { view: this.scratch, time: null, seq: 0, keep: () => this.keep() };
     this.clocks = new CategoryClocks(ruleset.length);
     this.anyRules = this.anyCategory.length ? this.categoryRules(this.anyCategory) : null;
     this.probe = new RecordView(layout);
@@ -146,10 +151,14 @@ export class StateStage {
     if (candidates === null) return;
     const ev = this.scratch.reset(bytes, offset, seq);
     this.kept = null;
+    const current = this.current;
+    current.view = ev;
+    current.seq = seq;
+    current.time = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
     this.bits = bits;
     this.bitsAt = bitsAt;
     this.eventLength = length;
-    this.eventTime = ev.rv.hasTimestamp ? ev.rv.timestampMs : null;
+    this.eventTime = current.time;
     this.eventGroup = candidates.group;
     this.delivering = true;
     this.deliver();
@@ -177,16 +186,25 @@ export class StateStage {
     }
   }
 
-  /** Offers the current event to a rule's engine; the first one gets the event's private copy. */
-  private push(rule: number): void {
+  /**
+   * The current event's private copy, made on the first call for this event: the transport buffer
+   * it is read from is reused after the event. The scratch view becomes the copy (keeping what it
+   * decoded) and a fresh scratch takes its place for the next event.
+   */
+  private keep(): EngineEvent {
     let kept = this.kept;
     if (kept === null) {
       const ev = this.scratch;
-      // The engine may keep the event in a partial, and the transport buffer is reused.
       ev.detach(this.eventLength);
       this.scratch = new RecordEvent(this.layout, NO_BYTES, 0);
       kept = this.kept = { view: ev, time: this.eventTime, seq: ev.seq };
     }
+    return kept;
+  }
+
+  /** Offers the current event to a rule's engine (read in place; it calls keep to store it). */
+  private push(rule: number): void {
+    const kept = this.kept ?? this.current;
     const engine = this.engines[rule]!;
     if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(rule));
     this.pushing = rule;
@@ -347,14 +365,16 @@ export class StateStage {
     }
     const own = (step: CompiledStep): CompiledStep => {
       // keys() is called by the engine right after test() on the same event; cache one result.
-      let lastEv: EventView = null;
+      // By seq, not by view: the view read in place is one object reused for every event.
+      let lastSeq = -1;
       let lastKeys: Value[][] = [];
       const ownedKeys = (ev: EventView): Value[][] => {
-        if (ev === lastEv) return lastKeys;
+        const seq = (ev as RecordEvent).seq;
+        if (seq === lastSeq) return lastKeys;
         const keys = step.keys(ev);
         const first = keys[0] ?? [];
         const mine = first.length === 0 ? (keyPartition(null, n) === me ? first : null) : first.filter((v) => keyPartition(v, n) === me);
-        lastEv = ev;
+        lastSeq = seq;
         lastKeys = mine === null || (first.length > 0 && mine.length === 0) ? NOT_MINE : [mine, ...keys.slice(1)];
         return lastKeys;
       };
