@@ -16,7 +16,11 @@
 //
 // Speed. Each condition is one regex searched forward through the whole read buffer with its next
 // match cached, so the buffer is scanned once per condition rather than once per line; a line then
-// costs a few comparisons.
+// costs a few comparisons. A regex scans ~1.3 GB/s, so the scans are most of the gate's cost: a
+// step's category condition (true on most lines) is asked only where its value condition holds,
+// which scans a few characters per ask instead of the whole buffer (−0.8 s of ~9 s on the 500k
+// event query bench). A hand-written JSON walker reading only the queried fields was tried in
+// place of JSON.parse for the lines that pass: no faster than V8's parser, and more memory.
 import type { CheckedFilter, CheckedQuery, FieldNode, TExpr } from '../eql/ir.js';
 import { hasWildcards } from '../eql/runtime/wildcard.js';
 
@@ -125,7 +129,9 @@ function holds(c: Condition, text: string, start: number, end: number): boolean 
 function filterCondition(f: CheckedFilter): Condition {
   const where = conditionOf(f.where);
   const category = f.category === null ? null : valueCondition(f.categoryField, [quoted(f.category)], false, true);
-  return all([category, where]);
+  // The value first: the category holds on most lines, and a leaf asked only where the value
+  // matched scans a few characters per ask instead of the whole buffer.
+  return all([where, category]);
 }
 
 function all(parts: Condition[]): Condition {
