@@ -84,7 +84,6 @@ export class StateStage {
   private scratch: RecordEvent;
   private kept: EngineEvent | null = null;
   private eventLength = 0;
-  private eventTime: number | null = null;
   /** Rules by event category they need; rules needing any category are in `anyCategory`. */
   private readonly byCategory = new Map<string, number[]>();
   private readonly anyCategory: number[] = [];
@@ -158,12 +157,11 @@ export class StateStage {
     this.bits = bits;
     this.bitsAt = bitsAt;
     this.eventLength = length;
-    this.eventTime = current.time;
     this.eventGroup = candidates.group;
     this.delivering = true;
     this.deliver();
     this.delivering = false;
-    this.clocks.passed(candidates.group, this.eventTime);
+    this.clocks.passed(candidates.group, current.time);
   }
 
   /** The rules with a set bit (filter ids are in rule order), each once. */
@@ -197,7 +195,7 @@ export class StateStage {
       const ev = this.scratch;
       ev.detach(this.eventLength);
       this.scratch = new RecordEvent(this.layout, NO_BYTES, 0);
-      kept = this.kept = { view: ev, time: this.eventTime, seq: ev.seq };
+      kept = this.kept = { view: ev, time: this.current.time, seq: ev.seq };
     }
     return kept;
   }
@@ -244,7 +242,7 @@ export class StateStage {
    */
   private catchUpDuringEvent(): void {
     if (!this.delivering) return this.catchUp();
-    const now = this.eventTime;
+    const now = this.current.time;
     for (const rule of this.timedRules) {
       let t = this.clocks.timeFor(rule);
       if (now !== null && now > t && rule < this.pushing && this.clocks.inGroup(rule, this.eventGroup)) t = now;
