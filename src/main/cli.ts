@@ -10,6 +10,10 @@ import { ExitCode, KestrelError, UsageError, exitCodeFor } from '../shared/error
 import { initLogger } from '../shared/log.js';
 import { formatError } from './format-error.js';
 import { KESTREL_VERSION } from '../shared/version.js';
+import { applyWasmTiering } from '../shared/wasm/tiering.js';
+
+// Before any Wasm module is compiled (wasm/tiering.ts).
+applyWasmTiering();
 
 const GLOBAL_HELP = `kestrel — on-host behaviour detection with EQL
 
