@@ -28,16 +28,23 @@ export function writeUtf8(out: Uint8Array, off: number, s: string): number {
   return encoder.encodeInto(s, out.subarray(off, off + maxUtf8Length(s))).written;
 }
 
+/**
+ * Node's native Latin-1 slice, which any Uint8Array accepts as `this` (shared memory included):
+ * for ASCII bytes it is the UTF-8 decoding, made as one string with no view object. Join keys and
+ * index values decode a few short strings per event; building them a character at a time made a
+ * string per character and was the largest source of garbage in a full-corpus replay. Not part of
+ * Node's documented API, so a missing one falls back to the loop.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+
 /** Decodes UTF-8 bytes [start, end) of `bytes` (any backing buffer, shared or not). */
 export function readUtf8(bytes: Uint8Array, start: number, end: number): string {
   const len = end - start;
   if (len < 32) {
+    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return decoder.decode(bytes.subarray(start, end));
+    if (latin1Slice !== undefined) return latin1Slice.call(bytes, start, end);
     let s = '';
-    for (let i = start; i < end; i++) {
-      const c = bytes[i]!;
-      if (c >= 0x80) return decoder.decode(bytes.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
+    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
     return s;
   }
   return decoder.decode(bytes.subarray(start, end));
