@@ -10,11 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 
 const BUDGET = 100_000_000;
 
-let applied = false;
-
-/** Sets the tier-up budget once per process (V8 flags are process-wide, workers included). */
+/** Sets the tier-up budget (V8 flags are process-wide, workers included; setting it twice is harmless). */
 export function applyWasmTiering(): void {
-  if (applied) return;
-  applied = true;
   setFlagsFromString(`--wasm-tiering-budget=${BUDGET}`);
 }

@@ -202,17 +202,17 @@ export class StateStage {
 
   /** Offers the current event to a rule's engine (read in place; it calls keep to store it). */
   private push(rule: number): void {
-    const kept = this.kept ?? this.current;
+    const ev = this.kept ?? this.current;
     const engine = this.engines[rule]!;
     if (engine.followsTime) engine.advanceTime(this.clocks.timeFor(rule));
     this.pushing = rule;
     const profile = this.profile;
     if (profile === null) {
-      engine.push(kept);
+      engine.push(ev);
       return;
     }
     const t0 = performance.now();
-    engine.push(kept);
+    engine.push(ev);
     profile.ms[rule]! += performance.now() - t0;
     profile.pushes[rule]!++;
     if (engine.stats.partialsLive > profile.peakPartials[rule]!) profile.peakPartials[rule] = engine.stats.partialsLive;
