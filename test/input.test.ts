@@ -56,6 +56,21 @@ describe('formats', () => {
     expect(await events(file('empty.ndjson', '\n'))).toEqual([]);
   });
 
+  it('reads every NDJSON line whole across 64 KiB read boundaries (lines straddling one, spanning several)', async () => {
+    // Lengths chosen so boundaries fall everywhere in a line: at its start, middle, newline.
+    const lines: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 600_000; i++) {
+      const pad = i % 97 === 5 ? 150_000 : (i * 7919) % 3000;
+      const line = JSON.stringify({ '@timestamp': i, i, pad: 'p'.repeat(pad), tail: `é${i}` });
+      lines.push(line);
+      size += Buffer.byteLength(line) + 1;
+    }
+    // CRLF after the last full line, then a final line without a newline.
+    const p = file('boundaries.ndjson', lines.join('\n') + '\r\n' + lines[0]);
+    expect(await events(p)).toEqual([...lines, lines[0]!].map((l) => JSON.parse(l)));
+  });
+
   it('expands dotted keys into the nested objects they name', () => {
     expect(normalizeEvent({ 'process.pid': 1, process: { name: 'x' }, 'a.b.c': [{ 'd.e': 2 }] })).toEqual({
       process: { pid: 1, name: 'x' },

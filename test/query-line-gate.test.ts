@@ -32,6 +32,10 @@ const TRICKY = [
   '"n":12', '"n":12.0', '"n":12.000', '"n":1.2e1', '"n":120e-1', '"n":"12"', '"n":[3,12]', '"n":[[12]]', '"n":-0', '"n":0', '"n":12.5', '"n":112',
   '"destination":{"port":4444}', '"destination.port":4444', '"destination":{"port":4444.0}', '"destination":{"port":"4444"}',
   '"b":true', '"b":"true"', '"extra":{"deep":{"x":2}}', '"extra":null', '"extra":{}',
+  // The key's whole path counts, not only its last segment (keyPathAt).
+  '"process":{"parent.name":"v1"}', '"process.parent":{"name":"v1"}', '"process" : { "name" : "v1" }', '"a":{"s":"v1"}',
+  '"x":[{"s":"v1"}]', '"t":"{[:]}", "process":{"name":"v1"}', '"process":{"t":"}","name":"v1"}', '"process":{"parent":{"name":"x"},"name":"v1"}',
+  '"process":{"parent":{"name":"v1"},"name":"x"}', '"destination":{"x":{"port":1},"port":4444}', '"source":{"port":4444}', '"event.category":"network", "s":"v1"',
 ];
 
 const BODIES = TRICKY;
@@ -97,6 +101,19 @@ describe('query line gate', () => {
   it('skips the lines a selective query cannot match, and none when a filter has no text test', async () => {
     expect((await run('process where s == "v1"', file, true)).stats.linesSkipped).toBeGreaterThan(200);
     expect((await run('any where s != "v1"', file, true)).stats.linesSkipped).toBe(0);
+  });
+
+  it('tells a field from another with the same last segment: process.parent.name lines are skipped for process.name', async () => {
+    const file2 = path.join(dir, 'parents.ndjson');
+    const parents = Array.from({ length: 300 }, (_, i) => JSON.stringify({ '@timestamp': 20_000 + i, event: { category: ['process'] }, id: 20_000 + i, process: { name: 'sh', parent: { name: 'v1' } } }));
+    writeFileSync(file2, [...head, ...parents, ...events()].join('\n') + '\n');
+    for (const q of ['process where process.name == "v1"', 'process where process.parent.name == "v1"']) {
+      const gated = await run(q, file2, true);
+      const full = await run(q, file2, false);
+      expect(gated.ids, q).toBe(full.ids);
+      expect(full.ids, q).not.toBe('[]');
+      if (q.includes('process.name')) expect(gated.stats.linesSkipped).toBeGreaterThanOrEqual(300);
+    }
   });
 
   it('still reports a damaged line it would skip: a truncated line is not one {…} object', () => {

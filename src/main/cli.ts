@@ -15,12 +15,15 @@ import { applyWasmTiering } from '../shared/wasm/tiering.js';
 // Before any Wasm module is compiled (wasm/tiering.ts).
 applyWasmTiering();
 
-const GLOBAL_HELP = `kestrel — on-host behaviour detection with EQL
+/** The command list with each command's summary: loads every command module (help only). */
+async function globalHelp(): Promise<string> {
+  const loaded = await Promise.all(commands.map((c) => c.load()));
+  return `kestrel — on-host behaviour detection with EQL
 
 Usage: kestrel <command> [options]
 
 Commands:
-${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+${loaded.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
 Global options:
   --log-level L   fatal|error|warn|info|debug|trace|silent (env KESTREL_LOG_LEVEL; default info)
@@ -29,6 +32,7 @@ Global options:
 
 Run 'kestrel <command> --help' for a command's options.
 `;
+}
 
 export function commandHelp(cmd: Command): string {
   const lines = [`Usage: kestrel ${cmd.name} ${cmd.usage}`, '', cmd.summary];
@@ -48,18 +52,19 @@ export function commandHelp(cmd: Command): string {
 export async function main(argv: string[], ctx: CommandContext = defaultContext()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    ctx.out.write(GLOBAL_HELP);
+    ctx.out.write(await globalHelp());
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
   if (name === '--version' || name === '-v') {
     ctx.out.write(`kestrel ${KESTREL_VERSION}\n`);
     return ExitCode.ok;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
-    ctx.err.write(`kestrel: unknown command '${name}'\n\n${GLOBAL_HELP}`);
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
+    ctx.err.write(`kestrel: unknown command '${name}'\n\n${await globalHelp()}`);
     return ExitCode.usage;
   }
+  const cmd = await entry.load();
   try {
     const options = {
       // parseArgs rejects keys present with an undefined value, so copy only those that are set.

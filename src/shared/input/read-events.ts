@@ -208,9 +208,19 @@ async function* ndjsonRecords(file: string, head: string, rest: AsyncGenerator<s
       pending.length = 0;
       pendingLength = 0;
     }
-    buffer += chunk;
-    const firstEnd = buffer.indexOf('\n');
-    if (firstEnd > maxLine) throw tooLong();
+    // The line that spans the chunk boundary is joined and read on its own; the rest of the chunk
+    // is then read where it lies. Appending the chunk to the leftover instead made every buffer a
+    // cons string, which V8's regexes (the line gate) search ~4× slower than a flat one.
+    const nl = chunk.indexOf('\n');
+    if (buffer.length > 0) {
+      buffer += chunk.slice(0, nl + 1);
+      if (buffer.length - 1 > maxLine) throw tooLong();
+      yield* drain(false);
+      buffer = chunk.slice(nl + 1);
+    } else {
+      if (nl > maxLine) throw tooLong();
+      buffer = chunk;
+    }
     yield* drain(false);
     if (buffer.length > maxLine) throw tooLong();
   }

@@ -31,6 +31,11 @@ type Condition = { kind: 'all' | 'any'; parts: Condition[] } | { kind: 'text'; l
 interface Leaf {
   re?: RegExp;
   needle?: string;
+  /**
+   * The field's dotted path, when the regex starts at its key: a match counts only where the key
+   * is that field's (keyMayBe), not another field with the same last segment.
+   */
+  path?: string;
   /** Start of the first match at or after the last searched line start, or Infinity. */
   next: number;
 }
@@ -98,19 +103,125 @@ export class LineGate {
 }
 
 function found(leaf: Leaf, text: string, start: number, end: number): boolean {
-  if (leaf.next < start) {
-    if (leaf.needle !== undefined) {
-      const at = text.indexOf(leaf.needle, start);
-      leaf.next = at < 0 ? Infinity : at;
-    } else {
-      const re = leaf.re!;
-      re.lastIndex = start;
-      const m = re.exec(text);
-      leaf.next = m ? m.index : Infinity;
+  if (leaf.next < start) search(leaf, text, start);
+  if (leaf.path === undefined) return leaf.next < end;
+  // A match of another field's key (`process.parent.name` for `process.name`) does not count:
+  // look on through the line for one of the right path.
+  while (leaf.next < end) {
+    if (keyMayBe(text, start, keyStartOf(text, start, leaf.next), leaf.path)) return true;
+    search(leaf, text, leaf.next + 1);
+  }
+  return false;
+}
+
+function search(leaf: Leaf, text: string, from: number): void {
+  if (leaf.needle !== undefined) {
+    const at = text.indexOf(leaf.needle, from);
+    leaf.next = at < 0 ? Infinity : at;
+  } else {
+    const re = leaf.re!;
+    re.lastIndex = from;
+    const m = re.exec(text);
+    leaf.next = m ? m.index : Infinity;
+  }
+}
+
+/**
+ * Where the key of a key regex's match at `at` opens: the match starts at the key's opening quote
+ * (`"name"`), or at the dot before the last segment of a dotted key (`"process.name"`).
+ */
+function keyStartOf(text: string, lineStart: number, at: number): number {
+  if (text.charCodeAt(at) === QUOTE) return at;
+  const open = text.lastIndexOf('"', at);
+  return open < lineStart ? -1 : open;
+}
+
+const QUOTE = 0x22;
+
+/**
+ * Whether the object key whose opening quote is at `keyStart` (in the line starting at
+ * `lineStart`) may be the field `path`: false only when it certainly is another field
+ * (`{"process":{"parent":{"name":…` is process.parent.name, not process.name; dotted keys count
+ * with their dots, as normalize.ts expands them). Inside an array (ES flattens arrays of objects)
+ * or anywhere the line does not look like JSON, it cannot tell and says true.
+ *
+ * It walks outwards from the key, container by container, comparing each enclosing key with the
+ * path from its end, so a key of the wrong parent is rejected after one short hop. Lines with a
+ * backslash never get here (they pass the gate), so every quote delimits a string.
+ */
+export function keyMayBe(text: string, lineStart: number, keyStart: number, path: string): boolean {
+  if (keyStart < lineStart) return true;
+  let open = keyStart; // opening quote of the key being compared
+  let rest = path.length; // path[0, rest) is still to be matched, by keys further out
+  for (let hops = 0; hops < MAX_PATH_DEPTH; hops++) {
+    const close = text.indexOf('"', open + 1);
+    if (close < 0) return true;
+    const len = close - open - 1;
+    const from = rest - len;
+    if (from < 0 || !sameText(text, open + 1, path, from, len)) return false;
+    if (from > 0 && path.charCodeAt(from - 1) !== DOT) return false;
+    // The container holding this key, and the key holding that container.
+    const container = enclosingOpener(text, lineStart, open);
+    if (container < 0 || text.charCodeAt(container) !== OPEN_OBJECT) return true;
+    if (onlySpace(text, lineStart, container)) return from === 0;
+    if (from === 0) return false;
+    const colon = previousSignificant(text, lineStart, container - 1);
+    if (colon < 0 || text.charCodeAt(colon) !== COLON) return true;
+    const keyClose = previousSignificant(text, lineStart, colon - 1);
+    if (keyClose < 0 || text.charCodeAt(keyClose) !== QUOTE) return true;
+    open = text.lastIndexOf('"', keyClose - 1);
+    if (open < lineStart) return true;
+    rest = from - 1;
+  }
+  return true;
+}
+
+/** The `{` or `[` that opens the container holding position `at`, or -1. */
+function enclosingOpener(text: string, lineStart: number, at: number): number {
+  let depth = 0;
+  for (let i = at - 1; i >= lineStart; i--) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = text.lastIndexOf('"', i - 1);
+      if (i < lineStart) return -1;
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth++;
+    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (depth === 0) return i;
+      depth--;
     }
   }
-  return leaf.next < end;
+  return -1;
 }
+
+function sameText(text: string, at: number, s: string, from: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (text.charCodeAt(at + k) !== s.charCodeAt(from + k)) return false;
+  return true;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d;
+}
+
+function onlySpace(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
+function previousSignificant(text: string, lineStart: number, from: number): number {
+  let i = from;
+  while (i >= lineStart && isSpace(text.charCodeAt(i))) i--;
+  return i >= lineStart ? i : -1;
+}
+
+const COLON = 0x3a;
+const DOT = 0x2e;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+/** Deeper keys are not told apart (the line passes); ECS events are a few levels deep. */
+const MAX_PATH_DEPTH = 32;
+
 
 function holds(c: Condition, text: string, start: number, end: number): boolean {
   if (c === null) return true;
@@ -197,12 +308,12 @@ function valueCondition(field: FieldNode, alts: readonly string[], insensitive: 
   const value = `(?:${one}|\\[(?:[^\\]"\\n]|"[^"\\n]*")*?(?:${one}|\\[))`;
   // `u`: a `?` matches one code point, as in EQL, and case folding is Unicode's simple folding.
   const flags = insensitive && !exactCase ? 'giu' : 'gu';
-  return { kind: 'text', leaf: { re: new RegExp(`[".]${key}"${WS}:${WS}${value}`, flags), next: -1 } };
+  return { kind: 'text', leaf: { re: new RegExp(`[".]${key}"${WS}:${WS}${value}`, flags), path: field.path, next: -1 } };
 }
 
 function keyPresent(field: FieldNode): Condition {
   const key = escapeRe(field.segments[field.segments.length - 1]!);
-  return { kind: 'text', leaf: { re: new RegExp(`[".]${key}"${WS}:`, 'gu'), next: -1 } };
+  return { kind: 'text', leaf: { re: new RegExp(`[".]${key}"${WS}:`, 'gu'), path: field.path, next: -1 } };
 }
 
 function quoted(v: string): string {
