@@ -239,8 +239,13 @@ const UNKNOWN = -1;
  * input costs at worst one NFA step per code point.
  */
 class CachedSubsetMatcher {
-  /** For each NFA state: the states of its epsilon-closure that have edges or accept. */
-  private readonly closureOf: Int32Array[];
+  /**
+   * For each NFA state: the states of its epsilon-closure that have edges or accept. Computed on
+   * first use: a matcher reaches few of its states on real input, and computing every closure up
+   * front cost ~70 ms of each start-up with Elastic's rules (more than their matching).
+   */
+  private readonly closureOf: (Int32Array | undefined)[];
+  private readonly eps: readonly number[][];
   private readonly edgesOf: readonly number[][];
   private readonly acceptState: number;
   private readonly startSet: Int32Array;
@@ -254,25 +259,29 @@ class CachedSubsetMatcher {
   private startId = 0;
 
   constructor(eps: readonly number[][], edges: readonly number[][], root: Fragment, private readonly capacity: number) {
+    this.eps = eps;
     this.edgesOf = edges;
     this.acceptState = root.end;
     this.closureOf = new Array(eps.length);
-    const isUseful = (s: number) => edges[s]!.length > 0 || s === root.end;
-    for (let s = 0; s < eps.length; s++) {
-      const seen = new Set<number>([s]);
-      const stack = [s];
-      while (stack.length > 0) {
-        for (const t of eps[stack.pop()!]!) {
-          if (!seen.has(t)) {
-            seen.add(t);
-            stack.push(t);
-          }
+    this.startSet = this.closure(root.start);
+    this.reset();
+  }
+
+  private closure(s: number): Int32Array {
+    const known = this.closureOf[s];
+    if (known !== undefined) return known;
+    const seen = new Set<number>([s]);
+    const stack = [s];
+    while (stack.length > 0) {
+      for (const t of this.eps[stack.pop()!]!) {
+        if (!seen.has(t)) {
+          seen.add(t);
+          stack.push(t);
         }
       }
-      this.closureOf[s] = Int32Array.from([...seen].filter(isUseful).sort((a, b) => a - b));
     }
-    this.startSet = this.closureOf[root.start]!;
-    this.reset();
+    const useful = [...seen].filter((t) => this.edgesOf[t]!.length > 0 || t === this.acceptState).sort((a, b) => a - b);
+    return (this.closureOf[s] = Int32Array.from(useful));
   }
 
   private reset(): void {
@@ -304,7 +313,7 @@ class CachedSubsetMatcher {
     for (const s of this.sets[id]!) {
       const e = this.edgesOf[s]!;
       for (let i = 0; i < e.length; i += 3) {
-        if (e[i]! <= cp && cp <= e[i + 1]!) for (const t of this.closureOf[e[i + 2]!]!) next.add(t);
+        if (e[i]! <= cp && cp <= e[i + 1]!) for (const t of this.closure(e[i + 2]!)) next.add(t);
       }
     }
     const set = Int32Array.from([...next].sort((a, b) => a - b));
