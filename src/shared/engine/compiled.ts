@@ -31,6 +31,12 @@ export interface CompiledStep {
    * (the engine expands the cross product). An empty inner array means the key is null/missing.
    */
   keys(ev: EventView): Value[][];
+  /**
+   * The id (JoinKey.id) of the event's only join key, built without the arrays of keys(): null
+   * when the event cannot join (a position that may not be null is), undefined when some position
+   * has several values (use keys() then). Optional: engines fall back to keys() without it.
+   */
+  keyId?(ev: EventView): string | null | undefined;
   /** For each key position: whether a null key is allowed (optional `?field` keys). */
   keyNullable: boolean[];
   /** `with runs=N` (1 when absent). */

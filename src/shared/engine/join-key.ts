@@ -12,6 +12,8 @@ export interface JoinKey {
 
 export const EMPTY_KEY: JoinKey = { values: [], id: '' };
 const NO_KEYS: JoinKey[] = [];
+/** Between the encoded values of a multi-position key. */
+export const KEY_SEPARATOR = '\u0001';
 const ONLY_EMPTY: JoinKey[] = [EMPTY_KEY];
 
 /** Encodes one scalar key value. Strings carry their length so no separator can be forged. */
@@ -51,7 +53,7 @@ export function expandJoinKeys(raw: Value[][], nullable: readonly boolean[]): Jo
     for (let i = 0; i < n; i++) {
       const v = raw[i].length === 0 ? null : raw[i][0];
       values[i] = v;
-      id += (i ? '\u0001' : '') + encodeKeyValue(v);
+      id += (i ? KEY_SEPARATOR : '') + encodeKeyValue(v);
     }
     return [{ values, id }];
   }
@@ -60,7 +62,7 @@ export function expandJoinKeys(raw: Value[][], nullable: readonly boolean[]): Jo
     const options: Value[] = raw[i].length === 0 ? [null] : dedupe(raw[i]);
     const next: JoinKey[] = [];
     for (const k of acc) {
-      for (const v of options) next.push({ values: [...k.values, v], id: k.id + (i ? '\u0001' : '') + encodeKeyValue(v) });
+      for (const v of options) next.push({ values: [...k.values, v], id: k.id + (i ? KEY_SEPARATOR : '') + encodeKeyValue(v) });
     }
     acc = next;
   }

@@ -155,11 +155,18 @@ export class SequenceMatcher implements EvictableState {
     for (let j = P - 1; j >= 0; j--) {
       const step = this.stages[this.positive[j]].step;
       if (!step.filter.test(ev.view)) continue;
-      for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) this.advance(j, key, ev, t);
+      // A continuing step only looks its key up: its id will do, when the event has one key.
+      const id = j > 0 && step.keyId !== undefined ? step.keyId(ev.view) : undefined;
+      if (id === null) continue;
+      if (id !== undefined) this.extend(j, id, ev, t);
+      else for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) this.advance(j, key, ev, t);
     }
     const until = this.query.until;
     if (until && until.filter.test(ev.view)) {
-      for (const key of expandJoinKeys(until.keys(ev.view), until.keyNullable)) this.dropKey(key.id);
+      const id = until.keyId?.(ev.view);
+      if (id !== undefined) {
+        if (id !== null) this.dropKey(id);
+      } else for (const key of expandJoinKeys(until.keys(ev.view), until.keyNullable)) this.dropKey(key.id);
     }
     this.maybeEvict();
   }
@@ -237,7 +244,13 @@ export class SequenceMatcher implements EvictableState {
       this.releaseIfIdle(state);
       return;
     }
-    const state = this.keys.get(key.id);
+    this.extend(j, key.id, ev, t);
+  }
+
+  /** Step j > 0 matched for the key with this id: extends the key's partial waiting for it, if any. */
+  private extend(j: number, id: string, ev: EngineEvent, t: number): void {
+    const P = this.positive.length;
+    const state = this.keys.get(id);
     const partial = state?.waiting[j - 1];
     if (!state || !partial) return;
     // A condition on the partial's earlier events (a named step's fields): when it fails, this

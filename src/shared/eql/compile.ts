@@ -5,6 +5,7 @@ import type { CheckedFilter, CheckedQuery, CheckedStep, FieldNode, TExpr } from 
 import { dateMillis } from './date-format.js';
 import { jsonFieldAccessor, type FieldAccessorFactory } from './field-access.js';
 import { compileExpr, compilePredicate, type EarlierEvents } from './interp.js';
+import { KEY_SEPARATOR, encodeKeyValue } from '../engine/join-key.js';
 
 export interface CompileOptions {
   /** How fields are read; defaults to the normalised-JSON accessor. */
@@ -29,6 +30,7 @@ function compileStep(step: CheckedStep, accessor: FieldAccessorFactory): Compile
     filter: compileFilter(step.filter, accessor),
     // One inner array per key: the values of a multi-valued key, [] for null/missing.
     keys: (ev) => extractors.map((extract) => keyValues(extract(ev))),
+    keyId: (ev) => singleKeyId(extractors, step.keyNullable, ev),
     keyNullable: step.keyNullable,
     runs: step.runs,
     missing: step.missing,
@@ -60,6 +62,29 @@ function keyExtractor(key: TExpr, accessor: FieldAccessorFactory): (ev: EventVie
     return t === null ? v : String(t);
   };
   return (ev) => toKey(extract(ev));
+}
+
+/**
+ * expandJoinKeys(keys(ev)).id for an event with one join key, without the intermediate arrays:
+ * the continuing steps of a sequence only look a key up, and most events are offered to some.
+ */
+function singleKeyId(extractors: readonly ((ev: EventView) => Value)[], nullable: readonly boolean[], ev: EventView): string | null | undefined {
+  let id = '';
+  for (let i = 0; i < extractors.length; i++) {
+    let v = extractors[i]!(ev);
+    if (Array.isArray(v)) {
+      let only: Value = null;
+      for (const x of v) {
+        if (x === null) continue;
+        if (only !== null) return undefined;
+        only = x;
+      }
+      v = only;
+    }
+    if (v === null && !nullable[i]) return null;
+    id += (i === 0 ? '' : KEY_SEPARATOR) + encodeKeyValue(v);
+  }
+  return id;
 }
 
 function keyValues(v: Value): Value[] {
