@@ -149,6 +149,40 @@ describe('partition runtime', () => {
     await expect(run(3, 2000, { crashAt: 0 })).rejects.toThrow(/partition 0 worker crashed: boom at 0/);
   });
 
+  it('live mode: a full ring drops routed (matched) frames and counts every dropped event', async () => {
+    const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
+    const out: string[] = [];
+    const rt = await PartitionRuntime.start({
+      partitions: 2,
+      processorModule: FIXTURE,
+      processorConfig: { mod: 1 }, // every delivered event raises one alert
+      mode: 'live',
+      inputRingWords: 1024,
+      batchWords: 1 << 16,
+      onAlert: (a: PendingAlert) => out.push(`${a.seq} ${a.ruleIndex} ${a.json}`),
+    });
+    const rec = new Uint8Array(16);
+    const view = new DataView(rec.buffer);
+    const bits = new Uint32Array([1]);
+    const n = 2_000;
+    try {
+      // One flush for all of them: far more than the two 4 KiB rings hold.
+      for (let seq = 0; seq < n; seq++) {
+        view.setUint32(0, 16, true); // a record's length comes first
+        view.setUint32(4, seq, true);
+        view.setFloat64(8, seq, true);
+        rt.appendMatched(seq % 2, seq >> 1, seq, rec, 0, 16, bits, 0, 1);
+      }
+      await rt.flush();
+      await rt.finish();
+    } finally {
+      await rt.abort();
+    }
+    const drops = rt.stats().reduce((d, s) => d + s.drops, 0);
+    expect(drops).toBeGreaterThan(0);
+    expect(out.length + drops).toBe(n);
+  });
+
   it('live mode: restarts a crashed worker, reports what was lost, and detection goes on', async () => {
     const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
     const crashSeq = 100;

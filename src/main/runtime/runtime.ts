@@ -351,7 +351,7 @@ export class PartitionRuntime {
     this.shouldFlush = true;
   }
 
-  /** Moves staged frames into the rings. Replay waits for room; live drops what does not fit. */
+  /** Moves staged frames into the rings. Replay waits for room; live drops events that do not fit. */
   async flush(): Promise<void> {
     this.shouldFlush = false;
     this.throwIfFailed();
@@ -370,9 +370,13 @@ export class PartitionRuntime {
           at = end;
           continue;
         }
-        if (this.opts.mode === 'live') {
-          part.drops += countFrames(b.words, at, b.lengthWords, FrameType.record);
-          break;
+        // Live: an event that does not fit is dropped and counted, so memory stays bounded.
+        // Control frames (watermark, ruleset, end) are never dropped, they wait for room: a
+        // dropped ruleset would leave a partition on old rules, a dropped end would hang shutdown.
+        if (this.opts.mode === 'live' && isEventFrame(b.words[at + F_TYPE]!)) {
+          part.drops++;
+          at += b.words[at]!;
+          continue;
         }
         const need = b.words[at];
         if (need > part.input.capacityWords) throw new RuntimeError('runtime.frame_too_large', `a frame of ${need * 4} bytes exceeds the input ring`);
@@ -485,15 +489,15 @@ function countRecordsLeft(ring: SharedRing, words: number): number {
     let got = false;
     for (let at = reader.next(); at >= 0; at = reader.next()) {
       got = true;
-      if (reader.words[at + F_TYPE] === FrameType.record) n++;
+      if (isEventFrame(reader.words[at + F_TYPE]!)) n++;
     }
     if (!got) return n;
   }
 }
 
-function countFrames(words: Uint32Array, from: number, to: number, type: number): number {
-  let n = 0;
-  for (let at = from; at < to; at += words[at]) if (words[at + F_TYPE] === type) n++;
-  return n;
+/** Frames that carry an event: a record, or (two-stage routing) a record with its step bits. */
+function isEventFrame(type: number): boolean {
+  return type === FrameType.record || type === FrameType.matched;
 }
+
 
