@@ -36,6 +36,7 @@ import { COUNTER_EVICTIONS_PER_KEY, COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTION
 import { AlertMerger, type PendingAlert } from '../runtime/merge.js';
 import { PartitionRuntime } from '../runtime/runtime.js';
 import { BitRouter } from './router.js';
+import { DEFAULT_WARM_UP, warmUp, type WarmUpBudget } from './warm-up.js';
 
 /** Records per predicate job (its bits must fit a worker's alert ring with room to spare). */
 const PREDICATE_JOB_RECORDS = 2048;
@@ -107,6 +108,12 @@ export interface PipelineOptions {
   profile?: boolean;
   /** How rule predicates are evaluated (EqlProcessorConfig.engine); same alerts either way. */
   engine?: PredicateEngine;
+  /**
+   * Live mode: run synthetic events through a throwaway copy first, so the first real events meet
+   * optimised code (warm-up.ts). Default on in live mode; false turns it off. Output never
+   * depends on it.
+   */
+  warmUp?: boolean | WarmUpBudget;
 }
 
 const PROCESSOR_MODULE = pathToFileURL(fileURLToPath(new URL('../../workers/eql-processor.js', import.meta.url))).href;
@@ -123,6 +130,8 @@ export class DetectionPipeline {
   private lastTimeMs = -Infinity;
   private sinceWatermark = 0;
   shouldFlush = false;
+  /** Live mode: the synthetic events this thread was warmed up with before the first real one (warm-up.ts). */
+  warmedUp: { events: number; ms: number } | undefined;
   /** The ruleset's Wasm user rules, run here on every event (user-rules.ts). */
   private userRules: UserRuleSet | undefined;
 
@@ -148,6 +157,31 @@ export class DetectionPipeline {
   }
 
   static async start(options: PipelineOptions): Promise<DetectionPipeline> {
+    const pipeline = await DetectionPipeline.startCold(options);
+    if (options.mode === 'live' && options.warmUp !== false) pipeline.warmedUp = await DetectionPipeline.warmLive(options);
+    return pipeline;
+  }
+
+  /**
+   * Warms this thread's hot path for a live pipeline (warm-up.ts) with the code the real one will
+   * run: the predicate module is awaited first (a memory hit in the pool), then a single-thread
+   * copy with the same rules takes the synthetic events. A failure only costs the warm-up.
+   */
+  private static async warmLive(options: PipelineOptions): Promise<{ events: number; ms: number } | undefined> {
+    const budget = typeof options.warmUp === 'object' ? options.warmUp : DEFAULT_WARM_UP;
+    try {
+      await preparePredicates(options.rules.filter((r) => !isUserRule(r)), options).catch(() => undefined);
+      const scratch = await DetectionPipeline.startCold({ ...options, workers: 0, profile: false, warmUp: false, onAlert: () => {} });
+      // Lets the copy take the (already prepared) module before its first batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      return await warmUp(scratch, buildLayout(schemaFromDescription(options.schema)), budget);
+    } catch (e) {
+      logger().debug({ err: (e as Error).message }, 'live warm-up skipped');
+      return undefined;
+    }
+  }
+
+  private static async startCold(options: PipelineOptions): Promise<DetectionPipeline> {
     // Wasm user rules run on this thread (user-rules.ts); everything below sees the EQL rules.
     const opts: PipelineOptions = { ...options, rules: options.rules.filter((r) => !isUserRule(r)) };
     const userSpecs = options.rules.filter(isUserRule);
