@@ -499,5 +499,3 @@ function countRecordsLeft(ring: SharedRing, words: number): number {
 function isEventFrame(type: number): boolean {
   return type === FrameType.record || type === FrameType.matched;
 }
-
-
