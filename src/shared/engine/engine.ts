@@ -92,7 +92,13 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
       };
     }
     case 'sequence': {
-      const matcher = new SequenceMatcher(query, stats, (r) => limiter.push(r), {
+      // A tail pipe holds results until the end: it becomes a holder of their events (the matcher
+      // lets them go once it has emitted them; event.ts, release).
+      const hold = holdsAll ? (r: EngineResult) => r.events.forEach((e) => e && stable(e)) : undefined;
+      const matcher = new SequenceMatcher(query, stats, (r) => {
+        hold?.(r);
+        limiter.push(r);
+      }, {
         dropUnfinishedAtEnd: options.live,
         maxPartials: options.maxPartials,
         maxPartialsPerKey: options.maxPartialsPerKey,

@@ -16,15 +16,31 @@ export interface EngineEvent {
   /**
    * Set on an event read in place from a buffer that is reused once push returns (state-stage.ts):
    * returns an equivalent event that stays valid, copying the record once however often it is
-   * called. An engine calls it (through `stable`) before it stores the event anywhere; an event
-   * without it is already stable. Most events are offered and dropped, so most are never copied.
+   * called (each call counts one holder, see release). An engine calls it (through `stable`)
+   * before it stores the event anywhere; an event without it is already stable. Most events are
+   * offered and dropped, so most are never copied.
    */
   keep?(): EngineEvent;
+  /**
+   * Set on a kept event whose record lives in a recycled buffer (state-stage.ts): each stable()
+   * of it counts one holder, and a holder that stops holding it calls this. Once no holder is
+   * left the buffer is reused, so the event must not be read after its last release. Holders that
+   * never call it (samples, tail pipes) simply keep it for good.
+   */
+  release?(): void;
 }
 
-/** The event as it may be stored past the current push (EngineEvent.keep). */
+/**
+ * The event as it may be stored past the current push (EngineEvent.keep). The caller becomes one
+ * of its holders: it calls `let go` (EngineEvent.release, through letGo) when it drops it.
+ */
 export function stable(ev: EngineEvent): EngineEvent {
   return ev.keep === undefined ? ev : ev.keep();
+}
+
+/** A holder of an event from stable() no longer holds it. */
+export function letGo(ev: EngineEvent): void {
+  ev.release?.();
 }
 
 export interface EngineResult {

@@ -19,7 +19,7 @@
 // Partials that can no longer complete within maxspan are freed as event time advances, so
 // memory stays bounded on an endless stream.
 import type { CompiledQuery, CompiledStep } from './compiled.js';
-import { stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
+import { letGo, stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
 import { expandJoinKeys, type JoinKey } from './join-key.js';
 import type { EvictableState, PartialBudget } from './partial-budget.js';
 
@@ -44,6 +44,8 @@ interface Partial {
   discarded: boolean;
   /** Index in state.waiting where it waits, or -1 once consumed/dropped. */
   slot: number;
+  /** Its events were let go (dispose): it is dead and nothing reads them any more. */
+  disposed?: boolean;
 }
 
 interface KeyState {
@@ -260,6 +262,7 @@ export class SequenceMatcher implements EvictableState {
     this.unpark(state, partial);
     if (this.maxspan > 0 && t - partial.startTime > this.maxspan) {
       this.stats.rejectedMaxspan++;
+      this.dispose(partial);
     } else {
       if (partial.gapMissTime !== null && partial.gapMissTime < t) partial.discarded = true;
       partial.gapMissTime = null;
@@ -326,6 +329,7 @@ export class SequenceMatcher implements EvictableState {
   private complete(p: Partial): void {
     if (p.discarded) {
       this.stats.rejectedMissing++;
+      this.dispose(p);
       return;
     }
     let verdict: Completion['verdict'] = 'accept';
@@ -340,6 +344,7 @@ export class SequenceMatcher implements EvictableState {
     if (verdict === 'accept' && this.hasTrailing && !(this.hasLeading && p.lastLeading === null)) verdict = 'pending';
     if (verdict === 'reject') {
       this.stats.rejectedMissing++;
+      this.dispose(p);
       return;
     }
     const c: Completion = { partial: p, reference, verdict };
@@ -355,7 +360,10 @@ export class SequenceMatcher implements EvictableState {
   private settle(c: Completion, verdict: 'accept' | 'reject'): void {
     c.verdict = verdict;
     this.stats.pendingTrailing--;
-    if (verdict === 'reject') this.stats.rejectedMissing++;
+    if (verdict === 'reject') {
+      this.stats.rejectedMissing++;
+      this.dispose(c.partial);
+    }
     const state = c.partial.state;
     state.pending.splice(state.pending.indexOf(c), 1);
     this.releaseIfIdle(state);
@@ -377,6 +385,15 @@ export class SequenceMatcher implements EvictableState {
     let k = 0;
     for (let s = 0; s < this.stages.length; s++) events[s] = this.stages[s].missing ? null : p.events[k++];
     this.emit({ events, joinKeys: p.key.values });
+    // The result is made (alert text) during emit: nothing reads these events after it.
+    this.dispose(p);
+  }
+
+  /** A partial is dead (delivered, rejected, replaced, evicted, expired, dropped): lets its events go. */
+  private dispose(p: Partial): void {
+    if (p.disposed) return;
+    p.disposed = true;
+    for (const ev of p.events) letGo(ev);
   }
 
   private stateFor(key: JoinKey): KeyState {
@@ -396,6 +413,7 @@ export class SequenceMatcher implements EvictableState {
       state.live--;
       this.stats.partialsLive--;
       this.stats.partialsReplaced++;
+      this.dispose(old);
     }
     state.waiting[j] = p;
     p.slot = j;
@@ -430,6 +448,7 @@ export class SequenceMatcher implements EvictableState {
 
   private evict(p: Partial, kind: EvictionKind): void {
     this.unpark(p.state, p);
+    this.dispose(p);
     this.stats.evictions++;
     this.stats[kind]++;
     this.releaseIfIdle(p.state);
@@ -470,6 +489,7 @@ export class SequenceMatcher implements EvictableState {
       if (p) {
         this.unpark(state, p);
         this.stats.partialsUntil++;
+        this.dispose(p);
       }
     }
     this.releaseIfIdle(state);
@@ -486,6 +506,7 @@ export class SequenceMatcher implements EvictableState {
       if (p.slot >= 0) {
         this.unpark(p.state, p);
         this.stats.partialsExpired++;
+        this.dispose(p);
         this.releaseIfIdle(p.state);
       }
     }

@@ -6,6 +6,7 @@ import type { RecordLayout } from '../record/layout.js';
 import { RecordFlag } from '../record/frame.js';
 import { RecordView } from '../record/view.js';
 import { decodeField, decodeRecord, parseJsonText } from '../record/decode.js';
+import type { RecordPool } from '../record/record-pool.js';
 import { copyBytes } from '../record/copy-bytes.js';
 import { applyNullValue, getField, type FieldAccessorFactory } from './field-access.js';
 import type { Value } from './values.js';
@@ -53,9 +54,9 @@ export class RecordEvent {
    * Moves the view onto a private copy of the record's `length` bytes, keeping what was already
    * decoded: for an event read in place (a reused transport buffer) that an engine may keep.
    */
-  detach(length: number): void {
+  detach(length: number, pool?: RecordPool): void {
     const rv = this.rv;
-    rv.reset(copyBytes(rv.bytes, rv.base, rv.base + length), 0);
+    rv.reset(pool ? pool.copy(rv.bytes, rv.base, length) : copyBytes(rv.bytes, rv.base, rv.base + length), 0);
   }
 
   field(id: number): Value | undefined {

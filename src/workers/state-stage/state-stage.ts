@@ -25,6 +25,7 @@ import { RecordView } from '../../shared/record/view.js';
 import { decodeField } from '../../shared/record/decode.js';
 import { ValueBytesCache } from '../../shared/record/value-bytes-cache.js';
 import { RecordEvent } from '../../shared/eql/record-access.js';
+import { RecordPool } from '../../shared/record/record-pool.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import type { CompiledRule, RuleSpec } from '../../shared/pipeline/ruleset.js';
 import { homePartition, keyPartition } from '../../shared/pipeline/partition.js';
@@ -59,6 +60,34 @@ interface CategoryRules {
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+/**
+ * An event an engine stores: its record copied into a pooled buffer (record-pool.ts), counted by
+ * holders. Each keep() (an engine's stable()) adds one, each release() removes one; the last
+ * release gives the buffer back for another event (KESTREL_DEBUG_RECORD_POOL=1 poisons it, so
+ * a stray read after that shows).
+ */
+class KeptEvent implements EngineEvent {
+  readonly seq: number;
+  private holders = 0;
+
+  constructor(
+    readonly view: RecordEvent,
+    readonly time: number | null,
+    private readonly pool: RecordPool,
+  ) {
+    this.seq = view.seq;
+  }
+
+  keep(): this {
+    this.holders++;
+    return this;
+  }
+
+  release(): void {
+    if (--this.holders === 0) this.pool.give(this.view.rv.bytes);
+  }
+}
 const NO_BITS = new Uint32Array(0);
 
 export class StateStage {
@@ -82,7 +111,9 @@ export class StateStage {
    */
   private readonly current: EngineEvent;
   private scratch: RecordEvent;
-  private kept: EngineEvent | null = null;
+  private kept: KeptEvent | null = null;
+  /** Buffers of kept records, reused once no engine holds them. */
+  private readonly pool = new RecordPool();
   private eventLength = 0;
   /** Rules by event category they need; rules needing any category are in `anyCategory`. */
   private readonly byCategory = new Map<string, number[]>();
@@ -161,6 +192,10 @@ export class StateStage {
     this.delivering = true;
     this.deliver();
     this.delivering = false;
+    // The stage's own hold on a kept event ends with its delivery (keep()). deliver() may have set
+    // `kept`, which the compiler cannot see.
+    (this.kept as KeptEvent | null)?.release();
+    this.kept = null;
     this.clocks.passed(candidates.group, current.time);
   }
 
@@ -193,11 +228,13 @@ export class StateStage {
     let kept = this.kept;
     if (kept === null) {
       const ev = this.scratch;
-      ev.detach(this.eventLength);
+      ev.detach(this.eventLength, this.pool);
       this.scratch = new RecordEvent(this.layout, NO_BYTES, 0);
-      kept = this.kept = { view: ev, time: this.current.time, seq: ev.seq };
+      // The stage itself holds it until the event has been offered to every engine: an engine
+      // that lets it go at once (a replaced partial) must not free it under the next one.
+      kept = this.kept = new KeptEvent(ev, this.current.time, this.pool).keep();
     }
-    return kept;
+    return kept.keep();
   }
 
   /** Offers the current event to a rule's engine (read in place; it calls keep to store it). */
