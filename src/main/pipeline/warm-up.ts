@@ -11,7 +11,7 @@
 // pipeline's output never depends on it. Only this thread is warmed: partition workers run their
 // own copies of the code.
 import { performance } from 'node:perf_hooks';
-import { synthesize } from '../../shared/synth/generate.js';
+import { DEFAULT_START, synthesize } from '../../shared/synth/generate.js';
 import type { RecordLayout } from '../../shared/record/layout.js';
 import { logger } from '../../shared/log.js';
 
@@ -33,29 +33,44 @@ export interface WarmUpTarget {
 }
 
 const BATCH_RECORDS = 1024;
+/** Event time between the starts of two batches: more than a batch spans (~1 s), so time only moves on. */
+const BATCH_SPAN_MS = 60_000;
 
-/** Pushes synthetic records through `target` within the budget, then finishes it. */
+/**
+ * Pushes synthetic records through `target` within the budget, then finishes it. Records are made
+ * a batch at a time (each batch its own short synthetic host history, later in time than the
+ * last), so making them counts against the time budget too, and the first batch always runs:
+ * under load, generating all of them first could use the whole budget.
+ */
 export async function warmUp(target: WarmUpTarget, layout: RecordLayout, budget: WarmUpBudget = DEFAULT_WARM_UP): Promise<{ events: number; ms: number }> {
   const started = performance.now();
-  const records: Uint8Array[] = [];
-  synthesize(layout, { scenario: 'mixed', events: budget.events, seed: 'kestrel warm-up', attackRate: 0.02 }, (bytes, length) => {
-    records.push(bytes.slice(0, length));
-  });
+  const epoch = Date.parse(DEFAULT_START);
   let events = 0;
   try {
-    for (let i = 0; i < records.length && performance.now() - started < budget.ms; i += BATCH_RECORDS) {
-      const batch = records.slice(i, i + BATCH_RECORDS);
-      const offsets = new Uint32Array(batch.length);
+    for (let batchNo = 0; events < budget.events && (batchNo === 0 || performance.now() - started < budget.ms); batchNo++) {
+      const records: Uint8Array[] = [];
+      const options = {
+        scenario: 'mixed' as const,
+        events: Math.min(BATCH_RECORDS, budget.events - events),
+        seed: `kestrel warm-up ${batchNo}`,
+        attackRate: 0.02,
+        firstSeq: events + 1,
+        start: new Date(epoch + batchNo * BATCH_SPAN_MS).toISOString(),
+      };
+      synthesize(layout, options, (bytes, length) => {
+        records.push(bytes.slice(0, length));
+      });
+      const offsets = new Uint32Array(records.length);
       let size = 0;
-      batch.forEach((r, k) => {
+      records.forEach((r, k) => {
         offsets[k] = size;
         size += r.length;
       });
       const bytes = new Uint8Array(size);
-      batch.forEach((r, k) => bytes.set(r, offsets[k]));
-      target.pushRecords(bytes, offsets, batch.length);
+      records.forEach((r, k) => bytes.set(r, offsets[k]));
+      target.pushRecords(bytes, offsets, records.length);
       await target.flush();
-      events += batch.length;
+      events += records.length;
     }
   } finally {
     await target.finish();
