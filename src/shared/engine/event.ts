@@ -32,7 +32,7 @@ export interface EngineEvent {
 
 /**
  * The event as it may be stored past the current push (EngineEvent.keep). The caller becomes one
- * of its holders: it calls `let go` (EngineEvent.release, through letGo) when it drops it.
+ * of its holders, and calls letGo when it drops the event.
  */
 export function stable(ev: EngineEvent): EngineEvent {
   return ev.keep === undefined ? ev : ev.keep();

@@ -7,7 +7,6 @@ import { RecordFlag } from '../record/frame.js';
 import { RecordView } from '../record/view.js';
 import { decodeField, decodeRecord, parseJsonText } from '../record/decode.js';
 import type { RecordPool } from '../record/record-pool.js';
-import { copyBytes } from '../record/copy-bytes.js';
 import { applyNullValue, getField, type FieldAccessorFactory } from './field-access.js';
 import type { Value } from './values.js';
 
@@ -51,12 +50,13 @@ export class RecordEvent {
   }
 
   /**
-   * Moves the view onto a private copy of the record's `length` bytes, keeping what was already
-   * decoded: for an event read in place (a reused transport buffer) that an engine may keep.
+   * Moves the view onto a private copy of the record's `length` bytes (a buffer from `pool`),
+   * keeping what was already decoded: for an event read in place (a reused transport buffer) that
+   * an engine may keep.
    */
-  detach(length: number, pool?: RecordPool): void {
+  detach(length: number, pool: RecordPool): void {
     const rv = this.rv;
-    rv.reset(pool ? pool.copy(rv.bytes, rv.base, length) : copyBytes(rv.bytes, rv.base, rv.base + length), 0);
+    rv.reset(pool.copy(rv.bytes, rv.base, length), 0);
   }
 
   field(id: number): Value | undefined {
