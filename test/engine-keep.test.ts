@@ -2,7 +2,7 @@
 // state stage's transport scratch). An engine must call EngineEvent.keep before it stores an
 // event, and only then: the copy is the hot path's main cost, and most offered events are dropped.
 import { describe, expect, it } from 'vitest';
-import { createEngine } from '../src/shared/engine/engine.js';
+import { createEngine, type Engine } from '../src/shared/engine/engine.js';
 import type { EngineEvent, EngineResult } from '../src/shared/engine/event.js';
 import { toyQuery, toys, type Toy } from './helpers/toy-query.js';
 import type { CompiledQuery } from '../src/shared/engine/compiled.js';
@@ -10,31 +10,37 @@ import type { CompiledQuery } from '../src/shared/engine/compiled.js';
 /**
  * Pushes `events` through one reused scratch object, as the state stage does, and overwrites it
  * after every push so that an engine holding the scratch instead of a kept copy reads garbage.
+ * The first keep() of an event makes its copy with `makeCopy` (given a snapshot of the scratch);
+ * a copy with its own keep() counts holders, and the stage lets go of its own hold after the push.
  */
-function runInPlace(q: CompiledQuery, events: Toy[], live = false): { ids: number[][]; kept: number[] } {
-  const results: EngineResult[] = [];
-  const engine = createEngine(q, { live, onResult: (r) => results.push(r) });
+function pushInPlace(engine: Engine, events: Toy[], makeCopy: (view: Toy, e: Toy, seq: number) => EngineEvent): void {
   const scratch: Toy = { c: '', t: 0, id: 0 };
-  const kept: number[] = [];
   events.forEach((e, seq) => {
     Object.assign(scratch, e);
     let copy: EngineEvent | null = null;
-    const ev: EngineEvent = {
+    engine.push({
       view: scratch,
       time: e.t,
       seq,
       keep: () => {
-        if (copy === null) {
-          kept.push(e.id);
-          copy = { view: { ...scratch }, time: e.t, seq };
-        }
-        return copy;
+        copy ??= makeCopy({ ...scratch }, e, seq);
+        return copy.keep?.() ?? copy;
       },
-    };
-    engine.push(ev);
+    });
+    (copy as EngineEvent | null)?.release?.();
     Object.assign(scratch, { c: 'overwritten', k: 'overwritten', t: -1, id: -1 });
   });
   engine.end();
+}
+
+/** pushInPlace with plain copies that are never recycled. */
+function runInPlace(q: CompiledQuery, events: Toy[], live = false): { ids: number[][]; kept: number[] } {
+  const results: EngineResult[] = [];
+  const kept: number[] = [];
+  pushInPlace(createEngine(q, { live, onResult: (r) => results.push(r) }), events, (view, e, seq) => {
+    kept.push(e.id);
+    return { view, time: e.t, seq };
+  });
   return { ids: results.map((r) => r.events.map((x) => (x ? (x.view as Toy).id : -1))), kept };
 }
 
@@ -71,51 +77,34 @@ describe('engines copy an in-place event only when they store it', () => {
 });
 
 /**
- * runInPlace with holder counting, as the state stage does (state-stage.ts KeptEvent): each keep()
+ * pushInPlace with holder counting, as the state stage does (state-stage.ts KeptEvent): each keep()
  * counts one holder, each release() drops one, and the copy is recycled, its contents destroyed,
  * when the last holder lets go. The stage holds the event itself until the push returns.
  */
 function runRecycling(q: CompiledQuery, events: Toy[]): { ids: number[][]; recycled: number; negative: boolean } {
   const results: number[][] = [];
-  // Results are read when emitted, as the state stage turns them into alert text at once.
-  const engine = createEngine(q, { onResult: (r) => results.push(r.events.map((x) => (x ? (x.view as Toy).id : -1))) });
-  const scratch: Toy = { c: '', t: 0, id: 0 };
   let recycled = 0;
   let negative = false;
-  events.forEach((e, seq) => {
-    Object.assign(scratch, e);
-    let copy: (EngineEvent & { holders: number }) | null = null;
-    const ev: EngineEvent = {
-      view: scratch,
-      time: e.t,
-      seq,
+  // Results are read when emitted, as the state stage turns them into alert text at once.
+  const engine = createEngine(q, { onResult: (r) => results.push(r.events.map((x) => (x ? (x.view as Toy).id : -1))) });
+  pushInPlace(engine, events, (view, e, seq) => {
+    let holders = 1; // the stage's own
+    const kept: EngineEvent = {
+      view, time: e.t, seq,
       keep: () => {
-        if (copy === null) {
-          const view = { ...scratch };
-          const kept: EngineEvent & { holders: number } = {
-            view, time: e.t, seq, holders: 1,
-            keep: () => {
-              kept.holders++;
-              return kept;
-            },
-            release: () => {
-              if (--kept.holders < 0) negative = true;
-              if (kept.holders === 0) {
-                recycled++;
-                Object.assign(view, { c: 'recycled', k: 'recycled', t: -2, id: -2 });
-              }
-            },
-          };
-          copy = kept;
+        holders++;
+        return kept;
+      },
+      release: () => {
+        if (--holders < 0) negative = true;
+        if (holders === 0) {
+          recycled++;
+          Object.assign(view, { c: 'recycled', k: 'recycled', t: -2, id: -2 });
         }
-        return copy.keep!();
       },
     };
-    engine.push(copy ?? ev);
-    (copy as (EngineEvent & { holders: number }) | null)?.release?.();
-    Object.assign(scratch, { c: 'overwritten', k: 'overwritten', t: -1, id: -1 });
+    return kept;
   });
-  engine.end();
   return { ids: results, recycled, negative };
 }
 
