@@ -18,6 +18,7 @@ import { loadRules } from '../src/shared/rules/index.js';
 import { checkRule } from '../src/shared/rules/compile-rule.js';
 import { compileRulesetForRecords, RecordEvent } from '../src/shared/eql/codegen/ruleset.js';
 import { WasmPredicateSet } from '../src/shared/eql/codegen/evaluator.js';
+import { buildPredicates } from '../src/shared/eql/codegen/build-predicates.js';
 import { testSchema } from './helpers/eql-schema.js';
 
 const SHARED = path.resolve(process.cwd(), '../shared');
@@ -86,7 +87,7 @@ describe('the Elastic detection-rules corpus', () => {
     });
     expect(queries.length).toBeGreaterThan(400);
     const filters = queries.flatMap((q) => [...q.steps.map((s) => s.filter), ...(q.until ? [q.until.filter] : [])]);
-    const built = WasmPredicateSet.build({ filters }, buildLayout(schema));
+    const built = buildPredicates(filters, buildLayout(schema));
     expect(WebAssembly.validate(built.bytes as Uint8Array<ArrayBuffer>)).toBe(true);
     await WebAssembly.compile(built.bytes as Uint8Array<ArrayBuffer>);
     expect(built.predicateIds.length).toBe(filters.length);

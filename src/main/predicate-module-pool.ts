@@ -6,7 +6,7 @@
 // generates it (cache/build-id.ts); in memory, and on disk (cache/disk-cache.ts), so a later run
 // with the same rules compiles the stored module instead of building it (docs/runtime.md).
 import { createHash } from 'node:crypto';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { InternalError } from '../shared/errors.js';
 import { compileCached, type PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
 import type { CodegenStats } from '../shared/eql/codegen/expr.js';
@@ -86,14 +86,13 @@ async function decodeEntry(data: Buffer): Promise<PreparedPredicates> {
 
 export class PredicateModulePool {
   readonly counters: PredicateModuleCounters = { hits: 0, misses: 0 };
-  private readonly pool: Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null>;
+  /** The build thread's pool, started on the first build or warm(): a warm start never loads piscina. */
+  private pool: Promise<Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null>> | undefined;
   private readonly memory = new Map<string, Promise<PredicateModuleTaskResult>>();
   private readonly maxEntries: number;
 
   constructor(opts: PredicateModulePoolOptions = {}) {
-    // Idle threads are unref'd by piscina, so an idle pool never keeps the process alive.
-    // The thread exits soon after its last build: a build is rare, and an idle thread costs ~50 MB.
-    this.pool = new Piscina({ filename: WORKER.href, maxThreads: opts.maxThreads ?? 1, minThreads: 0, idleTimeout: 1_000 });
+    this.maxThreads = opts.maxThreads ?? 1;
     this.maxEntries = opts.maxEntries ?? 8;
     if (opts.disk !== undefined) this.disk = opts.disk;
     else {
@@ -103,6 +102,14 @@ export class PredicateModulePool {
   }
 
   readonly disk: DiskCache | null;
+  private readonly maxThreads: number;
+
+  private thread(): Promise<Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null>> {
+    // Idle threads are unref'd by piscina, so an idle pool never keeps the process alive.
+    // The thread exits soon after its last build: a build is rare, and an idle thread costs ~50 MB.
+    this.pool ??= import('piscina').then(({ Piscina }) => new Piscina({ filename: WORKER.href, maxThreads: this.maxThreads, minThreads: 0, idleTimeout: 1_000 }));
+    return this.pool;
+  }
 
   /** Keys whose memory entry was started by prefetch() from the disk cache. */
   private readonly prefetched = new Set<string>();
@@ -151,7 +158,7 @@ export class PredicateModulePool {
       }
     }
     const task: PredicateModuleTask = { rules: [...rules], schema, parsed: exportParsedQueries(rules.map((r) => r.query)) };
-    const pending = (this.pool.run(task) as Promise<PredicateModuleTaskResult>).catch((e: unknown) => {
+    const pending = (this.thread().then((pool) => pool.run(task)) as Promise<PredicateModuleTaskResult>).catch((e: unknown) => {
       // A structured clone keeps only the message of the worker's error.
       throw new InternalError('wasm.predicates.pool', `building the predicate module failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     });
@@ -172,11 +179,11 @@ export class PredicateModulePool {
    * ruleset arrives: call it before loading rules.
    */
   warm(): void {
-    this.pool.run(null).catch(() => undefined); // a real prepare reports any failure
+    this.thread().then((pool) => pool.run(null)).catch(() => undefined); // a real prepare reports any failure
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await (await this.pool)?.destroy();
   }
 }
 

@@ -24,9 +24,12 @@ export interface PredicateModuleTaskResult {
   checkMs: number;
 }
 
-/** `null` only warms the thread up: loading this module (the parser, checker, code generator) is done. */
+/** `null` only warms the thread up: loads the parser, checker and code generator. */
 export default async function predicateModuleTask(task: PredicateModuleTask | null): Promise<PredicateModuleTaskResult | null> {
-  if (task === null) return null;
+  if (task === null) {
+    await import('../shared/eql/codegen/build-predicates.js');
+    return null;
+  }
   const schema = schemaFromDescription(task.schema);
   const started = performance.now();
   if (task.parsed) seedParsedQueries(task.parsed);

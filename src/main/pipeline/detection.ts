@@ -16,7 +16,8 @@ import { RecordEvent, recordFieldAccessor } from '../../shared/eql/record-access
 import { recordsWithBits } from '../../shared/pipeline/bit-counts.js';
 import { COUNTER_PREDICATE_RECORDS, COUNTER_PREDICATE_TRUE, COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
 import { KestrelError, RuntimeError } from '../../shared/errors.js';
-import { UserRuleSet, isUserRule } from './user-rules.js';
+import type { UserRuleSet } from './user-rules.js';
+import { isUserRule } from './user-rule-spec.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
@@ -187,7 +188,7 @@ export class DetectionPipeline {
     const userSpecs = options.rules.filter(isUserRule);
     const schema = schemaFromDescription(opts.schema);
     const layout = buildLayout(schema);
-    const userRules = userSpecs.length ? new UserRuleSet(userSpecs, layout, opts.rules.length) : undefined;
+    const userRules = userSpecs.length ? await userRuleSet(userSpecs, layout, opts.rules.length) : undefined;
     const release = (a: PendingAlert) => opts.onAlert(a.json, a.seq, a.ruleIndex);
     const config: EqlProcessorConfig = {
       rules: opts.rules,
@@ -518,7 +519,7 @@ export class DetectionPipeline {
     const rules = allRules.filter((r) => !isUserRule(r));
     const userSpecs = allRules.filter(isUserRule);
     // Built first: a module that cannot start leaves the old generation in force.
-    const nextUserRules = userSpecs.length ? new UserRuleSet(userSpecs, this.layout, rules.length) : undefined;
+    const nextUserRules = userSpecs.length ? await userRuleSet(userSpecs, this.layout, rules.length) : undefined;
     const checkSchema = checkSchemaFor(schemaFromDescription(this.opts.schema));
     // New caps (a config reload) hold from the new generation on, like its rules.
     const preview: EqlProcessorConfig = { ...this.config, ...caps, rules, predicates: undefined };
@@ -647,4 +648,10 @@ function localCrash(e: unknown): unknown {
   if (e instanceof KestrelError) return e;
   const cause = e instanceof Error ? e.message : String(e);
   return new RuntimeError('runtime.worker_crashed', `partition 0 (main thread) crashed: ${cause}`, { context: { partition: 0 }, cause: e });
+}
+
+/** The sandbox for a ruleset's Wasm user rules, loaded only when there are some. */
+async function userRuleSet(specs: RuleSpec[], layout: RecordLayout, firstIndex: number): Promise<UserRuleSet> {
+  const { UserRuleSet } = await import('./user-rules.js');
+  return new UserRuleSet(specs, layout, firstIndex);
 }

@@ -2,7 +2,7 @@
 // carets) and left out; the rest run — one broken rule never stops detection.
 import type { CommandContext } from '../command.js';
 import { loadRules } from '../../shared/rules/index.js';
-import { checkRule } from '../../shared/rules/compile-rule.js';
+import { CheckHandOver, checkRule } from '../../shared/rules/compile-rule.js';
 import { checkSchemaFor, ruleSpecOf, type RuleSpec } from '../../shared/pipeline/ruleset.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { problemOf, problemOfRule, renderProblem } from '../rule-problems.js';
@@ -11,9 +11,7 @@ import { loadParsedRules, saveParsedRules } from '../cache/parsed-rules.js';
 import { DiskRuleFileMemo } from '../cache/rule-files.js';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { validateRuleModule } from '../../shared/wasm/validate.js';
-import { USER_RULE_ABI } from '../../shared/wasm/rule-abi.js';
-import { WASM_LANGUAGE } from './user-rules.js';
+import { WASM_LANGUAGE } from './user-rule-spec.js';
 
 export interface CheckedRules {
   specs: RuleSpec[];
@@ -67,10 +65,13 @@ export async function loadCheckedRules(
   const texts = loaded.rules.map((r) => r.query);
   const stored = loadParsedRules(texts);
   const parses: string[] = [];
+  // The single-thread pipeline that runs these rules next takes these checks instead of repeating them.
+  const handOver = CheckHandOver.begin(schema);
   for (const rule of loaded.rules) {
     const res = checkRule(rule, { schema });
     if (res.ok) {
       specs.push(ruleSpecOf(rule));
+      handOver.set(CheckHandOver.key(rule), res.checked);
       parses.push(rule.query);
     } else {
       if (!(res.error instanceof EqlSyntaxError)) parses.push(rule.query);
@@ -82,7 +83,10 @@ export async function loadCheckedRules(
   if (!stored) saveParsedRules(texts, parses);
   // Wasm user rules, named directly or found in the folders: validated here (imports, exports,
   // memory) so a bad module is reported like a bad rule; the sandbox is built by the pipeline.
+  // The validator is loaded only when there are modules to validate.
+  const wasm = loaded.modules.length ? await Promise.all([import('../../shared/wasm/validate.js'), import('../../shared/wasm/rule-abi.js')]) : undefined;
   for (const file of loaded.modules) {
+    const [{ validateRuleModule }, { USER_RULE_ABI }] = wasm!;
     const id = `wasm:${basename(file, '.wasm')}`;
     let bytes: Uint8Array;
     try {

@@ -17,11 +17,7 @@ import type { RecordLayout } from '../../shared/record/layout.js';
 import { RecordEventAccessor } from '../../shared/wasm/record-accessor.js';
 import { UserRule } from '../../shared/wasm/user-rule.js';
 
-export const WASM_LANGUAGE = 'wasm';
-
-export function isUserRule(r: RuleSpec): boolean {
-  return r.language === WASM_LANGUAGE;
-}
+export { WASM_LANGUAGE, isUserRule } from './user-rule-spec.js';
 
 export interface UserRuleFault {
   rule: string;

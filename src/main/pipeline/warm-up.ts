@@ -11,7 +11,6 @@
 // pipeline's output never depends on it. Only this thread is warmed: partition workers run their
 // own copies of the code.
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_START, synthesize } from '../../shared/synth/generate.js';
 import type { RecordLayout } from '../../shared/record/layout.js';
 import { logger } from '../../shared/log.js';
 
@@ -44,6 +43,8 @@ const BATCH_SPAN_MS = 60_000;
  */
 export async function warmUp(target: WarmUpTarget, layout: RecordLayout, budget: WarmUpBudget = DEFAULT_WARM_UP): Promise<{ events: number; ms: number }> {
   const started = performance.now();
+  // Loaded here: only a live start needs the generator.
+  const { DEFAULT_START, synthesize } = await import('../../shared/synth/generate.js');
   const epoch = Date.parse(DEFAULT_START);
   let events = 0;
   try {

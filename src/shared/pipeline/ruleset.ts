@@ -2,7 +2,7 @@
 // how each side turns it into engines. Main and every worker compile the same specs against the
 // same schema, so they agree on every key expression and predicate.
 import type { EqlDialect, RuleAction, RuleSource } from '../rules/model.js';
-import { checkRule } from '../rules/compile-rule.js';
+import { CheckHandOver, checkRule } from '../rules/compile-rule.js';
 import { compileQuery } from '../eql/compile.js';
 import { ecsLinuxSchema } from '../schema/ecs-linux.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
@@ -61,6 +61,8 @@ export interface CompiledRule {
 /** Checks specs that are known to check (main filtered them); a failure here is a bug. */
 export function checkRuleset(specs: readonly RuleSpec[], checkSchema: BuiltSchema): CheckedQuery[] {
   return specs.map((spec) => {
+    const handed = CheckHandOver.take(checkSchema, spec);
+    if (handed !== undefined) return handed;
     const check = checkRule(asSource(spec), { schema: checkSchema });
     if (!check.ok) throw new InternalError('pipeline.rule', `rule ${spec.id} did not compile in a worker: ${check.error.message}`);
     return check.checked;

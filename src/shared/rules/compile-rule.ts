@@ -36,6 +36,39 @@ export function checkRule(rule: RuleSource, opts: RuleCheckOptions): RuleCheck {
   }
 }
 
+/**
+ * Checks one caller made that a later caller on the same thread would repeat: main checks every rule
+ * to report the bad ones (load-rules.ts), then the single-thread pipeline checks the good ones
+ * again to compile them (pipeline/ruleset.ts), ~50 ms for the Elastic corpus. Each check is handed
+ * over once and then forgotten, so no two pipelines ever share one rule's IR, and a new hand-over
+ * for a schema replaces what the last one left untaken (a reload never accumulates rulesets).
+ */
+export class CheckHandOver {
+  private static readonly bySchema = new WeakMap<Schema, Map<string, CheckedQuery>>();
+
+  /** Starts a hand-over of checks against `schema`, dropping any earlier one not taken. */
+  static begin(schema: Schema): Map<string, CheckedQuery> {
+    const checks = new Map<string, CheckedQuery>();
+    CheckHandOver.bySchema.set(schema, checks);
+    return checks;
+  }
+
+  /** The handed-over check of `rule` against `schema`, removed as it is taken. */
+  static take(schema: Schema, rule: Pick<RuleSource, 'query' | 'dialect'>): CheckedQuery | undefined {
+    const checks = CheckHandOver.bySchema.get(schema);
+    if (checks === undefined) return undefined;
+    const key = CheckHandOver.key(rule);
+    const checked = checks.get(key);
+    if (checked !== undefined) checks.delete(key);
+    return checked;
+  }
+
+  /** What a check depends on besides the schema: the query text and its dialect. */
+  static key(rule: Pick<RuleSource, 'query' | 'dialect'>): string {
+    return `${rule.dialect ?? ''}\0${rule.query}`;
+  }
+}
+
 export function compileRule(check: Extract<RuleCheck, { ok: true }>, opts: CompileOptions = {}): CompiledQuery {
   return compileQuery(check.checked, opts);
 }

@@ -15,13 +15,9 @@ import { ExternalKind, Op, SectionId, ValType } from './wasm-opcodes.js';
 import { InstructionDecoder, parseValidModule, type FunctionBody } from './wasm-reader.js';
 import { ByteWriter, appendToVector, codeSectionPayload, reassemble, spliceBytes, type ByteEdit } from './wasm-writer.js';
 
-export const FUEL_EXPORT = '__kestrel_fuel';
-/**
- * An added function `refuel(n) -> left`: sets the fuel to n and returns what was left. From JS a
- * Wasm call costs a few ns where a WebAssembly.Global value access costs ~17 ns, and the pool does
- * two per call. It is appended after every other function, so no function index moves.
- */
-export const REFUEL_EXPORT = '__kestrel_refuel';
+import { FUEL_EXPORT, REFUEL_EXPORT } from './fuel-exports.js';
+
+export { FUEL_EXPORT, REFUEL_EXPORT };
 
 export interface FuelOptions {
   /** Name the fuel global is exported under. Default `__kestrel_fuel`. */

@@ -13,26 +13,17 @@ import { createHash } from 'node:crypto';
 import type { CompiledFilter, EventView } from '../../engine/compiled.js';
 import { InternalError, LimitError } from '../../errors.js';
 import type { RecordLayout } from '../../record/layout.js';
-import { REFUEL_EXPORT, instrumentFuel } from '../../wasm/fuel.js';
+import { REFUEL_EXPORT } from '../../wasm/fuel-exports.js';
 import { PAGE_BYTES } from '../../wasm/wasm-opcodes.js';
 import { compileFilter } from '../compile.js';
 import type { CheckedFilter } from '../ir.js';
 import { PREDICATE_ABI, MAX_MEMORY_PAGES } from './abi.js';
 import type { CodegenStats } from './expr.js';
 import { describeHosts, rebuildHosts, type HostRef } from './host-table.js';
-import { generatePredicateModule, type PredicateModule } from './module.js';
 import { RecordEvent, recordFieldAccessor } from './record-access.js';
 
 export interface PredicateRuleset {
   filters: readonly CheckedFilter[];
-}
-
-export interface BuiltPredicates {
-  /** The fuel-instrumented module. */
-  bytes: Uint8Array;
-  /** Predicate id of each filter (its bit position within a record's words). */
-  predicateIds: number[];
-  module: PredicateModule;
 }
 
 /**
@@ -123,17 +114,11 @@ export function compileCached(bytes: Uint8Array): Promise<WebAssembly.Module> {
 }
 
 export class WasmPredicateSet {
-  /** Generates and instruments the module for a ruleset over one record layout. */
-  static build(ruleset: PredicateRuleset, layout: RecordLayout): BuiltPredicates {
-    const module = generatePredicateModule(ruleset.filters, layout);
-    const bytes = instrumentFuel(module.bytes, { type: 'i64', initialFuel: 0 });
-    return { bytes, predicateIds: ruleset.filters.map((_, i) => i), module };
-  }
-
   /** Builds and compiles (cached by content): the expensive half, done once per ruleset. */
   static async prepare(ruleset: PredicateRuleset, layout: RecordLayout, onBytes?: (instrumented: Uint8Array) => void): Promise<PreparedPredicates> {
+    const { buildPredicates } = await import('./build-predicates.js');
     const t0 = performance.now();
-    const built = WasmPredicateSet.build(ruleset, layout);
+    const built = buildPredicates(ruleset.filters, layout);
     onBytes?.(built.bytes);
     const t1 = performance.now();
     const module = await compileCached(built.bytes);
