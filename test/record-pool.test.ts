@@ -18,11 +18,15 @@ describe('record pool', () => {
     const pool = new RecordPool(1 << 20, true);
     const src = Uint8Array.from({ length: 600 }, (_, i) => i & 0xff);
     const a = pool.copy(src, 10, 500);
+    const aView = pool.lastView;
+    expect(aView.buffer).toBe(a.buffer);
+    expect(aView.byteLength).toBe(a.byteLength);
     expect([...a.subarray(0, 500)]).toEqual([...src.subarray(10, 510)]);
-    pool.give(a);
+    pool.give(a, aView);
     expect(a.every((b) => b === 0xee)).toBe(true);
     const b = pool.copy(src, 0, 400); // same 512-byte class
     expect(b).toBe(a);
+    expect(pool.lastView).toBe(aView); // the buffer's DataView comes back with it
     expect([...b.subarray(0, 400)]).toEqual([...src.subarray(0, 400)]);
     expect(pool.copy(src, 0, 100)).not.toBe(a); // another class: a fresh buffer
     expect(pool.counters).toMatchObject({ taken: 3, reused: 1, given: 1 });
@@ -31,9 +35,10 @@ describe('record pool', () => {
   it('holds at most its cap for reuse and never pools odd-sized buffers', () => {
     const pool = new RecordPool(1024, false);
     const src = new Uint8Array(512);
-    const bufs = [pool.copy(src, 0, 512), pool.copy(src, 0, 512), pool.copy(src, 0, 512)];
-    bufs.forEach((x) => pool.give(x));
-    pool.give(new Uint8Array(300));
+    const bufs = [0, 1, 2].map(() => [pool.copy(src, 0, 512), pool.lastView] as const);
+    bufs.forEach(([x, v]) => pool.give(x, v));
+    const odd = new Uint8Array(300);
+    pool.give(odd, new DataView(odd.buffer));
     expect(pool.counters.given).toBe(2);
     expect(pool.counters.dropped).toBe(2);
   });

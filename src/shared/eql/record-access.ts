@@ -56,7 +56,8 @@ export class RecordEvent {
    */
   detach(length: number, pool: RecordPool): void {
     const rv = this.rv;
-    rv.reset(pool.copy(rv.bytes, rv.base, length), 0);
+    const copy = pool.copy(rv.bytes, rv.base, length);
+    rv.adopt(copy, pool.lastView, 0);
   }
 
   field(id: number): Value | undefined {

@@ -9,7 +9,8 @@
 // pool's total, and anything beyond is left to the GC. A buffer is only given back by the
 // event's last holder (state-stage.ts counts holders), so a live event is never overwritten. With
 // KESTREL_DEBUG_RECORD_POOL=1 a returned buffer is filled with 0xEE first, so a holder that read
-// a record after letting go would see garbage at once (tests run with it).
+// a record after letting go would see garbage at once (tests run with it). Each buffer keeps its
+// DataView (a record view needs one): a DataView per copy was another allocation per kept event.
 
 const CLASS_BYTES = 256;
 /** Larger records are not pooled (rare: a few per million). */
@@ -17,16 +18,23 @@ const MAX_POOLED_BYTES = 16 * 1024;
 
 export class RecordPool {
   private readonly free: Uint8Array[][] = [];
+  /** free[cls][i]'s DataView. */
+  private readonly freeViews: DataView[][] = [];
   private pooledBytes = 0;
   readonly counters = { taken: 0, reused: 0, given: 0, dropped: 0 };
+  /** A DataView over the whole buffer the last copy() returned. */
+  lastView: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(
     /** Cap on the bytes held for reuse. */
     private readonly maxBytes = 32 * 1024 * 1024,
-    private readonly poison = process.env.KESTREL_DEBUG_RECORD_POOL === '1',
+    readonly poison = process.env.KESTREL_DEBUG_RECORD_POOL === '1',
   ) {}
 
-  /** A private copy of bytes[start, start + length), in a pooled buffer when one is free. */
+  /**
+   * A private copy of bytes[start, start + length), in a pooled buffer when one is free; its
+   * DataView is `lastView` until the next copy.
+   */
   copy(bytes: Uint8Array, start: number, length: number): Uint8Array {
     this.counters.taken++;
     const cls = Math.ceil(length / CLASS_BYTES);
@@ -34,16 +42,23 @@ export class RecordPool {
     if (length <= MAX_POOLED_BYTES) {
       out = this.free[cls]?.pop();
       if (out !== undefined) {
+        this.lastView = this.freeViews[cls]!.pop()!;
         this.pooledBytes -= out.length;
         this.counters.reused++;
-      } else out = new Uint8Array(cls * CLASS_BYTES);
-    } else out = new Uint8Array(length);
+      } else out = this.fresh(cls * CLASS_BYTES);
+    } else out = this.fresh(length);
     out.set(bytes.subarray(start, start + length));
     return out;
   }
 
-  /** Takes a buffer back (from copy()) once nothing reads it any more. */
-  give(buffer: Uint8Array): void {
+  private fresh(size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    this.lastView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    return out;
+  }
+
+  /** Takes a buffer back (from copy(), with its DataView) once nothing reads it any more. */
+  give(buffer: Uint8Array, view: DataView): void {
     const cls = buffer.length / CLASS_BYTES;
     if (buffer.length > MAX_POOLED_BYTES || !Number.isInteger(cls) || this.pooledBytes + buffer.length > this.maxBytes) {
       this.counters.dropped++;
@@ -51,6 +66,7 @@ export class RecordPool {
     }
     if (this.poison) buffer.fill(0xee);
     (this.free[cls] ??= []).push(buffer);
+    (this.freeViews[cls] ??= []).push(view);
     this.pooledBytes += buffer.length;
     this.counters.given++;
   }

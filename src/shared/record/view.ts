@@ -46,6 +46,13 @@ export class RecordView {
     return this;
   }
 
+  /** reset(bytes, offset) with the caller's DataView over all of `bytes` (no new one made). */
+  adopt(bytes: Uint8Array, dv: DataView, offset = 0): this {
+    this.bytes = bytes;
+    this.dv = dv;
+    return this.reset(bytes, offset);
+  }
+
   /** Total record length in bytes (a multiple of 8). */
   get length(): number {
     return this.dv.getUint32(this.base + RecordHeader.length, true);

@@ -65,18 +65,27 @@ const NO_BYTES = new Uint8Array(0);
  * An event an engine stores: its record copied into a pooled buffer (record-pool.ts), counted by
  * holders. Each keep() (an engine's stable()) adds one, each release() removes one; the last
  * release gives the buffer back for another event (KESTREL_DEBUG_RECORD_POOL=1 poisons it, so
- * a stray read after that shows).
+ * a stray read after that shows), and this object and its view go back to the stage for the next
+ * kept event: kept events live as long as their partials, so allocating them fresh made the young
+ * generation copy and promote them.
  */
 class KeptEvent implements EngineEvent {
-  readonly seq: number;
+  seq = 0;
+  time: number | null = null;
   private holders = 0;
 
   constructor(
-    readonly view: RecordEvent,
-    readonly time: number | null,
-    private readonly pool: RecordPool,
-  ) {
+    public view: RecordEvent,
+    private readonly spares: SpareEvents,
+  ) {}
+
+  /** Takes the event `view` (detached into a pooled buffer) with the stage as its first holder. */
+  hold(view: RecordEvent, time: number | null): this {
+    this.view = view;
     this.seq = view.seq;
+    this.time = time;
+    this.holders = 1;
+    return this;
   }
 
   keep(): this {
@@ -85,9 +94,44 @@ class KeptEvent implements EngineEvent {
   }
 
   release(): void {
-    if (--this.holders === 0) this.pool.give(this.view.rv.bytes);
+    if (--this.holders === 0) this.spares.recycle(this);
   }
 }
+
+/**
+ * Kept events whose last holder let go, and their views, for the next events kept; and the pool
+ * of their record buffers. In the pool's debug mode objects are not reused: a stale holder then
+ * reads the poisoned buffer instead of another event.
+ */
+class SpareEvents {
+  private readonly kept: KeptEvent[] = [];
+  private readonly views: RecordEvent[] = [];
+  readonly pool = new RecordPool();
+
+  constructor(private readonly layout: RecordLayout) {}
+
+  /** A view for the next event read in place (the stage's scratch). */
+  view(): RecordEvent {
+    return this.views.pop() ?? new RecordEvent(this.layout, NO_BYTES, 0);
+  }
+
+  /** `view`, already detached, held by the stage. */
+  keep(view: RecordEvent, time: number | null): KeptEvent {
+    return (this.kept.pop() ?? new KeptEvent(view, this)).hold(view, time);
+  }
+
+  recycle(ev: KeptEvent): void {
+    const rv = ev.view.rv;
+    this.pool.give(rv.bytes, rv.dataView);
+    if (this.pool.poison || this.kept.length >= MAX_SPARE_EVENTS) return;
+    this.views.push(ev.view);
+    this.kept.push(ev);
+  }
+}
+
+/** Enough for every partial of a busy partition; past this a released event is left to the GC. */
+const MAX_SPARE_EVENTS = 1 << 16;
+
 const NO_BITS = new Uint32Array(0);
 
 export class StateStage {
@@ -112,8 +156,8 @@ export class StateStage {
   private readonly current: EngineEvent;
   private scratch: RecordEvent;
   private kept: KeptEvent | null = null;
-  /** Buffers of kept records, reused once no engine holds them. */
-  private readonly pool = new RecordPool();
+  /** Kept events, their views and record buffers, reused once no engine holds them. */
+  private readonly spares: SpareEvents;
   private eventLength = 0;
   /** Rules by event category they need; rules needing any category are in `anyCategory`. */
   private readonly byCategory = new Map<string, number[]>();
@@ -129,7 +173,7 @@ export class StateStage {
 
   constructor(
     config: StateStageConfig,
-    private readonly layout: RecordLayout,
+    layout: RecordLayout,
     checkSchema: BuiltSchema,
     private readonly partition: number,
     private readonly partitions: number,
@@ -159,7 +203,8 @@ export class StateStage {
       if (cats === null) this.anyCategory.push(index);
       else for (const c of cats) (this.byCategory.get(c) ?? this.byCategory.set(c, []).get(c)!).push(index);
     });
-    this.scratch = new RecordEvent(layout, NO_BYTES, 0);
+    this.spares = new SpareEvents(layout);
+    this.scratch = this.spares.view();
     this.current = { view: this.scratch, time: null, seq: 0, keep: () => this.keep() };
     this.clocks = new CategoryClocks(ruleset.length);
     this.anyRules = this.anyCategory.length ? this.categoryRules(this.anyCategory) : null;
@@ -228,11 +273,11 @@ export class StateStage {
     let kept = this.kept;
     if (kept === null) {
       const ev = this.scratch;
-      ev.detach(this.eventLength, this.pool);
-      this.scratch = new RecordEvent(this.layout, NO_BYTES, 0);
+      ev.detach(this.eventLength, this.spares.pool);
+      this.scratch = this.spares.view();
       // The stage itself holds it until the event has been offered to every engine: an engine
       // that lets it go at once (a replaced partial) must not free it under the next one.
-      kept = this.kept = new KeptEvent(ev, this.current.time, this.pool).keep();
+      kept = this.kept = this.spares.keep(ev, this.current.time);
     }
     return kept.keep();
   }
