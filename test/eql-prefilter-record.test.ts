@@ -113,3 +113,31 @@ describe('discriminator index memo of whole values', () => {
     }
   });
 });
+
+describe('discriminator index memo: values marking many words', () => {
+  // One literal shared by filters spread over many bitset words: the memo keeps up to four
+  // (word, mask) pairs inline and the rest in an overflow array; hits must mark exactly what the
+  // first probe marked, inline or not.
+  const queries = Array.from({ length: 320 }, (_, i) =>
+    i % 50 === 0 ? 'process where process.name == "bash"' : i % 80 === 1 ? 'process where process.name == "four"' : `process where process.name == "n${i}"`,
+  );
+  const wide = new FilterIndex(queries.map((q) => ({ where: where(q) })));
+  const read = accessor({ path: 'process.name', segments: ['process', 'name'], def: schema.lookup('process.name') }) as (ev: RecordEvent) => Value | undefined;
+  const writer = new RecordCandidateWriter(wide, layout, () => ({ read, slot: slotFieldId(layout, 'process.name') }));
+  const n = Math.ceil(queries.length / 32);
+  it('marks the same words on every hit as FilterIndex does', () => {
+    for (let round = 0; round < 3; round++) {
+      for (const name of ['bash', 'four', 'n7', '', 'none']) {
+        const ev = new RecordEvent(layout, encodeEvent(layout, { process: { name } }, 1), 1);
+        const got = new Uint32Array(n);
+        writer.write(ev, got, 0);
+        const want = new Uint32Array(n);
+        wide.writeCandidates((p) => (p === 'process.name' ? name : undefined), want, 0);
+        expect([...got], `${name} round ${round}`).toEqual([...want]);
+      }
+    }
+    const bash = new Uint32Array(n);
+    writer.write(new RecordEvent(layout, encodeEvent(layout, { process: { name: 'bash' } }, 1), 1), bash, 0);
+    expect(bash.filter((w) => w !== 0).length).toBeGreaterThan(4);
+  });
+});

@@ -45,7 +45,7 @@ interface Partial {
   /** Index in state.waiting where it waits, or -1 once consumed/dropped. */
   slot: number;
   /** Its events were let go (dispose): it is dead and nothing reads them any more. */
-  disposed?: boolean;
+  disposed: boolean;
 }
 
 interface KeyState {
@@ -239,6 +239,7 @@ export class SequenceMatcher implements EvictableState {
         gapMissTime: null,
         discarded: false,
         slot: -1,
+        disposed: false,
       };
       this.stats.partialsCreated++;
       if (P === 1) this.complete(partial);

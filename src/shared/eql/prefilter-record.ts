@@ -11,7 +11,6 @@ import { RecordFlag, Storage, Tag } from '../record/frame.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { ByteSpan, RecordView } from '../record/view.js';
 import { markIds, type FilterIndex, type IndexTable } from './prefilter.js';
-import { copyBytes } from '../record/copy-bytes.js';
 import type { RecordEvent } from './record-access.js';
 import type { Value } from './values.js';
 
@@ -54,12 +53,23 @@ interface FieldGroup {
  * repeat (the same executables, names, arguments): one hash and compare of the whole value replaces
  * hashing every head and tail of it. A group whose values rarely repeat (random file names) drops
  * its memo after a trial, so it never costs more than a little hashing.
+ *
+ * Flat typed arrays, entry e at fixed strides: a hit reads a few words of three arrays instead of
+ * following a key and a marks object per entry (those loads were most of the index's time).
  */
 interface ValueMemo {
   hashes: Int32Array;
-  keys: (Uint8Array | undefined)[];
-  /** Per entry: (word, mask) pairs of the marks the probe made, and the probe's result. */
-  marks: (Int32Array | undefined)[];
+  /** Per entry: the value's byte length, -1 when empty. */
+  lengths: Int16Array;
+  /** Entry e's value at [e * MEMO_MAX_BYTES, + its length). */
+  keys: Uint8Array;
+  /**
+   * Per entry: MEMO_MARK_PAIRS (word, mask) pairs of the marks the probe made, unused ones (0, 0);
+   * a value that marks more words has its pairs in `overflow` instead (first pair (-1, 0)).
+   */
+  marks: Int32Array;
+  overflow: (Int32Array | undefined)[];
+  /** Per entry: the probe's result (1 ok, 0 the value must be decoded). */
   ok: Uint8Array;
   lookups: number;
   hits: number;
@@ -67,11 +77,22 @@ interface ValueMemo {
 
 const MEMO_ENTRIES = 1024;
 const MEMO_MAX_BYTES = 128;
+/** Marked words one entry holds inline. */
+const MEMO_MARK_PAIRS = 4;
 /** After this many lookups a memo that hit less than half the time is dropped. */
 const MEMO_TRIAL = 8192;
 
 function newMemo(): ValueMemo {
-  return { hashes: new Int32Array(MEMO_ENTRIES), keys: new Array(MEMO_ENTRIES), marks: new Array(MEMO_ENTRIES), ok: new Uint8Array(MEMO_ENTRIES), lookups: 0, hits: 0 };
+  return {
+    hashes: new Int32Array(MEMO_ENTRIES),
+    lengths: new Int16Array(MEMO_ENTRIES).fill(-1),
+    keys: new Uint8Array(MEMO_ENTRIES * MEMO_MAX_BYTES),
+    marks: new Int32Array(MEMO_ENTRIES * MEMO_MARK_PAIRS * 2),
+    overflow: new Array<Int32Array | undefined>(MEMO_ENTRIES),
+    ok: new Uint8Array(MEMO_ENTRIES),
+    lookups: 0,
+    hits: 0,
+  };
 }
 
 export class RecordCandidateWriter {
@@ -212,12 +233,22 @@ export class RecordCandidateWriter {
     if (memo === null || len > MEMO_MAX_BYTES) return this.probe(g, bytes, start, len, words, at);
     const h = sampleHash(bytes, start, len);
     const e = (h ^ (h >>> 15)) & (MEMO_ENTRIES - 1);
-    const key = memo.keys[e];
     memo.lookups++;
-    if (key !== undefined && memo.hashes[e] === h && key.length === len && sameBytes(key, bytes, start)) {
+    if (memo.hashes[e] === h && memo.lengths[e] === len && sameBytes(memo.keys, e * MEMO_MAX_BYTES, bytes, start, len)) {
       memo.hits++;
-      const marks = memo.marks[e]!;
-      for (let i = 0; i < marks.length; i += 2) words[at + marks[i]!] = words[at + marks[i]!]! | marks[i + 1]!;
+      let marks = memo.marks;
+      let i = e * MEMO_MARK_PAIRS * 2;
+      let end = i + MEMO_MARK_PAIRS * 2;
+      if (marks[i] === -1) {
+        marks = memo.overflow[e]!;
+        i = 0;
+        end = marks.length;
+      }
+      for (; i < end; i += 2) {
+        const mask = marks[i + 1]!;
+        if (mask === 0) break;
+        words[at + marks[i]!] = words[at + marks[i]!]! | mask;
+      }
       return memo.ok[e] === 1;
     }
     if (memo.lookups >= MEMO_TRIAL && memo.hits * 2 < memo.lookups) {
@@ -227,19 +258,32 @@ export class RecordCandidateWriter {
     const scratch = this.scratch;
     scratch.fill(0);
     const ok = this.probe(g, bytes, start, len, scratch, 0);
-    let n = 0;
-    for (let w = 0; w < scratch.length; w++) if (scratch[w] !== 0) n += 2;
-    const marks = new Int32Array(n);
-    for (let w = 0, j = 0; w < scratch.length; w++) {
+    let pairs = 0;
+    for (let w = 0; w < scratch.length; w++) {
       const m = scratch[w]!;
       if (m === 0) continue;
-      marks[j++] = w;
-      marks[j++] = m | 0;
       words[at + w] = words[at + w]! | m;
+      pairs++;
+    }
+    const base = e * MEMO_MARK_PAIRS * 2;
+    memo.marks.fill(0, base, base + MEMO_MARK_PAIRS * 2);
+    memo.overflow[e] = undefined;
+    let to = memo.marks;
+    let j = base;
+    if (pairs > MEMO_MARK_PAIRS) {
+      memo.marks[base] = -1;
+      to = memo.overflow[e] = new Int32Array(pairs * 2);
+      j = 0;
+    }
+    for (let w = 0; w < scratch.length; w++) {
+      const m = scratch[w]!;
+      if (m === 0) continue;
+      to[j++] = w;
+      to[j++] = m | 0;
     }
     memo.hashes[e] = h;
-    memo.keys[e] = copyBytes(bytes, start, start + len);
-    memo.marks[e] = marks;
+    memo.keys.set(bytes.subarray(start, start + len), e * MEMO_MAX_BYTES);
+    memo.lengths[e] = len;
     memo.ok[e] = ok ? 1 : 0;
     return ok;
   }
@@ -299,9 +343,10 @@ function sampleHash(bytes: Uint8Array, start: number, len: number): number {
   return h;
 }
 
-function sameBytes(key: Uint8Array, bytes: Uint8Array, start: number): boolean {
+/** Whether keys[keyAt, keyAt + len) equals bytes[start, start + len). */
+function sameBytes(keys: Uint8Array, keyAt: number, bytes: Uint8Array, start: number, len: number): boolean {
   // From the end: values sharing a folder prefix differ there first.
-  for (let i = key.length - 1; i >= 0; i--) if (key[i] !== bytes[start + i]) return false;
+  for (let i = len - 1; i >= 0; i--) if (keys[keyAt + i] !== bytes[start + i]) return false;
   return true;
 }
 
