@@ -22,11 +22,14 @@ export class RecordEvent {
 
   private extra: unknown = null;
   /**
-   * Decoded field values of this event. Hundreds of rules read the same few fields (host.os.type,
-   * event.type, process.name …) of one event; decoding each once is the single biggest saving of
-   * the interpreter over records.
+   * Decoded field values of this event, in a small open-addressing table by field id whose slots
+   * count only when stamped with the current event's generation. Hundreds of rules read the same
+   * few fields (host.os.type, event.type, process.name …) of one event; decoding each once is the
+   * single biggest saving of the interpreter over records. Starting the next event is one
+   * increment (Map.clear allocated a new table for every event).
    */
-  private decoded: Map<number, Value | undefined> | null = null;
+  private decoded: DecodedFields | null = null;
+  private generation = 1;
   constructor(
     layout: RecordLayout,
     bytes: Uint8Array,
@@ -44,8 +47,11 @@ export class RecordEvent {
     this.seq = seq;
     this.index = index;
     this.extra = null;
-    // Allocated on first use (most events routed in place never decode a field).
-    if (this.decoded !== null && this.decoded.size > 0) this.decoded.clear();
+    // Wraps after 2^32 events on one view: the table is cleared then (stamps restart at 1).
+    if (++this.generation === 0x1_0000_0000) {
+      this.generation = 1;
+      this.decoded?.stamps.fill(0);
+    }
     return this;
   }
 
@@ -62,12 +68,43 @@ export class RecordEvent {
 
   field(id: number): Value | undefined {
     // One lookup for a cached value; has() only tells a cached missing field from a new one.
-    const decoded = (this.decoded ??= new Map());
-    const cached = decoded.get(id);
-    if (cached !== undefined || decoded.has(id)) return cached;
+    // Allocated on first use (most events routed in place never decode a field).
+    const table = (this.decoded ??= newDecodedFields(16));
+    const gen = this.generation;
+    const { stamps, ids } = table;
+    const mask = stamps.length - 1;
+    let slot = id & mask;
+    for (; stamps[slot] === gen; slot = (slot + 1) & mask) if (ids[slot] === id) return table.values[slot];
     const v = decodeField(this.rv, id) as Value | undefined;
-    decoded.set(id, v);
+    stamps[slot] = gen;
+    ids[slot] = id;
+    table.values[slot] = v;
+    // Kept at most half full, so a miss ends at an unstamped slot soon.
+    if (++table.used * 2 > stamps.length || table.usedGeneration !== gen) this.settle(table, gen);
     return v;
+  }
+
+  /** Counts the table's entries per event, and doubles it once it is half full. */
+  private settle(table: DecodedFields, gen: number): void {
+    if (table.usedGeneration !== gen) {
+      // The first decode of this event: the slot just filled is its only entry.
+      table.usedGeneration = gen;
+      table.used = 1;
+      return;
+    }
+    const bigger = newDecodedFields(table.stamps.length * 2);
+    const mask = bigger.stamps.length - 1;
+    for (let i = 0; i < table.stamps.length; i++) {
+      if (table.stamps[i] !== gen) continue;
+      let slot = table.ids[i]! & mask;
+      while (bigger.stamps[slot] === gen) slot = (slot + 1) & mask;
+      bigger.stamps[slot] = gen;
+      bigger.ids[slot] = table.ids[i]!;
+      bigger.values[slot] = table.values[i];
+    }
+    bigger.used = table.used;
+    bigger.usedGeneration = gen;
+    this.decoded = bigger;
   }
 
   /** The extra-JSON fields, parsed once on first use. */
@@ -78,6 +115,21 @@ export class RecordEvent {
     }
     return this.extra;
   }
+}
+
+/** RecordEvent's decoded-field table (a power-of-two number of slots). */
+interface DecodedFields {
+  /** The generation of the event each slot was filled for; other slots are free. */
+  stamps: Uint32Array;
+  ids: Int32Array;
+  values: (Value | undefined)[];
+  /** Entries filled for the event of generation `usedGeneration`. */
+  used: number;
+  usedGeneration: number;
+}
+
+function newDecodedFields(slots: number): DecodedFields {
+  return { stamps: new Uint32Array(slots), ids: new Int32Array(slots), values: new Array<Value | undefined>(slots).fill(undefined), used: 0, usedGeneration: 0 };
 }
 
 export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory {
