@@ -48,9 +48,11 @@ async function replayWithSwap(workers: number, swapAt: number): Promise<{ seq: n
 }
 
 describe('ruleset generations in the pipeline', () => {
-  it('switches rules at one event, the same way with 0 and 2 workers', async () => {
+  it('switches rules at one event, the same way with 0, 2 (predicate helpers) and 3 (partitioned state) workers', async () => {
     const single = await replayWithSwap(0, 6000);
-    const sharded = await replayWithSwap(2, 6000);
+    const helped = await replayWithSwap(2, 6000);
+    expect(helped).toEqual(single);
+    const sharded = await replayWithSwap(3, 6000);
     expect(sharded).toEqual(single);
     expect(single.length).toBeGreaterThan(5);
     // After the switch only the second generation's (shell) rules can complete a match.

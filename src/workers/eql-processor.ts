@@ -8,6 +8,7 @@
 // stage: only the state stage runs. Predicate jobs: a batch of records whose bits main wants back
 // (the stateless stage spread over the workers); no state is touched. Every path runs the same
 // state-stage code, which is why output is identical for any worker count.
+import { isMainThread } from 'node:worker_threads';
 import { LineageStage, type LineageTracker } from '../shared/pipeline/lineage.js';
 import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
 import { recordsWithBits } from '../shared/pipeline/bit-counts.js';
@@ -85,6 +86,8 @@ export function createProcessor(init: ProcessorInit): Promise<Processor> {
  * processor throws on the Nth record delivered to it, as a bug in the engine would. Read once.
  */
 const CRASH_AFTER = Number(process.env.KESTREL_FAILPOINT_CRASH_AFTER ?? 0);
+/** Likewise KESTREL_FAILPOINT_CRASH_JOB=N: a worker throws on the Nth predicate job it evaluates. */
+const CRASH_JOB = isMainThread ? 0 : Number(process.env.KESTREL_FAILPOINT_CRASH_JOB ?? 0);
 
 function crashForTest(): never {
   throw new Error(`failpoint KESTREL_FAILPOINT_CRASH_AFTER=${CRASH_AFTER} reached`);
@@ -167,8 +170,9 @@ export class EqlProcessor implements Processor {
   predicateRecords = 0;
   predicateRecordsTrue = 0;
 
-  /** Records delivered so far (counted only for the crash failpoint). */
+  /** Records delivered and predicate jobs evaluated so far (counted only for the crash failpoints). */
   private delivered = 0;
+  private jobs = 0;
 
   private constructor(
     private readonly predicates: PredicateStage,
@@ -219,8 +223,21 @@ export class EqlProcessor implements Processor {
     this.state.onEvent(bytes, offset, length, seq, bits, bitsAt, emit);
   }
 
+  /**
+   * A record with bits computed by a predicate job (a helper worker's, or this thread's) for the
+   * single-thread state stage: lineage terms are applied here, as for onEvent.
+   */
+  onBits(bytes: Uint8Array, offset: number, length: number, seq: number, bits: Uint32Array, bitsAt: number, emit: (a: AlertOut) => void): void {
+    if (CRASH_AFTER > 0 && ++this.delivered === CRASH_AFTER) crashForTest();
+    this.predicateRecords++;
+    this.predicateRecordsTrue += recordsWithBits(bits, 1, this.state.roles.wordsPerRecord, bitsAt);
+    if (this.lineage) this.lineage.stage.apply(this.lineage.event.reset(bytes, offset, seq), bits, bitsAt);
+    this.state.onEvent(bytes, offset, length, seq, bits, bitsAt, emit);
+  }
+
   /** A predicate job: the bits of a batch, no state touched. */
   evaluatePredicates(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
+    if (CRASH_JOB > 0 && ++this.jobs === CRASH_JOB) throw new Error(`failpoint KESTREL_FAILPOINT_CRASH_JOB=${CRASH_JOB} reached`);
     // A job between beginBatch and its onEvent calls would replace their bits: none comes there
     // (the worker announces a batch of record frames only), but be safe.
     this.batchBytes = null;

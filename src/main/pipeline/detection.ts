@@ -43,6 +43,8 @@ import { DEFAULT_WARM_UP, warmUp, type WarmUpBudget } from './warm-up.js';
 const PREDICATE_JOB_RECORDS = 2048;
 /** Predicate jobs a worker may have queued before this thread evaluates the next one itself. */
 const JOBS_PER_WORKER = 2;
+/** The same for a predicate helper (stateOnMain), which runs no state stage of its own. */
+const HELPER_JOBS_PER_WORKER = Number(process.env.KESTREL_HELPER_JOBS ?? 6);
 /**
  * Jobs per worker that may wait to be routed while main reads on: a deeper pipeline lets main run
  * ahead (reading, evaluating its own jobs) instead of waiting for each worker's oldest answer.
@@ -135,6 +137,11 @@ export class DetectionPipeline {
   warmedUp: { events: number; ms: number } | undefined;
   /** The ruleset's Wasm user rules, run here on every event (user-rules.ts). */
   private userRules: UserRuleSet | undefined;
+  /**
+   * Replay with the state on this thread (stateOnMain): workers that only evaluate predicate
+   * jobs, whose bits come back to this thread's processor in input order.
+   */
+  private helpers: PartitionRuntime | undefined;
 
   private constructor(
     private readonly opts: PipelineOptions,
@@ -202,7 +209,7 @@ export class DetectionPipeline {
     // The pool thread builds the predicate module while processors compile their rules (and
     // this thread builds the router); they get the module when it is ready.
     const complete = withPredicates(config, opts);
-    if (opts.workers === 0) {
+    if (opts.workers === 0 || stateOnMain(opts)) {
       // Records are evaluated by the interpreter until the predicate module is compiled.
       const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete, true);
       if (opts.profile) processor.enableProfile();
@@ -211,6 +218,7 @@ export class DetectionPipeline {
         single.config = c;
       }, () => undefined); // a failed build surfaces at the next evaluation (PredicateStage.pending)
       single.userRules = userRules;
+      if (opts.workers > 0) single.startHelpers(config, complete);
       return single;
     }
     // Workers start compiling their rules at once (the predicate module follows when the pool
@@ -278,6 +286,49 @@ export class DetectionPipeline {
     return this.opts.mode === 'replay';
   }
 
+  /**
+   * Starts the predicate helpers of a replay whose state stays on this thread (stateOnMain): the
+   * same partition workers, sent only predicate jobs. Until one is up, this thread evaluates.
+   */
+  private startHelpers(config: EqlProcessorConfig, complete: Promise<EqlProcessorConfig>): void {
+    const parsed = exportParsedQueries(config.rules.map((r) => r.query));
+    const { runtime, ready } = PartitionRuntime.launch({
+      partitions: this.opts.workers,
+      processorModule: PROCESSOR_MODULE,
+      processorConfig: { ...config, parsed },
+      completeConfig: complete.then((c) => ({ ...c, parsed })),
+      mode: 'replay',
+      // Helpers hold no state, so they never alert.
+      onAlert: () => {},
+      onPredicateBits: (id, words, at, length) => this.takeBits(id, words, at, length),
+    });
+    ready.catch(() => undefined); // a failure surfaces at the next flush, as a crashed worker's does
+    this.helpers = runtime;
+    logger().debug({ helpers: this.opts.workers }, 'replay keeps the state on the main thread; workers evaluate predicates');
+  }
+
+  /** The workers predicate jobs go to: the partitions, or the helpers of a stateOnMain replay. */
+  private get jobRuntime(): PartitionRuntime {
+    return this.sharded?.runtime ?? this.helpers!;
+  }
+
+  /** Predicate words per record. */
+  private get bitWords(): number {
+    return this.sharded ? this.sharded.up.router.roles.wordsPerRecord : this.local!.processor.predicateWords;
+  }
+
+  /** A job's bits evaluated on this thread. */
+  private evaluateHere(bytes: Uint8Array, offsets: Uint32Array, count: number): Uint32Array {
+    const bits = this.sharded ? this.sharded.up.predicates.evaluate(bytes, offsets, count) : this.local!.processor.evaluatePredicates(bytes, offsets, count);
+    return bits.slice(0, count * this.bitWords);
+  }
+
+  /** A record with its bits, in input order: routed to partitions, or run here (stateOnMain). */
+  private takeRecord(bytes: Uint8Array, offset: number, length: number, bits: Uint32Array, bitsAt: number): void {
+    if (this.sharded) this.routeRecord(bytes, offset, length, bits, bitsAt);
+    else this.pushWithBits(bytes, offset, length, bits, bitsAt);
+  }
+
   private takeBits(jobId: number, words: Uint32Array, at: number, length: number): void {
     const job = this.jobs[jobId - (this.jobs[0]?.id ?? jobId)];
     if (!job || job.id !== jobId) throw new Error(`internal: predicate bits for unknown job ${jobId}`);
@@ -298,14 +349,18 @@ export class DetectionPipeline {
   private pickLane(): number {
     const workers = this.opts.workers;
     if (this.inFlight.length !== workers) this.inFlight = new Array<number>(workers).fill(0);
-    this.sharded!.runtime.drainAlerts();
+    const runtime = this.jobRuntime;
+    runtime.drainAlerts();
     let best = -1;
     for (let l = 0; l < workers; l++) {
       // A worker still starting gets no job: main would wait for its answer to route in order.
-      if (!this.sharded!.runtime.isReady(l)) continue;
+      if (!runtime.isReady(l)) continue;
       if (best < 0 || this.inFlight[l]! < this.inFlight[best]!) best = l;
     }
-    return best >= 0 && this.inFlight[best]! < JOBS_PER_WORKER ? best : -1;
+    // Helpers do nothing else, so they may queue more before this thread (busy with the state
+    // stage) takes a job itself.
+    const limit = this.helpers ? HELPER_JOBS_PER_WORKER : JOBS_PER_WORKER;
+    return best >= 0 && this.inFlight[best]! < limit ? best : -1;
   }
 
   /**
@@ -313,8 +368,8 @@ export class DetectionPipeline {
    * for the oldest when more are pending: the input must be routed in order.
    */
   private async routeJobs(limit: number): Promise<void> {
-    const { runtime, up } = this.sharded!;
-    const W = up.router.roles.wordsPerRecord;
+    const runtime = this.jobRuntime;
+    const W = this.bitWords;
     for (;;) {
       runtime.drainAlerts();
       while (this.jobs.length > 0 && this.jobs[0]!.bits !== null) {
@@ -322,7 +377,7 @@ export class DetectionPipeline {
         const dv = new DataView(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
         for (let i = 0; i < job.count; i++) {
           const off = job.offsets[i]!;
-          this.routeRecord(job.bytes, off, dv.getUint32(off, true), job.bits!, i * W);
+          this.takeRecord(job.bytes, off, dv.getUint32(off, true), job.bits!, i * W);
         }
         if (runtime.shouldFlush) await runtime.flush();
       }
@@ -372,7 +427,7 @@ export class DetectionPipeline {
    * workers batch what they drain from their rings themselves.
    */
   pushRecords(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
-    if (this.local) {
+    if (this.local && !this.helpers) {
       try {
         this.local.processor.beginBatch(bytes, offsets, count);
       } catch (e) {
@@ -389,7 +444,7 @@ export class DetectionPipeline {
     if (this.spreadPredicates) {
       // Stateless work spread over the workers, a job per slice: the records go with it and come
       // back as bits; main keeps a copy to route them (the caller reuses `bytes`).
-      const { runtime } = this.sharded!;
+      const runtime = this.jobRuntime;
       for (let from = 0; from < count; from += PREDICATE_JOB_RECORDS) {
         const n = Math.min(PREDICATE_JOB_RECORDS, count - from);
         const lo = offsets[from]!;
@@ -401,7 +456,7 @@ export class DetectionPipeline {
         const job: PredicateJob = { id, bytes: bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1 };
         const lane = this.pickLane();
         if (lane < 0) {
-          job.bits = this.sharded!.up.predicates.evaluate(job.bytes, rel, n).slice(0, n * this.sharded!.up.router.roles.wordsPerRecord);
+          job.bits = this.evaluateHere(job.bytes, rel, n);
         } else {
           job.lane = lane;
           this.inFlight[lane]!++;
@@ -430,6 +485,8 @@ export class DetectionPipeline {
       this.routeRecord(bytes, offset, length, bits, 0);
       return;
     }
+    // Records of predicate jobs not yet run would come after this one: out of input order.
+    if (this.jobs.length > 0) throw new Error('internal: pushRecord while predicate jobs are pending (flush first)');
     const view = this.view.reset(bytes, offset);
     const seq = view.seq;
     if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
@@ -443,6 +500,24 @@ export class DetectionPipeline {
       throw localCrash(e);
     }
     // Progress is held below anything the processor may still emit for an older seq.
+    merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
+    if (merger.pendingCount() > 0) merger.flush();
+  }
+
+  /** pushRecord for a record whose bits a helper (or this thread, for a job) computed. */
+  private pushWithBits(bytes: Uint8Array, offset: number, length: number, bits: Uint32Array, bitsAt: number): void {
+    const view = this.view.reset(bytes, offset);
+    const seq = view.seq;
+    if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
+    this.lastSeq = seq;
+    this.events++;
+    const { processor, merger } = this.local!;
+    this.userRules?.evaluate(bytes, offset, seq, this.collectPending);
+    try {
+      processor.onBits(bytes, offset, length, seq, bits, bitsAt, this.collect);
+    } catch (e) {
+      throw localCrash(e);
+    }
     merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
     if (merger.pendingCount() > 0) merger.flush();
   }
@@ -524,6 +599,19 @@ export class DetectionPipeline {
     // New caps (a config reload) hold from the new generation on, like its rules.
     const preview: EqlProcessorConfig = { ...this.config, ...caps, rules, predicates: undefined };
     const complete = withPredicates(preview, this.opts);
+    if (this.local && this.helpers) {
+      // Records sent before the swap are judged by the old rules: run them first. Jobs after it
+      // reach the helpers behind the new ruleset, in their input ring's order.
+      await this.helpers.flush();
+      await this.routeJobs(0);
+      const next = await EqlProcessor.create(preview, this.layout, checkSchema, 0, 1, complete);
+      this.local.processor.onEnd(this.collect);
+      this.local.processor = next;
+      this.userRules = nextUserRules;
+      this.config = await complete;
+      this.helpers.appendRuleset({ ...this.config, parsed: exportParsedQueries(rules.map((r) => r.query)) }, this.lastSeq);
+      return;
+    }
     if (this.local) {
       const next = await EqlProcessor.create(preview, this.layout, checkSchema, 0, 1, complete);
       this.local.processor.onEnd(this.collect);
@@ -551,12 +639,13 @@ export class DetectionPipeline {
 
   async flush(): Promise<void> {
     this.shouldFlush = false;
-    if (!this.sharded) return;
-    await this.sharded.runtime.flush();
+    if (!this.sharded && !this.helpers) return;
+    const runtime = this.jobRuntime;
+    await runtime.flush();
     if (this.jobs.length > 0) {
       // Keep every worker busy while earlier jobs are routed.
       await this.routeJobs(ROUTE_BEHIND * this.opts.workers + 1);
-      await this.sharded.runtime.flush();
+      await runtime.flush();
     }
   }
 
@@ -567,6 +656,12 @@ export class DetectionPipeline {
    */
   async finish(stopped = false): Promise<number> {
     if (this.local) {
+      if (this.helpers) {
+        // Every job's records reach the processor before the end; the helpers hold nothing.
+        await this.helpers.flush();
+        await this.routeJobs(0);
+        await this.helpers.abort();
+      }
       const { processor, merger } = this.local;
       if (!stopped) {
         processor.onEnd(this.collect);
@@ -583,6 +678,7 @@ export class DetectionPipeline {
 
   async abort(): Promise<void> {
     await this.sharded?.runtime.abort();
+    await this.helpers?.abort();
   }
 
   /** The per-rule profile (PipelineOptions.profile), after finish(). */
@@ -615,6 +711,21 @@ export class DetectionPipeline {
     this.local!.merger.add(a);
   };
 }
+
+/**
+ * Whether a replay with workers keeps every rule's state on this thread, the workers only
+ * evaluating predicate jobs ("helpers"), instead of partitioning the state across them. On few
+ * cores the state stage of one thread keeps up with predicates evaluated on the others, and
+ * nothing is copied into partition rings or routed; with many workers a single state stage
+ * would be the limit, so partitions take over. Output is the same either way (and the same as
+ * workers 0): the processor here sees every record in input order with its bits.
+ */
+export function stateOnMain(opts: Pick<PipelineOptions, 'mode' | 'workers' | 'profile'>): boolean {
+  return opts.mode === 'replay' && opts.workers >= 1 && opts.workers <= STATE_ON_MAIN_MAX_WORKERS && !opts.profile;
+}
+
+/** Most workers a replay runs as predicate helpers (stateOnMain). */
+const STATE_ON_MAIN_MAX_WORKERS = Number(process.env.KESTREL_STATE_ON_MAIN_MAX_WORKERS ?? 2);
 
 /**
  * `config` completed with its rules' predicate module (engine 'wasm'), built or found cached in
