@@ -21,6 +21,7 @@ beforeAll(() => {
 function replay(workers: string, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [KESTREL_BIN, 'replay', capture, '--rules', 'rules', '--workers', workers], {
     encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
     env: { ...process.env, KESTREL_LOG_LEVEL: 'debug', ...env },
   });
 }
@@ -29,7 +30,8 @@ describe('predicate helpers (state on main, predicates on the workers)', () => {
   it('gives the single-thread alerts at 1 and 2 workers, and so does partitioned state', () => {
     const single = replay('0');
     expect(single.status, single.stderr).toBe(0);
-    expect(single.stdout.split('\n').length).toBeGreaterThan(20);
+    expect(single.stdout.split('\n').length).toBeGreaterThan(500);
+    expect(single.stdout.endsWith('\n')).toBe(true);
     for (const workers of ['1', '2']) {
       const helped = replay(workers);
       expect(helped.status, helped.stderr).toBe(0);

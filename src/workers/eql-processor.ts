@@ -8,7 +8,6 @@
 // stage: only the state stage runs. Predicate jobs: a batch of records whose bits main wants back
 // (the stateless stage spread over the workers); no state is touched. Every path runs the same
 // state-stage code, which is why output is identical for any worker count.
-import { isMainThread } from 'node:worker_threads';
 import { LineageStage, type LineageTracker } from '../shared/pipeline/lineage.js';
 import { RecordEvent, recordFieldAccessor } from '../shared/eql/record-access.js';
 import { recordsWithBits } from '../shared/pipeline/bit-counts.js';
@@ -22,6 +21,7 @@ import { PredicateStage } from './predicate-stage/predicate-stage.js';
 import { seedParsedQueries } from '../shared/eql/parser.js';
 import type { Query } from '../shared/eql/ast.js';
 import { StateStage } from './state-stage/state-stage.js';
+import { PredicateHelper } from './predicate-stage/predicate-helper.js';
 
 export { END_OF_STREAM } from './state-stage/state-stage.js';
 
@@ -54,6 +54,8 @@ export interface EqlProcessorConfig {
   maxPartialsTotal?: number;
   /** Live mode's verdicts (StateStageConfig.live). */
   live?: boolean;
+  /** A predicate helper's config: only predicate jobs come (predicate-stage/predicate-helper.ts). */
+  predicatesOnly?: boolean;
 }
 
 /** One rule's line of `kestrel replay --profile`. */
@@ -78,6 +80,7 @@ export function createProcessor(init: ProcessorInit): Promise<Processor> {
   if (config.parsed) seedParsedQueries(config.parsed);
   const schema = schemaFromDescription(config.schema);
   const layout = buildLayout(schema);
+  if (config.predicatesOnly) return PredicateHelper.create(config, layout, checkSchemaFor(schema), init.complete as Promise<EqlProcessorConfig> | undefined);
   return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions, init.complete as Promise<EqlProcessorConfig> | undefined);
 }
 
@@ -86,8 +89,6 @@ export function createProcessor(init: ProcessorInit): Promise<Processor> {
  * processor throws on the Nth record delivered to it, as a bug in the engine would. Read once.
  */
 const CRASH_AFTER = Number(process.env.KESTREL_FAILPOINT_CRASH_AFTER ?? 0);
-/** Likewise KESTREL_FAILPOINT_CRASH_JOB=N: a worker throws on the Nth predicate job it evaluates. */
-const CRASH_JOB = isMainThread ? 0 : Number(process.env.KESTREL_FAILPOINT_CRASH_JOB ?? 0);
 
 function crashForTest(): never {
   throw new Error(`failpoint KESTREL_FAILPOINT_CRASH_AFTER=${CRASH_AFTER} reached`);
@@ -170,9 +171,8 @@ export class EqlProcessor implements Processor {
   predicateRecords = 0;
   predicateRecordsTrue = 0;
 
-  /** Records delivered and predicate jobs evaluated so far (counted only for the crash failpoints). */
+  /** Records delivered so far (counted only for the crash failpoint). */
   private delivered = 0;
-  private jobs = 0;
 
   private constructor(
     private readonly predicates: PredicateStage,
@@ -237,7 +237,6 @@ export class EqlProcessor implements Processor {
 
   /** A predicate job: the bits of a batch, no state touched. */
   evaluatePredicates(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
-    if (CRASH_JOB > 0 && ++this.jobs === CRASH_JOB) throw new Error(`failpoint KESTREL_FAILPOINT_CRASH_JOB=${CRASH_JOB} reached`);
     // A job between beginBatch and its onEvent calls would replace their bits: none comes there
     // (the worker announces a batch of record frames only), but be safe.
     this.batchBytes = null;

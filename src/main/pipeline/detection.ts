@@ -210,15 +210,22 @@ export class DetectionPipeline {
     // this thread builds the router); they get the module when it is ready.
     const complete = withPredicates(config, opts);
     if (opts.workers === 0 || stateOnMain(opts)) {
+      // Helpers start first: a thread takes a while to come up, and this thread evaluates until then.
+      let takeBits: (id: number, words: Uint32Array, at: number, length: number) => void = () => {};
+      const helpers = opts.workers > 0 ? launchHelpers(opts, config, complete, (id, words, at, length) => takeBits(id, words, at, length)) : undefined;
       // Records are evaluated by the interpreter until the predicate module is compiled.
-      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete, true);
+      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete, true).catch(async (e: unknown) => {
+        await helpers?.abort();
+        throw e;
+      });
       if (opts.profile) processor.enableProfile();
       const single = new DetectionPipeline(opts, config, layout, { processor, merger: new AlertMerger(1, release) }, undefined);
       complete.then((c) => {
         single.config = c;
       }, () => undefined); // a failed build surfaces at the next evaluation (PredicateStage.pending)
       single.userRules = userRules;
-      if (opts.workers > 0) single.startHelpers(config, complete);
+      single.helpers = helpers;
+      takeBits = (id, words, at, length) => single.takeBits(id, words, at, length);
       return single;
     }
     // Workers start compiling their rules at once (the predicate module follows when the pool
@@ -229,12 +236,14 @@ export class DetectionPipeline {
     // Workers get the queries parsed: nearley is most of a worker's start-up otherwise.
     const parsed = exportParsedQueries(opts.rules.map((r) => r.query));
     const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers(), parsed });
+    // The parsed queries go with the preview only: the completed config adds the module.
+    const completed = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers() });
     let onBits: (jobId: number, words: Uint32Array, at: number, length: number) => void = () => {};
     const runtimeOptions = {
       partitions: opts.workers,
       processorModule: PROCESSOR_MODULE,
       processorConfig: forWorkers(config),
-      completeConfig: complete.then(forWorkers),
+      completeConfig: complete.then(completed),
       mode: opts.mode,
       onAlert: release,
       onPredicateBits: (id: number, words: Uint32Array, at: number, length: number) => onBits(id, words, at, length),
@@ -284,27 +293,6 @@ export class DetectionPipeline {
    */
   private get spreadPredicates(): boolean {
     return this.opts.mode === 'replay';
-  }
-
-  /**
-   * Starts the predicate helpers of a replay whose state stays on this thread (stateOnMain): the
-   * same partition workers, sent only predicate jobs. Until one is up, this thread evaluates.
-   */
-  private startHelpers(config: EqlProcessorConfig, complete: Promise<EqlProcessorConfig>): void {
-    const parsed = exportParsedQueries(config.rules.map((r) => r.query));
-    const { runtime, ready } = PartitionRuntime.launch({
-      partitions: this.opts.workers,
-      processorModule: PROCESSOR_MODULE,
-      processorConfig: { ...config, parsed },
-      completeConfig: complete.then((c) => ({ ...c, parsed })),
-      mode: 'replay',
-      // Helpers hold no state, so they never alert.
-      onAlert: () => {},
-      onPredicateBits: (id, words, at, length) => this.takeBits(id, words, at, length),
-    });
-    ready.catch(() => undefined); // a failure surfaces at the next flush, as a crashed worker's does
-    this.helpers = runtime;
-    logger().debug({ helpers: this.opts.workers }, 'replay keeps the state on the main thread; workers evaluate predicates');
   }
 
   /** The workers predicate jobs go to: the partitions, or the helpers of a stateOnMain replay. */
@@ -609,7 +597,7 @@ export class DetectionPipeline {
       this.local.processor = next;
       this.userRules = nextUserRules;
       this.config = await complete;
-      this.helpers.appendRuleset({ ...this.config, parsed: exportParsedQueries(rules.map((r) => r.query)) }, this.lastSeq);
+      this.helpers.appendRuleset({ ...this.config, parsed: exportParsedQueries(rules.map((r) => r.query)), predicatesOnly: true }, this.lastSeq);
       return;
     }
     if (this.local) {
@@ -710,6 +698,28 @@ export class DetectionPipeline {
   private readonly collectPending = (a: PendingAlert): void => {
     this.local!.merger.add(a);
   };
+}
+
+/**
+ * Starts the predicate helpers of a replay whose state stays on the main thread (stateOnMain):
+ * the same partition workers, sent only predicate jobs. Until one is up, main evaluates.
+ */
+function launchHelpers(opts: PipelineOptions, config: EqlProcessorConfig, complete: Promise<EqlProcessorConfig>, onBits: (id: number, words: Uint32Array, at: number, length: number) => void): PartitionRuntime {
+  const parsed = exportParsedQueries(config.rules.map((r) => r.query));
+  const { runtime, ready } = PartitionRuntime.launch({
+    partitions: opts.workers,
+    processorModule: PROCESSOR_MODULE,
+    processorConfig: { ...config, parsed, predicatesOnly: true },
+    // The parsed queries went with the preview: the completed config only adds the module.
+    completeConfig: complete.then((c) => ({ ...c, predicatesOnly: true })),
+    mode: 'replay',
+    // Helpers hold no state, so they never alert.
+    onAlert: () => {},
+    onPredicateBits: onBits,
+  });
+  ready.catch(() => undefined); // a failure surfaces at the next flush, as a crashed worker's does
+  logger().debug({ helpers: opts.workers }, 'replay keeps the state on the main thread; workers evaluate predicates');
+  return runtime;
 }
 
 /**

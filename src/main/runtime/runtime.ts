@@ -26,6 +26,8 @@ export interface RuntimeOptions {
    * The complete processor config when part of it is still being built (a predicate module):
    * workers start on `processorConfig` as a preview and get this when it resolves (ProcessorInit
    * .complete), so their own start-up work overlaps the build. start() rejects if it does.
+   * Both are objects; this one need not repeat what the preview carries (a worker started later
+   * gets the two merged).
    */
   completeConfig?: Promise<unknown>;
   /** Replay never loses events (producers wait); live drops and counts when a ring is full. */
@@ -146,7 +148,9 @@ export class PartitionRuntime {
           await rt.abort();
           throw e;
         }
-        rt.currentConfig = config;
+        // A worker started later (a restart) gets both: what the preview carried (parsed queries)
+        // and what completing it added; the running ones already have the preview.
+        rt.currentConfig = { ...(opts.processorConfig as object), ...(config as object) };
         const message: RulesetMessage = { generation: 0, config };
         for (const part of rt.parts) part.configs.postMessage(message);
       }
