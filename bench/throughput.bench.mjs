@@ -70,7 +70,10 @@ async function parent() {
     });
     if (r.status !== 0) throw new Error(`run failed: ${build.name} ${JSON.stringify(cfg)}`);
     const res = JSON.parse(readFileSync(resultFile, 'utf8'));
-    const row = { build: build.name, what: cfg.what, engine: cfg.engine ?? 'wasm', workers: cfg.workers, ...res };
+    // Where the state lives: this build keeps it on main with 1–2 workers (predicate helpers,
+    // detection.ts stateOnMain); the baseline always partitioned it.
+    const state = cfg.workers === 0 ? 'main' : build.name === 'current' && cfg.workers <= 2 ? 'main + helpers' : 'partitioned';
+    const row = { build: build.name, what: cfg.what, engine: cfg.engine ?? 'wasm', workers: cfg.workers, state, ...res };
     rows.push(row);
     return row;
   };
@@ -102,7 +105,7 @@ async function parent() {
   const sameAcrossBuilds = new Set(rows.filter((r) => r.what === '435 rules').map((r) => r['alerts sha256'])).size === 1;
   const summary = summarize(rows, builds);
   printTable(`Replay through the CLI: ${capture} (${values.label})`, rows, [
-    'build', 'what', 'engine', 'workers', 'events', 'seconds', 'events/s', 'vs w0', 'CPU s', 'CPU vs w0', 'peak RSS MiB', 'alerts', 'alerts sha256',
+    'build', 'what', 'engine', 'workers', 'state', 'events', 'seconds', 'events/s', 'vs w0', 'CPU s', 'CPU vs w0', 'peak RSS MiB', 'alerts', 'alerts sha256',
   ]);
   printTable('Against the issue\'s targets', summary, ['figure', ...builds.map((b) => b.name), 'target']);
   console.log(`\nalert output identical across every 435-rule run of a build (engines, worker counts): ${identical ? 'yes' : 'NO'}`);
