@@ -141,3 +141,35 @@ describe('discriminator index memo: values marking many words', () => {
     expect(bash.filter((w) => w !== 0).length).toBeGreaterThan(4);
   });
 });
+
+describe('discriminator index: groups of a few exact literals (compared directly)', () => {
+  // user.name: case-insensitive literals (a non-ASCII value may fold to one: decoded); user.id and
+  // event.action: case-sensitive ones, the same literal in filters of several bitset words.
+  const queries = [
+    'process where user.name in~ ("kim", "ROOT")',
+    'process where user.id == "0"',
+    ...Array.from({ length: 70 }, (_, i) => (i % 20 === 0 ? 'process where event.action in ("exec", "fork")' : `process where process.name == "p${i}"`)),
+  ];
+  const few = new FilterIndex(queries.map((q) => ({ where: where(q) })));
+  const reads = new Map(few.paths().map((p) => [p, accessor({ path: p, segments: p.split('.'), def: schema.lookup(p) }) as (ev: RecordEvent) => Value | undefined]));
+  const fewWriter = new RecordCandidateWriter(few, layout, (p) => ({ read: reads.get(p)!, slot: slotFieldId(layout, p) }));
+  const n = Math.ceil(queries.length / 32);
+  it('agrees with FilterIndex on generated values', () => {
+    const text = fc.string({ unit: fc.constantFrom('k', 'K', '\u212A', 'i', 'I', 'm', 'r', 'R', 'o', 't', '0', 'e', 'x', 'c', 'f', 'é'), maxLength: 5 });
+    const value = fc.oneof(text, fc.constantFrom('kim', 'Kim', '\u212Aim', 'root', 'exec', 'fork', 'Exec', '0'), fc.constant(null), fc.array(text, { maxLength: 3 }));
+    let marked = 0;
+    fc.assert(
+      fc.property(value, value, value, (name, id, action) => {
+        const ev = new RecordEvent(layout, encodeEvent(layout, { user: { name, id }, event: { action } }, 1), 1);
+        const got = new Uint32Array(n);
+        fewWriter.write(ev, got, 0);
+        const want = new Uint32Array(n);
+        few.writeCandidates((p) => reads.get(p)!(ev), want, 0);
+        expect([...got]).toEqual([...want]);
+        if (got.some((w) => w !== 0)) marked++;
+      }),
+      { numRuns: 1500 },
+    );
+    expect(marked).toBeGreaterThan(100);
+  });
+});

@@ -46,6 +46,44 @@ interface FieldGroup {
   maxTail: number;
   /** Marks by whole value for values seen before; null once it stopped paying (see ValueMemo). */
   memo: ValueMemo | null;
+  /** The group is a handful of exact literals and nothing else: compared directly (FewLiterals). */
+  few: FewLiterals | null;
+}
+
+/**
+ * A field group whose only tables test equality with a few ASCII literals: `host.os.type ==
+ * "linux"`, `event.type == "start"`, `user.id == "0"`, the event.action and event.category values
+ * of the corpus. Such fields are in nearly every event, so they are probed for nearly every event:
+ * comparing the value with each literal is cheaper than hashing it for the memo, and each literal's
+ * marks are precomputed as (word, mask) pairs.
+ */
+interface FewLiterals {
+  fold: boolean;
+  keys: Uint8Array[];
+  /** Per literal: (word, mask) pairs. */
+  marks: Int32Array[];
+}
+
+/** Most literals a group may have to be compared one by one (FewLiterals). */
+const FEW_LITERALS = 8;
+
+function fewLiterals(g: FieldGroup, size: number): FewLiterals | null {
+  if (g.prefixCs || g.prefixCi || g.suffixCs || g.suffixCi) return null;
+  if ((g.equalsCs === null) === (g.equalsCi === null)) return null;
+  const table = g.tables.find((t) => t.kind === 'equals')!;
+  const literals = [...table.byValue];
+  if (literals.length > FEW_LITERALS || !literals.every(([v]) => isAscii(v))) return null;
+  return {
+    fold: table.insensitive,
+    keys: literals.map(([v]) => Uint8Array.from(v, (c) => c.charCodeAt(0))),
+    marks: literals.map(([, ids]) => {
+      const words = new Uint32Array(Math.ceil(size / 32));
+      markIds(ids, words, 0);
+      const pairs: number[] = [];
+      words.forEach((m, w) => m !== 0 && pairs.push(w, m | 0));
+      return Int32Array.from(pairs);
+    }),
+  };
 }
 
 /**
@@ -132,6 +170,7 @@ export class RecordCandidateWriter {
           slot: f.slot, strings: layout.fields[f.slot]!.storage === Storage.string, read: f.read, tables: [], present: null,
           equalsCs: null, equalsCi: null, prefixCs: null, prefixCi: null, suffixCs: null, suffixCi: null, scanAll: false, maxHead: 0, maxTail: 0,
           memo: newMemo(),
+          few: null,
         };
         bySlot.set(f.slot, g);
         this.groups.push(g);
@@ -155,6 +194,7 @@ export class RecordCandidateWriter {
           break;
       }
     }
+    for (const g of this.groups) g.few = fewLiterals(g, index.size);
     this.indexedMask = new Uint32Array(layout.presenceWords);
     for (const g of this.groups) {
       this.groupOfField[g.slot] = g;
@@ -229,6 +269,7 @@ export class RecordCandidateWriter {
 
   /** probe(), through the group's memo of whole values while it pays. */
   private probeValue(g: FieldGroup, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+    if (g.few !== null) return probeFew(g.few, bytes, start, len, words, at);
     const memo = g.memo;
     if (memo === null || len > MEMO_MAX_BYTES) return this.probe(g, bytes, start, len, words, at);
     const h = sampleHash(bytes, start, len);
@@ -341,6 +382,35 @@ function sampleHash(bytes: Uint8Array, start: number, len: number): number {
   h = Math.imul(h ^ (bytes[last]! | (bytes[last - 1]! << 8) | (bytes[last - 2]! << 16) | (bytes[last - 3]! << 24)), FNV_PRIME);
   h = Math.imul(h ^ (bytes[mid]! | (bytes[mid - 1]! << 8) | (bytes[q]! << 16) | (bytes[last - q + start]! << 24)), FNV_PRIME);
   return h;
+}
+
+/**
+ * Marks the literal of `few` that bytes[start, start + len) equals. False when the value must be
+ * decoded: case-insensitively a non-ASCII character may fold to an ASCII one (the Kelvin sign to
+ * `k`), so any non-ASCII byte sends it to the decoding path; case-sensitively a non-ASCII value
+ * simply equals no ASCII literal.
+ */
+function probeFew(few: FewLiterals, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+  if (few.fold) for (let i = start, end = start + len; i < end; i++) if (bytes[i]! & 0x80) return false;
+  const keys = few.keys;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key.length !== len) continue;
+    let i = 0;
+    if (few.fold) {
+      for (; i < len; i++) {
+        const b = bytes[start + i]!;
+        if ((b - 65 >>> 0 < 26 ? b | 0x20 : b) !== key[i]) break;
+      }
+    } else {
+      for (; i < len; i++) if (bytes[start + i] !== key[i]) break;
+    }
+    if (i < len) continue;
+    const marks = few.marks[k]!;
+    for (let j = 0; j < marks.length; j += 2) words[at + marks[j]!] = words[at + marks[j]!]! | marks[j + 1]!;
+    return true;
+  }
+  return true;
 }
 
 /** Whether keys[keyAt, keyAt + len) equals bytes[start, start + len). */
