@@ -61,8 +61,12 @@ export class PredicateStage {
   private readonly index: FilterIndex;
   private readonly candidateWriter: RecordCandidateWriter;
   private readonly selectCandidates: CandidateSelector;
-  /** Interpreter: each filter's test, and the filters each category value allows (cached). */
-  private tests: ((ev: RecordEvent) => boolean)[] = [];
+  /**
+   * Interpreter: each filter's test, compiled on first use (a Wasm stage, warm, never needs one),
+   * and the filters each category value allows (cached).
+   */
+  private readonly tests: (((ev: RecordEvent) => boolean) | undefined)[] = [];
+  private readonly accessor: ReturnType<typeof recordFieldAccessor>;
   private readonly allowedByCategory = new ValueBytesCache<Uint32Array>(32);
   private readonly ev: RecordEvent;
   private readonly probe: RecordView;
@@ -89,7 +93,7 @@ export class PredicateStage {
       };
     });
     this.selectCandidates = (ev, words, at) => this.candidateWriter.write(ev, words, at);
-    if (!wasm) this.tests = filters.map((f) => compileFilter(f, accessor).test as (ev: RecordEvent) => boolean);
+    this.accessor = accessor;
     this.ev = new RecordEvent(layout, new Uint8Array(0), 0);
     this.probe = new RecordView(layout);
     this.categoryId = layout.fieldId(checkSchema.aliasOf('event.category') ?? 'event.category');
@@ -187,7 +191,7 @@ export class PredicateStage {
       return;
     }
     if (f < 0) return;
-    const test = this.tests[f]!;
+    const test = this.testOf(f);
     for (let r = 0; r < offsets.length; r++) if (candidates[r * W + word]! & bit) test(this.ev.reset(bytes, offsets[r]!, 0));
   }
 
@@ -222,12 +226,17 @@ export class PredicateStage {
         while (word !== 0) {
           const low = word & -word;
           word ^= low;
-          if (this.tests[(w << 5) + 31 - Math.clz32(low)]!(ev)) out |= low;
+          const id = (w << 5) + 31 - Math.clz32(low);
+          if ((this.tests[id] ?? this.testOf(id))(ev)) out |= low;
         }
         bits[at + w] = out;
       }
     }
     return bits;
+  }
+
+  private testOf(id: number): (ev: RecordEvent) => boolean {
+    return (this.tests[id] ??= compileFilter(this.filters[id]!, this.accessor).test as (ev: RecordEvent) => boolean);
   }
 
   /** Predicate module counters (batches, records, fallbacks); undefined for 'interp'. */
