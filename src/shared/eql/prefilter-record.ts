@@ -44,8 +44,11 @@ interface FieldGroup {
   /** Longest head and tail any table of the group probes. */
   maxHead: number;
   maxTail: number;
-  /** Marks by whole value for values seen before; null once it stopped paying (see ValueMemo). */
-  memo: ValueMemo | null;
+  /**
+   * Marks by whole value for values seen before; undefined until the group is first probed (most
+   * are rarely, and a memo is ~170 KB), null once it stopped paying (see ValueMemo).
+   */
+  memo: ValueMemo | null | undefined;
   /** The group is a handful of exact literals and nothing else: compared directly (FewLiterals). */
   few: FewLiterals | null;
 }
@@ -169,7 +172,7 @@ export class RecordCandidateWriter {
         g = {
           slot: f.slot, strings: layout.fields[f.slot]!.storage === Storage.string, read: f.read, tables: [], present: null,
           equalsCs: null, equalsCi: null, prefixCs: null, prefixCi: null, suffixCs: null, suffixCi: null, scanAll: false, maxHead: 0, maxTail: 0,
-          memo: newMemo(),
+          memo: undefined,
           few: null,
         };
         bySlot.set(f.slot, g);
@@ -270,7 +273,7 @@ export class RecordCandidateWriter {
   /** probe(), through the group's memo of whole values while it pays. */
   private probeValue(g: FieldGroup, bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
     if (g.few !== null) return probeFew(g.few, bytes, start, len, words, at);
-    const memo = g.memo;
+    const memo = g.memo === undefined ? (g.memo = newMemo()) : g.memo;
     if (memo === null || len > MEMO_MAX_BYTES) return this.probe(g, bytes, start, len, words, at);
     const h = sampleHash(bytes, start, len);
     const e = (h ^ (h >>> 15)) & (MEMO_ENTRIES - 1);
