@@ -16,6 +16,7 @@ export class ValueBytesCache<T> {
   private readonly entries: Entry<T>[] = [];
   private readonly span: ByteSpan = { offset: 0, length: 0 };
   private next = 0;
+  private lastHit = 0;
 
   /** `capacity`: entries kept; beyond it the oldest is replaced (round robin). */
   constructor(private readonly capacity = 16) {}
@@ -36,19 +37,34 @@ export class ValueBytesCache<T> {
       length = span.length;
     }
     const bytes = view.bytes;
-    outer: for (const e of this.entries) {
-      const k = e.bytes;
-      if (e.tag !== tag || k.length !== length) continue;
-      for (let i = 0; i < length; i++) if (k[i] !== bytes[start + i]) continue outer;
+    const entries = this.entries;
+    // The entry that answered last first: a stream often repeats a value several times in a row.
+    const last = entries[this.lastHit];
+    if (last !== undefined && sameValue(last, tag, bytes, start, length)) return last.value;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (!sameValue(e, tag, bytes, start, length)) continue;
+      this.lastHit = i;
       return e.value;
     }
     const value = derive(view);
     const entry: Entry<T> = { tag, bytes: copyBytes(bytes, start, start + length), value };
-    if (this.entries.length < this.capacity) this.entries.push(entry);
-    else {
-      this.entries[this.next] = entry;
+    if (entries.length < this.capacity) {
+      this.lastHit = entries.length;
+      entries.push(entry);
+    } else {
+      this.lastHit = this.next;
+      entries[this.next] = entry;
       this.next = (this.next + 1) % this.capacity;
     }
     return value;
   }
+}
+
+function sameValue<T>(e: Entry<T>, tag: number, bytes: Uint8Array, start: number, length: number): boolean {
+  const k = e.bytes;
+  if (e.tag !== tag || k.length !== length) return false;
+  // From the end: values sharing a prefix ("process", "processes") differ there first.
+  for (let i = length - 1; i >= 0; i--) if (k[i] !== bytes[start + i]) return false;
+  return true;
 }
