@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../src/shared/eql/parser.js';
 import { checkQuery } from '../src/shared/eql/checker.js';
 import { compileQuery } from '../src/shared/eql/compile.js';
-import { expandJoinKeys } from '../src/shared/engine/join-key.js';
+import { KEY_SEPARATOR, encodeKeyValue, expandJoinKeys, joinKeyId } from '../src/shared/engine/join-key.js';
+import type { Value } from '../src/shared/engine/compiled.js';
 import { OPEN_SCHEMA } from './helpers/eql-schema.js';
 
 function stepsOf(query: string) {
@@ -49,5 +50,28 @@ describe('join key ids without arrays (CompiledStep.keyId)', () => {
     expect(ids).toBeGreaterThan(1000);
     expect(nulls).toBeGreaterThan(100);
     expect(several).toBeGreaterThan(100);
+  });
+});
+
+describe('join key ids are unambiguous (joinKeyId)', () => {
+  it('gives two keys the same id exactly when their type-tagged values are the same', () => {
+    const tricky = fc.constantFrom('\uFFFF', '\uFFFFs1:a', 's1:a', 'i1', 'a', '', 'n', 'b1', 'a\u0001i1', '\uFFFFi1');
+    const scalar = fc.oneof(tricky, fc.string({ maxLength: 3 }), fc.integer({ min: -2, max: 2 }), fc.constantFrom(null, true, 1.5, 1n));
+    const key = fc.array(scalar, { minLength: 1, maxLength: 2 });
+    const reference = (values: Value[]) => values.map(encodeKeyValue).join(KEY_SEPARATOR);
+    let same = 0;
+    fc.assert(
+      fc.property(key, key, (a, b) => {
+        const equal = reference(a) === reference(b) && a.length === b.length;
+        if (equal) same++;
+        expect(joinKeyId(a) === joinKeyId(b)).toBe(equal);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(same).toBeGreaterThan(20);
+    // The common key, one plain string, is its own id; anything else is marked as encoded.
+    expect(joinKeyId(['abc'])).toBe('abc');
+    expect(joinKeyId([1])).not.toBe('i1');
+    expect(joinKeyId(['\uFFFFabc'])).not.toBe('\uFFFFabc');
   });
 });

@@ -10,7 +10,16 @@ export interface JoinKey {
   id: string;
 }
 
-export const EMPTY_KEY: JoinKey = { values: [], id: '' };
+/**
+ * Starts every id that is not a lone plain string. Ids are Map keys for per-key state, made for
+ * nearly every event an engine is offered: the common key, one string (`process.entity_id`), is
+ * its own id, so making it allocates nothing and V8 hashes the string once for every rule that
+ * looks it up. Any other key (several positions, a number, null, a string starting with this
+ * character) is this character and then the type-tagged encoding below; the two forms never meet.
+ */
+export const ENCODED_ID = '\uFFFF';
+
+export const EMPTY_KEY: JoinKey = { values: [], id: ENCODED_ID };
 const NO_KEYS: JoinKey[] = [];
 /** Between the encoded values of a multi-position key. */
 export const KEY_SEPARATOR = '\u0001';
@@ -49,24 +58,28 @@ export function expandJoinKeys(raw: Value[][], nullable: readonly boolean[]): Jo
   }
   if (single) {
     const values = new Array<Value>(n);
-    let id = '';
-    for (let i = 0; i < n; i++) {
-      const v = raw[i].length === 0 ? null : raw[i][0];
-      values[i] = v;
-      id += (i ? KEY_SEPARATOR : '') + encodeKeyValue(v);
-    }
-    return [{ values, id }];
+    for (let i = 0; i < n; i++) values[i] = raw[i].length === 0 ? null : raw[i][0];
+    return [{ values, id: joinKeyId(values) }];
   }
-  let acc: JoinKey[] = [{ values: [], id: '' }];
+  let acc: Value[][] = [[]];
   for (let i = 0; i < n; i++) {
     const options: Value[] = raw[i].length === 0 ? [null] : dedupe(raw[i]);
-    const next: JoinKey[] = [];
-    for (const k of acc) {
-      for (const v of options) next.push({ values: [...k.values, v], id: k.id + (i ? KEY_SEPARATOR : '') + encodeKeyValue(v) });
-    }
+    const next: Value[][] = [];
+    for (const k of acc) for (const v of options) next.push([...k, v]);
     acc = next;
   }
-  return acc;
+  return acc.map((values) => ({ values, id: joinKeyId(values) }));
+}
+
+/** The id of a key with these values, one per position (see ENCODED_ID). */
+export function joinKeyId(values: readonly Value[]): string {
+  if (values.length === 1) {
+    const v = values[0];
+    if (typeof v === 'string' && v.charCodeAt(0) !== 0xffff) return v;
+  }
+  let id = ENCODED_ID;
+  for (let i = 0; i < values.length; i++) id += (i ? KEY_SEPARATOR : '') + encodeKeyValue(values[i]!);
+  return id;
 }
 
 /** A multi-valued field listing the same value twice still joins once on it. */

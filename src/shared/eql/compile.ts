@@ -5,7 +5,7 @@ import type { CheckedFilter, CheckedQuery, CheckedStep, FieldNode, TExpr } from 
 import { dateMillis } from './date-format.js';
 import { jsonFieldAccessor, type FieldAccessorFactory } from './field-access.js';
 import { compileExpr, compilePredicate, type EarlierEvents } from './interp.js';
-import { KEY_SEPARATOR, encodeKeyValue } from '../engine/join-key.js';
+import { ENCODED_ID, KEY_SEPARATOR, encodeKeyValue } from '../engine/join-key.js';
 
 export interface CompileOptions {
   /** How fields are read; defaults to the normalised-JSON accessor. */
@@ -69,7 +69,7 @@ function keyExtractor(key: TExpr, accessor: FieldAccessorFactory): (ev: EventVie
  * the continuing steps of a sequence only look a key up, and most events are offered to some.
  */
 function singleKeyId(extractors: readonly ((ev: EventView) => Value)[], nullable: readonly boolean[], ev: EventView): string | null | undefined {
-  let id = '';
+  let id = ENCODED_ID;
   for (let i = 0; i < extractors.length; i++) {
     let v = extractors[i]!(ev);
     if (Array.isArray(v)) {
@@ -82,6 +82,8 @@ function singleKeyId(extractors: readonly ((ev: EventView) => Value)[], nullable
       v = only;
     }
     if (v === null && !nullable[i]) return null;
+    // The common key, one string, is its own id (join-key.ts ENCODED_ID): no new string.
+    if (extractors.length === 1 && typeof v === 'string' && v.charCodeAt(0) !== 0xffff) return v;
     id += (i === 0 ? '' : KEY_SEPARATOR) + encodeKeyValue(v);
   }
   return id;
