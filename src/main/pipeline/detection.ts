@@ -688,7 +688,9 @@ export class DetectionPipeline {
   }
 
   stats(): unknown {
-    return this.sharded ? this.sharded.runtime.stats() : { events: this.events, state: this.local!.processor.stateEntries(), predicates: this.local!.processor.predicateCounters() };
+    // With workers (partitions or predicate helpers): per worker, its counters and ring use.
+    const runtime = this.sharded?.runtime ?? this.helpers;
+    return runtime ? runtime.stats() : { events: this.events, state: this.local!.processor.stateEntries(), predicates: this.local!.processor.predicateCounters() };
   }
 
   private readonly collect = (a: AlertOut): void => {
