@@ -133,6 +133,12 @@ export class DetectionPipeline {
   private lastTimeMs = -Infinity;
   private sinceWatermark = 0;
   shouldFlush = false;
+  /**
+   * The ruleset's predicate module, built (or found) and stored in the on-disk cache. finish()
+   * waits for it: a short run otherwise ended before a cold build did, the build thread died with
+   * the process, and the next run found nothing cached and built again.
+   */
+  private stored: Promise<unknown> = Promise.resolve();
   /** Live mode: the synthetic events this thread was warmed up with before the first real one (warm-up.ts). */
   warmedUp: { events: number; ms: number } | undefined;
   /** The ruleset's Wasm user rules, run here on every event (user-rules.ts). */
@@ -225,6 +231,7 @@ export class DetectionPipeline {
       }, () => undefined); // a failed build surfaces at the next evaluation (PredicateStage.pending)
       single.userRules = userRules;
       single.helpers = helpers;
+      single.stored = complete;
       takeBits = (id, words, at, length) => single.takeBits(id, words, at, length);
       return single;
     }
@@ -260,6 +267,7 @@ export class DetectionPipeline {
         lineage: LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(layout)),
       };
       const pipeline = new DetectionPipeline(opts, forWorkers(config), layout, undefined, { runtime, up });
+      pipeline.stored = complete;
       complete.then((c) => {
         pipeline.config = forWorkers(c);
       }, () => undefined);
@@ -279,6 +287,7 @@ export class DetectionPipeline {
     const workerConfig = forWorkers(await complete);
     const pipeline = new DetectionPipeline(opts, workerConfig, layout, undefined, { runtime, up });
     pipeline.userRules = userRules;
+    pipeline.stored = complete;
     onBits = (id, words, at, length) => pipeline.takeBits(id, words, at, length);
     return pipeline;
   }
@@ -643,6 +652,13 @@ export class DetectionPipeline {
    * the output is a prefix of the full run's; returns how many were held back.
    */
   async finish(stopped = false): Promise<number> {
+    const held = await this.finishStream(stopped);
+    // A failed build was reported where it mattered (evaluation); a stopped run does not wait.
+    if (!stopped) await this.stored.catch(() => undefined);
+    return held;
+  }
+
+  private async finishStream(stopped: boolean): Promise<number> {
     if (this.local) {
       if (this.helpers) {
         // Every job's records reach the processor before the end; the helpers hold nothing.
