@@ -323,7 +323,7 @@ export class DetectionPipeline {
   /** A record with its bits, in input order: routed to partitions, or run here (stateOnMain). */
   private takeRecord(bytes: Uint8Array, offset: number, length: number, bits: Uint32Array, bitsAt: number): void {
     if (this.sharded) this.routeRecord(bytes, offset, length, bits, bitsAt);
-    else this.pushWithBits(bytes, offset, length, bits, bitsAt);
+    else this.runLocal(bytes, offset, length, bits, bitsAt);
   }
 
   private takeBits(jobId: number, words: Uint32Array, at: number, length: number): void {
@@ -484,15 +484,20 @@ export class DetectionPipeline {
     }
     // Records of predicate jobs not yet run would come after this one: out of input order.
     if (this.jobs.length > 0) throw new Error('internal: pushRecord while predicate jobs are pending (flush first)');
-    const view = this.view.reset(bytes, offset);
-    const seq = view.seq;
-    if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
-    this.lastSeq = seq;
-    this.events++;
-    const { processor, merger } = this.local;
+    this.runLocal(bytes, offset, length, null, 0);
+  }
+
+  /**
+   * One record through this thread's processor, in input order: its bits from the current batch
+   * (`bits` null: Processor.beginBatch, or evaluated alone), or computed by a predicate job.
+   */
+  private runLocal(bytes: Uint8Array, offset: number, length: number, bits: Uint32Array | null, bitsAt: number): void {
+    const seq = this.noteRecord(bytes, offset);
+    const { processor, merger } = this.local!;
     this.userRules?.evaluate(bytes, offset, seq, this.collectPending);
     try {
-      processor.onEvent(bytes, offset, length, seq, 0, this.collect);
+      if (bits === null) processor.onEvent(bytes, offset, length, seq, 0, this.collect);
+      else processor.onBits(bytes, offset, length, seq, bits, bitsAt, this.collect);
     } catch (e) {
       throw localCrash(e);
     }
@@ -501,22 +506,14 @@ export class DetectionPipeline {
     if (merger.pendingCount() > 0) merger.flush();
   }
 
-  /** pushRecord for a record whose bits a helper (or this thread, for a job) computed. */
-  private pushWithBits(bytes: Uint8Array, offset: number, length: number, bits: Uint32Array, bitsAt: number): void {
+  /** Counts a record in and notes its seq and event time (for watermarks); returns its seq. */
+  private noteRecord(bytes: Uint8Array, offset: number): number {
     const view = this.view.reset(bytes, offset);
     const seq = view.seq;
     if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
     this.lastSeq = seq;
     this.events++;
-    const { processor, merger } = this.local!;
-    this.userRules?.evaluate(bytes, offset, seq, this.collectPending);
-    try {
-      processor.onBits(bytes, offset, length, seq, bits, bitsAt, this.collect);
-    } catch (e) {
-      throw localCrash(e);
-    }
-    merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
-    if (merger.pendingCount() > 0) merger.flush();
+    return seq;
   }
 
   /** Sends a record with its bits (`bits[bitsAt…]`) to the partitions the router picks. */
@@ -524,11 +521,7 @@ export class DetectionPipeline {
     // Every routed record had its predicates evaluated (a job, a batch or alone) on main's side.
     this.evaluated++;
     this.evaluatedTrue += recordsWithBits(bits, 1, this.sharded!.up.router.roles.wordsPerRecord, bitsAt);
-    const view = this.view.reset(bytes, offset);
-    const seq = view.seq;
-    if (view.hasTimestamp) this.lastTimeMs = Math.max(this.lastTimeMs, view.timestampMs);
-    this.lastSeq = seq;
-    this.events++;
+    const seq = this.noteRecord(bytes, offset);
     const { runtime, up } = this.sharded!;
     // Before the record is routed: the merge may not pass its seq until these alerts are in.
     this.userRules?.evaluate(bytes, offset, seq, runtime.addAlert);
