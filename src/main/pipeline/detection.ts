@@ -44,7 +44,7 @@ const PREDICATE_JOB_RECORDS = 2048;
 /** Predicate jobs a worker may have queued before this thread evaluates the next one itself. */
 const JOBS_PER_WORKER = 2;
 /** The same for a predicate helper (stateOnMain), which runs no state stage of its own. */
-const HELPER_JOBS_PER_WORKER = Number(process.env.KESTREL_HELPER_JOBS ?? 6);
+const HELPER_JOBS_PER_WORKER = 6;
 /**
  * Jobs per worker that may wait to be routed while main reads on: a deeper pipeline lets main run
  * ahead (reading, evaluating its own jobs) instead of waiting for each worker's oldest answer.
