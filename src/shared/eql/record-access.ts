@@ -67,7 +67,6 @@ export class RecordEvent {
   }
 
   field(id: number): Value | undefined {
-    // One lookup for a cached value; has() only tells a cached missing field from a new one.
     // Allocated on first use (most events routed in place never decode a field).
     const table = (this.decoded ??= newDecodedFields(16));
     const gen = this.generation;
@@ -79,19 +78,18 @@ export class RecordEvent {
     stamps[slot] = gen;
     ids[slot] = id;
     table.values[slot] = v;
-    // Kept at most half full, so a miss ends at an unstamped slot soon.
-    if (++table.used * 2 > stamps.length || table.usedGeneration !== gen) this.settle(table, gen);
+    // Entries are counted per event; the table is kept at most half full, so a miss soon ends at
+    // an unstamped slot.
+    if (table.usedGeneration !== gen) {
+      table.usedGeneration = gen;
+      table.used = 0;
+    }
+    if (++table.used * 2 > stamps.length) this.grow(table, gen);
     return v;
   }
 
-  /** Counts the table's entries per event, and doubles it once it is half full. */
-  private settle(table: DecodedFields, gen: number): void {
-    if (table.usedGeneration !== gen) {
-      // The first decode of this event: the slot just filled is its only entry.
-      table.usedGeneration = gen;
-      table.used = 1;
-      return;
-    }
+  /** Doubles the table, keeping the current event's entries. */
+  private grow(table: DecodedFields, gen: number): void {
     const bigger = newDecodedFields(table.stamps.length * 2);
     const mask = bigger.stamps.length - 1;
     for (let i = 0; i < table.stamps.length; i++) {
