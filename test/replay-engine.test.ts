@@ -73,6 +73,9 @@ describe('DetectionPipeline engine wasm (in process)', () => {
     const rules = await loadCheckedRules(['rules'], reader.schema, { err: new PassThrough() });
     const alerts: string[] = [];
     const p = await DetectionPipeline.start({ rules: rules.specs, schema: reader.meta.schema, workers: 0, mode: 'replay', engine, onAlert: (j) => alerts.push(j) });
+    // The batch counts below are the module's: on a loaded machine the whole capture could
+    // otherwise go through the interpreter while the module compiles.
+    await p.predicatesReady();
     for await (const chunk of reader.chunks()) {
       const bytes = chunk.payload;
       const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

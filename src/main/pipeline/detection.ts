@@ -383,6 +383,16 @@ export class DetectionPipeline {
     }
   }
 
+  /**
+   * Resolves once the ruleset's predicate module evaluates (or the build failed): until then the
+   * interpreter does, with the same bits. For callers that measure the module itself.
+   */
+  async predicatesReady(): Promise<void> {
+    await this.stored.catch(() => undefined);
+    // The predicate stages take the module in a callback of their own: let those run.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
   get eventsIn(): number {
     return this.events;
   }
