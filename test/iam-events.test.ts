@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { accountChangeOf } from '../src/main/sensor/account-changes.js';
 import { distModule } from './helpers/dist.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
-import { parseValidAlerts } from './helpers/alert-schema.js';
+import { parseValidAlerts, wholeLines } from './helpers/alert-schema.js';
 import { startKestrelRun } from './helpers/live-run.js';
 
 describe('accountChangeOf', () => {
@@ -47,7 +47,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('iam events from 
       'useradd root 2>/dev/null || true';
     const r = spawnSync('unshare', ['--mount', '--net', '--fork', 'sh', '-euc', script], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
-    const names = () => (existsSync(out) ? parseValidAlerts(readFileSync(out, 'utf8')).map((a) => a.rule.name as string) : []);
+    const names = () => (existsSync(out) ? parseValidAlerts(wholeLines(readFileSync(out, 'utf8'))).map((a) => a.rule.name as string) : []);
     for (const deadline = Date.now() + 10_000; names().length < 4 && Date.now() < deadline; ) await new Promise((res) => setTimeout(res, 50));
     await new Promise((res) => setTimeout(res, 500)); // anything extra (a failed useradd) would arrive now
     run.kill('SIGINT');

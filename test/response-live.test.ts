@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseValidAlerts } from './helpers/alert-schema.js';
+import { parseValidAlerts, wholeLines } from './helpers/alert-schema.js';
 import { distModule } from './helpers/dist.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
 import { startKestrelRun } from './helpers/live-run.js';
@@ -66,7 +66,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('response actions
     const { run, io, exited } = await startKestrelRun(['--rules', rules, '--output', out, '--workers', '0', '--response', mode, ...extra]);
     try {
       expect(io.stderr).toContain(`response actions: ${mode}`);
-      await body(() => (existsSync(out) ? parseValidAlerts(readFileSync(out, 'utf8')) : []));
+      await body(() => (existsSync(out) ? parseValidAlerts(wholeLines(readFileSync(out, 'utf8'))) : []));
     } finally {
       run.kill('SIGINT');
     }

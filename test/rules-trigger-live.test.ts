@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distModule } from './helpers/dist.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
-import { parseValidAlerts } from './helpers/alert-schema.js';
+import { parseValidAlerts, wholeLines } from './helpers/alert-schema.js';
 import { startKestrelRun } from './helpers/live-run.js';
 
 requireEbpfWhenAsked();
@@ -65,7 +65,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('bundled rules fi
         const id = ruleIdOf(t.replace(/\.trigger\.sh$/, '.eql'));
         const r = spawnSync('unshare', ['--mount', '--net', '--fork', 'sh', '-eu', t], { encoding: 'utf8', timeout: 30_000 });
         expect(r.status, `${t}: ${r.stderr}`).toBe(0);
-        const fired = () => existsSync(out) && parseValidAlerts(readFileSync(out, 'utf8')).some((a) => a.rule.id === id);
+        const fired = () => existsSync(out) && parseValidAlerts(wholeLines(readFileSync(out, 'utf8'))).some((a) => a.rule.id === id);
         const deadline = Date.now() + 8_000;
         while (!fired() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
         if (!fired()) missed.push(t);
@@ -75,6 +75,10 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('bundled rules fi
     }
     expect(await exited).toBe(0);
     expect(missed, `no alert for these triggers; stderr: ${io.stderr}`).toEqual([]);
+    // Once Kestrel has exited, every line it wrote is whole.
+    const written = readFileSync(out, 'utf8');
+    expect(written.endsWith('\n')).toBe(true);
+    expect(parseValidAlerts(written).length).toBeGreaterThanOrEqual(TRIGGERS.length);
     expect(hostSnapshot()).toBe(before);
   }, 240_000);
 });

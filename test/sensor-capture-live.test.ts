@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseValidAlerts } from './helpers/alert-schema.js';
+import { parseValidAlerts, wholeLines } from './helpers/alert-schema.js';
 import { distModule } from './helpers/dist.js';
 import { EBPF_UNAVAILABLE, ebpfSuiteTitle, requireEbpfWhenAsked } from './helpers/ebpf.js';
 
@@ -48,7 +48,7 @@ describe.skipIf(EBPF_UNAVAILABLE !== undefined)(ebpfSuiteTitle('sensor capture f
         if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; stderr: ${stderr}`);
       }
     };
-    const alerts = () => (existsSync(out) ? parseValidAlerts(readFileSync(out, 'utf8')) : []);
+    const alerts = () => (existsSync(out) ? parseValidAlerts(wholeLines(readFileSync(out, 'utf8'))) : []);
     try {
       await waitFor('start', () => stderr.includes('watching this host'));
       // The plan is reported: 2 file names (the rule's and the flag's), the env names.

@@ -15,6 +15,14 @@ export function alertSchemaProblems(alert: unknown): string[] {
 }
 
 /** Parses NDJSON alert text and throws with every problem of the first invalid alert. */
+/**
+ * The whole lines of a file another process is appending to: a read can catch the last line
+ * half-written (rules-trigger-live failed once on `Unterminated string in JSON` that way).
+ */
+export function wholeLines(text: string): string {
+  return text.slice(0, text.lastIndexOf('\n') + 1);
+}
+
 export function parseValidAlerts(text: string): Record<string, any>[] {
   const alerts = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
   for (const [i, a] of alerts.entries()) {
