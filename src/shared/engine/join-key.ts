@@ -71,12 +71,14 @@ export function expandJoinKeys(raw: Value[][], nullable: readonly boolean[]): Jo
   return acc.map((values) => ({ values, id: joinKeyId(values) }));
 }
 
+/** Whether a key of the one value `v` is its own id (a plain string: see ENCODED_ID). */
+export function isOwnId(v: Value): v is string {
+  return typeof v === 'string' && v.charCodeAt(0) !== 0xffff;
+}
+
 /** The id of a key with these values, one per position (see ENCODED_ID). */
 export function joinKeyId(values: readonly Value[]): string {
-  if (values.length === 1) {
-    const v = values[0];
-    if (typeof v === 'string' && v.charCodeAt(0) !== 0xffff) return v;
-  }
+  if (values.length === 1 && isOwnId(values[0]!)) return values[0];
   let id = ENCODED_ID;
   for (let i = 0; i < values.length; i++) id += (i ? KEY_SEPARATOR : '') + encodeKeyValue(values[i]!);
   return id;

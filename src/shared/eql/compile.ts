@@ -5,7 +5,7 @@ import type { CheckedFilter, CheckedQuery, CheckedStep, FieldNode, TExpr } from 
 import { dateMillis } from './date-format.js';
 import { jsonFieldAccessor, type FieldAccessorFactory } from './field-access.js';
 import { compileExpr, compilePredicate, type EarlierEvents } from './interp.js';
-import { ENCODED_ID, KEY_SEPARATOR, encodeKeyValue } from '../engine/join-key.js';
+import { ENCODED_ID, KEY_SEPARATOR, encodeKeyValue, isOwnId } from '../engine/join-key.js';
 
 export interface CompileOptions {
   /** How fields are read; defaults to the normalised-JSON accessor. */
@@ -83,7 +83,7 @@ function singleKeyId(extractors: readonly ((ev: EventView) => Value)[], nullable
     }
     if (v === null && !nullable[i]) return null;
     // The common key, one string, is its own id (join-key.ts ENCODED_ID): no new string.
-    if (extractors.length === 1 && typeof v === 'string' && v.charCodeAt(0) !== 0xffff) return v;
+    if (extractors.length === 1 && isOwnId(v)) return v;
     id += (i === 0 ? '' : KEY_SEPARATOR) + encodeKeyValue(v);
   }
   return id;
