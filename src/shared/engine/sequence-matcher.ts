@@ -20,7 +20,7 @@
 // memory stays bounded on an endless stream.
 import type { CompiledQuery, CompiledStep } from './compiled.js';
 import { letGo, stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
-import { expandJoinKeys, type JoinKey } from './join-key.js';
+import { expandJoinKeys, isOwnId, type JoinKey } from './join-key.js';
 import type { EvictableState, PartialBudget } from './partial-budget.js';
 
 /** A step after `runs=N` expansion. */
@@ -30,7 +30,8 @@ interface Stage {
 }
 
 interface Partial {
-  key: JoinKey;
+  /** Its first event's key; null when that was one plain string, the state's id (isOwnId). */
+  key: JoinKey | null;
   state: KeyState;
   /** Events of the positive steps filled so far. */
   events: EngineEvent[];
@@ -49,7 +50,8 @@ interface Partial {
 }
 
 interface KeyState {
-  key: JoinKey;
+  /** The key's id (JoinKey.id): its Map key. */
+  id: string;
   /** waiting[j]: the partial whose last filled positive step is j. */
   waiting: (Partial | null)[];
   live: number;
@@ -157,10 +159,13 @@ export class SequenceMatcher implements EvictableState {
     for (let j = P - 1; j >= 0; j--) {
       const step = this.stages[this.positive[j]].step;
       if (!step.filter.test(ev.view)) continue;
-      // A continuing step only looks its key up: its id will do, when the event has one key.
-      const id = j > 0 && step.keyId !== undefined ? step.keyId(ev.view) : undefined;
+      // The event's key id will do when it has one key: a continuing step only looks it up, and a
+      // first step keyed by one plain string needs no JoinKey of its own (the key's state holds
+      // one). Most partials start that way, and what a partial holds outlives the young generation.
+      const id = step.keyId !== undefined ? step.keyId(ev.view) : undefined;
       if (id === null) continue;
-      if (id !== undefined) this.extend(j, id, ev, t);
+      if (id !== undefined && j > 0) this.extend(j, id, ev, t);
+      else if (id !== undefined && isOwnId(id)) this.start(this.stateFor(id), null, ev, t);
       else for (const key of expandJoinKeys(step.keys(ev.view), step.keyNullable)) this.advance(j, key, ev, t);
     }
     const until = this.query.until;
@@ -226,28 +231,32 @@ export class SequenceMatcher implements EvictableState {
   }
 
   private advance(j: number, key: JoinKey, ev: EngineEvent, t: number): void {
-    const P = this.positive.length;
-    if (j === 0) {
-      const state = this.stateFor(key);
-      const partial: Partial = {
-        key,
-        state,
-        events: [stable(ev)],
-        startTime: t,
-        lastTime: t,
-        lastLeading: this.hasLeading ? this.leadingBefore(key.id, t) : null,
-        gapMissTime: null,
-        discarded: false,
-        slot: -1,
-        disposed: false,
-      };
-      this.stats.partialsCreated++;
-      if (P === 1) this.complete(partial);
-      else this.park(state, partial, 0);
-      this.releaseIfIdle(state);
-      return;
-    }
-    this.extend(j, key.id, ev, t);
+    if (j === 0) this.start(this.stateFor(key.id), key, ev, t);
+    else this.extend(j, key.id, ev, t);
+  }
+
+  /**
+   * The first step matched for `state`'s key: a new partial. `key` null: the key is one plain
+   * string, the state's id, and no JoinKey is made for it (made fresh for nearly every partial,
+   * a JoinKey was one more object each partial kept past the young generation).
+   */
+  private start(state: KeyState, key: JoinKey | null, ev: EngineEvent, t: number): void {
+    const partial: Partial = {
+      key,
+      state,
+      events: [stable(ev)],
+      startTime: t,
+      lastTime: t,
+      lastLeading: this.hasLeading ? this.leadingBefore(state.id, t) : null,
+      gapMissTime: null,
+      discarded: false,
+      slot: -1,
+      disposed: false,
+    };
+    this.stats.partialsCreated++;
+    if (this.positive.length === 1) this.complete(partial);
+    else this.park(state, partial, 0);
+    this.releaseIfIdle(state);
   }
 
   /** Step j > 0 matched for the key with this id: extends the key's partial waiting for it, if any. */
@@ -385,7 +394,7 @@ export class SequenceMatcher implements EvictableState {
     const events: (EngineEvent | null)[] = new Array(this.stages.length);
     let k = 0;
     for (let s = 0; s < this.stages.length; s++) events[s] = this.stages[s].missing ? null : p.events[k++];
-    this.emit({ events, joinKeys: p.key.values });
+    this.emit({ events, joinKeys: p.key === null ? [p.state.id] : p.key.values });
     // The result is made (alert text) during emit: nothing reads these events after it.
     this.dispose(p);
   }
@@ -397,11 +406,12 @@ export class SequenceMatcher implements EvictableState {
     for (const ev of p.events) letGo(ev);
   }
 
-  private stateFor(key: JoinKey): KeyState {
-    let state = this.keys.get(key.id);
+  /** The state of the key with this id, made if new. */
+  private stateFor(id: string): KeyState {
+    let state = this.keys.get(id);
     if (!state) {
-      state = { key, waiting: new Array(Math.max(0, this.positive.length - 1)).fill(null), live: 0, pending: NO_PENDING };
-      this.keys.set(key.id, state);
+      state = { id, waiting: new Array(Math.max(0, this.positive.length - 1)).fill(null), live: 0, pending: NO_PENDING };
+      this.keys.set(id, state);
       this.stats.keysLive++;
     }
     return state;
@@ -477,8 +487,8 @@ export class SequenceMatcher implements EvictableState {
   }
 
   private releaseIfIdle(state: KeyState): void {
-    if (state.live === 0 && state.pending.length === 0 && this.keys.get(state.key.id) === state) {
-      this.keys.delete(state.key.id);
+    if (state.live === 0 && state.pending.length === 0 && this.keys.get(state.id) === state) {
+      this.keys.delete(state.id);
       this.stats.keysLive--;
     }
   }
