@@ -17,6 +17,7 @@ async function run(
   ringWords?: number,
   swap?: { at: number; config: Record<string, unknown> },
   completeConfig?: Promise<unknown>,
+  prestarted?: import('../src/main/runtime/runtime.js').PrestartedWorkers,
 ): Promise<string[]> {
   // Workers run compiled code: import the runtime from dist/ like the CLI does.
   const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
@@ -26,6 +27,7 @@ async function run(
     processorModule: FIXTURE,
     processorConfig: config,
     completeConfig,
+    prestarted,
     mode: 'replay',
     inputRingWords: ringWords,
     alertRingWords: ringWords,
@@ -232,5 +234,62 @@ describe('partition runtime', () => {
     const full = after(await run(3, 20_000));
     expect(after(out)).toEqual(full);
     expect(full.filter((l) => valueOf(Number(l.split(' ')[0])) % 3 === crashed).length).toBeGreaterThan(100);
+  });
+});
+
+describe('prestarted workers', () => {
+  const runtimeModule = async () => (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
+  const readyOf = (w: import('node:worker_threads').Worker) =>
+    new Promise<boolean>((resolve) => {
+      w.on('message', (m: { type: string }) => m.type === 'ready' && resolve(true));
+      w.once('exit', () => resolve(false));
+    });
+
+  it('are taken by the runtime: they get their partition and config when it starts, same output as new ones', async () => {
+    const { PartitionRuntime } = await runtimeModule();
+    const fresh = await run(3, 8000, { mod: 5 });
+    const pool = PartitionRuntime.prestart(3, FIXTURE);
+    const ready = pool.spawns.map((s) => readyOf(s.worker));
+    await new Promise((r) => setTimeout(r, 100)); // they import meanwhile, with no config yet
+    expect(await run(3, 8000, { mod: 5 }, undefined, undefined, undefined, pool)).toEqual(fresh);
+    expect(pool.spawns).toHaveLength(0);
+    expect(await Promise.all(ready)).toEqual([true, true, true]);
+    // With a preview config and the complete one later, as a replay starts them.
+    const later = new Promise((r) => setTimeout(() => r({ mod: 5 }), 100));
+    expect(await run(2, 8000, { mod: 7 }, undefined, undefined, later, PartitionRuntime.prestart(2, FIXTURE))).toEqual(await run(2, 8000, { mod: 5 }));
+  });
+
+  it('a crash names the partition the runtime gave the worker', async () => {
+    const { PartitionRuntime } = await runtimeModule();
+    // v = 0 is the value of seq 0, routed to partition 0 of 3; seq 1's value goes to partition 2.
+    const v1 = valueOf(1);
+    expect(v1 % 3).toBe(2);
+    await expect(run(3, 2000, { crashAt: v1 }, undefined, undefined, undefined, PartitionRuntime.prestart(3, FIXTURE))).rejects.toThrow(
+      new RegExp(`partition 2 worker crashed: boom at ${v1} in partition 2`),
+    );
+  });
+
+  it('one that died before it was taken is replaced by a new worker', async () => {
+    const { PartitionRuntime } = await runtimeModule();
+    const pool = PartitionRuntime.prestart(2, FIXTURE);
+    const dead = pool.spawns[0]!.worker;
+    await dead.terminate();
+    await vi.waitFor(() => expect(pool.spawns[0]!.failed).toBeDefined());
+    expect(await run(2, 5000, {}, undefined, undefined, undefined, pool)).toEqual(await run(2, 5000));
+    expect(pool.spawns).toHaveLength(0);
+  });
+
+  it('are not taken when their rings differ, and close() ends the ones nobody took', async () => {
+    const { PartitionRuntime } = await runtimeModule();
+    const small = PartitionRuntime.prestart(1, FIXTURE, { inputRingWords: 4096, alertRingWords: 4096 });
+    const smallReady = readyOf(small.spawns[0]!.worker);
+    expect(await run(1, 3000, {}, undefined, undefined, undefined, small)).toEqual(await run(1, 3000));
+    expect(await smallReady).toBe(false); // ended without ever getting a config
+
+    const unused = PartitionRuntime.prestart(2, FIXTURE);
+    const exits = unused.spawns.map((s) => new Promise((r) => s.worker.once('exit', r)));
+    unused.close();
+    await Promise.all(exits);
+    expect(unused.spawns).toHaveLength(0);
   });
 });

@@ -11,7 +11,7 @@ import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOA
 import {
   COUNTER_ALERTS, COUNTER_BATCHES, COUNTER_BUSY_NS, COUNTER_EVENTS, COUNTER_EVICTIONS, COUNTER_EVICTIONS_PER_KEY,
   COUNTER_EVICTIONS_PER_RULE, COUNTER_EVICTIONS_TOTAL, COUNTER_LAST_SEQ, COUNTER_PARTIALS_LIVE, COUNTER_SLEEPS,
-  COUNTER_STATE_ENTRIES, COUNTER_GENERATION, COUNTER_PREDICATE_RECORDS, COUNTER_PREDICATE_TRUE, type PartitionWorkerData, type RulesetMessage, type WorkerMessage,
+  COUNTER_STATE_ENTRIES, COUNTER_GENERATION, COUNTER_PREDICATE_RECORDS, COUNTER_PREDICATE_TRUE, type PartitionWorkerData, type PrestartedConfig, type RulesetMessage, type WorkerMessage,
 } from '../shared/runtime/protocol.js';
 import type { AlertOut, CreateProcessor } from './processor.js';
 
@@ -31,7 +31,14 @@ function post(msg: WorkerMessage): void {
 }
 
 async function main(): Promise<void> {
-  const { createProcessor } = (await import(data.processorModule)) as { createProcessor: CreateProcessor };
+  // Imported while a prestarted worker waits for its config (the caller reads its rules meanwhile).
+  const importing = import(data.processorModule) as Promise<{ createProcessor: CreateProcessor }>;
+  importing.catch(() => undefined); // an import failure is reported where it is awaited, not as unhandled
+  if (data.configPending) {
+    const first = await nextConfigMessage<PrestartedConfig>();
+    Object.assign(data, { partition: first.partition, partitions: first.partitions, generation: first.generation, processorConfig: first.config, configFollows: first.configFollows });
+  }
+  const { createProcessor } = await importing;
   let generation = data.generation;
   let config = data.processorConfig;
   const complete = data.configFollows ? configOf(generation) : undefined;
@@ -194,13 +201,16 @@ async function main(): Promise<void> {
  * the loop never yields to the event loop while it runs, so no 'message' listener would fire.
  */
 async function configOf(generation: number): Promise<unknown> {
+  const m = await nextConfigMessage<RulesetMessage>();
+  if (m.generation === generation) return m.config;
+  throw new Error(`internal: expected the config of ruleset generation ${generation}, got ${m.generation}`);
+}
+
+/** The next message on the config port, polled (see configOf). */
+async function nextConfigMessage<T>(): Promise<T> {
   for (let pause = 1; ; pause = Math.min(pause * 2, 16)) {
     const got = receiveMessageOnPort(data.configPort);
-    if (got) {
-      const m = got.message as RulesetMessage;
-      if (m.generation === generation) return m.config;
-      throw new Error(`internal: expected the config of ruleset generation ${generation}, got ${m.generation}`);
-    }
+    if (got) return got.message as T;
     await sleep(pause);
   }
 }

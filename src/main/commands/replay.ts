@@ -58,6 +58,8 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     const engine = parseEngine(args.values.engine as string | undefined);
 
     const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']) });
+    // The worker threads start now and import their modules while this thread reads the rules.
+    const prestarted = DetectionPipeline.prestartWorkers({ mode: 'replay', workers, profile });
     try {
       const rules = await loadCheckedRules(rulePaths, reader.schema, ctx, {
         onLoaded: (queries) => DetectionPipeline.prepareEarly(queries, reader.meta.schema, engine),
@@ -79,6 +81,7 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
         ...caps,
         engine,
         profile,
+        prestarted,
         onAlert: (json) => sink.write(responder.handle(json)),
       }).catch(async (e: unknown) => {
         await outputs.close();
@@ -142,6 +145,7 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
       if (stopping) return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
       return rules.failed > 0 || pipeline.userRulesRefused().length > 0 ? ExitCode.ruleError : ExitCode.ok;
     } finally {
+      prestarted?.close();
       await reader.close();
     }
   },

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { SharedRing } from '../../shared/ring/shared-ring.js';
 import { END_STOPPED, FrameBatch, FrameReader, FrameType, F_GROUP_MASK, F_PAYLOAD_BYTES, F_TYPE, FRAME_HEADER_WORDS, frameSeq } from '../../shared/ring/frames.js';
-import { COUNTER_PARTIALS_LIVE, COUNTER_SLOTS, COUNTER_STATE_ENTRIES, type PartitionWorkerData, type RulesetMessage, type WorkerMessage } from '../../shared/runtime/protocol.js';
+import { COUNTER_PARTIALS_LIVE, COUNTER_SLOTS, COUNTER_STATE_ENTRIES, type PartitionWorkerData, type PrestartedConfig, type RulesetMessage, type WorkerMessage } from '../../shared/runtime/protocol.js';
 import { RuntimeError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
 import { AlertMerger, type PendingAlert } from './merge.js';
@@ -46,6 +46,45 @@ export interface RuntimeOptions {
   maxRestarts?: number;
   /** live: told about each restart (default: one error line on stderr). */
   onRestart?: (info: RestartInfo) => void;
+  /**
+   * Workers started before their config existed (PartitionRuntime.prestart): taken for the first
+   * partitions instead of new ones, so their start-up (thread, module imports) overlaps the
+   * caller's own (reading and checking rules).
+   */
+  prestarted?: PrestartedWorkers;
+}
+
+/**
+ * Worker threads started ahead of their config, importing their modules meanwhile. Unreferenced
+ * until a runtime takes them (they never keep the process alive on their own); close() ends
+ * those not taken.
+ */
+export class PrestartedWorkers {
+  constructor(
+    /** The spawns, in partition order; shifted off as a runtime takes them. */
+    readonly spawns: PrestartedSpawn[],
+    readonly processorModule: string,
+  ) {}
+
+  /** Ends the workers no runtime took (start-up failed, or the caller chose not to use them). */
+  close(): void {
+    for (const s of this.spawns.splice(0)) {
+      s.configs.close();
+      void s.worker.terminate();
+    }
+  }
+}
+
+interface PrestartedSpawn {
+  worker: Worker;
+  configs: MessagePort;
+  input: SharedRing;
+  alerts: SharedRing;
+  counters: SharedArrayBuffer;
+  inputWords: number;
+  alertWords: number;
+  /** Set if the worker failed before a runtime took it. */
+  failed?: string;
 }
 
 /** What a live-mode restart lost: the crashed worker's state, as of its last counters snapshot. */
@@ -61,6 +100,9 @@ export interface RestartInfo {
   /** Records queued in the dead worker's input ring, never processed. */
   eventsLost: number;
 }
+
+const DEFAULT_INPUT_RING_WORDS = 1 << 20;
+const DEFAULT_ALERT_RING_WORDS = 1 << 18;
 
 /** Default worker count: one per spare core, at least one (the main thread routes). */
 export function defaultPartitions(): number {
@@ -111,8 +153,37 @@ export class PartitionRuntime {
     this.merger = new AlertMerger(opts.partitions, opts.onAlert);
     this.currentConfig = opts.processorConfig;
     this.batchWords = opts.batchWords ?? 16 * 1024;
-    this.inputWords = opts.inputRingWords ?? 1 << 20;
-    this.alertWords = opts.alertRingWords ?? 1 << 18;
+    this.inputWords = opts.inputRingWords ?? DEFAULT_INPUT_RING_WORDS;
+    this.alertWords = opts.alertRingWords ?? DEFAULT_ALERT_RING_WORDS;
+  }
+
+  /**
+   * Starts `partitions` workers whose processor config is not known yet: each imports the
+   * processor module and waits for its config on the config port. Pass them as
+   * RuntimeOptions.prestarted (same module and ring sizes) or close() them.
+   */
+  static prestart(partitions: number, processorModule: string, sizes: Pick<RuntimeOptions, 'inputRingWords' | 'alertRingWords'> = {}): PrestartedWorkers {
+    const spawns: PrestartedSpawn[] = [];
+    for (let p = 0; p < partitions; p++) {
+      const inputWords = sizes.inputRingWords ?? DEFAULT_INPUT_RING_WORDS;
+      const alertWords = sizes.alertRingWords ?? DEFAULT_ALERT_RING_WORDS;
+      const input = SharedRing.create(inputWords);
+      const alerts = SharedRing.create(alertWords);
+      const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
+      const { port1: configs, port2: configPort } = new MessageChannel();
+      const data: PartitionWorkerData = {
+        partition: p, partitions, input: input.handles, alerts: alerts.handles, counters, processorModule,
+        processorConfig: undefined, configPending: true, generation: 0, configPort, configFollows: false, readBufferWords: inputWords,
+      };
+      const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [configPort] });
+      worker.unref();
+      const spawn: PrestartedSpawn = { worker, configs, input, alerts, counters, inputWords, alertWords };
+      // Until a runtime supervises it: an 'error' event without a listener would throw here.
+      worker.once('error', (e) => (spawn.failed = e.message));
+      worker.once('exit', (code) => (spawn.failed ??= `exited with code ${code}`));
+      spawns.push(spawn);
+    }
+    return new PrestartedWorkers(spawns, processorModule);
   }
 
   static async start(opts: RuntimeOptions): Promise<PartitionRuntime> {
@@ -178,6 +249,18 @@ export class PartitionRuntime {
 
   /** Starts a worker for partition p with fresh rings and counters; `started` settles when it is ready or gone. */
   private spawn(p: number, batch: FrameBatch, configFollows = false): { part: Partition; started: Promise<void> } {
+    const pre = this.takePrestarted();
+    if (pre) {
+      // Its first message is the config it waited for (partition-worker.ts, configPending).
+      const first: PrestartedConfig = { partition: p, partitions: this.opts.partitions, generation: this.generation, config: this.currentConfig, configFollows };
+      pre.configs.postMessage(first);
+      pre.worker.ref();
+      const part: Partition = {
+        index: p, worker: pre.worker, configs: pre.configs, input: pre.input, alerts: pre.alerts, batch, reader: new FrameReader(this.alertWords),
+        counters: new Float64Array(pre.counters), drops: 0, alertsClosed: false, restarts: 0, eventsLost: 0,
+      };
+      return { part, started: this.supervise(part) };
+    }
     const input = SharedRing.create(this.inputWords);
     const alerts = SharedRing.create(this.alertWords);
     const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
@@ -201,6 +284,18 @@ export class PartitionRuntime {
       drops: 0, alertsClosed: false, restarts: 0, eventsLost: 0,
     };
     return { part, started: this.supervise(part) };
+  }
+
+  /** The next prestarted worker that fits this runtime and is still alive, if any. */
+  private takePrestarted(): PrestartedSpawn | undefined {
+    const pool = this.opts.prestarted;
+    if (!pool || pool.processorModule !== this.opts.processorModule) return undefined;
+    for (let s = pool.spawns.shift(); s; s = pool.spawns.shift()) {
+      if (s.failed === undefined && s.inputWords === this.inputWords && s.alertWords === this.alertWords) return s;
+      s.configs.close();
+      void s.worker.terminate();
+    }
+    return undefined;
   }
 
   /**

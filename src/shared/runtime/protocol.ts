@@ -30,6 +30,21 @@ export interface PartitionWorkerData {
   configFollows: boolean;
   /** Words of the worker's input buffer (at least the largest frame). */
   readBufferWords: number;
+  /**
+   * Started before its config existed (PartitionRuntime.prestart): the first message on the
+   * config port is a PrestartedConfig, which replaces partition, partitions, generation,
+   * processorConfig and configFollows above.
+   */
+  configPending?: boolean;
+}
+
+/** What a prestarted worker waits for before it builds its processor. */
+export interface PrestartedConfig {
+  partition: number;
+  partitions: number;
+  generation: number;
+  config: unknown;
+  configFollows: boolean;
 }
 
 /** Counter slots in the per-worker counters SAB. Written by the worker, read by main for metrics. */
