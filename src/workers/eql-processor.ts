@@ -56,6 +56,11 @@ export interface EqlProcessorConfig {
   live?: boolean;
   /** A predicate helper's config: only predicate jobs come (predicate-stage/predicate-helper.ts). */
   predicatesOnly?: boolean;
+  /**
+   * A predicate helper's step filters as main checked them (eql/filter-transfer.ts exportFilters):
+   * the helper then checks nothing itself.
+   */
+  filters?: unknown;
 }
 
 /** One rule's line of `kestrel replay --profile`. */

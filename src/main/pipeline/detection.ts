@@ -22,7 +22,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
-import { checkSchemaFor, type RuleSpec } from '../../shared/pipeline/ruleset.js';
+import { checkSchemaFor, handedOverFilters, type RuleSpec } from '../../shared/pipeline/ruleset.js';
+import { exportFilters } from '../../shared/eql/filter-transfer.js';
+import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
 import type { PreparedPredicates } from '../../shared/eql/codegen/evaluator.js';
 import { logger } from '../../shared/log.js';
@@ -235,9 +237,10 @@ export class DetectionPipeline {
     if (opts.workers === 0 || stateOnMain(opts)) {
       // Helpers start first: a thread takes a while to come up, and this thread evaluates until then.
       let takeBits: (id: number, words: Uint32Array, at: number, length: number) => void = () => {};
-      const helpers = opts.workers > 0 ? launchHelpers(opts, config, complete, (id, words, at, length) => takeBits(id, words, at, length)) : undefined;
+      const checkSchema = checkSchemaFor(schema);
+      const helpers = opts.workers > 0 ? launchHelpers(opts, config, checkSchema, complete, (id, words, at, length) => takeBits(id, words, at, length)) : undefined;
       // Records are evaluated by the interpreter until the predicate module is compiled.
-      const processor = await EqlProcessor.create(config, layout, checkSchemaFor(schema), 0, 1, complete, true).catch(async (e: unknown) => {
+      const processor = await EqlProcessor.create(config, layout, checkSchema, 0, 1, complete, true).catch(async (e: unknown) => {
         await helpers?.abort();
         throw e;
       });
@@ -743,12 +746,15 @@ export class DetectionPipeline {
  * Starts the predicate helpers of a replay whose state stays on the main thread (stateOnMain):
  * the same partition workers, sent only predicate jobs. Until one is up, main evaluates.
  */
-function launchHelpers(opts: PipelineOptions, config: EqlProcessorConfig, complete: Promise<EqlProcessorConfig>, onBits: (id: number, words: Uint32Array, at: number, length: number) => void): PartitionRuntime {
-  const parsed = exportParsedQueries(config.rules.map((r) => r.query));
+function launchHelpers(opts: PipelineOptions, config: EqlProcessorConfig, checkSchema: BuiltSchema, complete: Promise<EqlProcessorConfig>, onBits: (id: number, words: Uint32Array, at: number, length: number) => void): PartitionRuntime {
+  // The filters main checked when it loaded the rules go along, so a helper checks nothing; if
+  // some were not handed over (a caller that did not check them first), it gets the parsed queries.
+  const filters = handedOverFilters(config.rules, checkSchema);
+  const shipped = filters !== undefined ? { filters: exportFilters(filters) } : { parsed: exportParsedQueries(config.rules.map((r) => r.query)) };
   const { runtime, ready } = PartitionRuntime.launch({
     partitions: opts.workers,
     processorModule: PROCESSOR_MODULE,
-    processorConfig: { ...config, parsed, predicatesOnly: true },
+    processorConfig: { ...config, ...shipped, predicatesOnly: true },
     // The parsed queries went with the preview: the completed config only adds the module.
     completeConfig: complete.then((c) => ({ ...c, predicatesOnly: true })),
     mode: 'replay',

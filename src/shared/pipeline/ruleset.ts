@@ -69,6 +69,20 @@ export function checkRuleset(specs: readonly RuleSpec[], checkSchema: BuiltSchem
   });
 }
 
+/**
+ * The step filters (predicateFilters) of specs whose checks were all handed over and not yet
+ * taken, without taking them; undefined when one was not (the caller checks them itself).
+ */
+export function handedOverFilters(specs: readonly RuleSpec[], checkSchema: BuiltSchema): CheckedFilter[] | undefined {
+  const checked: CheckedQuery[] = [];
+  for (const spec of specs) {
+    const c = CheckHandOver.peek(checkSchema, spec);
+    if (c === undefined) return undefined;
+    checked.push(c);
+  }
+  return predicateFilters(checked);
+}
+
 /** Checks and compiles specs that are known to check (see checkRuleset). */
 export function compileRuleset(specs: readonly RuleSpec[], layout: RecordLayout, checkSchema: BuiltSchema): CompiledRule[] {
   const accessor = recordFieldAccessor(layout);

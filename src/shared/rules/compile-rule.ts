@@ -63,6 +63,11 @@ export class CheckHandOver {
     return checked;
   }
 
+  /** The handed-over check of `rule`, left in place for its taker (a copy goes to a helper thread). */
+  static peek(schema: Schema, rule: Pick<RuleSource, 'query' | 'dialect'>): CheckedQuery | undefined {
+    return CheckHandOver.bySchema.get(schema)?.get(CheckHandOver.key(rule));
+  }
+
   /** What a check depends on besides the schema: the query text and its dialect. */
   static key(rule: Pick<RuleSource, 'query' | 'dialect'>): string {
     return `${rule.dialect ?? ''}\0${rule.query}`;

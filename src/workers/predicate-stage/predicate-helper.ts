@@ -7,6 +7,7 @@ import type { RecordLayout } from '../../shared/record/layout.js';
 import { checkRuleset, checkSchemaFor, predicateFilters } from '../../shared/pipeline/ruleset.js';
 import { DEFAULT_PREDICATE_ENGINE } from '../../shared/eql/codegen/ruleset.js';
 import { PredicateStage } from './predicate-stage.js';
+import { importFilters } from '../../shared/eql/filter-transfer.js';
 import type { EqlProcessorConfig } from '../eql-processor.js';
 
 /**
@@ -18,7 +19,7 @@ const CRASH_JOB = Number(process.env.KESTREL_FAILPOINT_CRASH_JOB ?? 0);
 export class PredicateHelper implements Processor {
   /** The stage for `config`'s rules; with `complete`, the predicate module comes from there. */
   static async create(config: EqlProcessorConfig, layout: RecordLayout, checkSchema: ReturnType<typeof checkSchemaFor>, complete?: Promise<EqlProcessorConfig>): Promise<PredicateHelper> {
-    const filters = predicateFilters(checkRuleset(config.rules, checkSchema));
+    const filters = config.filters !== undefined ? importFilters(config.filters) : predicateFilters(checkRuleset(config.rules, checkSchema));
     if (complete) config = await complete;
     const stage = await PredicateStage.create(filters, layout, checkSchema, config.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
     return new PredicateHelper(stage);

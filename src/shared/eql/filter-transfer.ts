@@ -1,0 +1,59 @@
+// Checked filters across a thread boundary. A predicate helper (workers/predicate-stage/
+// predicate-helper.ts) needs only the step filters of the ruleset main has already checked;
+// checking the Elastic corpus again was ~230 ms of each helper's start-up, during which main
+// evaluates the predicate jobs itself. The IR is plain data that structured clone copies, except
+// a function call's declaration (FunctionDecl: its type rule and implementation are functions).
+// Those are global and found by name, so they travel as their name and are looked up again.
+import type { CheckedFilter } from './ir.js';
+import { FUNCTIONS, lookupFunction } from './functions.js';
+
+/** A FunctionDecl's stand-in in exported filters. */
+interface FunctionRef {
+  $function: string;
+}
+
+const DECLS: ReadonlySet<unknown> = new Set(FUNCTIONS);
+
+/** The filters as structured-clonable data (shared sub-trees stay shared). */
+export function exportFilters(filters: readonly CheckedFilter[]): unknown {
+  const copies = new Map<object, unknown>();
+  const copy = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (DECLS.has(v)) return { $function: (v as { name: string }).name } satisfies FunctionRef;
+    const done = copies.get(v);
+    if (done !== undefined) return done;
+    if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      copies.set(v, out);
+      for (const x of v) out.push(copy(x));
+      return out;
+    }
+    // Maps, sets, regexes and typed arrays hold no declarations: structured clone takes them as is.
+    if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+    const out: Record<string, unknown> = {};
+    copies.set(v, out);
+    for (const [k, x] of Object.entries(v)) out[k] = copy(x);
+    return out;
+  };
+  return copy(filters);
+}
+
+/** exportFilters' result after a structured clone, with each declaration put back (in place). */
+export function importFilters(data: unknown): CheckedFilter[] {
+  const seen = new Set<object>();
+  const revive = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    const name = (v as Partial<FunctionRef>).$function;
+    if (typeof name === 'string') {
+      const decl = lookupFunction(name);
+      if (decl === undefined) throw new Error(`internal: transferred filters call an unknown function ${name}`);
+      return decl;
+    }
+    if (seen.has(v) || (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype)) return v;
+    seen.add(v);
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = revive(v[i]);
+    else for (const [k, x] of Object.entries(v)) (v as Record<string, unknown>)[k] = revive(x);
+    return v;
+  };
+  return revive(data) as CheckedFilter[];
+}

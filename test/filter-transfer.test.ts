@@ -1,0 +1,79 @@
+// A predicate helper gets the step filters main checked (eql/filter-transfer.ts) instead of
+// checking the ruleset again. Structured clone cannot carry a function call's declaration, so it
+// travels by name: the filters must come back equal to the originals, with the very same
+// declarations, shared sub-trees still shared, and the hand-over left for main to take.
+import { describe, expect, it } from 'vitest';
+import { exportFilters, importFilters } from '../src/shared/eql/filter-transfer.js';
+import { lookupFunction } from '../src/shared/eql/functions.js';
+import type { CheckedFilter } from '../src/shared/eql/ir.js';
+import { CheckHandOver, checkRule } from '../src/shared/rules/compile-rule.js';
+import { asSource, handedOverFilters, predicateFilters } from '../src/shared/pipeline/ruleset.js';
+import { OPEN_SCHEMA } from './helpers/eql-schema.js';
+
+const spec = (query: string) => ({
+  id: 'r', name: 'r', description: '', severity: 'low', riskScore: 1, version: 1, tags: [], threat: [], language: 'eql', query, file: 'r.eql',
+});
+
+const QUERIES = [
+  'sequence by process.entity_id [process where process.name in ("bash", "sh") and startsWith~(process.args, "-c")] [network where cidrmatch(destination.ip, "10.0.0.0/8", "192.168.0.0/16") == false] until [process where event.type == "end"]',
+  'process where length(process.command_line) > 200 and process.command_line regex~ ".*base64 +-d.*" and not process.parent.name : "*sshd*"',
+  'file where file.path like~ ("/etc/cron*", "/var/spool/cron/*") and stringContains(file.path, concat("cr", "on"))',
+];
+
+function filtersOf(queries: string[]): CheckedFilter[] {
+  return predicateFilters(
+    queries.map((q) => {
+      const c = checkRule(asSource(spec(q)), { schema: OPEN_SCHEMA });
+      if (!c.ok) throw c.error;
+      return c.checked;
+    }),
+  );
+}
+
+/** Every call node's declaration, in tree order. */
+function calls(v: unknown, out: unknown[] = [], seen = new Set<unknown>()): unknown[] {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return out;
+  seen.add(v);
+  const node = v as { kind?: string; fn?: unknown };
+  if (node.kind === 'call') out.push(node.fn);
+  for (const x of Array.isArray(v) ? v : Object.values(v)) calls(x, out, seen);
+  return out;
+}
+
+describe('checked filters across a thread boundary', () => {
+  it('come back equal to the originals, with the same function declarations', () => {
+    const filters = filtersOf(QUERIES);
+    // What the transfer is for: the IR itself does not survive a structured clone.
+    expect(() => structuredClone(filters)).toThrow(/could not be cloned/);
+    const back = importFilters(structuredClone(exportFilters(filters)));
+    expect(back).toEqual(filters);
+    const declared = calls(filters);
+    expect(declared.length).toBeGreaterThanOrEqual(4);
+    expect(calls(back)).toEqual(declared);
+    for (const fn of calls(back)) expect(fn).toBe(lookupFunction((fn as { name: string }).name));
+    // The export is a copy: the originals keep their declarations.
+    expect(calls(filters).every((fn) => typeof (fn as { impl?: unknown }).impl === 'function')).toBe(true);
+  });
+
+  it('keeps a shared sub-tree shared', () => {
+    const [filter] = filtersOf(['process where process.name == "nc"']);
+    const pair = [filter!, filter!];
+    const back = importFilters(structuredClone(exportFilters(pair)));
+    expect(back[0]).toBe(back[1]);
+    expect(back[0]).toEqual(filter);
+  });
+
+  it('refuses a declaration it does not know', () => {
+    expect(() => importFilters([{ kind: 'call', fn: { $function: 'noSuchFunction' } }])).toThrow(/unknown function noSuchFunction/);
+  });
+
+  it('handedOverFilters reads the hand-over without taking it, and needs every rule in it', () => {
+    const query = QUERIES[0]!;
+    const checked = checkRule(asSource(spec(query)), { schema: OPEN_SCHEMA });
+    if (!checked.ok) throw checked.error;
+    CheckHandOver.begin(OPEN_SCHEMA).set(CheckHandOver.key({ query }), checked.checked);
+    expect(handedOverFilters([spec(query)], OPEN_SCHEMA)).toEqual(predicateFilters([checked.checked]));
+    expect(handedOverFilters([spec(query), spec('process where true')], OPEN_SCHEMA)).toBeUndefined();
+    expect(CheckHandOver.take(OPEN_SCHEMA, { query })).toBe(checked.checked);
+  });
+});
