@@ -14,25 +14,40 @@ interface FunctionRef {
 
 const DECLS: ReadonlySet<unknown> = new Set(FUNCTIONS);
 
-/** The filters as structured-clonable data (shared sub-trees stay shared). */
+/**
+ * The filters as structured-clonable data. Only what leads to a call is copied; every other
+ * sub-tree is the original object (structured clone copies it anyway), and a shared sub-tree stays
+ * shared. This runs on main while it starts, so it allocates as little as it can.
+ */
 export function exportFilters(filters: readonly CheckedFilter[]): unknown {
-  const copies = new Map<object, unknown>();
-  const copy = (v: unknown): unknown => {
-    if (typeof v !== 'object' || v === null) return v;
+  const done = new Map<object, unknown>();
+  const copy = (v: object): unknown => {
     if (DECLS.has(v)) return { $function: (v as { name: string }).name } satisfies FunctionRef;
-    const done = copies.get(v);
-    if (done !== undefined) return done;
+    const seen = done.get(v);
+    if (seen !== undefined) return seen;
+    let out: unknown = v;
     if (Array.isArray(v)) {
-      const out: unknown[] = [];
-      copies.set(v, out);
-      for (const x of v) out.push(copy(x));
-      return out;
+      let changed: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x !== 'object' || x === null) continue;
+        const c = copy(x);
+        if (c !== x) (changed ??= v.slice())[i] = c;
+      }
+      out = changed ?? v;
+    } else if (Object.getPrototypeOf(v) === Object.prototype) {
+      // Maps, sets, regexes and typed arrays hold no declarations: taken as they are.
+      let changed: Record<string, unknown> | undefined;
+      const record = v as Record<string, unknown>;
+      for (const k in record) {
+        const x = record[k];
+        if (typeof x !== 'object' || x === null) continue;
+        const c = copy(x);
+        if (c !== x) (changed ??= { ...record })[k] = c;
+      }
+      out = changed ?? v;
     }
-    // Maps, sets, regexes and typed arrays hold no declarations: structured clone takes them as is.
-    if (Object.getPrototypeOf(v) !== Object.prototype) return v;
-    const out: Record<string, unknown> = {};
-    copies.set(v, out);
-    for (const [k, x] of Object.entries(v)) out[k] = copy(x);
+    done.set(v, out);
     return out;
   };
   return copy(filters);
