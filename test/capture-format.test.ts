@@ -84,6 +84,28 @@ describe('capture write and read', () => {
     ]);
   });
 
+  it('freshChunks: every chunk in a buffer of its own, still intact after later chunks are read', async () => {
+    const bytes = writeCapture(7);
+    const copies: Uint8Array[] = [];
+    const kept: Uint8Array[] = [];
+    for (const fresh of [false, true]) {
+      const r = await CaptureReader.fromBytes(bytes, { freshChunks: fresh });
+      for await (const c of r.chunks()) {
+        if (fresh) kept.push(c.payload);
+        else copies.push(c.payload.slice());
+      }
+    }
+    expect(kept).toEqual(copies);
+    expect(new Set(kept.map((k) => k.buffer)).size).toBe(3);
+    // A plain Uint8Array, not a Buffer (whose slice() is a view, not a copy).
+    expect(Buffer.isBuffer(kept[0])).toBe(false);
+    // The default reuses one buffer: what was kept from it is overwritten.
+    const r = await CaptureReader.fromBytes(bytes);
+    const reused: Uint8Array[] = [];
+    for await (const c of r.chunks()) reused.push(c.payload);
+    expect(reused[0]!.buffer).toBe(reused[1]!.buffer);
+  });
+
   it('seals chunks by byte size', async () => {
     const one = encodeEvent(layout, event(1), 1).length;
     const bytes = writeCapture(10, { chunkRecords: 1000, chunkBytes: one * 4 });

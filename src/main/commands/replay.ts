@@ -57,7 +57,9 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     const caps = parseCaps(args.values);
     const engine = parseEngine(args.values.engine as string | undefined);
 
-    const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']) });
+    // With workers, predicate jobs keep their chunk until their bits are back: a buffer per chunk
+    // spares copying each one.
+    const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']), freshChunks: workers > 0 });
     // The worker threads start now and import their modules while this thread reads the rules.
     const prestarted = DetectionPipeline.prestartWorkers({ mode: 'replay', workers, profile });
     try {
@@ -106,8 +108,8 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
           const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
           offsets.length = 0;
           for (let off = 0; off < bytes.length; off += dv.getUint32(off, true)) offsets.push(off);
-          pipeline.pushRecords(bytes, offsets, offsets.length);
-          // The chunk buffer is reused by the reader: hand everything staged to the rings first.
+          pipeline.pushRecords(bytes, offsets, offsets.length, workers > 0);
+          // Without fresh chunks the reader reuses the buffer: hand everything staged to the rings first.
           await pipeline.flush();
           progress.update(pipeline.eventsIn);
           if (stopping) break;

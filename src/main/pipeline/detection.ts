@@ -452,9 +452,10 @@ export class DetectionPipeline {
   /**
    * Offers `count` records at `offsets` in `bytes` (each record starts with its u32 length): the
    * single-thread processor evaluates their predicates in one go (Processor.beginBatch); partition
-   * workers batch what they drain from their rings themselves.
+   * workers batch what they drain from their rings themselves. `owned`: the caller never writes
+   * `bytes` again (CaptureReaderOptions.freshChunks), so predicate jobs keep views, not copies.
    */
-  pushRecords(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
+  pushRecords(bytes: Uint8Array, offsets: ArrayLike<number>, count: number, owned = false): void {
     if (this.local && !this.helpers) {
       try {
         this.local.processor.beginBatch(bytes, offsets, count);
@@ -481,7 +482,7 @@ export class DetectionPipeline {
         const rel = new Uint32Array(n);
         for (let i = 0; i < n; i++) rel[i] = offsets[from + i]! - lo;
         const id = this.nextJob++;
-        const job: PredicateJob = { id, bytes: bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1 };
+        const job: PredicateJob = { id, bytes: owned ? bytes.subarray(lo, end) : bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1 };
         const lane = this.pickLane();
         if (lane < 0) {
           job.bits = this.evaluateHere(job.bytes, rel, n);

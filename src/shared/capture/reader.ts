@@ -29,6 +29,12 @@ export interface CaptureReaderOptions {
   skipCorrupt?: boolean;
   /** Refuse chunks larger than this (default 256 MiB): a guard against absurd lengths. */
   maxChunkBytes?: number;
+  /**
+   * Read each chunk into a buffer of its own instead of one reused buffer, so the caller may keep
+   * a chunk's payload after asking for the next (replay's predicate jobs hold theirs until their
+   * bits are back, and otherwise copy them).
+   */
+  freshChunks?: boolean;
 }
 
 export interface CaptureWarning {
@@ -81,6 +87,7 @@ export class CaptureReader {
   private readonly src: ByteSource;
   private readonly skipCorrupt: boolean;
   private readonly maxChunkBytes: number;
+  private readonly freshChunks: boolean;
   private buf = new Uint8Array(ChunkHeader.size);
   private readonly head = new Uint8Array(ChunkHeader.size);
   private readonly headView = new DataView(this.head.buffer);
@@ -113,6 +120,7 @@ export class CaptureReader {
     this.dataStart = h.dataStart;
     this.skipCorrupt = o.skipCorrupt === true;
     this.maxChunkBytes = o.maxChunkBytes ?? 256 << 20;
+    this.freshChunks = o.freshChunks === true;
   }
 
   get name(): string {
@@ -181,7 +189,10 @@ export class CaptureReader {
         throw this.error('capture.chunk-too-large', `chunk ${ordinal} at byte ${pos}: payload of ${info.payloadLength} bytes exceeds the ${this.maxChunkBytes}-byte limit`, ordinal, pos);
       }
       if (end > size) return this.truncated(pos, ordinal, `is cut short (${size - pos - ChunkHeader.size} of ${info.payloadLength} payload bytes)`);
-      if (this.buf.length < info.payloadLength) this.buf = new Uint8Array(info.payloadLength);
+      // Unzeroed: the read fills every byte (a short read is an error). A plain Uint8Array over
+      // it, not the Buffer, whose slice() would be a view where callers expect a copy.
+      if (this.freshChunks) this.buf = new Uint8Array(Buffer.allocUnsafeSlow(info.payloadLength).buffer, 0, info.payloadLength);
+      else if (this.buf.length < info.payloadLength) this.buf = new Uint8Array(info.payloadLength);
       const payload = this.buf.subarray(0, info.payloadLength);
       await this.src.read(payload, 0, info.payloadLength, pos + ChunkHeader.size);
       const problem =
