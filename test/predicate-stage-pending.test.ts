@@ -8,7 +8,7 @@ import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { buildLayout } from '../src/shared/record/layout.js';
 import { checkRuleset, checkSchemaFor, predicateFilters, ruleSpecOf } from '../src/shared/pipeline/ruleset.js';
 import { WasmPredicateSet, type PreparedPredicates } from '../src/shared/eql/codegen/evaluator.js';
-import { PredicateStage } from '../src/workers/predicate-stage/predicate-stage.js';
+import { INTERPRET_FIRST_RECORDS, PredicateStage } from '../src/workers/predicate-stage/predicate-stage.js';
 import { synthRecords } from './helpers/records.js';
 
 const schema = ecsLinuxSchema();
@@ -42,5 +42,30 @@ describe('PredicateStage.pending', () => {
     const stage = PredicateStage.pending(filters, layout, schema, Promise.reject(new Error('module build failed')));
     await new Promise((r) => setImmediate(r));
     expect(() => stage.evaluate(bytes, offsets, 1)).toThrow('module build failed');
+  });
+});
+
+describe('the first records of a stage', () => {
+  it(`are interpreted even when the module is ready (the first ${INTERPRET_FIRST_RECORDS}), with the module's bits`, async () => {
+    const { filters, bytes, offsets } = await setUp();
+    expect(offsets.length).toBeGreaterThan(INTERPRET_FIRST_RECORDS + 500);
+    const stage = await PredicateStage.create(filters, layout, schema, 'wasm', await WasmPredicateSet.prepare({ filters }, layout));
+    const W = stage.wordsPerRecord;
+    const bitsOf = (from: number, to: number) => stage.evaluate(bytes, offsets.slice(from, to), to - from).slice(0, (to - from) * W);
+    const split = INTERPRET_FIRST_RECORDS - 100;
+    // Two batches while records are left to interpret (the second ends past the limit), then the module.
+    const got = [bitsOf(0, split), bitsOf(split, INTERPRET_FIRST_RECORDS + 50)];
+    expect(stage.counters!.records).toBe(0);
+    got.push(bitsOf(INTERPRET_FIRST_RECORDS + 50, offsets.length));
+    expect(stage.counters).toMatchObject({ batches: 1, records: offsets.length - INTERPRET_FIRST_RECORDS - 50 });
+    const all = new Uint32Array(offsets.length * W);
+    let at = 0;
+    for (const g of got) {
+      all.set(g, at);
+      at += g.length;
+    }
+    const interp = await PredicateStage.create(filters, layout, schema, 'interp');
+    expect(all).toEqual(interp.evaluate(bytes, offsets, offsets.length).slice(0, offsets.length * W));
+    expect(all.some((w) => w !== 0)).toBe(true);
   });
 });
