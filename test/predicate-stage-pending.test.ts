@@ -67,5 +67,10 @@ describe('the first records of a stage', () => {
     const interp = await PredicateStage.create(filters, layout, schema, 'interp');
     expect(all).toEqual(interp.evaluate(bytes, offsets, offsets.length).slice(0, offsets.length * W));
     expect(all.some((w) => w !== 0)).toBe(true);
+
+    // Live mode's stages use the module from the first record (moduleFromStart).
+    const live = (await PredicateStage.create(filters, layout, schema, 'wasm', await WasmPredicateSet.prepare({ filters }, layout))).moduleFromStart();
+    expect(live.evaluate(bytes, offsets.slice(0, 10), 10).slice(0, 10 * W)).toEqual(all.slice(0, 10 * W));
+    expect(live.counters).toMatchObject({ batches: 1, records: 10 });
   });
 });

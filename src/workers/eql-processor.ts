@@ -125,6 +125,7 @@ export class EqlProcessor implements Processor {
       if (complete) config = await complete;
       predicates = await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, engine, config.predicates);
     }
+    if (config.live) predicates.moduleFromStart();
     const state = new StateStage(config, layout, checkSchema, partition, partitions, ruleset);
     const idle = config.idle?.[partition];
     const lineage = LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(layout));

@@ -797,7 +797,8 @@ function withPredicates(config: EqlProcessorConfig, opts: PipelineOptions): Prom
 /** Main's predicate stage for a compiled ruleset (the predicate module from `complete`). */
 async function predicateStageFor(ruleset: CompiledRule[], layout: RecordLayout, checkSchema: ReturnType<typeof checkSchemaFor>, opts: PipelineOptions, complete: Promise<EqlProcessorConfig>): Promise<PredicateStage> {
   const config = await complete;
-  return PredicateStage.create(stepFilters(ruleset), layout, checkSchema, opts.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
+  const stage = await PredicateStage.create(stepFilters(ruleset), layout, checkSchema, opts.engine ?? DEFAULT_PREDICATE_ENGINE, config.predicates);
+  return opts.mode === 'live' ? stage.moduleFromStart() : stage;
 }
 
 async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptions): Promise<PreparedPredicates | undefined> {

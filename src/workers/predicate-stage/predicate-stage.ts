@@ -222,6 +222,16 @@ export class PredicateStage {
   /** Records the interpreter still takes before the module does (INTERPRET_FIRST_RECORDS). */
   private interpretLeft = INTERPRET_FIRST_RECORDS;
 
+  /**
+   * Lets the module take every record from the first (live mode: its warm-up copy's batches
+   * compile the module's functions before real events arrive, and a real event must not wait for
+   * the interpreter).
+   */
+  moduleFromStart(): this {
+    this.interpretLeft = 0;
+    return this;
+  }
+
   private evaluateBits(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): Uint32Array {
     // Records interpreted while the module was still compiling count too.
     const interpret = this.interpretLeft > 0;
