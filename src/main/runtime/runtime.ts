@@ -75,16 +75,47 @@ export class PrestartedWorkers {
   }
 }
 
-interface PrestartedSpawn {
+/** A worker thread and what it was started with: its rings, counters and config port. */
+interface WorkerThread {
   worker: Worker;
   configs: MessagePort;
   input: SharedRing;
   alerts: SharedRing;
   counters: SharedArrayBuffer;
+}
+
+interface PrestartedSpawn extends WorkerThread {
   inputWords: number;
   alertWords: number;
   /** Set if the worker failed before a runtime took it. */
   failed?: string;
+}
+
+/**
+ * Starts a partition worker with fresh rings, counters and config port. Without `config` it is a
+ * prestarted one: it imports its modules and waits on the port for a PrestartedConfig.
+ */
+function startThread(s: {
+  partition: number; partitions: number; processorModule: string; inputWords: number; alertWords: number;
+  config?: Pick<PartitionWorkerData, 'processorConfig' | 'generation' | 'configFollows'>;
+}): WorkerThread {
+  const input = SharedRing.create(s.inputWords);
+  const alerts = SharedRing.create(s.alertWords);
+  const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
+  const { port1: configs, port2: configPort } = new MessageChannel();
+  const data: PartitionWorkerData = {
+    partition: s.partition,
+    partitions: s.partitions,
+    input: input.handles,
+    alerts: alerts.handles,
+    counters,
+    processorModule: s.processorModule,
+    ...(s.config ?? { processorConfig: undefined, generation: 0, configFollows: false, configPending: true }),
+    configPort,
+    readBufferWords: s.inputWords,
+  };
+  const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [configPort] });
+  return { worker, configs, input, alerts, counters };
 }
 
 /** What a live-mode restart lost: the crashed worker's state, as of its last counters snapshot. */
@@ -167,20 +198,11 @@ export class PartitionRuntime {
     for (let p = 0; p < partitions; p++) {
       const inputWords = sizes.inputRingWords ?? DEFAULT_INPUT_RING_WORDS;
       const alertWords = sizes.alertRingWords ?? DEFAULT_ALERT_RING_WORDS;
-      const input = SharedRing.create(inputWords);
-      const alerts = SharedRing.create(alertWords);
-      const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
-      const { port1: configs, port2: configPort } = new MessageChannel();
-      const data: PartitionWorkerData = {
-        partition: p, partitions, input: input.handles, alerts: alerts.handles, counters, processorModule,
-        processorConfig: undefined, configPending: true, generation: 0, configPort, configFollows: false, readBufferWords: inputWords,
-      };
-      const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [configPort] });
-      worker.unref();
-      const spawn: PrestartedSpawn = { worker, configs, input, alerts, counters, inputWords, alertWords };
+      const spawn: PrestartedSpawn = { ...startThread({ partition: p, partitions, processorModule, inputWords, alertWords }), inputWords, alertWords };
+      spawn.worker.unref();
       // Until a runtime supervises it: an 'error' event without a listener would throw here.
-      worker.once('error', (e) => (spawn.failed = e.message));
-      worker.once('exit', (code) => (spawn.failed ??= `exited with code ${code}`));
+      spawn.worker.once('error', (e) => (spawn.failed = e.message));
+      spawn.worker.once('exit', (code) => (spawn.failed ??= `exited with code ${code}`));
       spawns.push(spawn);
     }
     return new PrestartedWorkers(spawns, processorModule);
@@ -250,38 +272,19 @@ export class PartitionRuntime {
   /** Starts a worker for partition p with fresh rings and counters; `started` settles when it is ready or gone. */
   private spawn(p: number, batch: FrameBatch, configFollows = false): { part: Partition; started: Promise<void> } {
     const pre = this.takePrestarted();
+    const thread = pre ?? startThread({
+      partition: p, partitions: this.opts.partitions, processorModule: this.opts.processorModule, inputWords: this.inputWords, alertWords: this.alertWords,
+      config: { processorConfig: this.currentConfig, generation: this.generation, configFollows },
+    });
     if (pre) {
       // Its first message is the config it waited for (partition-worker.ts, configPending).
       const first: PrestartedConfig = { partition: p, partitions: this.opts.partitions, generation: this.generation, config: this.currentConfig, configFollows };
       pre.configs.postMessage(first);
       pre.worker.ref();
-      const part: Partition = {
-        index: p, worker: pre.worker, configs: pre.configs, input: pre.input, alerts: pre.alerts, batch, reader: new FrameReader(this.alertWords),
-        counters: new Float64Array(pre.counters), drops: 0, alertsClosed: false, restarts: 0, eventsLost: 0,
-      };
-      return { part, started: this.supervise(part) };
     }
-    const input = SharedRing.create(this.inputWords);
-    const alerts = SharedRing.create(this.alertWords);
-    const counters = new SharedArrayBuffer(COUNTER_SLOTS * 8);
-    const { port1: configs, port2: configPort } = new MessageChannel();
-    const data: PartitionWorkerData = {
-      partition: p,
-      partitions: this.opts.partitions,
-      input: input.handles,
-      alerts: alerts.handles,
-      counters,
-      processorModule: this.opts.processorModule,
-      processorConfig: this.currentConfig,
-      generation: this.generation,
-      configPort,
-      configFollows,
-      readBufferWords: this.inputWords,
-    };
-    const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [configPort] });
     const part: Partition = {
-      index: p, worker, configs, input, alerts, batch, reader: new FrameReader(this.alertWords), counters: new Float64Array(counters),
-      drops: 0, alertsClosed: false, restarts: 0, eventsLost: 0,
+      index: p, worker: thread.worker, configs: thread.configs, input: thread.input, alerts: thread.alerts, batch, reader: new FrameReader(this.alertWords),
+      counters: new Float64Array(thread.counters), drops: 0, alertsClosed: false, restarts: 0, eventsLost: 0,
     };
     return { part, started: this.supervise(part) };
   }

@@ -25,8 +25,8 @@ import { PredicateProfile } from './predicate-profile.js';
  * The first records of a stage are interpreted even when its predicate module is ready: V8
  * compiles a module's functions lazily, on their first call, and the first batch paid ~100 ms of
  * compiles on the AMD VM. A short run (a 1k-event capture) is over before that pays back; a long
- * one pays it a batch later (measured, 1k events with 435 rules: median 1.01 → 0.94 s of 10). As
- * V8 itself starts JS in its interpreter. Same bits either way.
+ * one pays it a batch later (1k events with 435 rules at w0: median ~950 → ~905 ms over 8
+ * alternating runs). V8 itself starts JS in its interpreter. Same bits either way.
  */
 export const INTERPRET_FIRST_RECORDS = 2048;
 
