@@ -10,6 +10,7 @@
 import { RecordFlag, Storage, Tag } from '../record/frame.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { ByteSpan, RecordView } from '../record/view.js';
+import { sameBytes } from '../record/same-bytes.js';
 import { markIds, type FilterIndex, type IndexTable } from './prefilter.js';
 import type { RecordEvent } from './record-access.js';
 import type { Value } from './values.js';
@@ -413,13 +414,6 @@ function probeFew(few: FewLiterals, bytes: Uint8Array, start: number, len: numbe
     for (let j = 0; j < marks.length; j += 2) words[at + marks[j]!] = words[at + marks[j]!]! | marks[j + 1]!;
     return true;
   }
-  return true;
-}
-
-/** Whether keys[keyAt, keyAt + len) equals bytes[start, start + len). */
-function sameBytes(keys: Uint8Array, keyAt: number, bytes: Uint8Array, start: number, len: number): boolean {
-  // From the end: values sharing a folder prefix differ there first.
-  for (let i = len - 1; i >= 0; i--) if (keys[keyAt + i] !== bytes[start + i]) return false;
   return true;
 }
 

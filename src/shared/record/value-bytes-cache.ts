@@ -3,6 +3,7 @@
 // over a whole stream: comparing a few bytes against the last values seen replaces a decode (and
 // its garbage) per event.
 import { copyBytes } from './copy-bytes.js';
+import { sameBytes } from './same-bytes.js';
 import { Tag } from './frame.js';
 import type { ByteSpan, RecordView } from './view.js';
 
@@ -62,9 +63,5 @@ export class ValueBytesCache<T> {
 }
 
 function sameValue<T>(e: Entry<T>, tag: number, bytes: Uint8Array, start: number, length: number): boolean {
-  const k = e.bytes;
-  if (e.tag !== tag || k.length !== length) return false;
-  // From the end: values sharing a prefix ("process", "processes") differ there first.
-  for (let i = length - 1; i >= 0; i--) if (k[i] !== bytes[start + i]) return false;
-  return true;
+  return e.tag === tag && e.bytes.length === length && sameBytes(e.bytes, 0, bytes, start, length);
 }

@@ -7,6 +7,7 @@ import { ArrayLayout, RecordFlag, RecordHeader, SLOT_SIZE, Storage, Tag, align8,
 import type { RecordLayout } from './layout.js';
 import { readInt64AsNumber, readUint64AsNumber } from './int64.js';
 import { readUtf8 } from './utf8.js';
+import { sameBytes } from './same-bytes.js';
 
 /** A byte range inside RecordView.bytes. */
 export interface ByteSpan {
@@ -177,7 +178,7 @@ export class RecordView {
     const off = this.slotsStart + r * SLOT_SIZE;
     const len = this.dv.getUint32(off + 4, true);
     if (len !== utf8Bytes.length) return false;
-    return bytesEqual(this.bytes, this.base + this.dv.getUint32(off, true), utf8Bytes, len);
+    return sameBytes(this.bytes, this.base + this.dv.getUint32(off, true), utf8Bytes, 0, len);
   }
 
   /** A string field decoded (allocates): native strings and text-tagged values; else undefined. */
@@ -229,7 +230,7 @@ export class RecordView {
     const tag = this.bytes[pos]!;
     if (tag !== Tag.text && !(tag === Tag.native && stringField)) return false;
     const len = this.dv.getUint32(pos + 1, true);
-    return len === utf8Bytes.length && bytesEqual(this.bytes, pos + ArrayLayout.elementHeaderSize, utf8Bytes, len);
+    return len === utf8Bytes.length && sameBytes(this.bytes, pos + ArrayLayout.elementHeaderSize, utf8Bytes, 0, len);
   }
 
   /** i64 payload of an element as a double. */
@@ -283,7 +284,3 @@ function isI64Storage(storage: number): boolean {
   return storage === Storage.int || storage === Storage.uint || storage === Storage.date;
 }
 
-function bytesEqual(a: Uint8Array, aOff: number, b: Uint8Array, len: number): boolean {
-  for (let i = 0; i < len; i++) if (a[aOff + i] !== b[i]) return false;
-  return true;
-}
