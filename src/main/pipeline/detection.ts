@@ -24,6 +24,7 @@ import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
 import { checkSchemaFor, handedOverFilters, type RuleSpec } from '../../shared/pipeline/ruleset.js';
 import { exportFilters } from '../../shared/eql/filter-transfer.js';
+import type { CheckedFilter } from '../../shared/eql/ir.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
 import type { PreparedPredicates } from '../../shared/eql/codegen/evaluator.js';
@@ -631,7 +632,7 @@ export class DetectionPipeline {
       this.local.processor = next;
       this.userRules = nextUserRules;
       this.config = await complete;
-      this.helpers.appendRuleset({ ...this.config, parsed: exportParsedQueries(rules.map((r) => r.query)), predicatesOnly: true }, this.lastSeq);
+      this.helpers.appendRuleset(helperConfig(this.config, undefined), this.lastSeq);
       return;
     }
     if (this.local) {
@@ -748,14 +749,11 @@ export class DetectionPipeline {
  * the same partition workers, sent only predicate jobs. Until one is up, main evaluates.
  */
 function launchHelpers(opts: PipelineOptions, config: EqlProcessorConfig, checkSchema: BuiltSchema, complete: Promise<EqlProcessorConfig>, onBits: (id: number, words: Uint32Array, at: number, length: number) => void): PartitionRuntime {
-  // The filters main checked when it loaded the rules go along, so a helper checks nothing; if
-  // some were not handed over (a caller that did not check them first), it gets the parsed queries.
-  const filters = handedOverFilters(config.rules, checkSchema);
-  const shipped = filters !== undefined ? { filters: exportFilters(filters) } : { parsed: exportParsedQueries(config.rules.map((r) => r.query)) };
   const { runtime, ready } = PartitionRuntime.launch({
     partitions: opts.workers,
     processorModule: PROCESSOR_MODULE,
-    processorConfig: { ...config, ...shipped, predicatesOnly: true },
+    // The filters main checked when it loaded the rules go along, so a helper checks nothing.
+    processorConfig: helperConfig(config, handedOverFilters(config.rules, checkSchema)),
     // The parsed queries went with the preview: the completed config only adds the module.
     completeConfig: complete.then((c) => ({ ...c, predicatesOnly: true })),
     mode: 'replay',
@@ -767,6 +765,15 @@ function launchHelpers(opts: PipelineOptions, config: EqlProcessorConfig, checkS
   ready.catch(() => undefined); // a failure surfaces at the next flush, as a crashed worker's does
   logger().debug({ helpers: opts.workers }, 'replay keeps the state on the main thread; workers evaluate predicates');
   return runtime;
+}
+
+/**
+ * A predicate helper's config for `config`'s rules: with `filters` (main's checks of them) the
+ * helper checks nothing; without, it gets the parsed queries and checks them itself.
+ */
+function helperConfig(config: EqlProcessorConfig, filters: CheckedFilter[] | undefined): EqlProcessorConfig {
+  const shipped = filters !== undefined ? { filters: exportFilters(filters) } : { parsed: exportParsedQueries(config.rules.map((r) => r.query)) };
+  return { ...config, ...shipped, predicatesOnly: true };
 }
 
 /**
