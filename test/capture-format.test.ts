@@ -65,6 +65,9 @@ async function chunkOffsets(bytes: Uint8Array): Promise<number[]> {
 const expectedEvents = (ids: number[]) => ids.map(event);
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
+/** Set by a setImmediate callback: whether the event loop turned since it was scheduled. */
+let turnedSince = false;
+
 describe('capture write and read', () => {
   it('round-trips records, chunk metadata and the header', async () => {
     const bytes = writeCapture(7);
@@ -104,6 +107,27 @@ describe('capture write and read', () => {
     const reused: Uint8Array[] = [];
     for await (const c of r.chunks()) reused.push(c.payload);
     expect(reused[0]!.buffer).toBe(reused[1]!.buffer);
+  });
+
+  it('a file capture lets the event loop turn between chunks (its reads are synchronous)', async () => {
+    // Replay takes messages from other threads (a compiled predicate module, a helper's ready
+    // signal) between chunks: without a turn of the event loop they would never arrive.
+    const file = path.join(dir, 'turns.bin');
+    writeFileSync(file, writeCapture(7));
+    const r = await CaptureReader.open(file);
+    const turned: boolean[] = [];
+    try {
+      for await (const c of r.chunks()) {
+        if (turned.length > 0) turned[turned.length - 1] = turnedSince;
+        turnedSince = false;
+        setImmediate(() => (turnedSince = true));
+        turned.push(false);
+        expect(c.recordCount).toBeGreaterThan(0);
+      }
+    } finally {
+      await r.close();
+    }
+    expect(turned.slice(0, -1)).toEqual([true, true]);
   });
 
   it('seals chunks by byte size', async () => {

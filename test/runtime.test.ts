@@ -146,6 +146,29 @@ describe('partition runtime', () => {
     expect(await run(2, 5000, {}, 64)).toEqual(big);
   });
 
+  it('hasRoom: counts what is staged for a partition against its ring, so a job that would wait can run elsewhere', async () => {
+    const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
+    const { predicateJobWords } = (await import(distModule('shared/ring/frames.js'))) as typeof import('../src/shared/ring/frames.js');
+    const rt = await PartitionRuntime.start({ partitions: 1, processorModule: FIXTURE, processorConfig: {}, mode: 'replay', inputRingWords: 1024, onAlert: () => {} });
+    try {
+      const job = predicateJobWords(20, 20 * 16);
+      expect(rt.hasRoom(0, job)).toBe(true);
+      expect(rt.hasRoom(0, 1025)).toBe(false);
+      expect(rt.hasRoom(1, 1)).toBe(false);
+      // Staged but not flushed: the ring is still empty, yet the staged frames will need it.
+      const rec = new Uint8Array(16);
+      for (let seq = 0; seq < 40; seq++) rt.appendRecord(0, 1, seq, rec, 0, 16);
+      const free = 1024 - (rt as unknown as { parts: { batch: { lengthWords: number } }[] }).parts[0]!.batch.lengthWords;
+      expect(rt.hasRoom(0, free)).toBe(true);
+      expect(rt.hasRoom(0, free + 1)).toBe(false);
+      await rt.flush();
+      // Flushed: what was staged is in the ring now, the room is still there.
+      expect(rt.hasRoom(0, free)).toBe(true);
+    } finally {
+      await rt.finish();
+    }
+  });
+
   it('reports a crashed worker with its partition and cause', async () => {
     // v = 0 is the value of seq 0: partition 0 of 3 crashes on its first event.
     await expect(run(3, 2000, { crashAt: 0 })).rejects.toThrow(/partition 0 worker crashed: boom at 0/);

@@ -16,6 +16,7 @@ import { RecordEvent, recordFieldAccessor } from '../../shared/eql/record-access
 import { recordsWithBits } from '../../shared/pipeline/bit-counts.js';
 import { COUNTER_PREDICATE_RECORDS, COUNTER_PREDICATE_TRUE, COUNTER_STATE_ENTRIES } from '../../shared/runtime/protocol.js';
 import { KestrelError, RuntimeError } from '../../shared/errors.js';
+import { predicateJobWords } from '../../shared/ring/frames.js';
 import type { UserRuleSet } from './user-rules.js';
 import { isUserRule } from './user-rule-spec.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -359,13 +360,15 @@ export class DetectionPipeline {
   private inFlight: number[] = [];
 
   /**
-   * Where the next predicate job runs: the least busy worker while some worker has fewer than
-   * JOBS_PER_WORKER jobs queued, else this thread (-1). Workers also run the state stage, so a
-   * fixed rotation left them the bottleneck while main idled; this fills whichever side has room.
+   * Where the next predicate job (`words` long as a frame) runs: the least busy worker while some
+   * worker has fewer than JOBS_PER_WORKER jobs queued and room for it in its input ring, else
+   * this thread (-1). Workers also run the state stage, so a fixed rotation left them the
+   * bottleneck while main idled; this fills whichever side has room. A job the ring cannot take
+   * now would make flush() wait for the worker: evaluating it here is better use of the time.
    * Which thread evaluates a job never changes its bits, and jobs are routed in input order, so
    * the alerts stay the same for any worker count and any timing.
    */
-  private pickLane(): number {
+  private pickLane(words: number): number {
     const workers = this.opts.workers;
     if (this.inFlight.length !== workers) this.inFlight = new Array<number>(workers).fill(0);
     const runtime = this.jobRuntime;
@@ -373,7 +376,7 @@ export class DetectionPipeline {
     let best = -1;
     for (let l = 0; l < workers; l++) {
       // A worker still starting gets no job: main would wait for its answer to route in order.
-      if (!runtime.isReady(l)) continue;
+      if (!runtime.isReady(l) || !runtime.hasRoom(l, words)) continue;
       if (best < 0 || this.inFlight[l]! < this.inFlight[best]!) best = l;
     }
     // Helpers do nothing else, so they may queue more before this thread (busy with the state
@@ -484,7 +487,7 @@ export class DetectionPipeline {
         for (let i = 0; i < n; i++) rel[i] = offsets[from + i]! - lo;
         const id = this.nextJob++;
         const job: PredicateJob = { id, bytes: owned ? bytes.subarray(lo, end) : bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1 };
-        const lane = this.pickLane();
+        const lane = this.pickLane(predicateJobWords(n, end - lo));
         if (lane < 0) {
           job.bits = this.evaluateHere(job.bytes, rel, n);
         } else {

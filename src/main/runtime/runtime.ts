@@ -383,6 +383,15 @@ export class PartitionRuntime {
     return this.parts[p]?.ready === true;
   }
 
+  /**
+   * Whether `words` more would fit in partition p's input ring now, after what is already staged
+   * for it: a predicate job that does not fit would make flush() wait for the worker to make room.
+   */
+  hasRoom(p: number, words: number): boolean {
+    const part = this.parts[p];
+    return part !== undefined && part.input.freeWords() - part.batch.lengthWords >= words;
+  }
+
   /** Records a failure that is not a worker's (the config could not be completed). */
   private failWith(e: unknown): void {
     this.failure ??= e instanceof RuntimeError ? e : new RuntimeError('runtime.start', `the workers could not be started: ${(e as Error)?.message ?? String(e)}`, { cause: e });

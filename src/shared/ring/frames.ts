@@ -60,6 +60,16 @@ export const END_STOPPED = 1;
 
 export const TWO_32 = 4294967296;
 
+/** Words of a predicate job's payload before its records: the count and the offsets. */
+function jobHeadWords(count: number): number {
+  return 1 + count + ((1 + count) & 1); // keeps the records 8-byte aligned
+}
+
+/** Words a predicate job frame of `count` records spanning `spanBytes` occupies (appendPredicateJob). */
+export function predicateJobWords(count: number, spanBytes: number): number {
+  return frameWords(4 * jobHeadWords(count) + spanBytes);
+}
+
 /** Words a frame with `payloadBytes` of payload occupies. */
 export function frameWords(payloadBytes: number): number {
   return FRAME_HEADER_WORDS + (((payloadBytes + 7) >>> 3) << 1);
@@ -135,7 +145,7 @@ export class FrameBatch {
    */
   appendPredicateJob(jobId: number, seq: number, bytes: Uint8Array, offsets: ArrayLike<number>, from: number, count: number, spanEnd: number): void {
     const lo = offsets[from]!;
-    const headWords = 1 + count + ((1 + count) & 1); // keeps the records 8-byte aligned
+    const headWords = jobHeadWords(count);
     const payload = 4 * headWords + (spanEnd - lo);
     const need = frameWords(payload);
     this.ensure(need);
