@@ -8,6 +8,7 @@ import { encodeEvent } from '../src/shared/record/encode.js';
 import { decodeRecord } from '../src/shared/record/decode.js';
 import { CaptureWriter, type CaptureWriterOptions } from '../src/shared/capture/writer.js';
 import { CaptureReader, type CaptureReaderOptions } from '../src/shared/capture/reader.js';
+import { ChunkPool } from '../src/shared/capture/chunk-pool.js';
 import { ChunkHeader, FileHeader } from '../src/shared/capture/format.js';
 import { InputError } from '../src/shared/errors.js';
 
@@ -87,12 +88,12 @@ describe('capture write and read', () => {
     ]);
   });
 
-  it('freshChunks: every chunk in a buffer of its own, still intact after later chunks are read', async () => {
+  it('chunkPool: every chunk in a buffer of its own, still intact after later chunks are read', async () => {
     const bytes = writeCapture(7);
     const copies: Uint8Array[] = [];
     const kept: Uint8Array[] = [];
     for (const fresh of [false, true]) {
-      const r = await CaptureReader.fromBytes(bytes, { freshChunks: fresh });
+      const r = await CaptureReader.fromBytes(bytes, fresh ? { chunkPool: new ChunkPool() } : {});
       for await (const c of r.chunks()) {
         if (fresh) kept.push(c.payload);
         else copies.push(c.payload.slice());

@@ -5,6 +5,7 @@ import { Responder } from '../response/responder.js';
 import type { Command } from '../command.js';
 import { ExitCode, UsageError } from '../../shared/errors.js';
 import { CaptureReader } from '../../shared/capture/reader.js';
+import { ChunkPool } from '../../shared/capture/chunk-pool.js';
 import { DetectionPipeline } from '../pipeline/detection.js';
 import { defaultPartitions } from '../runtime/runtime.js';
 import { loadCheckedRules } from '../pipeline/load-rules.js';
@@ -57,9 +58,10 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     const caps = parseCaps(args.values);
     const engine = parseEngine(args.values.engine as string | undefined);
 
-    // With workers, predicate jobs keep their chunk until their bits are back: a buffer per chunk
-    // spares copying each one.
-    const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']), freshChunks: workers > 0 });
+    // With workers, predicate jobs keep their chunk until their bits are back and their records
+    // are routed: a buffer per chunk spares copying each one, and the pool reuses it afterwards.
+    const chunkPool = workers > 0 ? new ChunkPool() : undefined;
+    const reader = await CaptureReader.open(capturePath, { skipCorrupt: Boolean(args.values['skip-corrupt']), chunkPool });
     // The worker threads start now and import their modules while this thread reads the rules.
     const prestarted = DetectionPipeline.prestartWorkers({ mode: 'replay', workers, profile });
     try {
@@ -108,8 +110,8 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
           const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
           offsets.length = 0;
           for (let off = 0; off < bytes.length; off += dv.getUint32(off, true)) offsets.push(off);
-          pipeline.pushRecords(bytes, offsets, offsets.length, workers > 0);
-          // Without fresh chunks the reader reuses the buffer: hand everything staged to the rings first.
+          pipeline.pushRecords(bytes, offsets, offsets.length, chunkPool && (() => chunkPool.give(bytes)));
+          // Without a chunk pool the reader reuses its buffer: hand everything staged to the rings first.
           await pipeline.flush();
           progress.update(pipeline.eventsIn);
           if (stopping) break;

@@ -58,13 +58,24 @@ const ROUTE_BEHIND = 8;
 /** A slice of input whose predicates a worker evaluates; routed when its bits are back. */
 interface PredicateJob {
   id: number;
-  /** The records (a private copy), at `offsets`. */
+  /** The records at `offsets`: a private copy, or a view of the caller's buffer (`chunk`). */
   bytes: Uint8Array;
+  /** The caller's buffer this job's records are a view of, until the job is routed. */
+  chunk: HeldChunk | null;
   offsets: Uint32Array;
   count: number;
   bits: Uint32Array | null;
   /** The worker evaluating it (-1: this thread did). */
   lane: number;
+}
+
+/**
+ * A caller's buffer that predicate jobs keep views of (pushRecords' `release`): given back once
+ * the last of them is routed.
+ */
+interface HeldChunk {
+  jobs: number;
+  release: () => void;
 }
 
 /** What main runs in front of the partition workers for one ruleset generation. */
@@ -401,6 +412,8 @@ export class DetectionPipeline {
           const off = job.offsets[i]!;
           this.takeRecord(job.bytes, off, dv.getUint32(off, true), job.bits!, i * W);
         }
+        // Routed records were copied wherever they are kept: the view is not needed any more.
+        if (job.chunk !== null && --job.chunk.jobs === 0) job.chunk.release();
         if (runtime.shouldFlush) await runtime.flush();
       }
       if (this.jobs.length <= limit) return;
@@ -456,10 +469,49 @@ export class DetectionPipeline {
   /**
    * Offers `count` records at `offsets` in `bytes` (each record starts with its u32 length): the
    * single-thread processor evaluates their predicates in one go (Processor.beginBatch); partition
-   * workers batch what they drain from their rings themselves. `owned`: the caller never writes
-   * `bytes` again (CaptureReaderOptions.freshChunks), so predicate jobs keep views, not copies.
+   * workers batch what they drain from their rings themselves.
+   *
+   * `release`: the caller leaves `bytes` alone until this is called (CaptureReaderOptions.chunkPool),
+   * so predicate jobs keep views of it, not copies; it is called once nothing reads `bytes` any
+   * more (at once, when no job keeps it). Without it `bytes` may change after this returns.
    */
-  pushRecords(bytes: Uint8Array, offsets: ArrayLike<number>, count: number, owned = false): void {
+  pushRecords(bytes: Uint8Array, offsets: ArrayLike<number>, count: number, release?: () => void): void {
+    if (!this.spreadPredicates || (this.local && !this.helpers)) {
+      this.pushRecordsNow(bytes, offsets, count);
+      release?.();
+      return;
+    }
+    // Stateless work spread over the workers, a job per slice: the records go with it and come
+    // back as bits; main keeps them (a view of `bytes`, or a copy) to route them in order.
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const runtime = this.jobRuntime;
+    const chunk: HeldChunk | null = release ? { jobs: 0, release } : null;
+    for (let from = 0; from < count; from += PREDICATE_JOB_RECORDS) {
+      const n = Math.min(PREDICATE_JOB_RECORDS, count - from);
+      const lo = offsets[from]!;
+      const last = offsets[from + n - 1]!;
+      const end = last + dv.getUint32(last, true);
+      const rel = new Uint32Array(n);
+      for (let i = 0; i < n; i++) rel[i] = offsets[from + i]! - lo;
+      const id = this.nextJob++;
+      const job: PredicateJob = { id, bytes: chunk ? bytes.subarray(lo, end) : bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1, chunk };
+      if (chunk) chunk.jobs++;
+      const lane = this.pickLane(predicateJobWords(n, end - lo));
+      if (lane < 0) {
+        job.bits = this.evaluateHere(job.bytes, rel, n);
+      } else {
+        job.lane = lane;
+        this.inFlight[lane]!++;
+        runtime.appendPredicateJob(lane, id, 0, bytes, offsets, from, n, end);
+      }
+      this.jobs.push(job);
+    }
+    if (chunk && chunk.jobs === 0) release!();
+    this.shouldFlush = true;
+  }
+
+  /** pushRecords without predicate jobs: every record is evaluated and taken before this returns. */
+  private pushRecordsNow(bytes: Uint8Array, offsets: ArrayLike<number>, count: number): void {
     if (this.local && !this.helpers) {
       try {
         this.local.processor.beginBatch(bytes, offsets, count);
@@ -474,32 +526,6 @@ export class DetectionPipeline {
       return;
     }
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (this.spreadPredicates) {
-      // Stateless work spread over the workers, a job per slice: the records go with it and come
-      // back as bits; main keeps a copy to route them (the caller reuses `bytes`).
-      const runtime = this.jobRuntime;
-      for (let from = 0; from < count; from += PREDICATE_JOB_RECORDS) {
-        const n = Math.min(PREDICATE_JOB_RECORDS, count - from);
-        const lo = offsets[from]!;
-        const last = offsets[from + n - 1]!;
-        const end = last + dv.getUint32(last, true);
-        const rel = new Uint32Array(n);
-        for (let i = 0; i < n; i++) rel[i] = offsets[from + i]! - lo;
-        const id = this.nextJob++;
-        const job: PredicateJob = { id, bytes: owned ? bytes.subarray(lo, end) : bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1 };
-        const lane = this.pickLane(predicateJobWords(n, end - lo));
-        if (lane < 0) {
-          job.bits = this.evaluateHere(job.bytes, rel, n);
-        } else {
-          job.lane = lane;
-          this.inFlight[lane]!++;
-          runtime.appendPredicateJob(lane, id, 0, bytes, offsets, from, n, end);
-        }
-        this.jobs.push(job);
-      }
-      this.shouldFlush = true;
-      return;
-    }
     const bits = this.sharded!.up.predicates.evaluate(bytes, offsets, count);
     const W = this.sharded!.up.router.roles.wordsPerRecord;
     for (let i = 0; i < count; i++) {

@@ -23,6 +23,7 @@ import {
   type CaptureMeta,
 } from './format.js';
 import { fileSource, memorySource, type ByteSource } from './source.js';
+import type { ChunkPool } from './chunk-pool.js';
 
 export interface CaptureReaderOptions {
   /** Skip chunks that fail their CRC (counted in stats.corruptChunks) instead of throwing. */
@@ -30,11 +31,12 @@ export interface CaptureReaderOptions {
   /** Refuse chunks larger than this (default 256 MiB): a guard against absurd lengths. */
   maxChunkBytes?: number;
   /**
-   * Read each chunk into a buffer of its own instead of one reused buffer, so the caller may keep
-   * a chunk's payload after asking for the next (replay's predicate jobs hold theirs until their
-   * bits are back, and otherwise copy them).
+   * Read each chunk into a buffer of its own, taken from this pool, instead of one reused buffer:
+   * the caller may keep a chunk's payload after asking for the next (replay's predicate jobs hold
+   * theirs until their bits are back, and otherwise copy them), and gives it back to the pool
+   * once nothing reads it.
    */
-  freshChunks?: boolean;
+  chunkPool?: ChunkPool;
 }
 
 export interface CaptureWarning {
@@ -87,7 +89,7 @@ export class CaptureReader {
   private readonly src: ByteSource;
   private readonly skipCorrupt: boolean;
   private readonly maxChunkBytes: number;
-  private readonly freshChunks: boolean;
+  private readonly chunkPool: ChunkPool | undefined;
   private buf = new Uint8Array(ChunkHeader.size);
   private readonly head = new Uint8Array(ChunkHeader.size);
   private readonly headView = new DataView(this.head.buffer);
@@ -120,7 +122,7 @@ export class CaptureReader {
     this.dataStart = h.dataStart;
     this.skipCorrupt = o.skipCorrupt === true;
     this.maxChunkBytes = o.maxChunkBytes ?? 256 << 20;
-    this.freshChunks = o.freshChunks === true;
+    this.chunkPool = o.chunkPool;
   }
 
   get name(): string {
@@ -189,9 +191,7 @@ export class CaptureReader {
         throw this.error('capture.chunk-too-large', `chunk ${ordinal} at byte ${pos}: payload of ${info.payloadLength} bytes exceeds the ${this.maxChunkBytes}-byte limit`, ordinal, pos);
       }
       if (end > size) return this.truncated(pos, ordinal, `is cut short (${size - pos - ChunkHeader.size} of ${info.payloadLength} payload bytes)`);
-      // Unzeroed: the read fills every byte (a short read is an error). A plain Uint8Array over
-      // it, not the Buffer, whose slice() would be a view where callers expect a copy.
-      if (this.freshChunks) this.buf = new Uint8Array(Buffer.allocUnsafeSlow(info.payloadLength).buffer, 0, info.payloadLength);
+      if (this.chunkPool) this.buf = this.chunkPool.take(info.payloadLength);
       else if (this.buf.length < info.payloadLength) this.buf = new Uint8Array(info.payloadLength);
       const payload = this.buf.subarray(0, info.payloadLength);
       await this.src.read(payload, 0, info.payloadLength, pos + ChunkHeader.size);
@@ -200,6 +200,7 @@ export class CaptureReader {
       if (problem !== undefined) {
         if (!this.skipCorrupt) throw this.error('capture.corrupt-chunk', `chunk ${ordinal} at byte ${pos}: ${problem}`, ordinal, pos);
         this.skipped(ordinal, pos, problem);
+        this.chunkPool?.give(payload);
       } else {
         this.stats.chunks++;
         this.stats.records += info.recordCount;
