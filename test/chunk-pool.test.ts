@@ -52,6 +52,8 @@ describe('replay with pooled chunks', () => {
     const rules = await loadCheckedRules(['rules'], reader.schema, { err: new PassThrough() });
     const alerts: string[] = [];
     const p = await DetectionPipeline.start({ rules: rules.specs, schema: reader.meta.schema, workers, mode: 'replay', onAlert: (j) => alerts.push(j) });
+    // Jobs go to the helper only once it is up: wait, so that path is the one tested.
+    await p.helpersUp();
     let chunks = 0;
     let released = 0;
     let releasedEarly = 0;
@@ -75,6 +77,12 @@ describe('replay with pooled chunks', () => {
     }
     await p.finish();
     await reader.close();
+    const placed = p.jobPlacement;
+    if (workers > 0) {
+      // One job per chunk here (each under PREDICATE_JOB_RECORDS), each run exactly once somewhere.
+      expect(placed.workers + placed.hereInOrder + placed.hereAhead).toBe(chunks);
+      expect(placed.workers).toBeGreaterThan(0);
+    } else expect(placed).toEqual({ workers: 0, hereInOrder: 0, hereAhead: 0 });
     return { alerts, chunks, released, releasedEarly };
   }
 

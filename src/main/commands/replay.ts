@@ -145,6 +145,7 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
       const warning = evictionWarning(ev);
       if (warning) ctx.err.write(warning);
       logger().info({ events: pipeline.eventsIn, evictions: ev, alerts: sink.count, workers, rules: rules.specs.length, corruptChunks: reader.stats.corruptChunks, stopped: stopping }, 'replay done');
+      if (workers > 0) logger().debug({ predicateJobs: pipeline.jobPlacement }, 'where predicate jobs ran');
       // A stopped replay printed only a prefix: scripts must be able to tell (130/143, as a shell does).
       if (stopping) return signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
       return rules.failed > 0 || pipeline.userRulesRefused().length > 0 ? ExitCode.ruleError : ExitCode.ok;

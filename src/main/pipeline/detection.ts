@@ -45,7 +45,7 @@ import { DEFAULT_WARM_UP, warmUp, type WarmUpBudget } from './warm-up.js';
 
 /** Records per predicate job (its bits must fit a worker's alert ring with room to spare). */
 const PREDICATE_JOB_RECORDS = 2048;
-/** Predicate jobs a worker may have queued before this thread evaluates the next one itself. */
+/** Predicate jobs a worker may have queued; more wait on this thread to be dispatched (dispatchJobs). */
 const JOBS_PER_WORKER = 2;
 /** The same for a predicate helper (stateOnMain), which runs no state stage of its own. */
 const HELPER_JOBS_PER_WORKER = 6;
@@ -54,6 +54,11 @@ const HELPER_JOBS_PER_WORKER = 6;
  * ahead (reading, evaluating its own jobs) instead of waiting for each worker's oldest answer.
  */
 const ROUTE_BEHIND = 8;
+
+/** PredicateJob.lane of a job this thread evaluated. */
+const HERE = -1;
+/** PredicateJob.lane of a job no thread has taken yet. */
+const UNDISPATCHED = -2;
 
 /** A slice of input whose predicates a worker evaluates; routed when its bits are back. */
 interface PredicateJob {
@@ -65,7 +70,7 @@ interface PredicateJob {
   offsets: Uint32Array;
   count: number;
   bits: Uint32Array | null;
-  /** The worker evaluating it (-1: this thread did). */
+  /** The worker evaluating it, HERE when this thread did, UNDISPATCHED while it waits for either. */
   lane: number;
 }
 
@@ -251,7 +256,8 @@ export class DetectionPipeline {
       // Helpers start first: a thread takes a while to come up, and this thread evaluates until then.
       let takeBits: (id: number, words: Uint32Array, at: number, length: number) => void = () => {};
       const checkSchema = checkSchemaFor(schema);
-      const helpers = opts.workers > 0 ? launchHelpers(opts, config, checkSchema, complete, (id, words, at, length) => takeBits(id, words, at, length)) : undefined;
+      const launched = opts.workers > 0 ? launchHelpers(opts, config, checkSchema, complete, (id, words, at, length) => takeBits(id, words, at, length)) : undefined;
+      const helpers = launched?.runtime;
       // Records are evaluated by the interpreter until the predicate module is compiled.
       const processor = await EqlProcessor.create(config, layout, checkSchema, 0, 1, complete, true).catch(async (e: unknown) => {
         await helpers?.abort();
@@ -264,6 +270,7 @@ export class DetectionPipeline {
       }, () => undefined); // a failed build surfaces at the next evaluation (PredicateStage.pending)
       single.userRules = userRules;
       single.helpers = helpers;
+      if (launched) single.helpersReady = launched.ready;
       single.stored = complete;
       takeBits = (id, words, at, length) => single.takeBits(id, words, at, length);
       return single;
@@ -367,17 +374,51 @@ export class DetectionPipeline {
     if (job.lane >= 0) this.inFlight[job.lane]!--;
   }
 
+  /** this.jobs[i] for i < dispatchFrom have all been taken by some thread. */
+  private dispatchFrom = 0;
+
+  /**
+   * Where predicate jobs ran: on a worker, here when next to route, here ahead of the job being
+   * waited for (debug log of a replay; tests).
+   */
+  readonly jobPlacement = { workers: 0, hereInOrder: 0, hereAhead: 0 };
+
+  /**
+   * Gives waiting jobs, in order, to workers with room for them (pickLane). Called as jobs are
+   * made and again after each job is routed, so a helper gets its next job while main is busy
+   * with the state stage rather than only when main next reads input. A job no worker can take
+   * waits: main evaluates it when it is the next to route, or when main would otherwise wait.
+   */
+  private dispatchJobs(): void {
+    const jobs = this.jobs;
+    const runtime = this.jobRuntime;
+    for (; this.dispatchFrom < jobs.length; this.dispatchFrom++) {
+      const job = jobs[this.dispatchFrom]!;
+      if (job.lane !== UNDISPATCHED) continue;
+      const lane = this.pickLane(predicateJobWords(job.count, job.bytes.byteLength));
+      if (lane < 0) return;
+      job.lane = lane;
+      this.inFlight[lane]!++;
+      this.jobPlacement.workers++;
+      runtime.appendPredicateJob(lane, job.id, 0, job.bytes, job.offsets, 0, job.count, job.bytes.byteLength);
+    }
+  }
+
+  /** Evaluates a waiting job on this thread. */
+  private runHere(job: PredicateJob): void {
+    job.bits = this.evaluateHere(job.bytes, job.offsets, job.count);
+    job.lane = HERE;
+  }
+
   /** Predicate jobs sent to each worker whose bits are not back yet. */
   private inFlight: number[] = [];
 
   /**
-   * Where the next predicate job (`words` long as a frame) runs: the least busy worker while some
-   * worker has fewer than JOBS_PER_WORKER jobs queued and room for it in its input ring, else
-   * this thread (-1). Workers also run the state stage, so a fixed rotation left them the
-   * bottleneck while main idled; this fills whichever side has room. A job the ring cannot take
-   * now would make flush() wait for the worker: evaluating it here is better use of the time.
-   * Which thread evaluates a job never changes its bits, and jobs are routed in input order, so
-   * the alerts stay the same for any worker count and any timing.
+   * The worker for the next predicate job (`words` long as a frame): the least busy one while
+   * some worker has fewer than JOBS_PER_WORKER jobs queued and room for it in its input ring, else
+   * -1 (the job waits; see dispatchJobs). A job the ring cannot take now would make flush() wait
+   * for the worker. Which thread evaluates a job never changes its bits, and jobs are routed in
+   * input order, so the alerts stay the same for any worker count and any timing.
    */
   private pickLane(words: number): number {
     const workers = this.opts.workers;
@@ -397,16 +438,24 @@ export class DetectionPipeline {
   }
 
   /**
-   * Routes the jobs whose bits are back, in order, until at most `limit` remain in flight. Waits
-   * for the oldest when more are pending: the input must be routed in order.
+   * Routes jobs in order, until at most `limit` remain pending. The next one to route is
+   * evaluated here if no worker took it. When it is with a worker and more than `limit` are
+   * pending, main evaluates the newest waiting job meanwhile, or else waits for the worker: the
+   * input must be routed in order.
    */
   private async routeJobs(limit: number): Promise<void> {
     const runtime = this.jobRuntime;
     const W = this.bitWords;
     for (;;) {
       runtime.drainAlerts();
-      while (this.jobs.length > 0 && this.jobs[0]!.bits !== null) {
+      this.dispatchJobs();
+      while (this.jobs.length > 0 && (this.jobs[0]!.bits !== null || this.jobs[0]!.lane === UNDISPATCHED)) {
         const job = this.jobs.shift()!;
+        if (this.dispatchFrom > 0) this.dispatchFrom--;
+        if (job.bits === null) {
+          this.runHere(job);
+          this.jobPlacement.hereInOrder++;
+        }
         const dv = new DataView(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
         for (let i = 0; i < job.count; i++) {
           const off = job.offsets[i]!;
@@ -414,11 +463,34 @@ export class DetectionPipeline {
         }
         // Routed records were copied wherever they are kept: the view is not needed any more.
         if (job.chunk !== null && --job.chunk.jobs === 0) job.chunk.release();
+        runtime.drainAlerts();
+        this.dispatchJobs();
         if (runtime.shouldFlush) await runtime.flush();
       }
       if (this.jobs.length <= limit) return;
-      await runtime.waitForWorker(this.jobs[0]!.lane, 20);
+      const spare = this.newestWaitingJob();
+      if (spare) {
+        this.runHere(spare);
+        this.jobPlacement.hereAhead++;
+      } else await runtime.waitForWorker(this.jobs[0]!.lane, 20);
     }
+  }
+
+  /** The last job no thread has taken, if any: the one a worker would reach last. */
+  private newestWaitingJob(): PredicateJob | undefined {
+    for (let i = this.jobs.length - 1; i >= this.dispatchFrom; i--) if (this.jobs[i]!.lane === UNDISPATCHED) return this.jobs[i];
+    return undefined;
+  }
+
+  /** Set by startCold for a replay with predicate helpers: resolves once they all reported ready. */
+  private helpersReady: Promise<void> = Promise.resolve();
+
+  /**
+   * Resolves once a replay's predicate helpers are all up (a failure to start rejects it): for
+   * tests and benches that must see jobs go to them. Immediate without helpers.
+   */
+  helpersUp(): Promise<void> {
+    return this.helpersReady;
   }
 
   /**
@@ -484,7 +556,6 @@ export class DetectionPipeline {
     // Stateless work spread over the workers, a job per slice: the records go with it and come
     // back as bits; main keeps them (a view of `bytes`, or a copy) to route them in order.
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const runtime = this.jobRuntime;
     const chunk: HeldChunk | null = release ? { jobs: 0, release } : null;
     for (let from = 0; from < count; from += PREDICATE_JOB_RECORDS) {
       const n = Math.min(PREDICATE_JOB_RECORDS, count - from);
@@ -493,20 +564,12 @@ export class DetectionPipeline {
       const end = last + dv.getUint32(last, true);
       const rel = new Uint32Array(n);
       for (let i = 0; i < n; i++) rel[i] = offsets[from + i]! - lo;
-      const id = this.nextJob++;
-      const job: PredicateJob = { id, bytes: chunk ? bytes.subarray(lo, end) : bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: -1, chunk };
+      const job: PredicateJob = { id: this.nextJob++, bytes: chunk ? bytes.subarray(lo, end) : bytes.slice(lo, end), offsets: rel, count: n, bits: null, lane: UNDISPATCHED, chunk };
       if (chunk) chunk.jobs++;
-      const lane = this.pickLane(predicateJobWords(n, end - lo));
-      if (lane < 0) {
-        job.bits = this.evaluateHere(job.bytes, rel, n);
-      } else {
-        job.lane = lane;
-        this.inFlight[lane]!++;
-        runtime.appendPredicateJob(lane, id, 0, bytes, offsets, from, n, end);
-      }
       this.jobs.push(job);
     }
     if (chunk && chunk.jobs === 0) release!();
+    this.dispatchJobs();
     this.shouldFlush = true;
   }
 
@@ -777,7 +840,13 @@ export class DetectionPipeline {
  * Starts the predicate helpers of a replay whose state stays on the main thread (stateOnMain):
  * the same partition workers, sent only predicate jobs. Until one is up, main evaluates.
  */
-function launchHelpers(opts: PipelineOptions, config: EqlProcessorConfig, checkSchema: BuiltSchema, complete: Promise<EqlProcessorConfig>, onBits: (id: number, words: Uint32Array, at: number, length: number) => void): PartitionRuntime {
+function launchHelpers(
+  opts: PipelineOptions,
+  config: EqlProcessorConfig,
+  checkSchema: BuiltSchema,
+  complete: Promise<EqlProcessorConfig>,
+  onBits: (id: number, words: Uint32Array, at: number, length: number) => void,
+): { runtime: PartitionRuntime; ready: Promise<void> } {
   const { runtime, ready } = PartitionRuntime.launch({
     partitions: opts.workers,
     processorModule: PROCESSOR_MODULE,
@@ -793,7 +862,7 @@ function launchHelpers(opts: PipelineOptions, config: EqlProcessorConfig, checkS
   });
   ready.catch(() => undefined); // a failure surfaces at the next flush, as a crashed worker's does
   logger().debug({ helpers: opts.workers }, 'replay keeps the state on the main thread; workers evaluate predicates');
-  return runtime;
+  return { runtime, ready };
 }
 
 /**
