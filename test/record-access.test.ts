@@ -33,3 +33,28 @@ describe('record field access for paths outside the layout', () => {
     expect(read('process')(event({ process: { name: 'sh', pid: 3 } }))).toEqual({ name: 'sh', pid: 3 });
   });
 });
+
+describe('RecordEvent decoded-field table hand-over', () => {
+  it('moves the table to an event without one; both then read their own records right', () => {
+    const nameId = layout.fieldId('process.name');
+    const pidId = layout.fieldId('process.pid');
+    const kept = event({ process: { name: 'kept', pid: 7 } });
+    const next = event({ process: { name: 'next', pid: 8 } });
+    expect([kept.field(nameId), kept.field(pidId)]).toEqual(['kept', 7]);
+    const table = (kept as unknown as { decoded: unknown }).decoded;
+    expect(table).not.toBeNull();
+    next.takeDecodedTable(kept);
+    expect((next as unknown as { decoded: unknown }).decoded).toBe(table);
+    expect((kept as unknown as { decoded: unknown }).decoded).toBeNull();
+    // No entry of the other event's survives the move, whatever the generations.
+    expect([next.field(nameId), next.field(pidId)]).toEqual(['next', 8]);
+    expect([kept.field(nameId), kept.field(pidId)]).toEqual(['kept', 7]);
+    // An event that has a table keeps its own.
+    const third = event({ process: { name: 'third', pid: 9 } });
+    third.field(nameId);
+    const own = (third as unknown as { decoded: unknown }).decoded;
+    third.takeDecodedTable(next);
+    expect((third as unknown as { decoded: unknown }).decoded).toBe(own);
+    expect(third.field(pidId)).toBe(9);
+  });
+});

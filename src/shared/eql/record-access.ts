@@ -66,6 +66,23 @@ export class RecordEvent {
     rv.adopt(copy, pool.lastView, 0);
   }
 
+  /**
+   * Moves `from`'s decoded-field table to this event if it has none (its entries are dropped):
+   * an event kept by an engine rarely has a field read again, while the next event read in place
+   * reads several. Without this every kept event took its table, and the strings in it, into the
+   * old generation, and every new in-place event allocated another.
+   */
+  takeDecodedTable(from: RecordEvent): void {
+    const table = from.decoded;
+    if (table === null || this.decoded !== null) return;
+    from.decoded = null;
+    table.stamps.fill(0);
+    table.values.fill(undefined);
+    table.used = 0;
+    table.usedGeneration = 0;
+    this.decoded = table;
+  }
+
   field(id: number): Value | undefined {
     // Allocated on first use (most events routed in place never decode a field).
     const table = (this.decoded ??= newDecodedFields(16));

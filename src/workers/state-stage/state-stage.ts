@@ -238,8 +238,13 @@ export class StateStage {
     this.deliver();
     this.delivering = false;
     // The stage's own hold on a kept event ends with its delivery (keep()). deliver() may have set
-    // `kept`, which the compiler cannot see.
-    (this.kept as KeptEvent | null)?.release();
+    // `kept`, which the compiler cannot see. Its decoded fields served this delivery; the next
+    // event read in place reuses the table.
+    const kept = this.kept as KeptEvent | null;
+    if (kept !== null) {
+      this.scratch.takeDecodedTable(kept.view);
+      kept.release();
+    }
     this.kept = null;
     this.clocks.passed(candidates.group, current.time);
   }
