@@ -70,9 +70,9 @@ async function parent() {
     });
     if (r.status !== 0) throw new Error(`run failed: ${build.name} ${JSON.stringify(cfg)}`);
     const res = JSON.parse(readFileSync(resultFile, 'utf8'));
-    // Where the state lives: this build keeps it on main with 1–2 workers (predicate helpers,
-    // detection.ts stateOnMain); the baseline always partitioned it.
-    const state = cfg.workers === 0 ? 'main' : build.name === 'current' && cfg.workers <= 2 ? 'main + helpers' : 'partitioned';
+    // Where the state lives: builds with predicate helpers (detection.ts stateOnMain) keep it on
+    // main with 1–2 workers; older builds (the issue's baseline) always partitioned it.
+    const state = cfg.workers === 0 ? 'main' : hasHelpers(build.dist) && cfg.workers <= 2 ? 'main + helpers' : 'partitioned';
     const row = { build: build.name, what: cfg.what, engine: cfg.engine ?? 'wasm', workers: cfg.workers, state, ...res };
     rows.push(row);
     return row;
@@ -144,6 +144,11 @@ function summarize(rows, builds) {
     line('peak RSS w0, MiB', '≤ 150', (b) => get(b, '435 rules', 0)?.['peak RSS MiB']),
     line('peak RSS w2, MiB', '≤ 250', (b) => get(b, '435 rules', 2)?.['peak RSS MiB']),
   ];
+}
+
+/** Whether a build runs 1–2 workers as predicate helpers (it has detection.ts' stateOnMain). */
+function hasHelpers(dist) {
+  return readFileSync(join(dist, 'main/pipeline/detection.js'), 'utf8').includes('function stateOnMain(');
 }
 
 /** One `kestrel replay` in this process, through the CLI's own entry point. */
