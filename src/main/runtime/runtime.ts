@@ -68,10 +68,7 @@ export class PrestartedWorkers {
 
   /** Ends the workers no runtime took (start-up failed, or the caller chose not to use them). */
   close(): void {
-    for (const s of this.spawns.splice(0)) {
-      s.configs.close();
-      void s.worker.terminate();
-    }
+    for (const s of this.spawns.splice(0)) endThread(s);
   }
 }
 
@@ -89,6 +86,12 @@ interface PrestartedSpawn extends WorkerThread {
   alertWords: number;
   /** Set if the worker failed before a runtime took it. */
   failed?: string;
+}
+
+/** Ends a worker thread that was never handed to a runtime. */
+function endThread(t: WorkerThread): void {
+  t.configs.close();
+  void t.worker.terminate();
 }
 
 /**
@@ -195,9 +198,9 @@ export class PartitionRuntime {
    */
   static prestart(partitions: number, processorModule: string, sizes: Pick<RuntimeOptions, 'inputRingWords' | 'alertRingWords'> = {}): PrestartedWorkers {
     const spawns: PrestartedSpawn[] = [];
+    const inputWords = sizes.inputRingWords ?? DEFAULT_INPUT_RING_WORDS;
+    const alertWords = sizes.alertRingWords ?? DEFAULT_ALERT_RING_WORDS;
     for (let p = 0; p < partitions; p++) {
-      const inputWords = sizes.inputRingWords ?? DEFAULT_INPUT_RING_WORDS;
-      const alertWords = sizes.alertRingWords ?? DEFAULT_ALERT_RING_WORDS;
       const spawn: PrestartedSpawn = { ...startThread({ partition: p, partitions, processorModule, inputWords, alertWords }), inputWords, alertWords };
       spawn.worker.unref();
       // Until a runtime supervises it: an 'error' event without a listener would throw here.
@@ -295,8 +298,7 @@ export class PartitionRuntime {
     if (!pool || pool.processorModule !== this.opts.processorModule) return undefined;
     for (let s = pool.spawns.shift(); s; s = pool.spawns.shift()) {
       if (s.failed === undefined && s.inputWords === this.inputWords && s.alertWords === this.alertWords) return s;
-      s.configs.close();
-      void s.worker.terminate();
+      endThread(s);
     }
     return undefined;
   }

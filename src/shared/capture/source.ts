@@ -35,7 +35,7 @@ export async function fileSource(path: string): Promise<ByteSource> {
     // FileHandle.read sends each read through the libuv thread pool; with both cores busy (main
     // and a predicate helper) each of the three reads per chunk waited to be scheduled, and main
     // idled 1.4 s of a 5.2 s replay at --workers 1 waiting for its input. A turn of the event
-    // loop (setImmediate, no thread pool) still follows every read, as the pool's answer did:
+    // loop (setImmediate, no thread pool) still comes with every read, as the pool's answer did:
     // callers rely on it to take messages from other threads between chunks (a compiled predicate
     // module, a helper's ready signal), and a loop over resolved promises would never let them in.
     async read(into, offset, length, position) {
