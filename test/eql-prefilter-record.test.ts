@@ -4,6 +4,7 @@ import { parseQuery } from '../src/shared/eql/parser.js';
 import { checkQuery } from '../src/shared/eql/checker.js';
 import { FilterIndex } from '../src/shared/eql/prefilter.js';
 import { RecordCandidateWriter } from '../src/shared/eql/prefilter-record.js';
+import { compileFilter } from '../src/shared/eql/compile.js';
 import { RecordEvent, recordFieldAccessor, slotFieldId } from '../src/shared/eql/record-access.js';
 import type { Value } from '../src/shared/eql/values.js';
 import { buildLayout } from '../src/shared/record/layout.js';
@@ -171,5 +172,79 @@ describe('discriminator index: groups of a few exact literals (compared directly
       { numRuns: 1500 },
     );
     expect(marked).toBeGreaterThan(100);
+  });
+});
+
+describe('discriminator index: runs inside wildcard patterns (infix tables)', () => {
+  // Runs a value must contain, case-sensitive and folded (the Kelvin sign folds to `k`), over a
+  // scalar and an array field; the long-value memo limit (128 bytes) is crossed by generated values.
+  const queries = [
+    'process where process.args like~ ("*/meta-data/iam/*", "*token?resource=*")',
+    'process where process.command_line like ("*sap.com*", "/*/kube/*")',
+    'process where process.command_line : "*KUBE*" and process.name != "x"',
+    'process where process.args like "*ab*"',
+    'process where process.name == "nc" or process.args like "*/tMp/*"',
+  ];
+  const checked = queries.map((q) => checkQuery(parseQuery(q), { schema }).steps[0].filter);
+  const runs = new FilterIndex(checked.map((f) => ({ where: f.where })));
+  const reads = new Map(runs.paths().map((p) => [p, accessor({ path: p, segments: p.split('.'), def: schema.lookup(p) }) as (ev: RecordEvent) => Value | undefined]));
+  const runWriter = new RecordCandidateWriter(runs, layout, (p) => ({ read: reads.get(p)!, slot: slotFieldId(layout, p) }));
+  const tests = checked.map((f) => compileFilter(f, accessor).test);
+  const candidatesOf = (event: Record<string, unknown>) => {
+    const ev = new RecordEvent(layout, encodeEvent(layout, event, 1), 1);
+    const got = new Uint32Array(1);
+    runWriter.write(ev, got, 0);
+    const want = new Uint32Array(1);
+    runs.writeCandidates((p) => reads.get(p)!(ev), want, 0);
+    return { ev, got: got[0]!, want: want[0]! };
+  };
+
+  it('indexes the runs, and marks a filter only when its value contains one', () => {
+    // Each pattern's longest run: `resource=` rather than `token`.
+    expect(runs.tables.map((t) => `${t.path} ${t.kind}${t.insensitive ? '~' : ''} ${[...t.byValue.keys()].sort().join(',')}`).sort()).toEqual([
+      'process.args infix /tMp/',
+      'process.args infix~ /meta-data/iam/,resource=',
+      'process.command_line infix /kube/,sap.com',
+      'process.command_line infix~ kube',
+      'process.name equals nc',
+      // `*ab*` has no run of three characters: only presence is required.
+      'process.args present ',
+    ].sort());
+    const cases: [Record<string, unknown>, number[]][] = [
+      [{ process: { args: ['curl', 'http://169.254.169.254/latest/META-DATA/IAM/role'] } }, [0, 3]],
+      [{ process: { args: ['x', 'a/tMp/b'] } }, [3, 4]],
+      [{ process: { args: ['x', 'a/tmp/b'] } }, [3]],
+      [{ process: { args: ['?token&RESOURCE=1'] } }, [0, 3]],
+      [{ process: { command_line: 'java -jar /usr/sap/J2E/j2ee/cluster/apps/sap.com/irj' } }, [1]],
+      [{ process: { command_line: 'cat ~/.\u212Aube/config' } }, [2]],
+      [{ process: { command_line: 'cat ~/.Kube/config' } }, [2]],
+      [{ process: { command_line: 'kub' } }, []],
+      [{ process: { command_line: 'x/kube/y' } }, [1, 2]],
+      [{ process: { name: 'nc', command_line: 'sap.co' } }, [4]],
+    ];
+    for (const [event, ids] of cases) {
+      const { got, want } = candidatesOf(event);
+      expect(got, JSON.stringify(event)).toBe(want);
+      expect(got, JSON.stringify(event)).toBe(ids.reduce((w, id) => w | (1 << id), 0) >>> 0);
+    }
+  });
+
+  it('agrees with FilterIndex, and never leaves out a filter that is true, on generated values', () => {
+    const piece = fc.constantFrom('/meta-data/iam/', 'TOKEN', 'token', 'resource=', 'RESOURCE=', 'sap.com', '/kube/', 'KUBE', '\u212Aube', '/tmp/', '/tMp/', 'ab', 'a', 'é', '\u212A', '/', 'x'.repeat(60));
+    const text = fc.array(piece, { maxLength: 6 }).map((parts) => parts.join(''));
+    const value = fc.oneof(text, fc.constant(null), fc.array(fc.oneof(text, fc.constant(null)), { maxLength: 3 }));
+    let marked = 0;
+    fc.assert(
+      fc.property(value, value, fc.constantFrom('nc', 'x'), (args, command_line, name) => {
+        const { ev, got, want } = candidatesOf({ process: { args, command_line, name } });
+        expect(got).toBe(want);
+        tests.forEach((test, id) => {
+          if (test(ev)) expect((got >>> id) & 1, `filter ${id} is true but not a candidate`).toBe(1);
+        });
+        if (got !== 0) marked++;
+      }),
+      { numRuns: 1500 },
+    );
+    expect(marked).toBeGreaterThan(300);
   });
 });

@@ -34,6 +34,25 @@ describe('discriminator index', () => {
     expect(discriminatorOf(where('process where host.os.type == "linux" and event.action == "ptrace"'))?.[0]?.path).toBe('event.action');
     expect(discriminatorOf(where('process where host.os.type == "linux" and event.action == "exec" and process.args : "*x"'))?.[0]?.kind).toBe('suffix');
   });
+  it('takes the longest literal piece of a pattern: head, tail, or a run it must contain', () => {
+    expect(discriminatorOf(where('process where process.args like~ ("*/latest/META-DATA/iam/?*", "/*/sap.com*")'))).toEqual([
+      { path: 'process.args', kind: 'infix', insensitive: true, values: ['/latest/meta-data/iam/', '/sap.com'] },
+    ]);
+    // The tail is longer than the head; runs of one or two characters select nothing.
+    expect(discriminatorOf(where('process where process.args like "/home/*/.kube/config"'))).toEqual([
+      { path: 'process.args', kind: 'suffix', insensitive: false, values: ['/.kube/config'] },
+    ]);
+    expect(discriminatorOf(where('process where process.command_line : "*\\\\x*\\\\x*"'))?.[0]?.kind).toBe('present');
+    // A run beats an unrelated broad literal; a rare literal beats a run.
+    expect(discriminatorOf(where('process where event.type == "start" and process.command_line : "*wget*"'))?.[0]?.kind).toBe('infix');
+    expect(discriminatorOf(where('process where process.name == "wget" and process.command_line : "*--post-file*"'))?.[0]?.kind).toBe('equals');
+  });
+  it('takes root\'s id as a broad literal, chosen only over broader ones', () => {
+    expect(discriminatorOf(where('process where user.id == "0" and process.name : "kworker*"'))?.[0]?.path).toBe('process.name');
+    expect(discriminatorOf(where('process where process.parent.user.id == "0" and process.name : "kworker*"'))?.[0]?.path).toBe('process.name');
+    expect(discriminatorOf(where('process where event.type == "start" and user.id == "0"'))?.[0]?.path).toBe('user.id');
+    expect(discriminatorOf(where('process where user.id == "1000" and process.name : "kworker*"'))?.[0]?.path).toBe('user.id');
+  });
   it('needs a literal in every branch of an or', () => {
     expect(discriminatorOf(where('file where file.name == "a" or process.name == "b"'))).toHaveLength(2);
     expect(discriminatorOf(where('file where file.name == "a" or file.size > 5'))).toBeNull();

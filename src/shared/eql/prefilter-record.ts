@@ -6,7 +6,8 @@
 // and any value not stored as a plain string (JSON, IP, a null_value field …), is decoded and
 // looked up as before, so the candidates are exactly FilterIndex.writeCandidates'. Heads and tails
 // of wildcard patterns (prefix/suffix tables) probe the first or last L bytes for each distinct
-// literal length L; a presence table only reads the field's tag.
+// literal length L; runs inside patterns (infix tables) are looked for in one pass over the value
+// (InfixTable); a presence table only reads the field's tag.
 import { RecordFlag, Storage, Tag } from '../record/frame.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { ByteSpan, RecordView } from '../record/view.js';
@@ -37,6 +38,8 @@ interface FieldGroup {
   prefixCi: AsciiKeyTable | null;
   suffixCs: AsciiKeyTable | null;
   suffixCi: AsciiKeyTable | null;
+  infixCs: InfixTable | null;
+  infixCi: InfixTable | null;
   /**
    * Whether a string must be checked for non-ASCII bytes even when no literal has its byte length:
    * it may still equal a literal after folding (ci), or a non-ASCII literal of another byte length.
@@ -72,7 +75,7 @@ interface FewLiterals {
 const FEW_LITERALS = 8;
 
 function fewLiterals(g: FieldGroup, size: number): FewLiterals | null {
-  if (g.prefixCs || g.prefixCi || g.suffixCs || g.suffixCi) return null;
+  if (g.prefixCs || g.prefixCi || g.suffixCs || g.suffixCi || g.infixCs || g.infixCi) return null;
   if ((g.equalsCs === null) === (g.equalsCi === null)) return null;
   const table = g.tables.find((t) => t.kind === 'equals')!;
   const literals = [...table.byValue];
@@ -172,7 +175,7 @@ export class RecordCandidateWriter {
       if (!g) {
         g = {
           slot: f.slot, strings: layout.fields[f.slot]!.storage === Storage.string, read: f.read, tables: [], present: null,
-          equalsCs: null, equalsCi: null, prefixCs: null, prefixCi: null, suffixCs: null, suffixCi: null, scanAll: false, maxHead: 0, maxTail: 0,
+          equalsCs: null, equalsCi: null, prefixCs: null, prefixCi: null, suffixCs: null, suffixCi: null, infixCs: null, infixCi: null, scanAll: false, maxHead: 0, maxTail: 0,
           memo: undefined,
           few: null,
         };
@@ -195,6 +198,9 @@ export class RecordCandidateWriter {
         case 'suffix':
           if (t.insensitive) g.suffixCi = new AsciiKeyTable(t, true); else g.suffixCs = new AsciiKeyTable(t, true);
           g.maxTail = Math.max(g.maxTail, longest);
+          break;
+        case 'infix':
+          if (t.insensitive) g.infixCi = new InfixTable(t); else g.infixCs = new InfixTable(t);
           break;
       }
     }
@@ -365,6 +371,9 @@ export class RecordCandidateWriter {
     if (exactCi) equalsCi.markFound(hci, bytes, start, len, words, at);
     if (g.suffixCs !== null) g.suffixCs.markTails(bytes, start, len, words, at);
     if (g.suffixCi !== null) g.suffixCi.markTails(bytes, start, len, words, at);
+    if (g.infixCs !== null) g.infixCs.markRuns(bytes, start, len, words, at);
+    // Folded, a non-ASCII character may become an ASCII run (the Kelvin sign a `k`): decode.
+    if (g.infixCi !== null && !g.infixCi.markRuns(bytes, start, len, words, at)) return false;
     return true;
   }
 }
@@ -520,4 +529,79 @@ class AsciiKeyTable {
     for (let i = 0; i < key.length; i++) if (key[i] !== this.foldByte(bytes[start + i]!)) return false;
     return true;
   }
+}
+
+/** Buckets of an InfixTable (a power of two): runs are spread by their first three bytes. */
+const INFIX_BUCKETS = 1024;
+
+/**
+ * The ASCII runs of one `infix` table (folded when case-insensitive) and their filter ids, found in
+ * a value in one pass over its bytes: at each position the next three bytes pick a bucket (the runs
+ * that start with them, by hash), and only those runs are compared in full. Most positions find
+ * their bucket empty, so a value costs about one table load per byte; values that repeat are
+ * answered by the group's memo before they get here.
+ */
+class InfixTable {
+  private readonly fold: boolean;
+  private readonly keys: Uint8Array[] = [];
+  private readonly ids: (readonly number[])[] = [];
+  /** First run of each bucket (index into keys), -1 when empty; `chain` links the rest. */
+  private readonly heads = new Int32Array(INFIX_BUCKETS).fill(-1);
+  private readonly chain: Int32Array;
+  private readonly shortest: number;
+
+  constructor(table: IndexTable) {
+    this.fold = table.insensitive;
+    // Non-ASCII runs sent the whole table to the decoding path (RecordCandidateWriter).
+    const runs = [...table.byValue].filter(([v]) => isAscii(v) && v.length >= 3);
+    this.chain = new Int32Array(runs.length).fill(-1);
+    this.shortest = runs.reduce((m, [v]) => Math.min(m, v.length), Infinity);
+    for (const [value, ids] of runs) {
+      const key = Uint8Array.from(value, (c) => c.charCodeAt(0));
+      const b = infixBucket(key[0]! | (key[1]! << 8) | (key[2]! << 16));
+      this.chain[this.keys.length] = this.heads[b]!;
+      this.heads[b] = this.keys.length;
+      this.keys.push(key);
+      this.ids.push(ids);
+    }
+  }
+
+  /**
+   * Marks the filters of every run that bytes[start, start + len) contains. False when the table
+   * folds case and the value has a non-ASCII byte (it must be decoded and folded as a string).
+   */
+  markRuns(bytes: Uint8Array, start: number, len: number, words: Uint32Array, at: number): boolean {
+    const fold = this.fold;
+    const end = start + len;
+    const lastStart = end - this.shortest;
+    const heads = this.heads;
+    // The three bytes ending at i, folded: byte i - 2 in the low bits, as the keys were hashed.
+    let window = 0;
+    for (let i = start; i < end; i++) {
+      let b = bytes[i]!;
+      if (b & 0x80) {
+        if (fold) return false;
+      } else if (fold && b - 65 >>> 0 < 26) b |= 0x20;
+      window = (window >>> 8) | (b << 16);
+      const from = i - 2;
+      if (from < start || from > lastStart) continue;
+      for (let k = heads[infixBucket(window)]!; k >= 0; k = this.chain[k]!) {
+        const key = this.keys[k]!;
+        if (from + key.length <= end && this.runAt(key, bytes, from)) markIds(this.ids[k]!, words, at);
+      }
+    }
+    return true;
+  }
+
+  private runAt(key: Uint8Array, bytes: Uint8Array, from: number): boolean {
+    for (let j = 0; j < key.length; j++) {
+      const b = bytes[from + j]!;
+      if (key[j] !== (this.fold && b - 65 >>> 0 < 26 ? b | 0x20 : b)) return false;
+    }
+    return true;
+  }
+}
+
+function infixBucket(threeBytes: number): number {
+  return Math.imul(threeBytes, 0x9e3779b1) >>> 22;
 }

@@ -18,9 +18,10 @@ import type { Value } from './values.js';
 
 /**
  * How a discriminator tests a field: `equals` one of `values`, starts (`prefix`) or ends
- * (`suffix`) with one of them, or merely has a non-null value (`present`, no values).
+ * (`suffix`) with one of them, contains one of them (`infix`), or merely has a non-null value
+ * (`present`, no values).
  */
-export type DiscriminatorKind = 'equals' | 'prefix' | 'suffix' | 'present';
+export type DiscriminatorKind = 'equals' | 'prefix' | 'suffix' | 'infix' | 'present';
 
 export interface Discriminator {
   path: string;
@@ -48,10 +49,20 @@ const COMMON_ACTIONS = new Set([
   'disconnect_received', 'lookup_requested', 'lookup_result',
 ]);
 
-/** Whether an exact literal of `path` equal to `value` selects little. */
-function isBroadLiteral(path: string, value: string): boolean {
-  return path === 'event.action' ? COMMON_ACTIONS.has(value) : LOW_SELECTIVITY.has(path);
+/**
+ * Rough share of events an exact literal of `path` equal to `value` lets through, in cost()'s
+ * units: a value most events share (`host.os.type`, `event.type`, an everyday `event.action`) lets
+ * nearly all through; root's id or name, a large share (every daemon, cron job and kernel thread
+ * runs as root) but still fewer than those; a rare `event.action` value, a few; anything else, 1.
+ */
+function literalCost(path: string, value: string): number {
+  if (path === 'event.action') return COMMON_ACTIONS.has(value) ? 10_000 : 20;
+  if (LOW_SELECTIVITY.has(path)) return 10_000;
+  return ROOT_IDENTITY.has(value) && IDENTITY_FIELD.test(path) ? 1_000 : 1;
 }
+
+const ROOT_IDENTITY = new Set(['0', 'root']);
+const IDENTITY_FIELD = /(?:^|\.)(?:user|group|real_user|saved_user|real_group|saved_group)\.(?:id|name)$/;
 
 /**
  * Fields a Linux host sensor fills on most events of their category (src/main/sensor/to-record.ts):
@@ -123,27 +134,50 @@ function values(field: TExpr, vals: readonly Value[], insensitive: boolean): Dis
 }
 
 /**
- * Wildcard patterns: each gives an exact value, its literal head (before the first wildcard) or
- * its literal tail (after the last); a pattern with neither only requires the field to be present.
+ * Wildcard patterns: each gives the literal a matching value must have (literalPiece): an exact
+ * value, a head, a tail, or a run it must contain (a star, then `/meta-data/iam/`, then a star).
+ * A pattern with none of these only requires the field to be present.
  */
 function patterns(field: TExpr, pats: readonly string[], insensitive: boolean): Discriminator[] | null {
   if (field.kind !== 'field' || field.type !== 'string' || pats.length === 0) return null;
   const byKind = new Map<DiscriminatorKind, string[]>();
   for (const raw of pats) {
     const p = insensitive ? foldCase(raw) : raw;
-    const first = firstWildcard(p);
-    let kind: DiscriminatorKind;
-    let v: string;
-    if (first < 0) [kind, v] = ['equals', p];
-    else if (first > 0) [kind, v] = ['prefix', p.slice(0, first)];
-    else {
-      const tail = p.length - 1 - lastWildcard(p);
-      if (tail === 0) return present(field);
-      [kind, v] = ['suffix', p.slice(p.length - tail)];
-    }
-    (byKind.get(kind) ?? byKind.set(kind, []).get(kind)!).push(v);
+    const piece = literalPiece(p);
+    if (piece === null) return present(field);
+    (byKind.get(piece.kind) ?? byKind.set(piece.kind, []).get(piece.kind)!).push(piece.value);
   }
   return [...byKind].map(([kind, vs]) => ({ path: field.path, kind, insensitive, values: vs }));
+}
+
+/**
+ * The literal a value matching pattern `p` must have: the whole pattern when it has no wildcard,
+ * else the longest of its head (`prefix`), its tail (`suffix`) and its longest inner run
+ * (`infix`, which counts MIN_INFIX less: a run found anywhere selects less than a head or tail of
+ * its length). Null when there is none (only wildcards, or runs too short to select).
+ */
+function literalPiece(p: string): { kind: DiscriminatorKind; value: string } | null {
+  const first = firstWildcard(p);
+  if (first < 0) return { kind: 'equals', value: p };
+  const tail = p.length - 1 - lastWildcard(p);
+  const run = longestRun(p);
+  const infixScore = run.length >= MIN_INFIX ? run.length - MIN_INFIX : 0;
+  if (first >= tail && first > infixScore) return { kind: 'prefix', value: p.slice(0, first) };
+  if (tail > infixScore) return { kind: 'suffix', value: p.slice(p.length - tail) };
+  return infixScore > 0 || run.length >= MIN_INFIX ? { kind: 'infix', value: run } : null;
+}
+
+/**
+ * Shortest literal run an `infix` discriminator uses: values contain a one- or two-character
+ * run (a slash, a backslash and an x) too often for it to select anything.
+ */
+export const MIN_INFIX = 3;
+
+/** The longest run of a pattern without wildcards (the first of equal length). */
+function longestRun(p: string): string {
+  let best = '';
+  for (const run of p.split(/[*?]/)) if (run.length > best.length) best = run;
+  return best;
 }
 
 function present(field: TExpr): Discriminator[] | null {
@@ -171,8 +205,10 @@ function cost(d: readonly Discriminator[]): number {
   let n = 0;
   for (const x of d) {
     if (x.kind === 'present') n += isCommonlyPresent(x.path) ? 100_000 : 3;
-    else if (x.kind === 'equals') for (const v of x.values) n += isBroadLiteral(x.path, v) ? 10_000 : x.path === 'event.action' ? 20 : 1;
+    else if (x.kind === 'equals') for (const v of x.values) n += literalCost(x.path, v);
     else if (LOW_SELECTIVITY.has(x.path)) n += 10_000 * x.values.length;
+    // A run anywhere in the value is found more often than a head or tail of its length.
+    else if (x.kind === 'infix') for (const v of x.values) n += v.length >= 6 ? 3 : 25;
     // A short head or tail ("/", ".") is shared by many values.
     else for (const v of x.values) n += v.length >= 3 ? 2 : 40;
   }
@@ -193,7 +229,7 @@ export interface IndexTable {
   readonly byValue: ReadonlyMap<string, readonly number[]>;
   /** `present`: the filters that only need the field to have a value. */
   readonly ids: readonly number[];
-  /** `prefix`/`suffix`: the distinct literal lengths, in UTF-16 units, shortest first. */
+  /** `prefix`/`suffix`/`infix`: the distinct literal lengths, in UTF-16 units, shortest first. */
   readonly lengths: readonly number[];
 }
 
@@ -325,6 +361,10 @@ function selectString(t: IndexTable, x: Value, mark: (ids: readonly number[]) =>
   if (t.kind === 'equals') {
     const ids = t.byValue.get(s);
     if (ids) mark(ids);
+    return;
+  }
+  if (t.kind === 'infix') {
+    for (const [run, ids] of t.byValue) if (s.includes(run)) mark(ids);
     return;
   }
   for (const len of t.lengths) {
