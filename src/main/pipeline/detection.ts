@@ -626,9 +626,15 @@ export class DetectionPipeline {
     } catch (e) {
       throw localCrash(e);
     }
-    // Progress is held below anything the processor may still emit for an older seq.
-    merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
-    if (merger.pendingCount() > 0) merger.flush();
+    // Progress is held below anything the processor may still emit for an older seq. It matters
+    // only to alerts waiting for release, and the floor asks every engine that may hold a result
+    // (bringing timed ones up to date): it is computed when an alert waits, not for every record.
+    // Taken later it is taken fresh, after the engines have emitted what time released, so the
+    // alerts and their order are the same.
+    if (merger.pendingCount() > 0) {
+      merger.setProgress(0, Math.min(seq, processor.progressFloor() - 1));
+      merger.flush();
+    }
   }
 
   /** Counts a record in and notes its seq and event time (for watermarks); returns its seq. */

@@ -57,6 +57,8 @@ interface KeyState {
   live: number;
   /** Completed sequences of this key still waiting for their trailing missing-event verdict. */
   pending: Completion[];
+  /** Still the key's entry in `keys`: an idle state is removed once, and a newer one may take its id. */
+  held: boolean;
 }
 
 interface Completion {
@@ -410,7 +412,7 @@ export class SequenceMatcher implements EvictableState {
   private stateFor(id: string): KeyState {
     let state = this.keys.get(id);
     if (!state) {
-      state = { id, waiting: new Array(Math.max(0, this.positive.length - 1)).fill(null), live: 0, pending: NO_PENDING };
+      state = { id, waiting: this.positive.length === 2 ? [null] : new Array(Math.max(0, this.positive.length - 1)).fill(null), live: 0, pending: NO_PENDING, held: true };
       this.keys.set(id, state);
       this.stats.keysLive++;
     }
@@ -487,7 +489,8 @@ export class SequenceMatcher implements EvictableState {
   }
 
   private releaseIfIdle(state: KeyState): void {
-    if (state.live === 0 && state.pending.length === 0 && this.keys.get(state.id) === state) {
+    if (state.live === 0 && state.pending.length === 0 && state.held) {
+      state.held = false;
       this.keys.delete(state.id);
       this.stats.keysLive--;
     }
@@ -522,10 +525,14 @@ export class SequenceMatcher implements EvictableState {
       }
     }
     this.compactByAge();
-    for (const [id, mark] of this.leading) {
-      if (mark.last >= limit) break;
-      this.leading.delete(id);
+    // Called whenever time moves on: most matchers have no leading marks nor queued results.
+    if (this.leading.size > 0) {
+      for (const [id, mark] of this.leading) {
+        if (mark.last >= limit) break;
+        this.leading.delete(id);
+      }
     }
+    if (this.outHead === this.outQueue.length) return;
     let settled = false;
     for (let i = this.outHead; i < this.outQueue.length; i++) {
       const c = this.outQueue[i];
