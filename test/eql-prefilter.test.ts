@@ -42,7 +42,12 @@ describe('discriminator index', () => {
     expect(discriminatorOf(where('process where process.args like "/home/*/.kube/config"'))).toEqual([
       { path: 'process.args', kind: 'suffix', insensitive: false, values: ['/.kube/config'] },
     ]);
-    expect(discriminatorOf(where('process where process.command_line : "*\\\\x*\\\\x*"'))?.[0]?.kind).toBe('present');
+    // A two-character run, on a field most events carry; on a rare field its presence selects better.
+    expect(discriminatorOf(where('process where process.command_line : "*\\\\x*\\\\x*"'))).toEqual([
+      { path: 'process.command_line', kind: 'infix', insensitive: true, values: ['\\x'] },
+    ]);
+    expect(discriminatorOf(where('process where process.env_vars : "*\\\\x*"'))?.[0]?.kind).toBe('present');
+    expect(discriminatorOf(where('process where process.command_line : "*x*"'))?.[0]?.kind).toBe('present');
     // A run beats an unrelated broad literal; a rare literal beats a run.
     expect(discriminatorOf(where('process where event.type == "start" and process.command_line : "*wget*"'))?.[0]?.kind).toBe('infix');
     expect(discriminatorOf(where('process where process.name == "wget" and process.command_line : "*--post-file*"'))?.[0]?.kind).toBe('equals');

@@ -531,12 +531,12 @@ class AsciiKeyTable {
   }
 }
 
-/** Buckets of an InfixTable (a power of two): runs are spread by their first three bytes. */
+/** Buckets of an InfixTable (a power of two): runs are spread by their first two bytes. */
 const INFIX_BUCKETS = 1024;
 
 /**
  * The ASCII runs of one `infix` table (folded when case-insensitive) and their filter ids, found in
- * a value in one pass over its bytes: at each position the next three bytes pick a bucket (the runs
+ * a value in one pass over its bytes: at each position the next two bytes pick a bucket (the runs
  * that start with them, by hash), and only those runs are compared in full. Most positions find
  * their bucket empty, so a value costs about one table load per byte; values that repeat are
  * answered by the group's memo before they get here.
@@ -553,12 +553,12 @@ class InfixTable {
   constructor(table: IndexTable) {
     this.fold = table.insensitive;
     // Non-ASCII runs sent the whole table to the decoding path (RecordCandidateWriter).
-    const runs = [...table.byValue].filter(([v]) => isAscii(v) && v.length >= 3);
+    const runs = [...table.byValue].filter(([v]) => isAscii(v) && v.length >= 2);
     this.chain = new Int32Array(runs.length).fill(-1);
     this.shortest = runs.reduce((m, [v]) => Math.min(m, v.length), Infinity);
     for (const [value, ids] of runs) {
       const key = Uint8Array.from(value, (c) => c.charCodeAt(0));
-      const b = infixBucket(key[0]! | (key[1]! << 8) | (key[2]! << 16));
+      const b = infixBucket(key[0]! | (key[1]! << 8));
       this.chain[this.keys.length] = this.heads[b]!;
       this.heads[b] = this.keys.length;
       this.keys.push(key);
@@ -575,15 +575,15 @@ class InfixTable {
     const end = start + len;
     const lastStart = end - this.shortest;
     const heads = this.heads;
-    // The three bytes ending at i, folded: byte i - 2 in the low bits, as the keys were hashed.
+    // The two bytes ending at i, folded: byte i - 1 in the low bits, as the keys were hashed.
     let window = 0;
     for (let i = start; i < end; i++) {
       let b = bytes[i]!;
       if (b & 0x80) {
         if (fold) return false;
       } else if (fold && b - 65 >>> 0 < 26) b |= 0x20;
-      window = (window >>> 8) | (b << 16);
-      const from = i - 2;
+      window = (window >>> 8) | (b << 8);
+      const from = i - 1;
       if (from < start || from > lastStart) continue;
       for (let k = heads[infixBucket(window)]!; k >= 0; k = this.chain[k]!) {
         const key = this.keys[k]!;
@@ -602,6 +602,6 @@ class InfixTable {
   }
 }
 
-function infixBucket(threeBytes: number): number {
-  return Math.imul(threeBytes, 0x9e3779b1) >>> 22;
+function infixBucket(twoBytes: number): number {
+  return Math.imul(twoBytes, 0x9e3779b1) >>> 22;
 }

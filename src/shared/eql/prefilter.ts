@@ -141,9 +141,12 @@ function values(field: TExpr, vals: readonly Value[], insensitive: boolean): Dis
 function patterns(field: TExpr, pats: readonly string[], insensitive: boolean): Discriminator[] | null {
   if (field.kind !== 'field' || field.type !== 'string' || pats.length === 0) return null;
   const byKind = new Map<DiscriminatorKind, string[]>();
+  // A two-character run still beats the presence of a field most events carry, but not of a
+  // rare one (which selects better than any run).
+  const minRun = isCommonlyPresent(field.path) ? MIN_INFIX : SELECTIVE_INFIX;
   for (const raw of pats) {
     const p = insensitive ? foldCase(raw) : raw;
-    const piece = literalPiece(p);
+    const piece = literalPiece(p, minRun);
     if (piece === null) return present(field);
     (byKind.get(piece.kind) ?? byKind.set(piece.kind, []).get(piece.kind)!).push(piece.value);
   }
@@ -152,26 +155,29 @@ function patterns(field: TExpr, pats: readonly string[], insensitive: boolean): 
 
 /**
  * The literal a value matching pattern `p` must have: the whole pattern when it has no wildcard,
- * else the longest of its head (`prefix`), its tail (`suffix`) and its longest inner run
- * (`infix`, which counts MIN_INFIX less: a run found anywhere selects less than a head or tail of
- * its length). Null when there is none (only wildcards, or runs too short to select).
+ * else the longest of its head (`prefix`), its tail (`suffix`) and its longest inner run (`infix`,
+ * which counts SELECTIVE_INFIX less: a run found anywhere selects less than a head or tail of its
+ * length). Null when there is none (only wildcards, or runs shorter than `minRun`).
  */
-function literalPiece(p: string): { kind: DiscriminatorKind; value: string } | null {
+function literalPiece(p: string, minRun: number): { kind: DiscriminatorKind; value: string } | null {
   const first = firstWildcard(p);
   if (first < 0) return { kind: 'equals', value: p };
   const tail = p.length - 1 - lastWildcard(p);
   const run = longestRun(p);
-  const infixScore = run.length >= MIN_INFIX ? run.length - MIN_INFIX : 0;
-  if (first >= tail && first > infixScore) return { kind: 'prefix', value: p.slice(0, first) };
-  if (tail > infixScore) return { kind: 'suffix', value: p.slice(p.length - tail) };
-  return infixScore > 0 || run.length >= MIN_INFIX ? { kind: 'infix', value: run } : null;
+  const infixScore = run.length - SELECTIVE_INFIX;
+  if (first >= tail && first > infixScore && first > 0) return { kind: 'prefix', value: p.slice(0, first) };
+  if (tail > infixScore && tail > 0) return { kind: 'suffix', value: p.slice(p.length - tail) };
+  return run.length >= minRun ? { kind: 'infix', value: run } : null;
 }
 
 /**
- * Shortest literal run an `infix` discriminator uses: values contain a one- or two-character
- * run (a slash, a backslash and an x) too often for it to select anything.
+ * Shortest literal run an `infix` discriminator uses: two characters (a backslash and an x,
+ * `-S`) on a field most events carry, where the alternative is its presence or a literal every
+ * event has (cost() ranks such runs just below those).
  */
-export const MIN_INFIX = 3;
+export const MIN_INFIX = 2;
+/** Runs from this length on select about as well as a head or tail does. */
+const SELECTIVE_INFIX = 3;
 
 /** The longest run of a pattern without wildcards (the first of equal length). */
 function longestRun(p: string): string {
@@ -208,7 +214,7 @@ function cost(d: readonly Discriminator[]): number {
     else if (x.kind === 'equals') for (const v of x.values) n += literalCost(x.path, v);
     else if (LOW_SELECTIVITY.has(x.path)) n += 10_000 * x.values.length;
     // A run anywhere in the value is found more often than a head or tail of its length.
-    else if (x.kind === 'infix') for (const v of x.values) n += v.length >= 6 ? 3 : 25;
+    else if (x.kind === 'infix') for (const v of x.values) n += v.length >= 6 ? 3 : v.length >= SELECTIVE_INFIX ? 25 : 500;
     // A short head or tail ("/", ".") is shared by many values.
     else for (const v of x.values) n += v.length >= 3 ? 2 : 40;
   }
