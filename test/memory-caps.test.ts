@@ -99,6 +99,25 @@ describe('memory caps', () => {
     expect(described(results[0])).toEqual(expectedKeep('r0-'));
     expect(described(results[1])).toEqual(expectedKeep('r1-'));
   });
+
+  it('per partition: a partial replaced by a newer one of its key leaves the budget', () => {
+    // One key starts its sequence 50 times (each newer A replaces the waiting one), then completes:
+    // one partial is live throughout, so a budget of 2 never evicts and the B matches the last A.
+    const budget = new PartialBudget(2);
+    const results: EngineResult[] = [];
+    const engine = createEngine(AB, { budget, onResult: (r) => results.push(r) });
+    const views: Toy[] = [];
+    for (let i = 0; i < 50; i++) views.push({ c: 'A', k: 'one', t: i, id: i });
+    views.push({ c: 'B', k: 'one', t: 50, id: 50 });
+    views.forEach((view, seq) => {
+      engine.push({ view, time: view.t, seq });
+      expect(budget.live).toBe(engine.stats.partialsLive);
+    });
+    engine.end();
+    expect(engine.stats.partialsReplaced).toBe(49);
+    expect(engine.stats.evictions).toBe(0);
+    expect(described(results)).toEqual(['one:49,50']);
+  });
 });
 
 describe('kestrel replay --max-partials-*', () => {

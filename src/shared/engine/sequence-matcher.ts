@@ -425,6 +425,9 @@ export class SequenceMatcher implements EvictableState {
       old.slot = -1;
       state.live--;
       this.stats.partialsLive--;
+      // The shared budget counts live partials too: without this every replacement leaked one
+      // count, and a long-running partition ended up evicting live partials for ones long gone.
+      if (this.options.budget) this.options.budget.live--;
       this.stats.partialsReplaced++;
       this.dispose(old);
     }
