@@ -5,6 +5,7 @@ import { emptyStats, stable, type EngineEvent, type EngineResult, type EngineSta
 import { ResultLimiter } from './limits.js';
 import { SampleCollector } from './sample-collector.js';
 import { SequenceMatcher } from './sequence-matcher.js';
+import { TwoStepMatcher, isTwoStepSequence } from './two-step-matcher.js';
 import type { PartialBudget } from './partial-budget.js';
 
 export interface EngineOptions {
@@ -95,15 +96,20 @@ export function createEngine(query: CompiledQuery, options: EngineOptions): Engi
       // A tail pipe holds results until the end: it becomes a holder of their events (the matcher
       // lets them go once it has emitted them; event.ts, release).
       const hold = holdsAll ? (r: EngineResult) => r.events.forEach((e) => e && stable(e)) : undefined;
-      const matcher = new SequenceMatcher(query, stats, (r) => {
+      const emit = (r: EngineResult) => {
         hold?.(r);
         limiter.push(r);
-      }, {
+      };
+      const matcherOptions = {
         dropUnfinishedAtEnd: options.live,
         maxPartials: options.maxPartials,
         maxPartialsPerKey: options.maxPartialsPerKey,
         budget: options.budget,
-      });
+      };
+      // Two positive steps (most sequences): the same results from less state per partial.
+      const matcher = isTwoStepSequence(query)
+        ? new TwoStepMatcher(query, stats, emit, matcherOptions)
+        : new SequenceMatcher(query, stats, emit, matcherOptions);
       return {
         ...base,
         get done() { return limiter.done; },
