@@ -163,6 +163,11 @@ function literalPiece(p: string, minRun: number): { kind: DiscriminatorKind; val
   const first = firstWildcard(p);
   if (first < 0) return { kind: 'equals', value: p };
   const tail = p.length - 1 - lastWildcard(p);
+  // No inner run can beat a head or tail this long (runs fit between them): skip the scan.
+  const longest = first >= tail ? first : tail;
+  if (longest > 0 && longest >= p.length - first - tail - SELECTIVE_INFIX) {
+    return first >= tail ? { kind: 'prefix', value: p.slice(0, first) } : { kind: 'suffix', value: p.slice(p.length - tail) };
+  }
   const run = longestRun(p);
   const infixScore = run.length - SELECTIVE_INFIX;
   if (first >= tail && first > infixScore && first > 0) return { kind: 'prefix', value: p.slice(0, first) };
@@ -181,10 +186,23 @@ const SELECTIVE_INFIX = 3;
 
 /** The longest run of a pattern without wildcards (the first of equal length). */
 function longestRun(p: string): string {
-  let best = '';
-  for (const run of p.split(/[*?]/)) if (run.length > best.length) best = run;
-  return best;
+  let bestStart = 0;
+  let bestLength = 0;
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    const c = i < p.length ? p.charCodeAt(i) : STAR;
+    if (c !== STAR && c !== QUESTION) continue;
+    if (i - start > bestLength) {
+      bestStart = start;
+      bestLength = i - start;
+    }
+    start = i + 1;
+  }
+  return p.slice(bestStart, bestStart + bestLength);
 }
+
+const STAR = 0x2a;
+const QUESTION = 0x3f;
 
 function present(field: TExpr): Discriminator[] | null {
   return field.kind === 'field' ? [{ path: field.path, kind: 'present', insensitive: false, values: [] }] : null;
