@@ -22,6 +22,7 @@ import type { CompiledQuery, CompiledStep } from './compiled.js';
 import { letGo, stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
 import { expandJoinKeys, isOwnId, type JoinKey } from './join-key.js';
 import type { EvictableState, PartialBudget } from './partial-budget.js';
+import { PartialsByAge } from './partials-by-age.js';
 
 /** A step after `runs=N` expansion. */
 interface Stage {
@@ -108,8 +109,7 @@ export class SequenceMatcher implements EvictableState {
   private readonly keys = new Map<string, KeyState>();
   private readonly leading = new Map<string, LeadingMark>();
   /** Partials in creation order (so in start-time order for time-ordered input), for expiry/eviction. */
-  private readonly byAge: Partial[] = [];
-  private byAgeHead = 0;
+  private readonly byAge: PartialsByAge<Partial>;
   /** Completions in ES result order, held back only while a trailing verdict is pending. */
   private readonly outQueue: Completion[] = [];
   private outHead = 0;
@@ -142,6 +142,7 @@ export class SequenceMatcher implements EvictableState {
     this.hasLeading = first > 0;
     this.hasTrailing = last < this.stages.length - 1;
     this.maxspan = query.maxspanMs ?? 0;
+    this.byAge = new PartialsByAge((p) => p.slot >= 0, this.maxspan === 0);
     const o = options;
     this.trackAge = this.maxspan > 0 || o.maxPartials !== undefined || o.maxPartialsPerKey !== undefined || o.budget !== undefined;
     o.budget?.join(this);
@@ -436,13 +437,7 @@ export class SequenceMatcher implements EvictableState {
     state.live++;
     this.stats.partialsLive++;
     if (this.options.budget) this.options.budget.live++;
-    if (p.events.length === 1 && this.trackAge) {
-      this.byAge.push(p);
-      // Consumed partials stay in byAge until compacted: without this, a rule that never evicts
-      // nor expires (no cap reached, no maxspan) would keep every partial it ever made, and its
-      // events, for the life of the run.
-      this.compactByAge();
-    }
+    if (p.events.length === 1 && this.trackAge) this.byAge.push(p, this.stats.partialsLive);
     const keyCap = this.options.maxPartialsPerKey;
     if (keyCap !== undefined && state.live > keyCap) this.evict(this.oldestOfKey(state), 'evictionsPerKey');
   }
@@ -470,25 +465,15 @@ export class SequenceMatcher implements EvictableState {
     this.releaseIfIdle(p.state);
   }
 
-  /** The oldest live partial, skipping entries already consumed or dropped (they never come back). */
-  private oldestLive(): Partial | null {
-    while (this.byAgeHead < this.byAge.length) {
-      const p = this.byAge[this.byAgeHead];
-      if (p.slot >= 0) return p;
-      this.byAgeHead++;
-    }
-    return null;
-  }
-
   oldestPartialSeq(): number {
-    const p = this.oldestLive();
+    const p = this.byAge.oldestLive();
     return p ? p.events[0].seq : Infinity;
   }
 
   evictOldest(): void {
-    const p = this.oldestLive();
+    const p = this.byAge.oldestLive();
     if (p) this.evict(p, 'evictionsTotal');
-    this.compactByAge();
+    this.byAge.compact(this.stats.partialsLive);
   }
 
   private releaseIfIdle(state: KeyState): void {
@@ -518,16 +503,7 @@ export class SequenceMatcher implements EvictableState {
    */
   private expire(now: number): void {
     const limit = now - this.maxspan;
-    while (this.byAgeHead < this.byAge.length && this.byAge[this.byAgeHead].startTime < limit) {
-      const p = this.byAge[this.byAgeHead++];
-      if (p.slot >= 0) {
-        this.unpark(p.state, p);
-        this.stats.partialsExpired++;
-        this.dispose(p);
-        this.releaseIfIdle(p.state);
-      }
-    }
-    this.compactByAge();
+    this.byAge.expireBefore(limit, this.expireOne, this.liveCount);
     // Called whenever time moves on: most matchers have no leading marks nor queued results.
     if (this.leading.size > 0) {
       for (const [id, mark] of this.leading) {
@@ -547,32 +523,21 @@ export class SequenceMatcher implements EvictableState {
     if (settled) this.flush();
   }
 
+  private readonly expireOne = (p: Partial): void => {
+    this.unpark(p.state, p);
+    this.stats.partialsExpired++;
+    this.dispose(p);
+    this.releaseIfIdle(p.state);
+  };
+
+  private readonly liveCount = (): number => this.stats.partialsLive;
+
   private maybeEvict(): void {
     const cap = this.options.maxPartials;
     if (cap !== undefined && this.stats.partialsLive > cap) {
-      for (let p = this.oldestLive(); p && this.stats.partialsLive > cap; p = this.oldestLive()) this.evict(p, 'evictionsPerRule');
-      this.compactByAge();
+      for (let p = this.byAge.oldestLive(); p && this.stats.partialsLive > cap; p = this.byAge.oldestLive()) this.evict(p, 'evictionsPerRule');
+      this.byAge.compact(this.stats.partialsLive);
     }
     this.options.budget?.enforce();
-  }
-
-  /** Drops the consumed prefix of byAge (amortised O(1)) and, without maxspan, dead entries. */
-  private compactByAge(): void {
-    if (this.byAgeHead > 1024 && this.byAgeHead * 2 > this.byAge.length) {
-      this.byAge.splice(0, this.byAgeHead);
-      this.byAgeHead = 0;
-    }
-    // Dead entries keep their partial's events alive (and, for JSON input, the read buffer those
-    // strings point into): compact in place once they outnumber the live ones plus a margin.
-    // At least live + 2048 pushes separate two compactions: amortised O(1), no allocation.
-    if (this.maxspan === 0 && this.byAge.length - this.byAgeHead > 2 * (this.stats.partialsLive + 1024)) {
-      let w = 0;
-      for (let i = this.byAgeHead; i < this.byAge.length; i++) {
-        const p = this.byAge[i]!;
-        if (p.slot >= 0) this.byAge[w++] = p;
-      }
-      this.byAge.length = w;
-      this.byAgeHead = 0;
-    }
   }
 }

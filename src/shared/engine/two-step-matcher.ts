@@ -15,6 +15,7 @@ import type { CompiledQuery, CompiledStep } from './compiled.js';
 import { letGo, stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
 import { expandJoinKeys, isOwnId, type JoinKey } from './join-key.js';
 import type { EvictableState } from './partial-budget.js';
+import { PartialsByAge } from './partials-by-age.js';
 import type { SequenceMatcherOptions } from './sequence-matcher.js';
 
 /** A first-step event waiting for the second step of its key. */
@@ -47,8 +48,7 @@ export class TwoStepMatcher implements EvictableState {
   private readonly maxspan: number;
   private readonly waiting = new Map<string, Waiting>();
   /** Partials in start order, for maxspan expiry and oldest-first eviction (when trackAge). */
-  private readonly byAge: Waiting[] = [];
-  private byAgeHead = 0;
+  private readonly byAge: PartialsByAge<Waiting>;
   private readonly trackAge: boolean;
   private now = -Infinity;
 
@@ -62,6 +62,7 @@ export class TwoStepMatcher implements EvictableState {
     this.first = query.steps[0]!;
     this.second = query.steps[1]!;
     this.maxspan = query.maxspanMs ?? 0;
+    this.byAge = new PartialsByAge((p) => p.alive, this.maxspan === 0);
     const o = options;
     this.trackAge = this.maxspan > 0 || o.maxPartials !== undefined || o.maxPartialsPerKey !== undefined || o.budget !== undefined;
     o.budget?.join(this);
@@ -138,10 +139,7 @@ export class TwoStepMatcher implements EvictableState {
     this.waiting.set(id, p);
     stats.partialsLive++;
     if (budget) budget.live++;
-    if (this.trackAge) {
-      this.byAge.push(p);
-      this.compactByAge();
-    }
+    if (this.trackAge) this.byAge.push(p, stats.partialsLive);
     // A key holds one partial here: a per-key cap below one evicts it at once.
     const keyCap = this.options.maxPartialsPerKey;
     if (keyCap !== undefined && 1 > keyCap) this.evict(p, 'evictionsPerKey');
@@ -193,62 +191,34 @@ export class TwoStepMatcher implements EvictableState {
 
   /** Partials whose maxspan window has closed can no longer complete. */
   private expire(now: number): void {
-    const limit = now - this.maxspan;
-    const byAge = this.byAge;
-    while (this.byAgeHead < byAge.length && byAge[this.byAgeHead]!.startTime < limit) {
-      const p = byAge[this.byAgeHead++]!;
-      if (p.alive) {
-        this.unpark(p);
-        this.stats.partialsExpired++;
-        letGo(p.first);
-      }
-    }
-    this.compactByAge();
+    this.byAge.expireBefore(now - this.maxspan, this.expireOne, this.liveCount);
   }
 
-  private oldestLive(): Waiting | null {
-    while (this.byAgeHead < this.byAge.length) {
-      const p = this.byAge[this.byAgeHead]!;
-      if (p.alive) return p;
-      this.byAgeHead++;
-    }
-    return null;
-  }
+  private readonly liveCount = (): number => this.stats.partialsLive;
+
+  private readonly expireOne = (p: Waiting): void => {
+    this.unpark(p);
+    this.stats.partialsExpired++;
+    letGo(p.first);
+  };
 
   oldestPartialSeq(): number {
-    const p = this.oldestLive();
+    const p = this.byAge.oldestLive();
     return p ? p.first.seq : Infinity;
   }
 
   evictOldest(): void {
-    const p = this.oldestLive();
+    const p = this.byAge.oldestLive();
     if (p) this.evict(p, 'evictionsTotal');
-    this.compactByAge();
+    this.byAge.compact(this.stats.partialsLive);
   }
 
   private maybeEvict(): void {
     const cap = this.options.maxPartials;
     if (cap !== undefined && this.stats.partialsLive > cap) {
-      for (let p = this.oldestLive(); p && this.stats.partialsLive > cap; p = this.oldestLive()) this.evict(p, 'evictionsPerRule');
-      this.compactByAge();
+      for (let p = this.byAge.oldestLive(); p && this.stats.partialsLive > cap; p = this.byAge.oldestLive()) this.evict(p, 'evictionsPerRule');
+      this.byAge.compact(this.stats.partialsLive);
     }
     this.options.budget?.enforce();
-  }
-
-  /** As SequenceMatcher.compactByAge: the consumed prefix, and without maxspan dead entries. */
-  private compactByAge(): void {
-    if (this.byAgeHead > 1024 && this.byAgeHead * 2 > this.byAge.length) {
-      this.byAge.splice(0, this.byAgeHead);
-      this.byAgeHead = 0;
-    }
-    if (this.maxspan === 0 && this.byAge.length - this.byAgeHead > 2 * (this.stats.partialsLive + 1024)) {
-      let w = 0;
-      for (let i = this.byAgeHead; i < this.byAge.length; i++) {
-        const p = this.byAge[i]!;
-        if (p.alive) this.byAge[w++] = p;
-      }
-      this.byAge.length = w;
-      this.byAgeHead = 0;
-    }
   }
 }
