@@ -163,12 +163,9 @@ function literalPiece(p: string, minRun: number): { kind: DiscriminatorKind; val
   const first = firstWildcard(p);
   if (first < 0) return { kind: 'equals', value: p };
   const tail = p.length - 1 - lastWildcard(p);
-  // No inner run can beat a head or tail this long (runs fit between them): skip the scan.
+  // No inner run can beat a head or tail this long (runs fit between them): no need to look.
   const longest = first >= tail ? first : tail;
-  if (longest > 0 && longest >= p.length - first - tail - SELECTIVE_INFIX) {
-    return first >= tail ? { kind: 'prefix', value: p.slice(0, first) } : { kind: 'suffix', value: p.slice(p.length - tail) };
-  }
-  const run = longestRun(p);
+  const run = longest > 0 && longest >= p.length - first - tail - SELECTIVE_INFIX ? '' : longestRun(p);
   const infixScore = run.length - SELECTIVE_INFIX;
   if (first >= tail && first > infixScore && first > 0) return { kind: 'prefix', value: p.slice(0, first) };
   if (tail > infixScore && tail > 0) return { kind: 'suffix', value: p.slice(p.length - tail) };
@@ -180,7 +177,7 @@ function literalPiece(p: string, minRun: number): { kind: DiscriminatorKind; val
  * `-S`) on a field most events carry, where the alternative is its presence or a literal every
  * event has (cost() ranks such runs just below those).
  */
-export const MIN_INFIX = 2;
+const MIN_INFIX = 2;
 /** Runs from this length on select about as well as a head or tail does. */
 const SELECTIVE_INFIX = 3;
 
