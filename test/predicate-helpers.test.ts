@@ -49,7 +49,14 @@ describe('predicate helpers (state on main, predicates on the workers)', () => {
   }, 120_000);
 
   it('fails with exit 4 and one line when a helper crashes on a job', () => {
-    const r = spawnSync(process.execPath, [KESTREL_BIN, 'replay', capture, '--rules', 'rules', '--workers', '1'], {
+    // Main evaluates jobs itself until the helper is up, so a short capture can end before the
+    // helper gets its third job when the machine is busy (40k events are ~30 jobs, and main took
+    // up to 13 of them itself on an idle VM). 200k events are ~180 jobs: the helper takes well over
+    // a hundred even with other replays running beside it.
+    const big = join(dir, 'big.bin');
+    const made = spawnSync(process.execPath, [KESTREL_BIN, 'synth', '--events', '200000', '--seed', '21', '-o', big], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const r = spawnSync(process.execPath, [KESTREL_BIN, 'replay', big, '--rules', 'rules', '--workers', '1'], {
       encoding: 'utf8',
       env: { ...process.env, KESTREL_FAILPOINT_CRASH_JOB: '3', KESTREL_LOG_LEVEL: 'info' },
       timeout: 60_000,
