@@ -118,14 +118,23 @@ describe('PredicateModulePool', () => {
     await first.close();
     const second = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dir) });
     // Nothing stored for other queries: the caller starts the build thread instead.
-    expect(second.prefetch(specs.slice(0, 4).map((r) => r.query), desc)).toBe(false);
-    expect(second.prefetch(few.map((r) => r.query), desc)).toBe(true);
+    expect(second.prefetch(specs.slice(0, 4), desc)).toBe(false);
+    // The same query texts checked in Elastic Endpoint's dialect compile to other predicates.
+    expect(second.prefetch(few.map((r) => ({ query: r.query, dialect: 'endpoint' as const })), desc)).toBe(false);
+    expect(second.prefetch(few, desc)).toBe(true);
     const got = await second.prepare(few, desc);
     expect([got.source, got.key, got.prepared.predicateCount]).toEqual(['disk', built.key, built.prepared.predicateCount]);
     // A rule that failed its check changes the key: prepare misses the prefetch and builds.
     const fewer = await second.prepare(few.slice(1), desc);
     expect(fewer.source).toBe('built');
     await second.close();
+  });
+
+  it('keys a module by each rule\'s dialect as well as its query', () => {
+    const few = specs.slice(0, 3);
+    const key = lib.predicateModuleKey(few, desc);
+    expect(lib.predicateModuleKey(few.map((r) => ({ query: r.query, dialect: r.dialect })), desc)).toBe(key);
+    expect(lib.predicateModuleKey([{ ...few[0]!, dialect: 'endpoint' as const }, ...few.slice(1)], desc)).not.toBe(key);
   });
 
   it('refuses a prepared module for other filters', async () => {

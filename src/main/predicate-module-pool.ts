@@ -11,6 +11,7 @@ import { InternalError } from '../shared/errors.js';
 import type { PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
 import type { CodegenStats } from '../shared/eql/codegen/expr.js';
 import { exportParsedQueries } from '../shared/eql/parser.js';
+import { CheckHandOver } from '../shared/rules/compile-rule.js';
 import { logger } from '../shared/log.js';
 import { DiskCache, defaultCacheDir } from './cache/disk-cache.js';
 import { buildId } from './cache/build-id.js';
@@ -43,14 +44,17 @@ export interface PreparedRuleset {
 
 const WORKER = new URL('../workers/predicate-module-worker.js', import.meta.url);
 
-/** Only what the generated module depends on: rule metadata (names, tags …) does not count. */
-export function predicateModuleKey(rules: readonly RuleSpec[], schema: SchemaDescription): string {
-  return predicateModuleKeyOf(rules.map((r) => r.query), schema);
+/**
+ * Only what the generated module depends on: each rule's query and the dialect it is checked in
+ * (CheckHandOver.key; Elastic Endpoint's reads missing fields as null, so the same text compiles
+ * to other predicates), in order; rule metadata (names, tags …) does not count.
+ */
+export function predicateModuleKey(rules: readonly ModuleRule[], schema: SchemaDescription): string {
+  return createHash('sha256').update(JSON.stringify([buildId(), schema, rules.map(CheckHandOver.key)])).digest('hex');
 }
 
-function predicateModuleKeyOf(queries: readonly string[], schema: SchemaDescription): string {
-  return createHash('sha256').update(JSON.stringify([buildId(), schema, queries])).digest('hex');
-}
+/** What of a rule its predicate module depends on. */
+type ModuleRule = Pick<RuleSpec, 'query' | 'dialect'>;
 
 const DISK_NAMESPACE = 'predicates';
 
@@ -122,8 +126,8 @@ export class PredicateModulePool {
    * same when every rule passes; otherwise prepare() misses it and nothing is lost). False when
    * nothing is stored.
    */
-  prefetch(queries: readonly string[], schema: SchemaDescription): boolean {
-    const key = predicateModuleKeyOf(queries, schema);
+  prefetch(rules: readonly ModuleRule[], schema: SchemaDescription): boolean {
+    const key = predicateModuleKey(rules, schema);
     if (this.memory.has(key)) return true;
     const stored = this.disk?.read(DISK_NAMESPACE, key);
     if (!stored) return false;

@@ -66,7 +66,7 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     const prestarted = DetectionPipeline.prestartWorkers({ mode: 'replay', workers, profile });
     try {
       const rules = await loadCheckedRules(rulePaths, reader.schema, ctx, {
-        onLoaded: (queries) => DetectionPipeline.prepareEarly(queries, reader.meta.schema, engine),
+        onLoaded: (rules) => DetectionPipeline.prepareEarly(rules, reader.meta.schema, engine),
       });
       const started: { pipeline?: DetectionPipeline } = {};
       const outputs = await openOutputs(args.values, ctx, {

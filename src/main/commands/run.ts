@@ -115,7 +115,7 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
       throw e;
     });
     const rules = await closingOnError(loadCheckedRules(rulePaths, schema, ctx, {
-      onLoaded: (queries) => DetectionPipeline.prepareEarly(queries, describeSchema(schema), engine),
+      onLoaded: (rules) => DetectionPipeline.prepareEarly(rules, describeSchema(schema), engine),
     }));
     rulesRunning = rules.specs.length;
     const responder = new Responder(rules.specs, {

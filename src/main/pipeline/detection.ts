@@ -200,10 +200,10 @@ export class DetectionPipeline {
    * As soon as the rules are read (before they are checked): compiles their stored predicate
    * module, or, when the cache has none, starts the thread that will build it.
    */
-  static prepareEarly(queries: readonly string[], schema: SchemaDescription, engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): void {
+  static prepareEarly(rules: readonly Pick<RuleSpec, 'query' | 'dialect'>[], schema: SchemaDescription, engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): void {
     if (engine !== 'wasm') return;
     const pool = sharedPredicateModulePool();
-    if (!pool.prefetch(queries, schema)) pool.warm();
+    if (!pool.prefetch(rules, schema)) pool.warm();
   }
 
   static async start(options: PipelineOptions): Promise<DetectionPipeline> {

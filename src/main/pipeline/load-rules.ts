@@ -29,8 +29,8 @@ export interface RuleFailure {
 export interface LoadCheckedOptions {
   /** Return an empty set instead of failing when no rule is usable (a reload keeps older versions). */
   allowNone?: boolean;
-  /** Called with the loaded rules' queries, in order, before they are checked (to prefetch work). */
-  onLoaded?: (queries: readonly string[]) => void;
+  /** Called with the loaded rules (query and dialect), in order, before they are checked (to prefetch work). */
+  onLoaded?: (rules: readonly Pick<RuleSpec, 'query' | 'dialect'>[]) => void;
 }
 
 /** A Wasm user rule as a rule of the ruleset: named after its file, its module carried along. */
@@ -51,7 +51,7 @@ export async function loadCheckedRules(
   const memo = DiskRuleFileMemo.open(paths);
   const loaded = await loadRules(paths, memo);
   memo?.save();
-  opts.onLoaded?.(loaded.rules.map((r) => r.query));
+  opts.onLoaded?.(loaded.rules);
   const schema = checkSchemaFor(dataSchema);
   let failed = 0;
   const failures: RuleFailure[] = [];
