@@ -47,6 +47,19 @@ export class PartialsByAge<T extends { startTime: number }> {
     this.compact(liveCount());
   }
 
+  /** Hands the oldest partial still waiting (if any) to `evict`: the shared budget's eviction. */
+  evictOldest(evict: (p: T) => void, liveCount: () => number): void {
+    const p = this.oldestLive();
+    if (p) evict(p);
+    this.compact(liveCount());
+  }
+
+  /** Hands the oldest waiting partials to `evict` until at most `cap` are live: a rule's cap. */
+  evictDownTo(cap: number, evict: (p: T) => void, liveCount: () => number): void {
+    for (let p = this.oldestLive(); p && liveCount() > cap; p = this.oldestLive()) evict(p);
+    this.compact(liveCount());
+  }
+
   /** Drops the consumed prefix and, with dropDead, dead entries; at least live + 2048 pushes apart. */
   compact(liveCount: number): void {
     if (this.head > 1024 && this.head * 2 > this.items.length) {

@@ -208,17 +208,15 @@ export class TwoStepMatcher implements EvictableState {
   }
 
   evictOldest(): void {
-    const p = this.byAge.oldestLive();
-    if (p) this.evict(p, 'evictionsTotal');
-    this.byAge.compact(this.stats.partialsLive);
+    this.byAge.evictOldest(this.evictForTotal, this.liveCount);
   }
+
+  private readonly evictForTotal = (p: Waiting): void => this.evict(p, 'evictionsTotal');
+  private readonly evictForRule = (p: Waiting): void => this.evict(p, 'evictionsPerRule');
 
   private maybeEvict(): void {
     const cap = this.options.maxPartials;
-    if (cap !== undefined && this.stats.partialsLive > cap) {
-      for (let p = this.byAge.oldestLive(); p && this.stats.partialsLive > cap; p = this.byAge.oldestLive()) this.evict(p, 'evictionsPerRule');
-      this.byAge.compact(this.stats.partialsLive);
-    }
+    if (cap !== undefined && this.stats.partialsLive > cap) this.byAge.evictDownTo(cap, this.evictForRule, this.liveCount);
     this.options.budget?.enforce();
   }
 }
