@@ -110,6 +110,34 @@ describe('PredicateModulePool', () => {
     await fourth.close();
   });
 
+  it('builds from the filters main hands over the very module it builds by checking the rules itself', async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'kestrel-cache-')), mkdtempSync(join(tmpdir(), 'kestrel-cache-'))];
+    // Checked by the pool's own build of the checker (dist/), as main checks them in a run.
+    const dist = {
+      rules: (await import(distModule('shared/rules/compile-rule.js'))) as typeof import('../src/shared/rules/compile-rule.js'),
+      ruleset: (await import(distModule('shared/pipeline/ruleset.js'))) as typeof import('../src/shared/pipeline/ruleset.js'),
+      ecs: (await import(distModule('shared/schema/ecs-linux.js'))) as typeof import('../src/shared/schema/ecs-linux.js'),
+    };
+    const checkSchema = dist.ruleset.checkSchemaFor(dist.ecs.ecsLinuxSchema());
+    const filters = dist.ruleset.predicateFilters(specs.map((s) => {
+      const r = dist.rules.checkRule(s, { schema: checkSchema });
+      if (!r.ok) throw r.error;
+      return r.checked;
+    }));
+    const checkedThere = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dirs[0]!) });
+    const handedOver = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dirs[1]!) });
+    const a = await checkedThere.prepare(specs, desc);
+    const b = await handedOver.prepare(specs, desc, filters);
+    await Promise.all([checkedThere.close(), handedOver.close()]);
+    expect([a.handedOver, b.handedOver]).toEqual([false, true]);
+    expect(b.key).toBe(a.key);
+    const entry = (dir: string): Buffer => readFileSync(join(dir, 'predicates', readdirSync(join(dir, 'predicates'))[0]!));
+    expect(entry(dirs[1]!).equals(entry(dirs[0]!))).toBe(true);
+    // Host sub-expressions (regexes, functions) are rebuilt by name on the other side.
+    expect(b.prepared.hosts).toEqual(a.prepared.hosts);
+    expect(b.prepared.hosts.length).toBeGreaterThan(0);
+  });
+
   it('prefetches a stored module from the rules\' queries before they are checked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kestrel-cache-'));
     const few = specs.slice(0, 5);

@@ -6,11 +6,14 @@
 // generates it (cache/build-id.ts); in memory, and on disk (cache/disk-cache.ts), so a later run
 // with the same rules compiles the stored module instead of building it (docs/runtime.md).
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Piscina } from 'piscina';
 import { InternalError } from '../shared/errors.js';
 import type { PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
 import type { CodegenStats } from '../shared/eql/codegen/expr.js';
 import { exportParsedQueries } from '../shared/eql/parser.js';
+import { exportFilters } from '../shared/eql/filter-transfer.js';
+import type { CheckedFilter } from '../shared/eql/ir.js';
 import { CheckHandOver } from '../shared/rules/compile-rule.js';
 import { logger } from '../shared/log.js';
 import { DiskCache, defaultCacheDir } from './cache/disk-cache.js';
@@ -40,6 +43,8 @@ export interface PreparedRuleset {
   source: 'memory' | 'disk' | 'built';
   /** Parsing and checking the rules in the pool thread (0 on a hit). */
   checkMs: number;
+  /** Built from the filters prepare() was handed, not checked again in the pool thread. */
+  handedOver: boolean;
 }
 
 const WORKER = new URL('../workers/predicate-module-worker.js', import.meta.url);
@@ -93,7 +98,7 @@ async function decodeEntry(data: Buffer): Promise<PreparedPredicates> {
 export class PredicateModulePool {
   readonly counters: PredicateModuleCounters = { hits: 0, misses: 0 };
   /** The build thread's pool, started on the first build or warm(): a warm start never loads piscina. */
-  private pool: Promise<Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null>> | undefined;
+  private pool: Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null> | undefined;
   private readonly memory = new Map<string, Promise<PredicateModuleTaskResult>>();
   private readonly maxEntries: number;
 
@@ -110,10 +115,16 @@ export class PredicateModulePool {
   readonly disk: DiskCache | null;
   private readonly maxThreads: number;
 
-  private thread(): Promise<Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null>> {
+  private thread(): Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null> {
     // Idle threads are unref'd by piscina, so an idle pool never keeps the process alive.
     // The thread exits soon after its last build: a build is rare, and an idle thread costs ~50 MB.
-    this.pool ??= import('piscina').then(({ Piscina }) => new Piscina({ filename: WORKER.href, maxThreads: this.maxThreads, minThreads: 0, idleTimeout: 1_000 }));
+    // Loaded with require, not import(): an import resolves only when this thread next yields,
+    // and a cold start checks its rules synchronously for ~0.6 s after warm(), so the build
+    // thread used to start only once the rules were checked and the first records evaluated.
+    if (!this.pool) {
+      const { Piscina: Pool } = loadPiscina();
+      this.pool = new Pool({ filename: WORKER.href, maxThreads: this.maxThreads, minThreads: 0, idleTimeout: 1_000 });
+    }
     return this.pool;
   }
 
@@ -131,22 +142,26 @@ export class PredicateModulePool {
     if (this.memory.has(key)) return true;
     const stored = this.disk?.read(DISK_NAMESPACE, key);
     if (!stored) return false;
-    const pending = decodeEntry(stored).then((prepared) => ({ prepared, bytes: new Uint8Array(0), checkMs: 0 }));
+    const pending = decodeEntry(stored).then((prepared) => ({ prepared, bytes: new Uint8Array(0), checkMs: 0, handedOver: false }));
     pending.catch(() => undefined); // judged by prepare(), which rebuilds on a failure
     this.memory.set(key, pending);
     this.prefetched.add(key);
     return true;
   }
 
-  /** The predicate module of `rules` (checked specs, in pipeline order) over records of `schema`. */
-  async prepare(rules: readonly RuleSpec[], schema: SchemaDescription): Promise<PreparedRuleset> {
+  /**
+   * The predicate module of `rules` (checked specs, in pipeline order) over records of `schema`.
+   * `filters`, when given, are their predicate filters as this thread checked them
+   * (predicateFilters order): the build thread then takes them instead of checking the rules again.
+   */
+  async prepare(rules: readonly RuleSpec[], schema: SchemaDescription, filters?: readonly CheckedFilter[]): Promise<PreparedRuleset> {
     const key = predicateModuleKey(rules, schema);
     const cached = this.memory.get(key);
     if (cached) {
       const r = await cached.catch(() => null);
       if (r) {
         this.counters.hits++;
-        return { prepared: r.prepared, key, source: this.prefetched.has(key) ? 'disk' : 'memory', checkMs: 0 };
+        return { prepared: r.prepared, key, source: this.prefetched.has(key) ? 'disk' : 'memory', checkMs: 0, handedOver: false };
       }
       // A failed build or prefetch is not kept: build again below.
       if (this.memory.get(key) === cached) this.memory.delete(key);
@@ -156,15 +171,17 @@ export class PredicateModulePool {
     if (stored) {
       try {
         const prepared = await decodeEntry(stored);
-        this.memory.set(key, Promise.resolve({ prepared, bytes: new Uint8Array(0), checkMs: 0 }));
-        return { prepared, key, source: 'disk', checkMs: 0 };
+        this.memory.set(key, Promise.resolve({ prepared, bytes: new Uint8Array(0), checkMs: 0, handedOver: false }));
+        return { prepared, key, source: 'disk', checkMs: 0, handedOver: false };
       } catch (e) {
         // A checksum-valid entry that does not decode was written by an incompatible build.
         logger().warn({ key: key.slice(0, 16), err: (e as Error).message }, 'cached predicate module unusable; rebuilding it');
       }
     }
-    const task: PredicateModuleTask = { rules: [...rules], schema, parsed: exportParsedQueries(rules.map((r) => r.query)) };
-    const pending = (this.thread().then((pool) => pool.run(task)) as Promise<PredicateModuleTaskResult>).catch((e: unknown) => {
+    const task: PredicateModuleTask = filters
+      ? { rules: [...rules], schema, filters: exportFilters(filters) }
+      : { rules: [...rules], schema, parsed: exportParsedQueries(rules.map((r) => r.query)) };
+    const pending = (Promise.resolve().then(() => this.thread().run(task)) as Promise<PredicateModuleTaskResult>).catch((e: unknown) => {
       // A structured clone keeps only the message of the worker's error.
       throw new InternalError('wasm.predicates.pool', `building the predicate module failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     });
@@ -173,7 +190,7 @@ export class PredicateModulePool {
     try {
       const r = await pending;
       this.disk?.write(DISK_NAMESPACE, key, encodeEntry(r.prepared, r.bytes));
-      return { prepared: r.prepared, key, source: 'built', checkMs: r.checkMs };
+      return { prepared: r.prepared, key, source: 'built', checkMs: r.checkMs, handedOver: r.handedOver };
     } catch (e) {
       this.memory.delete(key); // a failure is not cached
       throw e;
@@ -185,12 +202,21 @@ export class PredicateModulePool {
    * ruleset arrives: call it before loading rules.
    */
   warm(): void {
-    this.thread().then((pool) => pool.run(null)).catch(() => undefined); // a real prepare reports any failure
+    try {
+      this.thread().run(null).catch(() => undefined); // a real prepare reports any failure
+    } catch {
+      // likewise: prepare() meets the same failure and reports it
+    }
   }
 
   async close(): Promise<void> {
-    await (await this.pool)?.destroy();
+    await this.pool?.destroy();
   }
+}
+
+/** piscina, loaded synchronously on first use (a warm start never needs it). */
+function loadPiscina(): typeof import('piscina') {
+  return createRequire(import.meta.url)('piscina') as typeof import('piscina');
 }
 
 let shared: PredicateModulePool | undefined;

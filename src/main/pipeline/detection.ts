@@ -914,9 +914,12 @@ async function predicateStageFor(ruleset: CompiledRule[], layout: RecordLayout, 
 
 async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptions): Promise<PreparedPredicates | undefined> {
   if ((opts.engine ?? DEFAULT_PREDICATE_ENGINE) !== 'wasm') return undefined;
-  const r = await sharedPredicateModulePool().prepare(rules, opts.schema);
+  // The filters this thread checked when it loaded the rules go along: the build thread then
+  // checks nothing (undefined when some rule was not handed over: it checks them itself).
+  const filters = handedOverFilters(rules, checkSchemaFor(schemaFromDescription(opts.schema)));
+  const r = await sharedPredicateModulePool().prepare(rules, opts.schema, filters);
   const { timings, predicateCount, instrumentedBytes } = r.prepared;
-  logger().debug({ key: r.key.slice(0, 16), source: r.source, predicates: predicateCount, bytes: instrumentedBytes, checkMs: r.checkMs, ...timings }, 'predicate module ready');
+  logger().debug({ key: r.key.slice(0, 16), source: r.source, predicates: predicateCount, bytes: instrumentedBytes, checkMs: r.checkMs, handedOver: r.handedOver, ...timings }, 'predicate module ready');
   return r.prepared;
 }
 
