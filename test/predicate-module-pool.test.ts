@@ -38,6 +38,28 @@ beforeAll(async () => {
 });
 afterAll(() => pool.close());
 
+/**
+ * The specs checked by the pool's own build of the checker (dist/), as main checks them in a run:
+ * a function declaration crosses to the build thread by identity with dist's table.
+ */
+async function checkedInDist(rules: readonly RuleSpec[]): Promise<{ checked: import('../src/shared/eql/ir.js').CheckedQuery[]; filters: import('../src/shared/eql/ir.js').CheckedFilter[] }> {
+  const rulesLib = (await import(distModule('shared/rules/compile-rule.js'))) as typeof import('../src/shared/rules/compile-rule.js');
+  const rulesetLib = (await import(distModule('shared/pipeline/ruleset.js'))) as typeof import('../src/shared/pipeline/ruleset.js');
+  const ecsLib = (await import(distModule('shared/schema/ecs-linux.js'))) as typeof import('../src/shared/schema/ecs-linux.js');
+  const checkSchema = rulesetLib.checkSchemaFor(ecsLib.ecsLinuxSchema());
+  const checked = rules.map((s) => {
+    const r = rulesLib.checkRule(s, { schema: checkSchema });
+    if (!r.ok) throw r.error;
+    return r.checked;
+  });
+  return { checked, filters: rulesetLib.predicateFilters(checked) };
+}
+
+/** The one predicate module entry of a cache directory. */
+function entryBytes(dir: string): Buffer {
+  return readFileSync(join(dir, 'predicates', readdirSync(join(dir, 'predicates'))[0]!));
+}
+
 /** Synthetic records of every kind the generator makes, packed back to back. */
 function records(events: number): { bytes: Uint8Array; offsets: number[] } {
   return synthRecords(layout, events, 3);
@@ -112,18 +134,7 @@ describe('PredicateModulePool', () => {
 
   it('builds from the filters main hands over the very module it builds by checking the rules itself', async () => {
     const dirs = [mkdtempSync(join(tmpdir(), 'kestrel-cache-')), mkdtempSync(join(tmpdir(), 'kestrel-cache-'))];
-    // Checked by the pool's own build of the checker (dist/), as main checks them in a run.
-    const dist = {
-      rules: (await import(distModule('shared/rules/compile-rule.js'))) as typeof import('../src/shared/rules/compile-rule.js'),
-      ruleset: (await import(distModule('shared/pipeline/ruleset.js'))) as typeof import('../src/shared/pipeline/ruleset.js'),
-      ecs: (await import(distModule('shared/schema/ecs-linux.js'))) as typeof import('../src/shared/schema/ecs-linux.js'),
-    };
-    const checkSchema = dist.ruleset.checkSchemaFor(dist.ecs.ecsLinuxSchema());
-    const filters = dist.ruleset.predicateFilters(specs.map((s) => {
-      const r = dist.rules.checkRule(s, { schema: checkSchema });
-      if (!r.ok) throw r.error;
-      return r.checked;
-    }));
+    const { filters } = await checkedInDist(specs);
     const checkedThere = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dirs[0]!) });
     const handedOver = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dirs[1]!) });
     const a = await checkedThere.prepare(specs, desc);
@@ -131,11 +142,66 @@ describe('PredicateModulePool', () => {
     await Promise.all([checkedThere.close(), handedOver.close()]);
     expect([a.handedOver, b.handedOver]).toEqual([false, true]);
     expect(b.key).toBe(a.key);
-    const entry = (dir: string): Buffer => readFileSync(join(dir, 'predicates', readdirSync(join(dir, 'predicates'))[0]!));
-    expect(entry(dirs[1]!).equals(entry(dirs[0]!))).toBe(true);
+    expect(entryBytes(dirs[1]!).equals(entryBytes(dirs[0]!))).toBe(true);
     // Host sub-expressions (regexes, functions) are rebuilt by name on the other side.
     expect(b.prepared.hosts).toEqual(a.prepared.hosts);
     expect(b.prepared.hosts.length).toBeGreaterThan(0);
+  });
+
+  it('streams a cold build as the rules are checked, to the very module one task builds', async () => {
+    const { checked, filters } = await checkedInDist(specs);
+    const dirs = [mkdtempSync(join(tmpdir(), 'kestrel-cache-')), mkdtempSync(join(tmpdir(), 'kestrel-cache-'))];
+    const whole = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dirs[0]!) });
+    const streamed = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dirs[1]!) });
+    const a = await whole.prepare(specs, desc, filters);
+    const feed = streamed.stream(specs, desc);
+    for (const c of checked) feed.checked(c);
+    feed.end();
+    // Finished and stored without waiting for prepare(), which then takes it.
+    const b = await streamed.prepare(specs, desc, filters);
+    await Promise.all([whole.close(), streamed.close()]);
+    expect([a.streamed, b.streamed]).toEqual([false, true]);
+    expect(b.key).toBe(a.key);
+    expect(b.prepared.predicateCount).toBe(filters.length);
+    expect(entryBytes(dirs[1]!).equals(entryBytes(dirs[0]!))).toBe(true);
+    expect(b.prepared.hosts).toEqual(a.prepared.hosts);
+  });
+
+  it('drops a streamed build when a rule fails its check or other rules are prepared, and builds those in one task', async () => {
+    const { checked, filters } = await checkedInDist(specs);
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-cache-'));
+    const p = new lib.PredicateModulePool({ maxThreads: 1, disk: new cacheLib.DiskCache(dir) });
+    // The third rule fails: what is prepared is the others, built in one task.
+    const feed = p.stream(specs, desc);
+    checked.forEach((c, i) => feed.checked(i === 2 ? null : c));
+    feed.end();
+    const others = specs.filter((_, i) => i !== 2);
+    const { filters: otherFilters } = await checkedInDist(others);
+    const r = await p.prepare(others, desc, otherFilters);
+    expect(r.prepared.predicateCount).toBe(otherFilters.length);
+    expect(r.streamed).toBe(false);
+    // Ended before every rule was fed: dropped too.
+    const feed2 = p.stream(specs, desc);
+    for (const c of checked.slice(0, 3)) feed2.checked(c);
+    feed2.end();
+    const fewer = await p.prepare(specs.slice(0, 5), desc);
+    expect(fewer.prepared.predicateCount).toBeLessThan(filters.length);
+    expect(fewer.streamed).toBe(false);
+    // A stream still fed after it was dropped changes nothing; a new one completes.
+    feed2.checked(checked[0]!);
+    feed2.end();
+    const feed3 = p.stream(specs, desc);
+    for (const c of checked) feed3.checked(c);
+    feed3.end();
+    const full = await p.prepare(specs, desc, filters);
+    await p.close();
+    expect(full.source).toBe('built');
+    expect(full.streamed).toBe(true);
+    const one = new lib.PredicateModulePool({ maxThreads: 1, disk: null });
+    const reference = await one.prepare(specs, desc, filters);
+    await one.close();
+    expect(full.prepared.instrumentedBytes).toBe(reference.prepared.instrumentedBytes);
+    expect(full.prepared.hosts).toEqual(reference.prepared.hosts);
   });
 
   it('prefetches a stored module from the rules\' queries before they are checked', async () => {

@@ -20,7 +20,10 @@ import { DiskCache, defaultCacheDir } from './cache/disk-cache.js';
 import { buildId } from './cache/build-id.js';
 import type { RuleSpec } from '../shared/pipeline/ruleset.js';
 import type { SchemaDescription } from '../shared/record/schema-desc.js';
-import type { PredicateModuleTask, PredicateModuleTaskResult } from '../workers/predicate-module-worker.js';
+import type { PredicateModuleTask, PredicateModuleTaskResult, StreamedBuildTask, StreamMessage } from '../workers/predicate-module-worker.js';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { CheckedQuery } from '../shared/eql/ir.js';
+import { predicateFilters } from '../shared/pipeline/ruleset.js';
 
 export interface PredicateModulePoolOptions {
   /** Worker threads (default 1: a build is rare and one at a time keeps cores for detection). */
@@ -45,6 +48,8 @@ export interface PreparedRuleset {
   checkMs: number;
   /** Built from the filters prepare() was handed, not checked again in the pool thread. */
   handedOver: boolean;
+  /** Built by the streamed build stream() started (the rules' functions generated as they were checked). */
+  streamed: boolean;
 }
 
 const WORKER = new URL('../workers/predicate-module-worker.js', import.meta.url);
@@ -98,7 +103,7 @@ async function decodeEntry(data: Buffer): Promise<PreparedPredicates> {
 export class PredicateModulePool {
   readonly counters: PredicateModuleCounters = { hits: 0, misses: 0 };
   /** The build thread's pool, started on the first build or warm(): a warm start never loads piscina. */
-  private pool: Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null> | undefined;
+  private pool: Piscina<PredicateModuleTask | StreamedBuildTask | null, PredicateModuleTaskResult | null> | undefined;
   private readonly memory = new Map<string, Promise<PredicateModuleTaskResult>>();
   private readonly maxEntries: number;
 
@@ -115,7 +120,7 @@ export class PredicateModulePool {
   readonly disk: DiskCache | null;
   private readonly maxThreads: number;
 
-  private thread(): Piscina<PredicateModuleTask | null, PredicateModuleTaskResult | null> {
+  private thread(): Piscina<PredicateModuleTask | StreamedBuildTask | null, PredicateModuleTaskResult | null> {
     // Idle threads are unref'd by piscina, so an idle pool never keeps the process alive.
     // The thread exits soon after its last build: a build is rare, and an idle thread costs ~50 MB.
     // Loaded with require, not import(): an import resolves only when this thread next yields,
@@ -126,6 +131,84 @@ export class PredicateModulePool {
       this.pool = new Pool({ filename: WORKER.href, maxThreads: this.maxThreads, minThreads: 0, idleTimeout: 1_000 });
     }
     return this.pool;
+  }
+
+  /** The streamed build being fed (stream()), if any. */
+  private streaming: StreamedBuild | undefined;
+  /** Keys whose memory entry is a streamed build not yet taken by prepare(). */
+  private readonly streamedKeys = new Set<string>();
+
+  /**
+   * Starts a streamed build of the module of `rules` (as loaded, before they are checked): the
+   * caller passes each rule's check, in order, to the feeder's checked(), and the build thread
+   * generates the predicate functions of each few rules while this thread checks the next ones.
+   * end() says every rule was checked: when all of them passed, the thread finishes the module
+   * and prepare() of these rules takes it (it is written to the disk cache as it is done);
+   * otherwise the build is dropped. The module is the same bytes as one built in one task.
+   */
+  stream(rules: readonly ModuleRule[], schema: SchemaDescription): StreamFeeder {
+    this.abandonStream();
+    const { port1, port2 } = new MessageChannel();
+    const task: StreamedBuildTask = { stream: port2, schema };
+    let result: Promise<PredicateModuleTaskResult | null>;
+    try {
+      result = this.thread().run(task, { transferList: [port2] }) as Promise<PredicateModuleTaskResult | null>;
+    } catch (e) {
+      result = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    result.catch(() => undefined); // an unfinished build is dropped; prepare() builds in one task
+    const build: StreamedBuild = { key: predicateModuleKey(rules, schema), expected: rules.length, fed: 0, alive: true, batch: [], batchRules: 0, port: port1, result };
+    this.streaming = build;
+    return {
+      checked: (checked) => {
+        if (!build.alive) return;
+        if (checked === null) {
+          // A rule that does not check is left out: the module of the others is another one.
+          this.abandonStream();
+          return;
+        }
+        build.fed++;
+        build.batch.push(...predicateFilters([checked]));
+        if (++build.batchRules >= STREAM_BATCH_RULES) sendBatch(build);
+      },
+      end: () => {
+        if (!build.alive) return;
+        if (build.fed !== build.expected) return this.abandonStream();
+        this.streaming = undefined;
+        build.alive = false;
+        sendBatch(build);
+        send(build, { finish: true });
+        build.port.close();
+        const key = build.key;
+        const pending = build.result.then((r) => {
+          if (r === null) throw new InternalError('wasm.predicates.pool', 'the streamed predicate module build was dropped');
+          this.disk?.write(DISK_NAMESPACE, key, encodeEntry(r.prepared, r.bytes));
+          return r;
+        });
+        pending.catch((e: unknown) => {
+          // A failed build is not kept: prepare() builds again, in one task.
+          logger().debug({ err: (e as Error).message }, 'streamed predicate module build failed');
+          if (this.memory.get(key) === pending) this.memory.delete(key);
+          this.streamedKeys.delete(key);
+        });
+        this.remember(key, pending);
+        this.streamedKeys.add(key);
+      },
+    };
+  }
+
+  private abandonStream(): void {
+    const build = this.streaming;
+    if (build === undefined) return;
+    this.streaming = undefined;
+    build.alive = false;
+    send(build, { abort: true });
+    build.port.close();
+  }
+
+  private remember(key: string, pending: Promise<PredicateModuleTaskResult>): void {
+    this.memory.set(key, pending);
+    if (this.memory.size > this.maxEntries) this.memory.delete(this.memory.keys().next().value!);
   }
 
   /** Keys whose memory entry was started by prefetch() from the disk cache. */
@@ -142,7 +225,7 @@ export class PredicateModulePool {
     if (this.memory.has(key)) return true;
     const stored = this.disk?.read(DISK_NAMESPACE, key);
     if (!stored) return false;
-    const pending = decodeEntry(stored).then((prepared) => ({ prepared, bytes: new Uint8Array(0), checkMs: 0, handedOver: false }));
+    const pending = decodeEntry(stored).then((prepared) => ({ prepared, bytes: new Uint8Array(0), checkMs: 0, handedOver: false, streamed: false }));
     pending.catch(() => undefined); // judged by prepare(), which rebuilds on a failure
     this.memory.set(key, pending);
     this.prefetched.add(key);
@@ -159,9 +242,14 @@ export class PredicateModulePool {
     const cached = this.memory.get(key);
     if (cached) {
       const r = await cached.catch(() => null);
+      if (r && this.streamedKeys.delete(key)) {
+        // Built for this call by the stream its rules were fed to while they were checked.
+        this.counters.misses++;
+        return { prepared: r.prepared, key, source: 'built', checkMs: r.checkMs, handedOver: r.handedOver, streamed: r.streamed };
+      }
       if (r) {
         this.counters.hits++;
-        return { prepared: r.prepared, key, source: this.prefetched.has(key) ? 'disk' : 'memory', checkMs: 0, handedOver: false };
+        return { prepared: r.prepared, key, source: this.prefetched.has(key) ? 'disk' : 'memory', checkMs: 0, handedOver: false, streamed: false };
       }
       // A failed build or prefetch is not kept: build again below.
       if (this.memory.get(key) === cached) this.memory.delete(key);
@@ -171,8 +259,8 @@ export class PredicateModulePool {
     if (stored) {
       try {
         const prepared = await decodeEntry(stored);
-        this.memory.set(key, Promise.resolve({ prepared, bytes: new Uint8Array(0), checkMs: 0, handedOver: false }));
-        return { prepared, key, source: 'disk', checkMs: 0, handedOver: false };
+        this.memory.set(key, Promise.resolve({ prepared, bytes: new Uint8Array(0), checkMs: 0, handedOver: false, streamed: false }));
+        return { prepared, key, source: 'disk', checkMs: 0, handedOver: false, streamed: false };
       } catch (e) {
         // A checksum-valid entry that does not decode was written by an incompatible build.
         logger().warn({ key: key.slice(0, 16), err: (e as Error).message }, 'cached predicate module unusable; rebuilding it');
@@ -181,16 +269,17 @@ export class PredicateModulePool {
     const task: PredicateModuleTask = filters
       ? { rules: [...rules], schema, filters: exportFilters(filters) }
       : { rules: [...rules], schema, parsed: exportParsedQueries(rules.map((r) => r.query)) };
+    // A stream fed other rules than these is of no use now.
+    this.abandonStream();
     const pending = (Promise.resolve().then(() => this.thread().run(task)) as Promise<PredicateModuleTaskResult>).catch((e: unknown) => {
       // A structured clone keeps only the message of the worker's error.
       throw new InternalError('wasm.predicates.pool', `building the predicate module failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     });
-    this.memory.set(key, pending);
-    if (this.memory.size > this.maxEntries) this.memory.delete(this.memory.keys().next().value!);
+    this.remember(key, pending);
     try {
       const r = await pending;
       this.disk?.write(DISK_NAMESPACE, key, encodeEntry(r.prepared, r.bytes));
-      return { prepared: r.prepared, key, source: 'built', checkMs: r.checkMs, handedOver: r.handedOver };
+      return { prepared: r.prepared, key, source: 'built', checkMs: r.checkMs, handedOver: r.handedOver, streamed: r.streamed };
     } catch (e) {
       this.memory.delete(key); // a failure is not cached
       throw e;
@@ -213,6 +302,42 @@ export class PredicateModulePool {
     await this.pool?.destroy();
   }
 }
+
+/** What stream() returns: each rule's check in order (null for a rule that fails), then end(). */
+export interface StreamFeeder {
+  checked(checked: CheckedQuery | null): void;
+  end(): void;
+}
+
+/** A streamed build (PredicateModulePool.stream): what was fed so far. */
+interface StreamedBuild {
+  /** predicateModuleKey of the rules it was started for. */
+  key: string;
+  expected: number;
+  fed: number;
+  alive: boolean;
+  /** Filters not sent yet, and the rules they came from. */
+  batch: CheckedFilter[];
+  batchRules: number;
+  /** Main's end of the channel to the build task. */
+  port: MessagePort;
+  /** The build task's answer. */
+  result: Promise<PredicateModuleTaskResult | null>;
+}
+
+function send(build: StreamedBuild, message: StreamMessage): void {
+  build.port.postMessage(message);
+}
+
+/** Sends the filters gathered since the last batch (delivered at once: no event loop needed here). */
+function sendBatch(build: StreamedBuild): void {
+  if (build.batch.length > 0) send(build, { filters: exportFilters(build.batch) });
+  build.batch = [];
+  build.batchRules = 0;
+}
+
+/** Rules per streamed batch: ~25 ms of generation each. */
+const STREAM_BATCH_RULES = 32;
 
 /** piscina, loaded synchronously on first use (a warm start never needs it). */
 function loadPiscina(): typeof import('piscina') {

@@ -30,7 +30,7 @@ import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
 import type { PreparedPredicates } from '../../shared/eql/codegen/evaluator.js';
 import { logger } from '../../shared/log.js';
-import { sharedPredicateModulePool } from '../predicate-module-pool.js';
+import { sharedPredicateModulePool, type StreamFeeder } from '../predicate-module-pool.js';
 import { EqlProcessor, stepFilters, type EqlProcessorConfig, type RuleProfileRow } from '../../workers/eql-processor.js';
 import { PredicateStage } from '../../workers/predicate-stage/predicate-stage.js';
 import { exportParsedQueries } from '../../shared/eql/parser.js';
@@ -198,12 +198,15 @@ export class DetectionPipeline {
 
   /**
    * As soon as the rules are read (before they are checked): compiles their stored predicate
-   * module, or, when the cache has none, starts the thread that will build it.
+   * module, or, when the cache has none, starts the thread that will build it and returns the
+   * feeder that streams it each rule's check (PredicateModulePool.stream).
    */
-  static prepareEarly(rules: readonly Pick<RuleSpec, 'query' | 'dialect'>[], schema: SchemaDescription, engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): void {
-    if (engine !== 'wasm') return;
+  static prepareEarly(rules: readonly Pick<RuleSpec, 'query' | 'dialect'>[], schema: SchemaDescription, engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): StreamFeeder | undefined {
+    if (engine !== 'wasm') return undefined;
     const pool = sharedPredicateModulePool();
-    if (!pool.prefetch(rules, schema)) pool.warm();
+    if (pool.prefetch(rules, schema)) return undefined;
+    // Cold: the build thread starts now and generates each few rules' predicates as they are checked.
+    return pool.stream(rules, schema);
   }
 
   static async start(options: PipelineOptions): Promise<DetectionPipeline> {
@@ -919,7 +922,7 @@ async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptio
   const filters = handedOverFilters(rules, checkSchemaFor(schemaFromDescription(opts.schema)));
   const r = await sharedPredicateModulePool().prepare(rules, opts.schema, filters);
   const { timings, predicateCount, instrumentedBytes } = r.prepared;
-  logger().debug({ key: r.key.slice(0, 16), source: r.source, predicates: predicateCount, bytes: instrumentedBytes, checkMs: r.checkMs, handedOver: r.handedOver, ...timings }, 'predicate module ready');
+  logger().debug({ key: r.key.slice(0, 16), source: r.source, predicates: predicateCount, bytes: instrumentedBytes, checkMs: r.checkMs, handedOver: r.handedOver, streamed: r.streamed, ...timings }, 'predicate module ready');
   return r.prepared;
 }
 

@@ -3,6 +3,7 @@
 import type { CommandContext } from '../command.js';
 import { loadRules } from '../../shared/rules/index.js';
 import { CheckHandOver, checkRule } from '../../shared/rules/compile-rule.js';
+import type { CheckedQuery } from '../../shared/eql/ir.js';
 import { checkSchemaFor, ruleSpecOf, type RuleSpec } from '../../shared/pipeline/ruleset.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { problemOf, problemOfRule, renderProblem } from '../rule-problems.js';
@@ -29,8 +30,12 @@ export interface RuleFailure {
 export interface LoadCheckedOptions {
   /** Return an empty set instead of failing when no rule is usable (a reload keeps older versions). */
   allowNone?: boolean;
-  /** Called with the loaded rules (query and dialect), in order, before they are checked (to prefetch work). */
-  onLoaded?: (rules: readonly Pick<RuleSpec, 'query' | 'dialect'>[]) => void;
+  /**
+   * Called with the loaded rules (query and dialect), in order, before they are checked (to
+   * prefetch work). It may return a feeder, then given each rule's check in the same order (null
+   * for a rule that fails) as soon as it is made, and told when checking ends (even by an error).
+   */
+  onLoaded?: (rules: readonly Pick<RuleSpec, 'query' | 'dialect'>[]) => RuleCheckFeeder | void;
 }
 
 /** A Wasm user rule as a rule of the ruleset: named after its file, its module carried along. */
@@ -40,6 +45,12 @@ function userRuleSpec(file: string, id: string, module: Uint8Array): RuleSpec {
     id, name, description: `Wasm user rule ${file}`, severity: 'medium', riskScore: 47, version: 1,
     tags: ['Kestrel: Wasm user rule'], threat: [], language: WASM_LANGUAGE, query: '', file, module,
   };
+}
+
+/** Takes each rule's check as it is made (PredicateModulePool.stream's StreamFeeder). */
+export interface RuleCheckFeeder {
+  checked(checked: CheckedQuery | null): void;
+  end(): void;
 }
 
 const YIELD_EVERY_RULES = 32;
@@ -55,7 +66,7 @@ export async function loadCheckedRules(
   const memo = DiskRuleFileMemo.open(paths);
   const loaded = await loadRules(paths, memo);
   memo?.save();
-  opts.onLoaded?.(loaded.rules);
+  const feed = opts.onLoaded?.(loaded.rules) ?? undefined;
   const schema = checkSchemaFor(dataSchema);
   let failed = 0;
   const failures: RuleFailure[] = [];
@@ -71,23 +82,28 @@ export async function loadCheckedRules(
   const parses: string[] = [];
   // The single-thread pipeline that runs these rules next takes these checks instead of repeating them.
   const handOver = CheckHandOver.begin(schema);
-  for (let i = 0; i < loaded.rules.length; i++) {
-    // Checking the corpus cold takes ~0.6 s. Yielding now and then lets the build thread that
-    // onLoaded started finish its start-up handshake (piscina's messages need this thread's
-    // event loop), so it is ready for the module build when the checks end.
-    if (i % YIELD_EVERY_RULES === YIELD_EVERY_RULES - 1) await yieldToEventLoop();
-    const rule = loaded.rules[i]!;
-    const res = checkRule(rule, { schema });
-    if (res.ok) {
-      specs.push(ruleSpecOf(rule));
-      handOver.set(CheckHandOver.key(rule), res.checked);
-      parses.push(rule.query);
-    } else {
-      if (!(res.error instanceof EqlSyntaxError)) parses.push(rule.query);
-      ctx.err.write(renderProblem(problemOfRule(rule, res.error)) + '\n');
-      failures.push({ file: rule.file, id: rule.id });
-      failed++;
+  try {
+    for (let i = 0; i < loaded.rules.length; i++) {
+      // Checking the corpus cold takes ~0.6 s. Yielding now and then lets the build thread that
+      // onLoaded started finish its start-up handshake (piscina's messages need this thread's
+      // event loop), so it generates each batch of checked rules while the next are checked.
+      if (i % YIELD_EVERY_RULES === YIELD_EVERY_RULES - 1) await yieldToEventLoop();
+      const rule = loaded.rules[i]!;
+      const res = checkRule(rule, { schema });
+      feed?.checked(res.ok ? res.checked : null);
+      if (res.ok) {
+        specs.push(ruleSpecOf(rule));
+        handOver.set(CheckHandOver.key(rule), res.checked);
+        parses.push(rule.query);
+      } else {
+        if (!(res.error instanceof EqlSyntaxError)) parses.push(rule.query);
+        ctx.err.write(renderProblem(problemOfRule(rule, res.error)) + '\n');
+        failures.push({ file: rule.file, id: rule.id });
+        failed++;
+      }
     }
+  } finally {
+    feed?.end();
   }
   if (!stored) saveParsedRules(texts, parses);
   // Wasm user rules, named directly or found in the folders: validated here (imports, exports,

@@ -16,7 +16,13 @@ export interface BuiltPredicates {
 
 /** Generates and instruments the module for a ruleset's filters over one record layout. */
 export function buildPredicates(filters: readonly CheckedFilter[], layout: RecordLayout): BuiltPredicates {
-  const module = generatePredicateModule(filters, layout);
-  const bytes = instrumentFuel(module.bytes, { type: 'i64', initialFuel: 0 });
-  return { bytes, predicateIds: filters.map((_, i) => i), module };
+  return instrumentPredicates(generatePredicateModule(filters, layout));
 }
+
+/** Fuel-instruments a generated module (PredicateModuleGenerator.finish()). */
+export function instrumentPredicates(module: PredicateModule): BuiltPredicates {
+  const bytes = instrumentFuel(module.bytes, { type: 'i64', initialFuel: 0 });
+  return { bytes, predicateIds: Array.from({ length: module.predicateCount }, (_, i) => i), module };
+}
+
+export { PredicateModuleGenerator } from './module.js';

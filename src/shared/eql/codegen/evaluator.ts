@@ -21,6 +21,8 @@ import { PREDICATE_ABI, MAX_MEMORY_PAGES } from './abi.js';
 import type { CodegenStats } from './expr.js';
 import { describeHosts, rebuildHosts, type HostRef } from './host-table.js';
 import { RecordEvent, recordFieldAccessor } from './record-access.js';
+import type { BuiltPredicates } from './build-predicates.js';
+import type { PredicateModule } from './module.js';
 
 export interface PredicateRuleset {
   filters: readonly CheckedFilter[];
@@ -118,7 +120,20 @@ export class WasmPredicateSet {
   static async prepare(ruleset: PredicateRuleset, layout: RecordLayout, onBytes?: (instrumented: Uint8Array) => void): Promise<PreparedPredicates> {
     const { buildPredicates } = await import('./build-predicates.js');
     const t0 = performance.now();
-    const built = buildPredicates(ruleset.filters, layout);
+    return WasmPredicateSet.compileBuilt(buildPredicates(ruleset.filters, layout), ruleset.filters, t0, onBytes);
+  }
+
+  /**
+   * Instruments and compiles a module generated a few filters at a time (PredicateModuleGenerator,
+   * its filters `generated.added`): the same result as prepare() over those filters.
+   * `startedAt` (performance.now()) is when generation began, for the build timing.
+   */
+  static async prepareGenerated(generated: { finish(): PredicateModule; readonly added: readonly CheckedFilter[] }, startedAt: number, onBytes?: (instrumented: Uint8Array) => void): Promise<PreparedPredicates> {
+    const { instrumentPredicates } = await import('./build-predicates.js');
+    return WasmPredicateSet.compileBuilt(instrumentPredicates(generated.finish()), generated.added, startedAt, onBytes);
+  }
+
+  private static async compileBuilt(built: BuiltPredicates, filters: readonly CheckedFilter[], t0: number, onBytes?: (instrumented: Uint8Array) => void): Promise<PreparedPredicates> {
     onBytes?.(built.bytes);
     const t1 = performance.now();
     const module = await compileCached(built.bytes);
@@ -127,7 +142,7 @@ export class WasmPredicateSet {
       module, predicateCount, wordsPerRecord, dataEnd, stats,
       codeBytes: built.module.bytes.length,
       instrumentedBytes: built.bytes.length,
-      hosts: describeHosts(built.module.hosts, ruleset.filters),
+      hosts: describeHosts(built.module.hosts, filters),
       timings: { buildMs: t1 - t0, compileMs: performance.now() - t1 },
     };
   }

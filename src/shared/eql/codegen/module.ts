@@ -28,34 +28,77 @@ export interface PredicateModule {
 }
 
 export function generatePredicateModule(filters: readonly CheckedFilter[], layout: RecordLayout): PredicateModule {
-  const mb = new ModuleBuilder();
-  const hostEval = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostEval, [I32, I32], [I32]);
-  const hostRecord = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostRecord, [I32, I32], []);
-  const recordGlobal = mb.addGlobal(I32, true, [Op.i32Const, 0]);
-  const lib = addByteLib(mb);
-  const data = new DataPool();
-  const hosts = new HostHelpers();
-  const stats: CodegenStats = { nativeNodes: 0, hostNodes: 0, hostKinds: new Map() };
+  const gen = new PredicateModuleGenerator(layout);
+  gen.add(filters);
+  return gen.finish();
+}
 
-  // A predicate function is the where-clause alone: the batch loop tests each distinct category
-  // once per record and only calls the predicates of the categories the record has.
-  const predicates = filters.map((filter) => {
-    const em = new FunctionEmitter([I32, I32]);
-    const ctx: GenContext = { em, base: 0, slots: 1, layout, lib, data, hosts, hostEval, recordGlobal, stats, scratch: new Map() };
-    emitTruth(ctx, filter.where);
-    em.i32(1).op(Op.i32Eq);
-    const { locals, code } = em.finish();
-    return mb.addFunction([I32, I32], [I32], locals, code);
-  });
-  const words = Math.ceil(filters.length / 32);
-  const gen = { layout, lib, data, hosts, hostEval, recordGlobal, stats };
-  const evalFn = mb.addFunction([I32, I32, I32], [], ...batchLoop(gen, filters, predicates, words, hostRecord));
-  mb.exportFunction(PREDICATE_ABI.evalExport, evalFn);
-  const dataEnd = data.size;
-  mb.setMemory(Math.ceil(dataEnd / PAGE_BYTES) + 1, MAX_MEMORY_PAGES);
-  mb.export(PREDICATE_ABI.memoryExport, ExternalKind.memory, 0);
-  if (dataEnd > DATA_BASE) mb.addData(DATA_BASE, data.segment());
-  return { bytes: mb.build(), predicateCount: filters.length, wordsPerRecord: words, dataEnd, hosts, stats };
+/**
+ * Generates a ruleset's module a few filters at a time: each filter's predicate function as it is
+ * added, the batch loop and the module at finish(). A cold start adds the filters while the main
+ * thread is still checking the rest of the rules; the module is the same bytes as one generated
+ * from all the filters at once.
+ */
+export class PredicateModuleGenerator {
+  private readonly mb = new ModuleBuilder();
+  private readonly hostEval: number;
+  private readonly hostRecord: number;
+  private readonly recordGlobal: number;
+  private readonly lib: ReturnType<typeof addByteLib>;
+  private readonly data = new DataPool();
+  private readonly hosts = new HostHelpers();
+  private readonly stats: CodegenStats = { nativeNodes: 0, hostNodes: 0, hostKinds: new Map() };
+  private readonly filters: CheckedFilter[] = [];
+  private readonly predicates: number[] = [];
+  private finished = false;
+
+  constructor(private readonly layout: RecordLayout) {
+    const mb = this.mb;
+    this.hostEval = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostEval, [I32, I32], [I32]);
+    this.hostRecord = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostRecord, [I32, I32], []);
+    this.recordGlobal = mb.addGlobal(I32, true, [Op.i32Const, 0]);
+    this.lib = addByteLib(mb);
+  }
+
+  /** Filters added so far, in predicate id order. */
+  get added(): readonly CheckedFilter[] {
+    return this.filters;
+  }
+
+  /**
+   * The next filters' predicate functions (ids in the order added). A predicate function is the
+   * where-clause alone: the batch loop tests each distinct category once per record and only
+   * calls the predicates of the categories the record has.
+   */
+  add(filters: readonly CheckedFilter[]): void {
+    if (this.finished) throw new Error('internal: filters added to a finished predicate module');
+    const { mb, layout, lib, data, hosts, hostEval, recordGlobal, stats } = this;
+    for (const filter of filters) {
+      const em = new FunctionEmitter([I32, I32]);
+      const ctx: GenContext = { em, base: 0, slots: 1, layout, lib, data, hosts, hostEval, recordGlobal, stats, scratch: new Map() };
+      emitTruth(ctx, filter.where);
+      em.i32(1).op(Op.i32Eq);
+      const { locals, code } = em.finish();
+      this.predicates.push(mb.addFunction([I32, I32], [I32], locals, code));
+      this.filters.push(filter);
+    }
+  }
+
+  /** The batch loop over every filter added, and the module. */
+  finish(): PredicateModule {
+    if (this.finished) throw new Error('internal: a predicate module finished twice');
+    this.finished = true;
+    const { mb, layout, lib, data, hosts, hostEval, recordGlobal, stats, filters, predicates } = this;
+    const words = Math.ceil(filters.length / 32);
+    const gen = { layout, lib, data, hosts, hostEval, recordGlobal, stats };
+    const evalFn = mb.addFunction([I32, I32, I32], [], ...batchLoop(gen, filters, predicates, words, this.hostRecord));
+    mb.exportFunction(PREDICATE_ABI.evalExport, evalFn);
+    const dataEnd = data.size;
+    mb.setMemory(Math.ceil(dataEnd / PAGE_BYTES) + 1, MAX_MEMORY_PAGES);
+    mb.export(PREDICATE_ABI.memoryExport, ExternalKind.memory, 0);
+    if (dataEnd > DATA_BASE) mb.addData(DATA_BASE, data.segment());
+    return { bytes: mb.build(), predicateCount: filters.length, wordsPerRecord: words, dataEnd, hosts, stats };
+  }
 }
 
 /** What the batch loop's category tests need of the module being generated. */
