@@ -173,7 +173,8 @@ export class ModuleBuilder {
   private readonly types: { params: number[]; results: number[] }[] = [];
   private readonly imports: Uint8Array[] = [];
   private importedFunctions = 0;
-  private readonly functions: BuilderFunction[] = [];
+  /** Each defined function's type index (its body is in `bodies`). */
+  private readonly functions: number[] = [];
   private readonly tables: { min: number; max?: number }[] = [];
   private memory: { min: number; max?: number } | null = null;
   private readonly globals: Uint8Array[] = [];
@@ -203,9 +204,19 @@ export class ModuleBuilder {
   }
 
   addFunction(params: number[], results: number[], locals: number[], code: Uint8Array | number[]): number {
-    this.functions.push({ typeIndex: this.type(params, results), locals, code });
+    this.functions.push(this.type(params, results));
+    // Encoded now, size prefix and all: a generator that adds functions while it waits for more
+    // input (PredicateModuleGenerator) then leaves build() little more than concatenation.
+    const body = new ByteWriter(code.length + 2 * locals.length + 8).u32(locals.length);
+    for (const t of locals) body.u32(1).u8(t);
+    body.bytes(code);
+    const payload = body.finish();
+    this.bodies.push(new ByteWriter(payload.length + 5).sized(payload).finish());
     return this.importedFunctions + this.functions.length - 1;
   }
+
+  /** Each function's encoded body, size-prefixed, in function order. */
+  private readonly bodies: Uint8Array[] = [];
 
   /** Adds a funcref table; returns its index. */
   addTable(min: number, max?: number): number {
@@ -247,7 +258,9 @@ export class ModuleBuilder {
     const sections: SectionPayload[] = [];
     const vec = (id: number, items: Uint8Array[]): void => {
       if (items.length === 0) return;
-      const w = new ByteWriter().u32(items.length);
+      let size = 5;
+      for (const it of items) size += it.length;
+      const w = new ByteWriter(size).u32(items.length);
       for (const it of items) w.bytes(it);
       sections.push({ id, payload: w.finish() });
     };
@@ -258,7 +271,7 @@ export class ModuleBuilder {
     vec(SectionId.import, this.imports);
     vec(
       SectionId.function,
-      this.functions.map((f) => new ByteWriter().u32(f.typeIndex).finish()),
+      this.functions.map((typeIndex) => new ByteWriter(5).u32(typeIndex).finish()),
     );
     vec(
       SectionId.table,
@@ -276,18 +289,10 @@ export class ModuleBuilder {
     vec(SectionId.global, this.globals);
     vec(SectionId.export, this.exports);
     if (this.start !== null) sections.push({ id: SectionId.start, payload: new ByteWriter().u32(this.start).finish() });
-    vec(
-      SectionId.code,
-      this.functions.map((f) => {
-        const body = new ByteWriter().u32(f.locals.length);
-        for (const t of f.locals) body.u32(1).u8(t);
-        body.bytes(f.code);
-        return new ByteWriter().sized(body.finish()).finish();
-      }),
-    );
+    vec(SectionId.code, this.bodies);
     vec(
       SectionId.data,
-      this.data.map((d) => new ByteWriter().u32(0).u8(0x41).s32(d.offset).u8(0x0b).sized(d.bytes).finish()),
+      this.data.map((d) => new ByteWriter(d.bytes.length + 16).u32(0).u8(0x41).s32(d.offset).u8(0x0b).sized(d.bytes).finish()),
     );
     return encodeModule(sections);
   }
@@ -300,7 +305,9 @@ function limits(w: ByteWriter, min: number, max?: number): void {
 
 /** Encodes a module from section payloads given in order. */
 export function encodeModule(sections: SectionPayload[]): Uint8Array {
-  const w = new ByteWriter();
+  let size = 8;
+  for (const s of sections) size += s.payload.length + 6;
+  const w = new ByteWriter(size);
   header(w);
   for (const s of sections) w.u8(s.id).sized(s.payload);
   return w.finish();
