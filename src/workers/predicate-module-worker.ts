@@ -55,7 +55,7 @@ export type StreamMessage = { filters: unknown } | { finish: true } | { abort: t
 
 async function streamedBuild(task: StreamedBuildTask): Promise<PredicateModuleTaskResult | null> {
   const { PredicateModuleGenerator } = await import('../shared/eql/codegen/build-predicates.js');
-  const generator = new PredicateModuleGenerator(buildLayout(schemaFromDescription(task.schema)));
+  const generator = new PredicateModuleGenerator(buildLayout(schemaFromDescription(task.schema)), true);
   const startedAt = performance.now();
   let importMs = 0;
   const port = task.stream;

@@ -48,29 +48,54 @@ export function instrumentFuel(bytes: Uint8Array, opts: FuelOptions = {}): Uint8
   }
   const fuelGlobal = m.importedGlobalCount + m.globals.length;
   const bodies = m.bodies.map((b) => meterBody(m.bytes, b, fuelGlobal, wide));
+  const refuelIndex = m.importedFunctionCount + m.functions.length;
+  const add = fuelAdditions(exportName, wide, initial, fuelGlobal, refuelIndex);
+  bodies.push(add.refuelBody);
+
+  return reassemble(
+    m,
+    new Map([
+      [SectionId.type, appendToVector(m, SectionId.type, [add.refuelType])],
+      [SectionId.function, appendToVector(m, SectionId.function, [new ByteWriter().u32(m.types.length).finish()])],
+      [SectionId.global, appendToVector(m, SectionId.global, [add.global])],
+      [SectionId.export, appendToVector(m, SectionId.export, add.exports)],
+      [SectionId.code, codeSectionPayload(bodies)],
+    ]),
+  );
+}
+
+/**
+ * What instrumentation adds besides the charges, as encoded entries: the refuel function's type
+ * (appended even when an equal type exists) and body, the fuel global, and the two exports.
+ */
+export interface FuelAdditions {
+  refuelType: Uint8Array;
+  refuelBody: Uint8Array;
+  global: Uint8Array;
+  exports: Uint8Array[];
+}
+
+export function fuelAdditions(exportName: string, wide: boolean, initial: number, fuelGlobal: number, refuelIndex: number): FuelAdditions {
   const valType = wide ? ValType.i64 : ValType.i32;
   const refuelType = new ByteWriter().u8(0x60).u32(1).u8(valType).u32(1).u8(valType).finish();
-  const refuelIndex = m.importedFunctionCount + m.functions.length;
   // refuel(n): let left = fuel; fuel = n; return left
-  bodies.push(new ByteWriter(16).u32(0).u8(Op.globalGet).u32(fuelGlobal).u8(Op.localGet).u32(0).u8(Op.globalSet).u32(fuelGlobal).u8(Op.end).finish());
-
-  const init = new ByteWriter().u8(wide ? ValType.i64 : ValType.i32).u8(1);
+  const refuelBody = new ByteWriter(16).u32(0).u8(Op.globalGet).u32(fuelGlobal).u8(Op.localGet).u32(0).u8(Op.globalSet).u32(fuelGlobal).u8(Op.end).finish();
+  const init = new ByteWriter().u8(valType).u8(1);
   if (wide) init.u8(Op.i64Const).s64(BigInt(initial));
   else init.u8(Op.i32Const).s32(initial);
   init.u8(Op.end);
   const exp = new ByteWriter().name(exportName).u8(ExternalKind.global).u32(fuelGlobal);
   const refuelExp = new ByteWriter().name(REFUEL_EXPORT).u8(ExternalKind.func).u32(refuelIndex);
+  return { refuelType, refuelBody, global: init.finish(), exports: [exp.finish(), refuelExp.finish()] };
+}
 
-  return reassemble(
-    m,
-    new Map([
-      [SectionId.type, appendToVector(m, SectionId.type, [refuelType])],
-      [SectionId.function, appendToVector(m, SectionId.function, [new ByteWriter().u32(m.types.length).finish()])],
-      [SectionId.global, appendToVector(m, SectionId.global, [init.finish()])],
-      [SectionId.export, appendToVector(m, SectionId.export, [exp.finish(), refuelExp.finish()])],
-      [SectionId.code, codeSectionPayload(bodies)],
-    ]),
-  );
+/**
+ * Meters one function body (local declarations from byte 0, instructions from `codeStart`) as
+ * instrumentFuel does, for a generator that knows the fuel global's index before it has the
+ * whole module (PredicateModuleGenerator).
+ */
+export function meterFunctionBody(body: Uint8Array, codeStart: number, fuelGlobal: number, wide: boolean): Uint8Array {
+  return meterBody(body, { start: 0, codeStart, end: body.length, localCount: 0 }, fuelGlobal, wide);
 }
 
 /** The charge-and-check sequence: fuel -= cost; if (fuel < 0) unreachable. */

@@ -170,6 +170,14 @@ export interface BuilderFunction {
  * `addFunction` returns the index to call it by.
  */
 export class ModuleBuilder {
+  /**
+   * `alternate`, when given, makes a second version of each function body as it is added (body
+   * without size prefix, instructions from codeStart): fuel metering, done per function while a
+   * generator waits for more input. build({ bodies: alternateBodies() … }) uses them.
+   */
+  constructor(private readonly alternate?: (body: Uint8Array, codeStart: number) => Uint8Array) {}
+
+  private readonly alternates: Uint8Array[] = [];
   private readonly types: { params: number[]; results: number[] }[] = [];
   private readonly imports: Uint8Array[] = [];
   private importedFunctions = 0;
@@ -207,11 +215,9 @@ export class ModuleBuilder {
     this.functions.push(this.type(params, results));
     // Encoded now, size prefix and all: a generator that adds functions while it waits for more
     // input (PredicateModuleGenerator) then leaves build() little more than concatenation.
-    const body = new ByteWriter(code.length + 2 * locals.length + 8).u32(locals.length);
-    for (const t of locals) body.u32(1).u8(t);
-    body.bytes(code);
-    const payload = body.finish();
-    this.bodies.push(new ByteWriter(payload.length + 5).sized(payload).finish());
+    const { body, codeStart } = encodeFunctionBody(locals, code);
+    this.bodies.push(sizedBytes(body));
+    if (this.alternate) this.alternates.push(sizedBytes(this.alternate(body, codeStart)));
     return this.importedFunctions + this.functions.length - 1;
   }
 
@@ -254,24 +260,64 @@ export class ModuleBuilder {
     return this;
   }
 
-  build(): Uint8Array {
-    const sections: SectionPayload[] = [];
-    const vec = (id: number, items: Uint8Array[]): void => {
-      if (items.length === 0) return;
-      let size = 5;
-      for (const it of items) size += it.length;
-      const w = new ByteWriter(size).u32(items.length);
+  /** Defined functions so far, imported ones included: the index the next one gets. */
+  get functionCount(): number {
+    return this.importedFunctions + this.functions.length;
+  }
+
+  get globalCount(): number {
+    return this.globals.length;
+  }
+
+  get typeCount(): number {
+    return this.types.length;
+  }
+
+  /**
+   * The module. `extras` appends encoded entries to sections (after the builder's own) and may
+   * replace the function bodies (size-prefixed, every function's, then any appended one's): what
+   * fuel instrumentation adds (PredicateModuleGenerator), without parsing the module again.
+   */
+  build(extras: ModuleExtras = {}): Uint8Array {
+    return encodeModule(this.sections(extras));
+  }
+
+  /** build().length (no extras), without building the module. */
+  encodedSize(): number {
+    let size = 8;
+    for (const s of this.sections({}, true)) size += 1 + lebSize(s.length) + s.length;
+    return size;
+  }
+
+  /** Each section's payload (or, for `sizesOnly`, a stand-in of its length). */
+  private sections(extras: ModuleExtras, sizesOnly = false): { id: number; payload: Uint8Array; length: number }[] {
+    const sections: { id: number; payload: Uint8Array; length: number }[] = [];
+    const none = new Uint8Array(0);
+    const vec = (id: number, items: readonly Uint8Array[], more: readonly Uint8Array[] = []): void => {
+      const count = items.length + more.length;
+      if (count === 0) return;
+      let length = lebSize(count);
+      for (const it of items) length += it.length;
+      for (const it of more) length += it.length;
+      if (sizesOnly) {
+        sections.push({ id, payload: none, length });
+        return;
+      }
+      const w = new ByteWriter(length).u32(count);
       for (const it of items) w.bytes(it);
-      sections.push({ id, payload: w.finish() });
+      for (const it of more) w.bytes(it);
+      sections.push({ id, payload: w.finish(), length });
     };
     vec(
       SectionId.type,
       this.types.map((t) => new ByteWriter().u8(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results).finish()),
+      extras.types,
     );
     vec(SectionId.import, this.imports);
     vec(
       SectionId.function,
       this.functions.map((typeIndex) => new ByteWriter(5).u32(typeIndex).finish()),
+      extras.functions,
     );
     vec(
       SectionId.table,
@@ -284,18 +330,72 @@ export class ModuleBuilder {
     if (this.memory) {
       const w = new ByteWriter().u32(1);
       limits(w, this.memory.min, this.memory.max);
-      sections.push({ id: SectionId.memory, payload: w.finish() });
+      const payload = w.finish();
+      sections.push({ id: SectionId.memory, payload, length: payload.length });
     }
-    vec(SectionId.global, this.globals);
-    vec(SectionId.export, this.exports);
-    if (this.start !== null) sections.push({ id: SectionId.start, payload: new ByteWriter().u32(this.start).finish() });
-    vec(SectionId.code, this.bodies);
-    vec(
-      SectionId.data,
-      this.data.map((d) => new ByteWriter(d.bytes.length + 16).u32(0).u8(0x41).s32(d.offset).u8(0x0b).sized(d.bytes).finish()),
-    );
-    return encodeModule(sections);
+    vec(SectionId.global, this.globals, extras.globals);
+    vec(SectionId.export, this.exports, extras.exports);
+    if (this.start !== null) {
+      const payload = new ByteWriter().u32(this.start).finish();
+      sections.push({ id: SectionId.start, payload, length: payload.length });
+    }
+    vec(SectionId.code, extras.bodies ?? this.bodies);
+    if (sizesOnly) {
+      // The data segments' bytes are not copied to be measured.
+      if (this.data.length > 0) {
+        let length = lebSize(this.data.length);
+        for (const d of this.data) length += new ByteWriter(16).u32(0).u8(0x41).s32(d.offset).u8(0x0b).u32(d.bytes.length).length + d.bytes.length;
+        sections.push({ id: SectionId.data, payload: none, length });
+      }
+    } else {
+      vec(
+        SectionId.data,
+        this.data.map((d) => new ByteWriter(d.bytes.length + 16).u32(0).u8(0x41).s32(d.offset).u8(0x0b).sized(d.bytes).finish()),
+      );
+    }
+    return sections;
   }
+
+  /** Each function's alternate body (constructor), size-prefixed, in function order. */
+  alternateBodies(): readonly Uint8Array[] {
+    return this.alternates;
+  }
+}
+
+/**
+ * A function body as the code section holds it, without its size prefix: the local declarations
+ * (one entry per local) and the instructions, which start at `codeStart`.
+ */
+export function encodeFunctionBody(locals: readonly number[], code: Uint8Array | readonly number[]): { body: Uint8Array; codeStart: number } {
+  const w = new ByteWriter(code.length + 2 * locals.length + 8).u32(locals.length);
+  for (const t of locals) w.u32(1).u8(t);
+  const codeStart = w.length;
+  w.bytes(code);
+  return { body: w.finish(), codeStart };
+}
+
+/** `payload` with its LEB128 size in front (a function body as the code section holds it). */
+export function sizedBytes(payload: Uint8Array): Uint8Array {
+  return new ByteWriter(payload.length + 5).sized(payload).finish();
+}
+
+/** What ModuleBuilder.build appends or replaces (see there). */
+export interface ModuleExtras {
+  types?: readonly Uint8Array[];
+  functions?: readonly Uint8Array[];
+  globals?: readonly Uint8Array[];
+  exports?: readonly Uint8Array[];
+  bodies?: readonly Uint8Array[];
+}
+
+/** Bytes of v as unsigned LEB128. */
+export function lebSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
 }
 
 function limits(w: ByteWriter, min: number, max?: number): void {

@@ -1,9 +1,8 @@
-// Generating and fuel-instrumenting a ruleset's predicate module: the code generator and the
-// instrumenter, loaded only by whoever builds a module (the build thread, or a cold start without
-// one). A warm start instantiates a cached module and never loads them (evaluator.ts).
+// Generating a ruleset's fuel-metered predicate module: the code generator, loaded only by whoever
+// builds a module (the build thread, or a cold start without one). A warm start instantiates a
+// cached module and never loads it (evaluator.ts).
 import type { RecordLayout } from '../../record/layout.js';
-import { instrumentFuel } from '../../wasm/fuel.js';
-import { generatePredicateModule, type PredicateModule } from './module.js';
+import { PredicateModuleGenerator, type PredicateModule } from './module.js';
 import type { CheckedFilter } from '../ir.js';
 
 export interface BuiltPredicates {
@@ -11,17 +10,24 @@ export interface BuiltPredicates {
   bytes: Uint8Array;
   /** Predicate id of each filter (its bit position within a record's words). */
   predicateIds: number[];
+  /** Its facts; `bytes` there is empty (the module as generated is never built). */
   module: PredicateModule;
 }
 
-/** Generates and instruments the module for a ruleset's filters over one record layout. */
+/**
+ * Generates the metered module for a ruleset's filters over one record layout: each function is
+ * metered as it is generated (the bytes of instrumentFuel over the generated module, without
+ * parsing it again).
+ */
 export function buildPredicates(filters: readonly CheckedFilter[], layout: RecordLayout): BuiltPredicates {
-  return instrumentPredicates(generatePredicateModule(filters, layout));
+  const generator = new PredicateModuleGenerator(layout, true);
+  generator.add(filters);
+  return finishPredicates(generator);
 }
 
-/** Fuel-instruments a generated module (PredicateModuleGenerator.finish()). */
-export function instrumentPredicates(module: PredicateModule): BuiltPredicates {
-  const bytes = instrumentFuel(module.bytes, { type: 'i64', initialFuel: 0 });
+/** The module of a generator constructed metered, to which every filter was added. */
+export function finishPredicates(generator: PredicateModuleGenerator): BuiltPredicates {
+  const { bytes, module } = generator.finishMetered();
   return { bytes, predicateIds: Array.from({ length: module.predicateCount }, (_, i) => i), module };
 }
 

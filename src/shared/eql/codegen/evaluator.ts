@@ -22,7 +22,7 @@ import type { CodegenStats } from './expr.js';
 import { describeHosts, rebuildHosts, type HostRef } from './host-table.js';
 import { RecordEvent, recordFieldAccessor } from './record-access.js';
 import type { BuiltPredicates } from './build-predicates.js';
-import type { PredicateModule } from './module.js';
+import type { PredicateModuleGenerator } from './module.js';
 
 export interface PredicateRuleset {
   filters: readonly CheckedFilter[];
@@ -124,13 +124,13 @@ export class WasmPredicateSet {
   }
 
   /**
-   * Instruments and compiles a module generated a few filters at a time (PredicateModuleGenerator,
-   * its filters `generated.added`): the same result as prepare() over those filters.
+   * Finishes and compiles a module generated a few filters at a time (a PredicateModuleGenerator
+   * constructed metered; its filters `generated.added`): the same result as prepare() over them.
    * `startedAt` (performance.now()) is when generation began, for the build timing.
    */
-  static async prepareGenerated(generated: { finish(): PredicateModule; readonly added: readonly CheckedFilter[] }, startedAt: number, onBytes?: (instrumented: Uint8Array) => void): Promise<PreparedPredicates> {
-    const { instrumentPredicates } = await import('./build-predicates.js');
-    return WasmPredicateSet.compileBuilt(instrumentPredicates(generated.finish()), generated.added, startedAt, onBytes);
+  static async prepareGenerated(generated: PredicateModuleGenerator, startedAt: number, onBytes?: (instrumented: Uint8Array) => void): Promise<PreparedPredicates> {
+    const { finishPredicates } = await import('./build-predicates.js');
+    return WasmPredicateSet.compileBuilt(finishPredicates(generated), generated.added, startedAt, onBytes);
   }
 
   private static async compileBuilt(built: BuiltPredicates, filters: readonly CheckedFilter[], t0: number, onBytes?: (instrumented: Uint8Array) => void): Promise<PreparedPredicates> {
@@ -140,7 +140,7 @@ export class WasmPredicateSet {
     const { predicateCount, wordsPerRecord, dataEnd, stats } = built.module;
     return {
       module, predicateCount, wordsPerRecord, dataEnd, stats,
-      codeBytes: built.module.bytes.length,
+      codeBytes: built.module.codeBytes,
       instrumentedBytes: built.bytes.length,
       hosts: describeHosts(built.module.hosts, filters),
       timings: { buildMs: t1 - t0, compileMs: performance.now() - t1 },

@@ -5,7 +5,8 @@ import type { EventView } from '../../engine/compiled.js';
 import { RecordFlag, RecordHeader } from '../../record/frame.js';
 import type { RecordLayout } from '../../record/layout.js';
 import { ExternalKind, Op, PAGE_BYTES } from '../../wasm/wasm-opcodes.js';
-import { ModuleBuilder } from '../../wasm/wasm-writer.js';
+import { ByteWriter, ModuleBuilder, sizedBytes } from '../../wasm/wasm-writer.js';
+import { FUEL_EXPORT, fuelAdditions, meterFunctionBody } from '../../wasm/fuel.js';
 import type { CheckedFilter, FieldNode } from '../ir.js';
 import { DATA_BASE, MAX_MEMORY_PAGES, PREDICATE_ABI } from './abi.js';
 import { addByteLib } from './byte-lib.js';
@@ -17,6 +18,8 @@ import { HostHelpers } from './host-helpers.js';
 export interface PredicateModule {
   /** The module as generated (not yet fuel-instrumented). */
   bytes: Uint8Array;
+  /** Its size: what the default fuel budget grows with (evaluator.ts). */
+  codeBytes: number;
   predicateCount: number;
   /** u32 words of output per record: ceil(predicateCount / 32). */
   wordsPerRecord: number;
@@ -40,7 +43,12 @@ export function generatePredicateModule(filters: readonly CheckedFilter[], layou
  * from all the filters at once.
  */
 export class PredicateModuleGenerator {
-  private readonly mb = new ModuleBuilder();
+  private readonly mb: ModuleBuilder;
+  /**
+   * The fuel global's index when metering (the one global the module has besides it comes first),
+   * else -1. Metering here gives exactly instrumentFuel(module, { type: 'i64', initialFuel: 0 }).
+   */
+  private readonly fuelGlobal: number;
   private readonly hostEval: number;
   private readonly hostRecord: number;
   private readonly recordGlobal: number;
@@ -52,7 +60,13 @@ export class PredicateModuleGenerator {
   private readonly predicates: number[] = [];
   private finished = false;
 
-  constructor(private readonly layout: RecordLayout) {
+  /**
+   * `metered`: each function is fuel-metered as it is added and finishMetered() gives the
+   * instrumented module (no second pass over the module); else finish() gives it as generated.
+   */
+  constructor(private readonly layout: RecordLayout, metered = false) {
+    this.fuelGlobal = metered ? PREDICATE_MODULE_GLOBALS : -1;
+    this.mb = new ModuleBuilder(metered ? (body, codeStart) => meterFunctionBody(body, codeStart, this.fuelGlobal, true) : undefined);
     const mb = this.mb;
     this.hostEval = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostEval, [I32, I32], [I32]);
     this.hostRecord = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostRecord, [I32, I32], []);
@@ -84,8 +98,35 @@ export class PredicateModuleGenerator {
     }
   }
 
-  /** The batch loop over every filter added, and the module. */
+  /** The batch loop over every filter added, and the module as generated. */
   finish(): PredicateModule {
+    const m = this.finishModule();
+    const bytes = this.mb.build();
+    return { ...m, bytes, codeBytes: bytes.length };
+  }
+
+  /**
+   * The batch loop and the fuel-instrumented module (constructed `metered`): the bytes of
+   * instrumentFuel(finish().bytes, { type: 'i64', initialFuel: 0 }), and the module's other facts.
+   */
+  finishMetered(): { bytes: Uint8Array; module: PredicateModule } {
+    if (this.fuelGlobal < 0) throw new Error('internal: finishMetered() of a generator not constructed metered');
+    const m = this.finishModule();
+    const mb = this.mb;
+    if (mb.globalCount !== this.fuelGlobal) throw new Error('internal: the predicate module has another global count than metered for');
+    const add = fuelAdditions(FUEL_EXPORT, true, 0, this.fuelGlobal, mb.functionCount);
+    const bytes = mb.build({
+      types: [add.refuelType],
+      functions: [new ByteWriter(5).u32(mb.typeCount).finish()],
+      globals: [add.global],
+      exports: add.exports,
+      bodies: [...mb.alternateBodies(), sizedBytes(add.refuelBody)],
+    });
+    // The module as generated is not built: only its size is needed.
+    return { bytes, module: { ...m, bytes: new Uint8Array(0), codeBytes: mb.encodedSize() } };
+  }
+
+  private finishModule(): Omit<PredicateModule, 'bytes' | 'codeBytes'> {
     if (this.finished) throw new Error('internal: a predicate module finished twice');
     this.finished = true;
     const { mb, layout, lib, data, hosts, hostEval, recordGlobal, stats, filters, predicates } = this;
@@ -97,9 +138,12 @@ export class PredicateModuleGenerator {
     mb.setMemory(Math.ceil(dataEnd / PAGE_BYTES) + 1, MAX_MEMORY_PAGES);
     mb.export(PREDICATE_ABI.memoryExport, ExternalKind.memory, 0);
     if (dataEnd > DATA_BASE) mb.addData(DATA_BASE, data.segment());
-    return { bytes: mb.build(), predicateCount: filters.length, wordsPerRecord: words, dataEnd, hosts, stats };
+    return { predicateCount: filters.length, wordsPerRecord: words, dataEnd, hosts, stats };
   }
 }
+
+/** Globals of a predicate module (the record global): the fuel global comes after them. */
+const PREDICATE_MODULE_GLOBALS = 1;
 
 /** What the batch loop's category tests need of the module being generated. */
 type CategoryGen = Omit<GenContext, 'em' | 'base' | 'slots' | 'scratch'>;
