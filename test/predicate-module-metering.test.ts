@@ -11,7 +11,8 @@ import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { buildLayout } from '../src/shared/record/layout.js';
 import { generatePredicateModule, PredicateModuleGenerator } from '../src/shared/eql/codegen/module.js';
 import { buildPredicates } from '../src/shared/eql/codegen/build-predicates.js';
-import { instrumentFuel } from '../src/shared/wasm/fuel.js';
+import { instrumentFuel, meterFunctionBody } from '../src/shared/wasm/fuel.js';
+import { FunctionEmitter, I32 } from '../src/shared/wasm/function-emitter.js';
 import { ModuleBuilder } from '../src/shared/wasm/wasm-writer.js';
 import { ExternalKind, Op, ValType } from '../src/shared/wasm/wasm-opcodes.js';
 import type { CheckedFilter } from '../src/shared/eql/ir.js';
@@ -48,6 +49,47 @@ describe('metering the predicate module as it is generated', () => {
 
   it('refuses to finish metered a generator not constructed so', () => {
     expect(() => new PredicateModuleGenerator(layout).finishMetered()).toThrow(/not constructed metered/);
+  });
+});
+
+describe('FunctionEmitter.metered', () => {
+  it('charges each region as decoding the function does: nested loops, if/else, br_table', () => {
+    const emit = (): FunctionEmitter => {
+      const em = new FunctionEmitter([I32]);
+      const i = em.local(I32);
+      const outer = em.block();
+      const top = em.loop();
+      em.get(i).i32(10).op(Op.i32GeU).brIf(outer);
+      em.get(0).if().i32(1).set(i).else().i32(2).set(i).end();
+      const inner = em.loop();
+      em.get(i).i32(1).op(Op.i32Sub).tee(i).op(Op.i32Eqz).brIf(top);
+      const a = em.block();
+      const b = em.block();
+      em.get(i).brTable([a, b], inner);
+      em.end();
+      em.end();
+      em.br(inner);
+      em.end();
+      em.br(top);
+      em.end();
+      em.end();
+      em.get(i);
+      return em;
+    };
+    for (const wide of [false, true]) {
+      const viaDecode = new ModuleBuilder((body, codeStart) => meterFunctionBody(body, codeStart, 3, wide));
+      const em = emit();
+      const { locals, code } = em.finish();
+      viaDecode.addFunction([I32], [I32], locals, code);
+      const direct = new ModuleBuilder();
+      direct.addFunction([I32], [I32], locals, code, em.metered(3, wide));
+      expect(Buffer.from(direct.alternateBodies()[0]!).equals(Buffer.from(viaDecode.alternateBodies()[0]!))).toBe(true);
+    }
+  });
+
+  it('takes only instructions without immediates in op()', () => {
+    expect(() => new FunctionEmitter([]).op(Op.loop)).toThrow(/own method/);
+    expect(() => new FunctionEmitter([]).op(Op.i32Const)).toThrow(/own method/);
   });
 });
 

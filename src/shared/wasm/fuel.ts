@@ -99,7 +99,7 @@ export function meterFunctionBody(body: Uint8Array, codeStart: number, fuelGloba
 }
 
 /** The charge-and-check sequence: fuel -= cost; if (fuel < 0) unreachable. */
-function chargeCode(global: number, cost: number, wide: boolean): Uint8Array {
+export function chargeCode(global: number, cost: number, wide: boolean): Uint8Array {
   const w = new ByteWriter(24).u8(Op.globalGet).u32(global);
   if (wide) w.u8(Op.i64Const).s64(BigInt(cost)).u8(Op.i64Sub);
   else w.u8(Op.i32Const).s32(cost).u8(Op.i32Sub);

@@ -211,13 +211,18 @@ export class ModuleBuilder {
     this.imports.push(w.finish());
   }
 
-  addFunction(params: number[], results: number[], locals: number[], code: Uint8Array | number[]): number {
+  /**
+   * `alternateCode`: the instructions of the function's alternate body, when the caller has them
+   * (FunctionEmitter.metered); otherwise the constructor's `alternate` makes it from the body.
+   */
+  addFunction(params: number[], results: number[], locals: number[], code: Uint8Array | number[], alternateCode?: Uint8Array): number {
     this.functions.push(this.type(params, results));
     // Encoded now, size prefix and all: a generator that adds functions while it waits for more
     // input (PredicateModuleGenerator) then leaves build() little more than concatenation.
     const { body, codeStart } = encodeFunctionBody(locals, code);
     this.bodies.push(sizedBytes(body));
-    if (this.alternate) this.alternates.push(sizedBytes(this.alternate(body, codeStart)));
+    if (alternateCode !== undefined) this.alternates.push(sizedBytes(encodeFunctionBody(locals, alternateCode).body));
+    else if (this.alternate) this.alternates.push(sizedBytes(this.alternate(body, codeStart)));
     return this.importedFunctions + this.functions.length - 1;
   }
 

@@ -93,7 +93,9 @@ export class PredicateModuleGenerator {
       emitTruth(ctx, filter.where);
       em.i32(1).op(Op.i32Eq);
       const { locals, code } = em.finish();
-      this.predicates.push(mb.addFunction([I32, I32], [I32], locals, code));
+      // Metered from the emitter's own instruction counts: no second decode of the function.
+      const metered = this.fuelGlobal >= 0 ? em.metered(this.fuelGlobal, true) : undefined;
+      this.predicates.push(mb.addFunction([I32, I32], [I32], locals, code, metered));
       this.filters.push(filter);
     }
   }
