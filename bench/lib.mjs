@@ -90,6 +90,8 @@ export function baselineDist(ref) {
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   execFileSync(process.execPath, [join(dir, 'scripts/build-grammar.mjs')], { cwd: dir, stdio: 'ignore' });
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
+  // A baseline that bundles its code (scripts/bundle.mjs, since this session) runs bundled, as it ships.
+  if (existsSync(join(dir, 'scripts/bundle.mjs'))) execFileSync(process.execPath, [join(dir, 'scripts/bundle.mjs')], { cwd: dir, stdio: 'inherit' });
   linkAddon(dir);
   return dist;
 }

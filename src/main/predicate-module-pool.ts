@@ -24,6 +24,7 @@ import type { PredicateModuleTask, PredicateModuleTaskResult, StreamedBuildTask,
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { CheckedQuery } from '../shared/eql/ir.js';
 import { predicateFilters } from '../shared/pipeline/ruleset.js';
+import { workerModule } from '../shared/code-paths.js';
 
 export interface PredicateModulePoolOptions {
   /** Worker threads (default 1: a build is rare and one at a time keeps cores for detection). */
@@ -52,7 +53,7 @@ export interface PreparedRuleset {
   streamed: boolean;
 }
 
-const WORKER = new URL('../workers/predicate-module-worker.js', import.meta.url);
+const WORKER = workerModule('predicate-module-worker.js');
 
 /**
  * Only what the generated module depends on: each rule's query and the dialect it is checked in

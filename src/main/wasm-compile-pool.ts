@@ -11,6 +11,7 @@ import { InputError, InternalError, LimitError, type KestrelError } from '../sha
 import { DEFAULT_INITIAL_FUEL, FUEL_EXPORT } from '../shared/wasm/fuel.js';
 import type { InstrumentOptions } from '../shared/wasm/instrument.js';
 import type { CompileTask, CompileTaskResult } from '../workers/wasm-compile-worker.js';
+import { workerModule } from '../shared/code-paths.js';
 
 export interface WasmCompilePoolOptions {
   /** Worker threads (default: half the cores, at least 1). */
@@ -35,7 +36,7 @@ export interface CompileCounters {
   misses: number;
 }
 
-const WORKER = new URL('../workers/wasm-compile-worker.js', import.meta.url);
+const WORKER = workerModule('wasm-compile-worker.js');
 
 /** Options with every default filled in, so equal meanings hash equally. */
 function normalise(o: InstrumentOptions): Required<InstrumentOptions> {

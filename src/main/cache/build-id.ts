@@ -1,14 +1,14 @@
 // What a cached compile result depends on besides its inputs: the code that produced it. Kestrel's
 // version alone is not enough (a rebuilt development tree keeps it), so the id also hashes the
 // compiled code of the stages that shape a predicate module: the EQL front end and code generator,
-// the Wasm writer and fuel pass, and the record layout.
+// the Wasm writer and fuel pass, and the record layout. Run from the bundle (code-paths.ts), where
+// those stages are mixed into shared chunks, it hashes the bundle's code instead.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KESTREL_VERSION } from '../../shared/version.js';
+import { codeRoot } from '../../shared/code-paths.js';
 
-const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
 const INPUT_DIRS = ['eql', 'wasm', 'record', 'schema', 'pipeline', 'rules'];
 
 let cached: string | undefined;
@@ -16,12 +16,15 @@ let cached: string | undefined;
 export function buildId(): string {
   if (cached !== undefined) return cached;
   const h = createHash('sha256').update(KESTREL_VERSION);
-  for (const dir of INPUT_DIRS) hashTree(h, join(SHARED, dir));
+  const shared = join(codeRoot(), 'shared');
+  if (existsSync(shared)) for (const dir of INPUT_DIRS) hashTree(h, join(shared, dir));
+  else hashTree(h, codeRoot());
   cached = h.digest('hex');
   return cached;
 }
 
 function hashTree(h: ReturnType<typeof createHash>, dir: string): void {
+  if (!existsSync(dir)) return;
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) hashTree(h, path);

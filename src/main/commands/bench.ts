@@ -2,9 +2,10 @@
 // results as a table and JSON); this command only forwards the arguments to it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../../shared/errors.js';
+import { packageRoot } from '../../shared/code-paths.js';
 
 const SCENARIOS: Record<string, string> = { replay: 'replay.bench.mjs' };
 
@@ -32,7 +33,7 @@ Without --capture, a synthetic capture of --events events is generated first.`,
     const [scenario] = args.positionals;
     const script = SCENARIOS[scenario ?? ''];
     if (!script) throw new UsageError('usage', `bench needs a scenario: ${Object.keys(SCENARIOS).join(', ')}`);
-    const path = fileURLToPath(new URL(`../../../bench/${script}`, import.meta.url));
+    const path = join(packageRoot(), 'bench', script);
     if (!existsSync(path)) throw new UsageError('usage', `benchmark script ${path} is missing`);
     const rest: string[] = [];
     for (const [k, v] of Object.entries(args.values)) {

@@ -19,7 +19,6 @@ import { KestrelError, RuntimeError } from '../../shared/errors.js';
 import { predicateJobWords } from '../../shared/ring/frames.js';
 import type { UserRuleSet } from './user-rules.js';
 import { isUserRule } from './user-rule-spec.js';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
@@ -42,6 +41,7 @@ import { AlertMerger, type PendingAlert } from '../runtime/merge.js';
 import { PartitionRuntime, type PrestartedWorkers } from '../runtime/runtime.js';
 import { BitRouter } from './router.js';
 import { DEFAULT_WARM_UP, warmUp, type WarmUpBudget } from './warm-up.js';
+import { workerModule } from '../../shared/code-paths.js';
 
 /** Records per predicate job (its bits must fit a worker's alert ring with room to spare). */
 const PREDICATE_JOB_RECORDS = 2048;
@@ -144,7 +144,7 @@ export interface PipelineOptions {
   prestarted?: PrestartedWorkers;
 }
 
-const PROCESSOR_MODULE = pathToFileURL(fileURLToPath(new URL('../../workers/eql-processor.js', import.meta.url))).href;
+const PROCESSOR_MODULE = workerModule('eql-processor.js').href;
 
 export class DetectionPipeline {
   /**

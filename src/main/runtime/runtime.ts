@@ -16,6 +16,7 @@ import { COUNTER_PARTIALS_LIVE, COUNTER_SLOTS, COUNTER_STATE_ENTRIES, type Parti
 import { RuntimeError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
 import { AlertMerger, type PendingAlert } from './merge.js';
+import { workerModule } from '../../shared/code-paths.js';
 
 export interface RuntimeOptions {
   partitions: number;
@@ -143,7 +144,7 @@ export function defaultPartitions(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-const WORKER_FILE = fileURLToPath(new URL('../../workers/partition-worker.js', import.meta.url));
+const WORKER_FILE = fileURLToPath(workerModule('partition-worker.js'));
 
 interface Partition {
   /** The worker said it is running (its processor and complete config are in place). */

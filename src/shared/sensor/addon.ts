@@ -3,10 +3,11 @@
 // Wraps it so drain() takes the caller's SharedArrayBuffer, as the rest of Kestrel does.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../code-paths.js';
 
-/** Where the addon lives; the same relative place from src/shared/sensor and dist/shared/sensor. */
-export const ADDON_DIR = fileURLToPath(new URL('../../../native/ebpf-loader', import.meta.url));
+/** Where the addon lives, in the package folder (code-paths.ts). */
+export const ADDON_DIR = join(packageRoot(), 'native', 'ebpf-loader');
 
 export interface OpenOptions {
   /** Ring buffer size in bytes: a power of two, at least one page. */
