@@ -6,7 +6,7 @@
 // bin/kestrel runs the bundle when it is at least as new as dist/main/cli.js, so a tree rebuilt
 // with tsc alone never runs stale bundled code. Tests that import dist/ modules run them unbundled.
 import { build } from 'esbuild';
-import { rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,8 +31,8 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
-// An ES module package scope for the chunks, like dist/'s (package.json "type": "module").
-writeFileSync(join(OUT, 'package.json'), '{ "type": "module" }\n');
+// No package.json here: the chunks are ES modules by the package's own ("type": "module"), and
+// code-paths.ts takes the first folder up with a package.json for the package folder.
 // Not older than the tsc output it was made from (bin/kestrel compares the two).
 const made = statSync(join(DIST, 'main/cli.js')).mtime;
 const now = new Date(Math.max(Date.now(), made.getTime()));

@@ -27,7 +27,7 @@ export function codeRoot(): string {
 
 /** The package folder (package.json, native/, bench/, rules/). */
 export function packageRoot(): string {
-  packageRootDir ??= walkUp((d) => existsSync(join(d, 'package.json')), 'package.json');
+  packageRootDir ??= walkUp((d) => existsSync(join(d, 'package.json')) && existsSync(join(d, 'rules')), 'the package folder (package.json and rules/)');
   return packageRootDir;
 }
 

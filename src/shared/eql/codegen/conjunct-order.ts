@@ -31,7 +31,20 @@ export function orderConjuncts(operands: readonly TExpr[]): TExpr[] {
   return operands.map((node, i) => ({ node, i, rank: rankOf(node) })).sort((a, b) => a.rank - b.rank || a.i - b.i).map((x) => x.node);
 }
 
+/**
+ * Ranks already worked out: emitting a nested `and` orders its operands again, and a rank looks at
+ * the whole sub-tree, so without this a deep tree was ranked once per level (~0.1 s of a cold
+ * corpus build).
+ */
+const ranks = new WeakMap<TExpr, Rank>();
+
 function rankOf(node: TExpr): Rank {
+  let r = ranks.get(node);
+  if (r === undefined) ranks.set(node, (r = rankUncached(node)));
+  return r;
+}
+
+function rankUncached(node: TExpr): Rank {
   if (needsHost(node)) return Rank.Host;
   const d = discriminatorOf(node);
   // Only exact literals: heads, tails and presence tests are ranked by what they cost below.
