@@ -11,7 +11,7 @@
 //        [--workers 0,1,2,3,4] [--out NAME]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -151,11 +151,22 @@ function hasHelpers(dist) {
   return readFileSync(join(dist, 'main/pipeline/detection.js'), 'utf8').includes('function stateOnMain(');
 }
 
-/** One `kestrel replay` in this process, through the CLI's own entry point. */
+/**
+ * The CLI module bin/kestrel would run for a build: its bundle (dist/bundle/, since this session)
+ * when it is not older than the compiled tree, else the compiled tree (older builds have none).
+ */
+function cliEntry(dist) {
+  const modified = (f) => (existsSync(f) ? statSync(f).mtimeMs : -1);
+  const bundled = join(dist, 'bundle/main/cli.js');
+  const compiled = join(dist, 'main/cli.js');
+  return modified(bundled) >= modified(compiled) ? bundled : compiled;
+}
+
+/** One `kestrel replay` in this process, through the entry point bin/kestrel uses. */
 async function child(cfg) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const { main } = await import(join(cfg.dist, 'main/cli.js'));
+  const { main } = await import(cliEntry(cfg.dist));
   const hash = createHash('sha256');
   let alerts = 0;
   // Alerts go to stdout: count and hash them instead of printing.

@@ -2,7 +2,7 @@
 // Bundles the compiled tree (dist/, from tsc) into dist/bundle/: the CLI and each worker thread's
 // entry, with the code they share in common chunks. Node loads ~140 small ES modules for a replay
 // otherwise, ~0.2 s of every start-up and ~0.1 s of every worker thread's; a dozen chunks load in a
-// third of that. npm packages stay outside (resolved from node_modules at run time, as before).
+// third of that, with the small npm packages every run needs bundled too (EXTERNAL: the others).
 // bin/kestrel runs the bundle when it is at least as new as dist/main/cli.js, so a tree rebuilt
 // with tsc alone never runs stale bundled code. Tests that import dist/ modules run them unbundled.
 import { build } from 'esbuild';
@@ -17,6 +17,8 @@ const OUT = join(DIST, 'bundle');
 // The CLI, and every module a thread is started on (code-paths.ts workerModule).
 const ENTRIES = ['main/cli.js', 'workers/partition-worker.js', 'workers/eql-processor.js', 'workers/predicate-module-worker.js', 'workers/wasm-compile-worker.js'];
 
+const EXTERNAL = ['piscina', 'node-gyp-build', 'node-addon-api', '@nats-io/*', 'redis', '@redis/*', 'undici', 'prom-client', 'ajv', '@assemblyscript/loader'];
+
 rmSync(OUT, { recursive: true, force: true });
 await build({
   entryPoints: ENTRIES.map((e) => join(DIST, e)),
@@ -27,7 +29,12 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // The small packages every run loads are bundled (pino and its helpers, the parser's nearley and
+  // moo, the TOML reader, ringbuf.js); the rest stay in node_modules: piscina and node-gyp-build
+  // find files next to themselves, and the sinks' and metrics' clients load only when used.
+  external: EXTERNAL,
+  // Bundled CommonJS code calls require() for Node's built-in modules.
+  banner: { js: "import { createRequire as kestrelCreateRequire } from 'node:module';\nconst require = kestrelCreateRequire(import.meta.url);" },
   sourcemap: false,
   logLevel: 'warning',
 });
