@@ -1,5 +1,7 @@
 // Kestrel's `.eql` rule files: the `// key: value` header, defaults, and errors.
 import path from 'node:path';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { lineColOf } from '../src/shared/errors.js';
 import { readEqlRule } from '../src/shared/rules/eql-rule.js';
@@ -158,6 +160,19 @@ describe('loading .eql files from folders', () => {
     const { rules, errors } = await loadRules([root, path.join(root, 'b.eql')]);
     expect(errors).toEqual([]);
     expect(rules.map((r) => path.relative(root, r.file))).toEqual(['B.eql', path.join('a', 'z.eql'), 'a.eql', 'a_x.toml', 'b.eql']);
+  });
+
+  it('loads a rule reached through symlinks (to the file, to its folder, a folder loop) once', async () => {
+    const root = writeRuleTree({ 'real/a.eql': 'process where true', 'real/deep/b.eql': 'process where true' });
+    symlinkSync(path.join(root, 'real/a.eql'), path.join(root, 'link-to-a.eql'));
+    symlinkSync(path.join(root, 'real'), path.join(root, 'zlink-to-real'));
+    symlinkSync(path.join(root, 'real'), path.join(root, 'real/deep/loop'));
+    // The tree named through a symlinked path of its own.
+    const aliasRoot = path.join(mkdtempSync(path.join(tmpdir(), 'kestrel-alias-')), 'alias');
+    symlinkSync(root, aliasRoot);
+    const { rules, errors } = await loadRules([root, aliasRoot, path.join(aliasRoot, 'real/a.eql')]);
+    expect(errors).toEqual([]);
+    expect(rules.map((r) => path.relative(root, r.file))).toEqual(['link-to-a.eql', path.join('real', 'deep', 'b.eql')]);
   });
 
   it('reports a named file with another extension and a missing path, and carries on', async () => {

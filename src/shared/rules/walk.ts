@@ -66,7 +66,8 @@ class Walker {
   }
 
   private async walk(dir: string, rel: string): Promise<void> {
-    if (!(await this.firstVisit(dir))) return;
+    const realDir = this.visitReal(dir);
+    if (realDir === null) return;
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -86,26 +87,37 @@ class Walker {
       }
       const ext = path.extname(entry.name);
       const format = FORMATS[ext];
+      // A plain file's real path is its name in the real folder: no realpath call per rule file
+      // (408 of them were ~20 ms of a warm start).
+      const real = entry.isFile() ? path.join(realDir, entry.name) : undefined;
       // Other files (READMEs, fixtures such as *.events.ndjson) live beside rules and are ignored.
-      if (format) await this.add(full, format, childRel.slice(0, -ext.length));
-      else if (ext === MODULE_EXTENSION && (await this.firstVisit(full))) this.modules.push(full);
+      if (format) await this.add(full, format, childRel.slice(0, -ext.length), real);
+      else if (ext === MODULE_EXTENSION && (await this.firstVisit(full, real))) this.modules.push(full);
     }
   }
 
-  private async add(file: string, format: RuleFormat, derivedId: string): Promise<void> {
-    if (await this.firstVisit(file)) this.files.push({ file, format, derivedId, stem: stemOf(file) });
+  private async add(file: string, format: RuleFormat, derivedId: string, real?: string): Promise<void> {
+    if (await this.firstVisit(file, real)) this.files.push({ file, format, derivedId, stem: stemOf(file) });
   }
 
-  private async firstVisit(p: string): Promise<boolean> {
-    let real: string;
-    try {
-      real = realpathSync(p);
-    } catch {
-      real = path.resolve(p);
+  /** Whether `p` (real path `real`, when the caller knows it) is seen for the first time. */
+  private async firstVisit(p: string, real?: string): Promise<boolean> {
+    return this.visitReal(p, real) !== null;
+  }
+
+  /** `p`'s real path if it is seen for the first time, else null. */
+  private visitReal(p: string, known?: string): string | null {
+    let real = known;
+    if (real === undefined) {
+      try {
+        real = realpathSync(p);
+      } catch {
+        real = path.resolve(p);
+      }
     }
-    if (this.seen.has(real)) return false;
+    if (this.seen.has(real)) return null;
     this.seen.add(real);
-    return true;
+    return real;
   }
 }
 
