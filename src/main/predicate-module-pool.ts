@@ -236,9 +236,10 @@ export class PredicateModulePool {
   /**
    * The predicate module of `rules` (checked specs, in pipeline order) over records of `schema`.
    * `filters`, when given, are their predicate filters as this thread checked them
-   * (predicateFilters order): the build thread then takes them instead of checking the rules again.
+   * (predicateFilters order), or a function giving them (called only for a build, before this
+   * call first waits): the build thread then takes them instead of checking the rules again.
    */
-  async prepare(rules: readonly RuleSpec[], schema: SchemaDescription, filters?: readonly CheckedFilter[]): Promise<PreparedRuleset> {
+  async prepare(rules: readonly RuleSpec[], schema: SchemaDescription, filters?: readonly CheckedFilter[] | (() => readonly CheckedFilter[] | undefined)): Promise<PreparedRuleset> {
     const key = predicateModuleKey(rules, schema);
     const cached = this.memory.get(key);
     if (cached) {
@@ -267,8 +268,10 @@ export class PredicateModulePool {
         logger().warn({ key: key.slice(0, 16), err: (e as Error).message }, 'cached predicate module unusable; rebuilding it');
       }
     }
-    const task: PredicateModuleTask = filters
-      ? { rules: [...rules], schema, filters: exportFilters(filters) }
+    // A function gives them only when a build needs them (a warm start never does).
+    const handed = typeof filters === 'function' ? filters() : filters;
+    const task: PredicateModuleTask = handed
+      ? { rules: [...rules], schema, filters: exportFilters(handed) }
       : { rules: [...rules], schema, parsed: exportParsedQueries(rules.map((r) => r.query)) };
     // A stream fed other rules than these is of no use now.
     this.abandonStream();

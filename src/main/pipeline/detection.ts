@@ -919,7 +919,7 @@ async function preparePredicates(rules: readonly RuleSpec[], opts: PipelineOptio
   if ((opts.engine ?? DEFAULT_PREDICATE_ENGINE) !== 'wasm') return undefined;
   // The filters this thread checked when it loaded the rules go along: the build thread then
   // checks nothing (undefined when some rule was not handed over: it checks them itself).
-  const filters = handedOverFilters(rules, checkSchemaFor(schemaFromDescription(opts.schema)));
+  const filters = (): CheckedFilter[] | undefined => handedOverFilters(rules, checkSchemaFor(schemaFromDescription(opts.schema)));
   const r = await sharedPredicateModulePool().prepare(rules, opts.schema, filters);
   const { timings, predicateCount, instrumentedBytes } = r.prepared;
   logger().debug({ key: r.key.slice(0, 16), source: r.source, predicates: predicateCount, bytes: instrumentedBytes, checkMs: r.checkMs, handedOver: r.handedOver, streamed: r.streamed, ...timings }, 'predicate module ready');
