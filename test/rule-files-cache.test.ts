@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRules } from '../src/shared/rules/index.js';
 import { DiskRuleFileMemo } from '../src/main/cache/rule-files.js';
+import { loadCheckedRules } from '../src/main/pipeline/load-rules.js';
+import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 
 const TOML = (name: string, query: string) => `[metadata]\ncreation_date = "2024/01/01"\n\n[rule]\nauthor = ["Kestrel"]\ndescription = "d"\nname = "${name}"\nrisk_score = 47\nrule_id = "${name}-id"\nseverity = "medium"\ntype = "eql"\nlanguage = "eql"\nquery = '''\n${query}\n'''\n`;
 
@@ -55,5 +57,30 @@ describe('rule files remembered on disk', () => {
     for (const f of readdirSync(ns)) writeFileSync(join(ns, f), 'garbage');
     const damaged = await load(rules, cache);
     expect([damaged.hits, damaged.loaded.rules.length]).toEqual([0, 1]);
+  });
+
+  it('tells loadCheckedRules a cold start is likely only when nothing is remembered of the rule paths', async () => {
+    const rules = temp();
+    const cache = temp();
+    writeFileSync(join(rules, 'a.toml'), TOML('a', 'process where process.name == "nc"'));
+    const previous = process.env.KESTREL_CACHE_DIR;
+    process.env.KESTREL_CACHE_DIR = cache;
+    try {
+      const signals: string[] = [];
+      const run = async (): Promise<void> => {
+        await loadCheckedRules([rules], ecsLinuxSchema(), { err: { write: () => true } as never }, {
+          onLikelyCold: () => signals.push('cold'),
+          onLoaded: () => void signals.push('loaded'),
+        });
+        signals.push('|');
+      };
+      await run();
+      await run();
+      // The first run: before the files are read; the second finds them remembered.
+      expect(signals).toEqual(['cold', 'loaded', '|', 'loaded', '|']);
+    } finally {
+      if (previous === undefined) delete process.env.KESTREL_CACHE_DIR;
+      else process.env.KESTREL_CACHE_DIR = previous;
+    }
   });
 });

@@ -20,6 +20,11 @@ export class DiskRuleFileMemo implements RuleFileMemo {
   /** Files found in the stored entry (for tests and debug logs). */
   hits = 0;
 
+  /** Files the stored entry holds: 0 when these rule paths were never loaded by this build. */
+  get storedFiles(): number {
+    return this.stored.size;
+  }
+
   /** The memo for rules loaded from `paths`; undefined when no cache folder can be used. */
   static open(paths: readonly string[], dir = defaultCacheDir()): DiskRuleFileMemo | undefined {
     if (dir === null) return undefined;

@@ -67,6 +67,7 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     try {
       const rules = await loadCheckedRules(rulePaths, reader.schema, ctx, {
         onLoaded: (rules) => DetectionPipeline.prepareEarly(rules, reader.meta.schema, engine),
+        onLikelyCold: () => DetectionPipeline.startBuildThread(engine),
       });
       const started: { pipeline?: DetectionPipeline } = {};
       const outputs = await openOutputs(args.values, ctx, {

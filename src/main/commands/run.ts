@@ -116,6 +116,7 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     });
     const rules = await closingOnError(loadCheckedRules(rulePaths, schema, ctx, {
       onLoaded: (rules) => DetectionPipeline.prepareEarly(rules, describeSchema(schema), engine),
+      onLikelyCold: () => DetectionPipeline.startBuildThread(engine),
     }));
     rulesRunning = rules.specs.length;
     const responder = new Responder(rules.specs, {

@@ -209,6 +209,15 @@ export class DetectionPipeline {
     return pool.stream(rules, schema);
   }
 
+  /**
+   * Before the rules are read, when a cold start is likely (load-rules.ts onLikelyCold): starts
+   * the thread that will build the predicate module, so it has loaded its code (~0.25 s) by the
+   * time the first checked rules are streamed to it instead of a third of the way through.
+   */
+  static startBuildThread(engine: PredicateEngine = DEFAULT_PREDICATE_ENGINE): void {
+    if (engine === 'wasm') sharedPredicateModulePool().warm();
+  }
+
   static async start(options: PipelineOptions): Promise<DetectionPipeline> {
     // Workers are taken while the pipeline starts; what it did not take is ended here.
     const pipeline = await DetectionPipeline.startCold(options).finally(() => options.prestarted?.close());

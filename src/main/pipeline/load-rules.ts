@@ -36,6 +36,12 @@ export interface LoadCheckedOptions {
    * for a rule that fails) as soon as it is made, and told when checking ends (even by an error).
    */
   onLoaded?: (rules: readonly Pick<RuleSpec, 'query' | 'dialect'>[]) => RuleCheckFeeder | void;
+  /**
+   * Called before the rule files are read when nothing is remembered of these rule paths (no
+   * rule-files cache entry, or no cache): a cold start is then all but certain, and a thread that
+   * will build the predicate module can start while the files are read.
+   */
+  onLikelyCold?: () => void;
 }
 
 /** A Wasm user rule as a rule of the ruleset: named after its file, its module carried along. */
@@ -64,6 +70,7 @@ export async function loadCheckedRules(
   opts: LoadCheckedOptions = {},
 ): Promise<CheckedRules> {
   const memo = DiskRuleFileMemo.open(paths);
+  if (memo === undefined || memo.storedFiles === 0) opts.onLikelyCold?.();
   const loaded = await loadRules(paths, memo);
   memo?.save();
   const feed = opts.onLoaded?.(loaded.rules) ?? undefined;
