@@ -151,10 +151,7 @@ export class SequenceMatcher implements EvictableState {
   push(ev: EngineEvent): void {
     const t = ev.time;
     if (t === null || Number.isNaN(t)) return;
-    if (t > this.now) {
-      this.now = t;
-      if (this.maxspan > 0) this.expire(t);
-    }
+    this.advanceTime(t);
     // Missing-event steps first: a leading match at the very time a sequence starts is not
     // "before" it, and a middle/trailing match is only counted strictly after the previous match.
     if (this.missingRole.size) this.offerMissing(ev, t);

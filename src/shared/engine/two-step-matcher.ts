@@ -92,10 +92,7 @@ export class TwoStepMatcher implements EvictableState {
   push(ev: EngineEvent): void {
     const t = ev.time;
     if (t === null || Number.isNaN(t)) return;
-    if (t > this.now) {
-      this.now = t;
-      if (this.maxspan > 0) this.expire(t);
-    }
+    this.advanceTime(t);
     const view = ev.view;
     const second = this.second;
     if (second.filter.test(view)) {
