@@ -7,13 +7,14 @@
 // with the same rules compiles the stored module instead of building it (docs/runtime.md).
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { InternalError } from '../shared/errors.js';
 import type { PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
 import type { CodegenStats } from '../shared/eql/codegen/expr.js';
 import { exportParsedQueries } from '../shared/eql/parser.js';
 import { exportFilters } from '../shared/eql/filter-transfer.js';
-import type { CheckedFilter } from '../shared/eql/ir.js';
+import type { CheckedFilter, CheckedQuery } from '../shared/eql/ir.js';
 import { CheckHandOver } from '../shared/rules/compile-rule.js';
 import { logger } from '../shared/log.js';
 import { DiskCache, defaultCacheDir } from './cache/disk-cache.js';
@@ -21,8 +22,6 @@ import { buildId } from './cache/build-id.js';
 import type { RuleSpec } from '../shared/pipeline/ruleset.js';
 import type { SchemaDescription } from '../shared/record/schema-desc.js';
 import type { PredicateModuleTask, PredicateModuleTaskResult, StreamedBuildTask, StreamMessage } from '../workers/predicate-module-worker.js';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { CheckedQuery } from '../shared/eql/ir.js';
 import { predicateFilters } from '../shared/pipeline/ruleset.js';
 import { workerModule } from '../shared/code-paths.js';
 

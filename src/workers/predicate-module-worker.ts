@@ -3,10 +3,10 @@
 // the same), then generates, instruments and compiles the module. The result clones back to main
 // with the compiled code shared, and main hands it on to every partition worker.
 //
-// A cold start streams instead (StreamedBuildTask): main sends the filters of each few rules as it checks
-// them, this thread generates their functions at once, and at the end it only adds the batch loop,
-// instruments and compiles. The module is the same bytes; most of its generation then overlaps
-// main's checking of the corpus.
+// A cold start streams instead (StreamedBuildTask): main sends the filters of each few rules as it
+// checks them, this thread generates (and fuel-meters) their functions at once, and at the end it
+// only adds the batch loop, encodes and compiles. The module is the same bytes; most of its
+// generation then overlaps main's checking of the corpus.
 import { WasmPredicateSet, type PreparedPredicates } from '../shared/eql/codegen/evaluator.js';
 import type { MessagePort } from 'node:worker_threads';
 import { buildLayout } from '../shared/record/layout.js';
@@ -59,9 +59,21 @@ async function streamedBuild(task: StreamedBuildTask): Promise<PredicateModuleTa
   const startedAt = performance.now();
   let importMs = 0;
   const port = task.stream;
+  // One listener for the whole build, queueing what arrives while a batch is being generated.
+  const queued: StreamMessage[] = [];
+  let wake: (() => void) | null = null;
+  port.on('message', (m: StreamMessage) => {
+    queued.push(m);
+    wake?.();
+  });
+  const next = async (): Promise<StreamMessage> => {
+    while (queued.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    wake = null;
+    return queued.shift()!;
+  };
   try {
     for (;;) {
-      const message = await new Promise<StreamMessage>((resolve) => port.once('message', resolve));
+      const message = await next();
       if ('abort' in message) return null;
       if ('finish' in message) break;
       const t0 = performance.now();
