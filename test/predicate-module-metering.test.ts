@@ -11,7 +11,7 @@ import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 import { buildLayout } from '../src/shared/record/layout.js';
 import { generatePredicateModule, PredicateModuleGenerator } from '../src/shared/eql/codegen/module.js';
 import { buildPredicates } from '../src/shared/eql/codegen/build-predicates.js';
-import { instrumentFuel, meterFunctionBody } from '../src/shared/wasm/fuel.js';
+import { buildMetered, instrumentFuel } from '../src/shared/wasm/fuel.js';
 import { FunctionEmitter, I32 } from '../src/shared/wasm/function-emitter.js';
 import { ModuleBuilder } from '../src/shared/wasm/wasm-writer.js';
 import { ExternalKind, Op, ValType } from '../src/shared/wasm/wasm-opcodes.js';
@@ -77,14 +77,15 @@ describe('FunctionEmitter.metered', () => {
       return em;
     };
     for (const wide of [false, true]) {
-      const viaDecode = new ModuleBuilder((body, codeStart) => meterFunctionBody(body, codeStart, 3, wide));
-      const em = emit();
-      const { locals, code } = em.finish();
-      viaDecode.addFunction([I32], [I32], locals, code);
-      const direct = new ModuleBuilder();
-      direct.addFunction([I32], [I32], locals, code, em.metered(3, wide));
-      expect(Buffer.from(direct.alternateBodies()[0]!).equals(Buffer.from(viaDecode.alternateBodies()[0]!))).toBe(true);
+      // The same function in a module metered by decoding it (instrumentFuel) and as emitted.
+      const plain = new ModuleBuilder();
+      plain.exportFunction('f', plain.addEmitted([I32], [I32], emit()));
+      const reference = instrumentFuel(plain.build(), { type: wide ? 'i64' : 'i32', initialFuel: 5 });
+      const metered = new ModuleBuilder({ fuelGlobal: 0, wide });
+      metered.exportFunction('f', metered.addEmitted([I32], [I32], emit()));
+      expect(Buffer.from(buildMetered(metered, { initialFuel: 5 })).equals(Buffer.from(reference))).toBe(true);
     }
+    expect(() => new ModuleBuilder({ fuelGlobal: 0, wide: true }).addFunction([], [], [], [Op.end])).toThrow(/addEmitted/);
   });
 
   it('takes only instructions without immediates in op()', () => {

@@ -13,7 +13,7 @@
 import { InputError } from '../errors.js';
 import { ExternalKind, Op, SectionId, ValType } from './wasm-opcodes.js';
 import { InstructionDecoder, parseValidModule, type FunctionBody } from './wasm-reader.js';
-import { ByteWriter, appendToVector, codeSectionPayload, reassemble, spliceBytes, type ByteEdit } from './wasm-writer.js';
+import { ByteWriter, appendToVector, codeSectionPayload, reassemble, sizedBytes, spliceBytes, type ByteEdit, type ModuleBuilder } from './wasm-writer.js';
 
 import { FUEL_EXPORT, REFUEL_EXPORT } from './fuel-exports.js';
 
@@ -68,14 +68,14 @@ export function instrumentFuel(bytes: Uint8Array, opts: FuelOptions = {}): Uint8
  * What instrumentation adds besides the charges, as encoded entries: the refuel function's type
  * (appended even when an equal type exists) and body, the fuel global, and the two exports.
  */
-export interface FuelAdditions {
+interface FuelAdditions {
   refuelType: Uint8Array;
   refuelBody: Uint8Array;
   global: Uint8Array;
   exports: Uint8Array[];
 }
 
-export function fuelAdditions(exportName: string, wide: boolean, initial: number, fuelGlobal: number, refuelIndex: number): FuelAdditions {
+function fuelAdditions(exportName: string, wide: boolean, initial: number, fuelGlobal: number, refuelIndex: number): FuelAdditions {
   const valType = wide ? ValType.i64 : ValType.i32;
   const refuelType = new ByteWriter().u8(0x60).u32(1).u8(valType).u32(1).u8(valType).finish();
   // refuel(n): let left = fuel; fuel = n; return left
@@ -90,12 +90,23 @@ export function fuelAdditions(exportName: string, wide: boolean, initial: number
 }
 
 /**
- * Meters one function body (local declarations from byte 0, instructions from `codeStart`) as
- * instrumentFuel does, for a generator that knows the fuel global's index before it has the
- * whole module (PredicateModuleGenerator).
+ * The module of a builder constructed with `meter`, whose functions were metered as they were
+ * emitted (ModuleBuilder.addEmitted): the bytes instrumentFuel gives over the same module built
+ * without metering, with `initialFuel` (default DEFAULT_INITIAL_FUEL) and `exportName`.
  */
-export function meterFunctionBody(body: Uint8Array, codeStart: number, fuelGlobal: number, wide: boolean): Uint8Array {
-  return meterBody(body, { start: 0, codeStart, end: body.length, localCount: 0 }, fuelGlobal, wide);
+export function buildMetered(mb: ModuleBuilder, opts: Omit<FuelOptions, 'type'> = {}): Uint8Array {
+  const meter = mb.meter;
+  if (!meter) throw new Error('internal: buildMetered() of a ModuleBuilder not constructed with meter');
+  // The fuel global comes after the module's own, as instrumentFuel appends it.
+  if (mb.globalCount !== meter.fuelGlobal) throw new Error(`internal: metered for fuel global ${meter.fuelGlobal}, but the module has ${mb.globalCount} globals`);
+  const add = fuelAdditions(opts.exportName ?? FUEL_EXPORT, meter.wide, opts.initialFuel ?? DEFAULT_INITIAL_FUEL, meter.fuelGlobal, mb.functionCount);
+  return mb.build({
+    types: [add.refuelType],
+    functions: [new ByteWriter(5).u32(mb.typeCount).finish()],
+    globals: [add.global],
+    exports: add.exports,
+    bodies: [...mb.meteredFunctionBodies(), sizedBytes(add.refuelBody)],
+  });
 }
 
 /** The charge-and-check sequence: fuel -= cost; if (fuel < 0) unreachable. */

@@ -171,13 +171,13 @@ export interface BuilderFunction {
  */
 export class ModuleBuilder {
   /**
-   * `alternate`, when given, makes a second version of each function body as it is added (body
-   * without size prefix, instructions from codeStart): fuel metering, done per function while a
-   * generator waits for more input. build({ bodies: alternateBodies() … }) uses them.
+   * `meter`, when given, makes the builder keep a fuel-metered body of each function beside its
+   * own, from the emitter's counts (addEmitted; FunctionEmitter.metered): fuel.ts buildMetered
+   * then gives the instrumented module without decoding it again.
    */
-  constructor(private readonly alternate?: (body: Uint8Array, codeStart: number) => Uint8Array) {}
+  constructor(readonly meter?: { fuelGlobal: number; wide: boolean }) {}
 
-  private readonly alternates: Uint8Array[] = [];
+  private readonly meteredBodies: Uint8Array[] = [];
   private readonly types: { params: number[]; results: number[] }[] = [];
   private readonly imports: Uint8Array[] = [];
   private importedFunctions = 0;
@@ -211,18 +211,24 @@ export class ModuleBuilder {
     this.imports.push(w.finish());
   }
 
-  /**
-   * `alternateCode`: the instructions of the function's alternate body, when the caller has them
-   * (FunctionEmitter.metered); otherwise the constructor's `alternate` makes it from the body.
-   */
-  addFunction(params: number[], results: number[], locals: number[], code: Uint8Array | number[], alternateCode?: Uint8Array): number {
+  /** A function from its instructions (a builder constructed with `meter` takes addEmitted instead). */
+  addFunction(params: number[], results: number[], locals: number[], code: Uint8Array | number[]): number {
+    if (this.meter) throw new Error('internal: a metering ModuleBuilder takes emitted functions (addEmitted)');
+    return this.add(params, results, locals, code, undefined);
+  }
+
+  /** A function an emitter wrote, metered too when the builder meters. */
+  addEmitted(params: number[], results: number[], em: EmittedFunction): number {
+    const { locals, code } = em.finish();
+    return this.add(params, results, locals, code, this.meter ? em.metered(this.meter.fuelGlobal, this.meter.wide) : undefined);
+  }
+
+  private add(params: number[], results: number[], locals: number[], code: Uint8Array | number[], metered: Uint8Array | undefined): number {
     this.functions.push(this.type(params, results));
     // Encoded now, size prefix and all: a generator that adds functions while it waits for more
     // input (PredicateModuleGenerator) then leaves build() little more than concatenation.
-    const { body, codeStart } = encodeFunctionBody(locals, code);
-    this.bodies.push(sizedBytes(body));
-    if (alternateCode !== undefined) this.alternates.push(sizedBytes(encodeFunctionBody(locals, alternateCode).body));
-    else if (this.alternate) this.alternates.push(sizedBytes(this.alternate(body, codeStart)));
+    this.bodies.push(sizedBytes(encodeFunctionBody(locals, code).body));
+    if (metered !== undefined) this.meteredBodies.push(sizedBytes(encodeFunctionBody(locals, metered).body));
     return this.importedFunctions + this.functions.length - 1;
   }
 
@@ -361,9 +367,9 @@ export class ModuleBuilder {
     return sections;
   }
 
-  /** Each function's alternate body (constructor), size-prefixed, in function order. */
-  alternateBodies(): readonly Uint8Array[] {
-    return this.alternates;
+  /** Each function's metered body (constructor `meter`), size-prefixed, in function order. */
+  meteredFunctionBodies(): readonly Uint8Array[] {
+    return this.meteredBodies;
   }
 }
 
@@ -382,6 +388,12 @@ export function encodeFunctionBody(locals: readonly number[], code: Uint8Array |
 /** `payload` with its LEB128 size in front (a function body as the code section holds it). */
 export function sizedBytes(payload: Uint8Array): Uint8Array {
   return new ByteWriter(payload.length + 5).sized(payload).finish();
+}
+
+/** What ModuleBuilder.addEmitted takes: a FunctionEmitter (by shape, so this file does not import it). */
+export interface EmittedFunction {
+  finish(): { locals: number[]; code: Uint8Array };
+  metered(fuelGlobal: number, wide: boolean): Uint8Array;
 }
 
 /** What ModuleBuilder.build appends or replaces (see there). */

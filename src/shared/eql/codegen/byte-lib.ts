@@ -65,10 +65,7 @@ function seqWidth(em: FunctionEmitter): void {
 
 export function addByteLib(mb: ModuleBuilder): ByteLib {
   const p5 = [I32, I32, I32, I32, I32];
-  const add = (params: number[], em: FunctionEmitter): number => {
-    const { locals, code } = em.finish();
-    return mb.addFunction(params, [I32], locals, code);
-  };
+  const add = (params: number[], em: FunctionEmitter): number => mb.addEmitted(params, [I32], em);
 
   // eq: lengths equal, then 8 bytes at a time; when folding, ASCII letters of `a` are lowered
   // in all 8 bytes at once (callers guarantee `a` is ASCII then): a byte b is upper case when

@@ -5,8 +5,8 @@ import type { EventView } from '../../engine/compiled.js';
 import { RecordFlag, RecordHeader } from '../../record/frame.js';
 import type { RecordLayout } from '../../record/layout.js';
 import { ExternalKind, Op, PAGE_BYTES } from '../../wasm/wasm-opcodes.js';
-import { ByteWriter, ModuleBuilder, sizedBytes } from '../../wasm/wasm-writer.js';
-import { FUEL_EXPORT, fuelAdditions, meterFunctionBody } from '../../wasm/fuel.js';
+import { ModuleBuilder } from '../../wasm/wasm-writer.js';
+import { buildMetered } from '../../wasm/fuel.js';
 import type { CheckedFilter, FieldNode } from '../ir.js';
 import { DATA_BASE, MAX_MEMORY_PAGES, PREDICATE_ABI } from './abi.js';
 import { addByteLib } from './byte-lib.js';
@@ -66,7 +66,7 @@ export class PredicateModuleGenerator {
    */
   constructor(private readonly layout: RecordLayout, metered = false) {
     this.fuelGlobal = metered ? PREDICATE_MODULE_GLOBALS : -1;
-    this.mb = new ModuleBuilder(metered ? (body, codeStart) => meterFunctionBody(body, codeStart, this.fuelGlobal, true) : undefined);
+    this.mb = new ModuleBuilder(metered ? { fuelGlobal: this.fuelGlobal, wide: true } : undefined);
     const mb = this.mb;
     this.hostEval = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostEval, [I32, I32], [I32]);
     this.hostRecord = mb.importFunction(PREDICATE_ABI.importModule, PREDICATE_ABI.hostRecord, [I32, I32], []);
@@ -92,10 +92,7 @@ export class PredicateModuleGenerator {
       const ctx: GenContext = { em, base: 0, slots: 1, layout, lib, data, hosts, hostEval, recordGlobal, stats, scratch: new Map() };
       emitTruth(ctx, filter.where);
       em.i32(1).op(Op.i32Eq);
-      const { locals, code } = em.finish();
-      // Metered from the emitter's own instruction counts: no second decode of the function.
-      const metered = this.fuelGlobal >= 0 ? em.metered(this.fuelGlobal, true) : undefined;
-      this.predicates.push(mb.addFunction([I32, I32], [I32], locals, code, metered));
+      this.predicates.push(mb.addEmitted([I32, I32], [I32], em));
       this.filters.push(filter);
     }
   }
@@ -114,18 +111,9 @@ export class PredicateModuleGenerator {
   finishMetered(): { bytes: Uint8Array; module: PredicateModule } {
     if (this.fuelGlobal < 0) throw new Error('internal: finishMetered() of a generator not constructed metered');
     const m = this.finishModule();
-    const mb = this.mb;
-    if (mb.globalCount !== this.fuelGlobal) throw new Error('internal: the predicate module has another global count than metered for');
-    const add = fuelAdditions(FUEL_EXPORT, true, 0, this.fuelGlobal, mb.functionCount);
-    const bytes = mb.build({
-      types: [add.refuelType],
-      functions: [new ByteWriter(5).u32(mb.typeCount).finish()],
-      globals: [add.global],
-      exports: add.exports,
-      bodies: [...mb.alternateBodies(), sizedBytes(add.refuelBody)],
-    });
+    const bytes = buildMetered(this.mb, { initialFuel: 0 });
     // The module as generated is not built: only its size is needed.
-    return { bytes, module: { ...m, bytes: new Uint8Array(0), codeBytes: mb.encodedSize() } };
+    return { bytes, module: { ...m, bytes: new Uint8Array(0), codeBytes: this.mb.encodedSize() } };
   }
 
   private finishModule(): Omit<PredicateModule, 'bytes' | 'codeBytes'> {
@@ -134,7 +122,7 @@ export class PredicateModuleGenerator {
     const { mb, layout, lib, data, hosts, hostEval, recordGlobal, stats, filters, predicates } = this;
     const words = Math.ceil(filters.length / 32);
     const gen = { layout, lib, data, hosts, hostEval, recordGlobal, stats };
-    const evalFn = mb.addFunction([I32, I32, I32], [], ...batchLoop(gen, filters, predicates, words, this.hostRecord));
+    const evalFn = mb.addEmitted([I32, I32, I32], [], batchLoop(gen, filters, predicates, words, this.hostRecord));
     mb.exportFunction(PREDICATE_ABI.evalExport, evalFn);
     const dataEnd = data.size;
     mb.setMemory(Math.ceil(dataEnd / PAGE_BYTES) + 1, MAX_MEMORY_PAGES);
@@ -179,7 +167,7 @@ function categoryGroups(filters: readonly CheckedFilter[], words: number): { gro
  * record has, 32 bits per stored word. `bits` holds the candidate bits on entry and the results
  * on return.
  */
-function batchLoop(gen: CategoryGen, filters: readonly CheckedFilter[], predicates: readonly number[], words: number, hostRecord: number): [number[], Uint8Array] {
+function batchLoop(gen: CategoryGen, filters: readonly CheckedFilter[], predicates: readonly number[], words: number, hostRecord: number): FunctionEmitter {
   const { layout, recordGlobal } = gen;
   const em = new FunctionEmitter([I32, I32, I32]);
   const [offsets, count, bits] = [0, 1, 2];
@@ -257,6 +245,5 @@ function batchLoop(gen: CategoryGen, filters: readonly CheckedFilter[], predicat
   em.end(); // record
   em.get(r).i32(1).op(Op.i32Add).set(r).br(next);
   em.end().end();
-  const { locals, code } = em.finish();
-  return [locals, code];
+  return em;
 }
