@@ -60,7 +60,24 @@ const WORKER = workerModule('predicate-module-worker.js');
  * to other predicates), in order; rule metadata (names, tags …) does not count.
  */
 export function predicateModuleKey(rules: readonly ModuleRule[], schema: SchemaDescription): string {
-  return createHash('sha256').update(JSON.stringify([buildId(), schema, rules.map(CheckHandOver.key)])).digest('hex');
+  const last = lastKey;
+  if (last && last.schema === schema && sameModuleRules(last.rules, rules)) return last.key;
+  const key = createHash('sha256').update(JSON.stringify([buildId(), schema, rules.map(CheckHandOver.key)])).digest('hex');
+  lastKey = { schema, rules: rules.map(({ query, dialect }) => ({ query, dialect })), key };
+  return key;
+}
+
+/**
+ * The last key made: a run asks for the same rules' key twice (prefetch or stream, then prepare),
+ * and hashing ~250 KB of JSON was ~10 ms of a warm start each time. Rules compare by their query
+ * and dialect strings, which are the same string objects in both asks.
+ */
+let lastKey: { schema: SchemaDescription; rules: ModuleRule[]; key: string } | undefined;
+
+function sameModuleRules(a: readonly ModuleRule[], b: readonly ModuleRule[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.query !== b[i]!.query || a[i]!.dialect !== b[i]!.dialect) return false;
+  return true;
 }
 
 /** What of a rule its predicate module depends on. */
