@@ -18,6 +18,7 @@ async function run(
   swap?: { at: number; config: Record<string, unknown> },
   completeConfig?: Promise<unknown>,
   prestarted?: import('../src/main/runtime/runtime.js').PrestartedWorkers,
+  youngGenerationMb?: number,
 ): Promise<string[]> {
   // Workers run compiled code: import the runtime from dist/ like the CLI does.
   const { PartitionRuntime } = (await import(distModule('main/runtime/runtime.js'))) as typeof import('../src/main/runtime/runtime.js');
@@ -28,6 +29,7 @@ async function run(
     processorConfig: config,
     completeConfig,
     prestarted,
+    youngGenerationMb,
     mode: 'replay',
     inputRingWords: ringWords,
     alertRingWords: ringWords,
@@ -300,6 +302,24 @@ describe('prestarted workers', () => {
     await vi.waitFor(() => expect(pool.spawns[0]!.failed).toBeDefined());
     expect(await run(2, 5000, {}, undefined, undefined, undefined, pool)).toEqual(await run(2, 5000));
     expect(pool.spawns).toHaveLength(0);
+  });
+
+  it('start with the young-generation cap asked for, and are not taken by a runtime that asks for another', async () => {
+    const { PartitionRuntime } = await runtimeModule();
+    const caps = (lines: string[]) => lines.filter((l) => l.includes('"young"')).map((l) => JSON.parse(l.slice(l.indexOf('{'))).young as number);
+    // New threads: the cap reaches each worker; without one, V8 picks its own (larger) size.
+    expect(caps(await run(2, 400, { reportYoung: true }, undefined, undefined, undefined, undefined, 4))).toEqual([4, 4]);
+    const [defaultCap] = caps(await run(1, 400, { reportYoung: true }));
+    expect(defaultCap).toBeGreaterThan(4);
+    // Prestarted threads with the same cap are taken; with another they are ended and replaced.
+    const same = PartitionRuntime.prestart(1, FIXTURE, { youngGenerationMb: 4 });
+    const sameReady = readyOf(same.spawns[0]!.worker);
+    expect(caps(await run(1, 400, { reportYoung: true }, undefined, undefined, undefined, same, 4))).toEqual([4]);
+    expect(await sameReady).toBe(true);
+    const other = PartitionRuntime.prestart(1, FIXTURE, { youngGenerationMb: 4 });
+    const otherReady = readyOf(other.spawns[0]!.worker);
+    expect(caps(await run(1, 400, { reportYoung: true }, undefined, undefined, undefined, other, 8))).toEqual([8]);
+    expect(await otherReady).toBe(false);
   });
 
   it('are not taken when their rings differ, and close() ends the ones nobody took', async () => {

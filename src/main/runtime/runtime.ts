@@ -37,6 +37,12 @@ export interface RuntimeOptions {
   inputRingWords?: number;
   /** Alert ring size per partition, in words (default 256 Ki words = 1 MiB). */
   alertRingWords?: number;
+  /**
+   * Cap on each worker's V8 young generation, in MiB (Worker `resourceLimits`); default V8's own
+   * (~32 MiB of semi-spaces, mostly resident once used). Threads that keep little per record
+   * (predicate helpers) lose nothing with a small one.
+   */
+  youngGenerationMb?: number;
   /** Staged words per partition that make `shouldFlush` true (default 16 Ki words = 64 KiB). */
   batchWords?: number;
   /** Called with each alert, in the deterministic merge order. */
@@ -85,6 +91,7 @@ interface WorkerThread {
 interface PrestartedSpawn extends WorkerThread {
   inputWords: number;
   alertWords: number;
+  youngGenerationMb: number | undefined;
   /** Set if the worker failed before a runtime took it. */
   failed?: string;
 }
@@ -101,6 +108,7 @@ function endThread(t: WorkerThread): void {
  */
 function startThread(s: {
   partition: number; partitions: number; processorModule: string; inputWords: number; alertWords: number;
+  youngGenerationMb: number | undefined;
   config?: Pick<PartitionWorkerData, 'processorConfig' | 'generation' | 'configFollows'>;
 }): WorkerThread {
   const input = SharedRing.create(s.inputWords);
@@ -118,7 +126,8 @@ function startThread(s: {
     configPort,
     readBufferWords: s.inputWords,
   };
-  const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [configPort] });
+  const resourceLimits = s.youngGenerationMb !== undefined ? { maxYoungGenerationSizeMb: s.youngGenerationMb } : undefined;
+  const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [configPort], resourceLimits });
   return { worker, configs, input, alerts, counters };
 }
 
@@ -197,12 +206,18 @@ export class PartitionRuntime {
    * processor module and waits for its config on the config port. Pass them as
    * RuntimeOptions.prestarted (same module and ring sizes) or close() them.
    */
-  static prestart(partitions: number, processorModule: string, sizes: Pick<RuntimeOptions, 'inputRingWords' | 'alertRingWords'> = {}): PrestartedWorkers {
+  static prestart(
+    partitions: number,
+    processorModule: string,
+    sizes: Pick<RuntimeOptions, 'inputRingWords' | 'alertRingWords' | 'youngGenerationMb'> = {},
+  ): PrestartedWorkers {
     const spawns: PrestartedSpawn[] = [];
     const inputWords = sizes.inputRingWords ?? DEFAULT_INPUT_RING_WORDS;
     const alertWords = sizes.alertRingWords ?? DEFAULT_ALERT_RING_WORDS;
+    const youngGenerationMb = sizes.youngGenerationMb;
     for (let p = 0; p < partitions; p++) {
-      const spawn: PrestartedSpawn = { ...startThread({ partition: p, partitions, processorModule, inputWords, alertWords }), inputWords, alertWords };
+      const thread = startThread({ partition: p, partitions, processorModule, inputWords, alertWords, youngGenerationMb });
+      const spawn: PrestartedSpawn = { ...thread, inputWords, alertWords, youngGenerationMb };
       spawn.worker.unref();
       // Until a runtime supervises it: an 'error' event without a listener would throw here.
       spawn.worker.once('error', (e) => (spawn.failed = e.message));
@@ -278,6 +293,7 @@ export class PartitionRuntime {
     const pre = this.takePrestarted();
     const thread = pre ?? startThread({
       partition: p, partitions: this.opts.partitions, processorModule: this.opts.processorModule, inputWords: this.inputWords, alertWords: this.alertWords,
+      youngGenerationMb: this.opts.youngGenerationMb,
       config: { processorConfig: this.currentConfig, generation: this.generation, configFollows },
     });
     if (pre) {
@@ -298,7 +314,8 @@ export class PartitionRuntime {
     const pool = this.opts.prestarted;
     if (!pool || pool.processorModule !== this.opts.processorModule) return undefined;
     for (let s = pool.spawns.shift(); s; s = pool.spawns.shift()) {
-      if (s.failed === undefined && s.inputWords === this.inputWords && s.alertWords === this.alertWords) return s;
+      const fits = s.inputWords === this.inputWords && s.alertWords === this.alertWords && s.youngGenerationMb === this.opts.youngGenerationMb;
+      if (s.failed === undefined && fits) return s;
       endThread(s);
     }
     return undefined;
