@@ -39,6 +39,22 @@ describe('kestrel replay', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });
 
+  it('without --workers, replays a small capture on one thread; --workers 1 still starts a helper', () => {
+    const debug = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [KESTREL_BIN, 'replay', capture, '--rules', 'rules', '--log-level', 'debug', ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return { stdout: r.stdout, messages: r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; records?: number; workers?: number }) };
+    };
+    const byDefault = debug();
+    const small = byDefault.messages.find((m) => m.msg === 'small capture: replaying on one thread');
+    expect(small?.records).toBe(30000);
+    expect(byDefault.messages.find((m) => m.msg === 'replay done')?.workers).toBe(0);
+    const asked = debug('--workers', '1');
+    expect(asked.messages.some((m) => m.msg.startsWith('small capture'))).toBe(false);
+    expect(asked.messages.find((m) => m.msg === 'replay done')?.workers).toBe(1);
+    expect(asked.stdout).toBe(byDefault.stdout);
+  });
+
   it('reports a broken rule at file:line:col and still runs the others', () => {
     const rules = join(dir, 'rules');
     mkdirSync(rules, { recursive: true });
