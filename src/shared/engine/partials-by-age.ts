@@ -14,11 +14,14 @@ export class PartialsByAge<T extends { startTime: number }> {
 
   /**
    * `isLive`: whether a listed partial still waits. `dropDead`: squeeze dead entries out of the
-   * middle (a matcher without maxspan).
+   * middle (a matcher without maxspan). `onLeave`: told of each partial as it leaves the list,
+   * once, after any expire/evict call for it (from then on only the matcher may hold it, so a
+   * dead one can be reused).
    */
   constructor(
     private readonly isLive: (p: T) => boolean,
     private readonly dropDead: boolean,
+    private readonly onLeave?: (p: T) => void,
   ) {}
 
   /** Lists a new partial; `liveCount` is the matcher's live partials, for compaction. */
@@ -33,6 +36,7 @@ export class PartialsByAge<T extends { startTime: number }> {
       const p = this.items[this.head]!;
       if (this.isLive(p)) return p;
       this.head++;
+      this.onLeave?.(p);
     }
     return null;
   }
@@ -43,6 +47,7 @@ export class PartialsByAge<T extends { startTime: number }> {
     while (this.head < items.length && items[this.head]!.startTime < limit) {
       const p = items[this.head++]!;
       if (this.isLive(p)) expire(p);
+      this.onLeave?.(p);
     }
     this.compact(liveCount());
   }
@@ -71,6 +76,7 @@ export class PartialsByAge<T extends { startTime: number }> {
       for (let i = this.head; i < this.items.length; i++) {
         const p = this.items[i]!;
         if (this.isLive(p)) this.items[w++] = p;
+        else this.onLeave?.(p);
       }
       this.items.length = w;
       this.head = 0;

@@ -11,7 +11,7 @@
 // a regular user) and most partials expire unmatched, so what a partial costs to make, keep past
 // the young generation and free is most of what the rule costs (2.5–4× less per partial here in a
 // micro-benchmark of start, expiry and missed lookups).
-import type { CompiledQuery, CompiledStep } from './compiled.js';
+import type { CompiledQuery, CompiledStep, Value } from './compiled.js';
 import { letGo, stable, type EngineEvent, type EngineResult, type EngineStats } from './event.js';
 import { expandJoinKeys, isOwnId, type JoinKey } from './join-key.js';
 import type { EvictableState } from './partial-budget.js';
@@ -22,7 +22,10 @@ import type { SequenceMatcherOptions } from './sequence-matcher.js';
 interface Waiting {
   /** The key's id: its entry in `waiting`. */
   id: string;
-  /** The key, or null when it is one plain string (the id itself; join-key.ts isOwnId). */
+  /**
+   * The key: null when it is one plain string (the id itself; join-key.ts isOwnId), KEY_OF_FIRST
+   * when it is the first event's only key (its values are read again from that event).
+   */
   key: JoinKey | null;
   first: EngineEvent;
   startTime: number;
@@ -31,6 +34,14 @@ interface Waiting {
 }
 
 type EvictionKind = 'evictionsPerKey' | 'evictionsPerRule' | 'evictionsTotal';
+
+/** Waiting.key of a partial whose key is its first event's only one (see push). */
+const KEY_OF_FIRST: JoinKey = { values: [], id: '' };
+
+/** Spare partial objects a matcher keeps; past this a dead one is left to the GC. */
+const MAX_SPARE_PARTIALS = 4096;
+/** What a spare partial holds instead of an event (never read: a spare is not waiting). */
+const NO_EVENT: EngineEvent = { view: null as never, time: null, seq: -1 };
 
 /** Whether `query` has the shape TwoStepMatcher handles. */
 export function isTwoStepSequence(query: CompiledQuery): boolean {
@@ -51,6 +62,14 @@ export class TwoStepMatcher implements EvictableState {
   private readonly byAge: PartialsByAge<Waiting>;
   private readonly trackAge: boolean;
   private now = -Infinity;
+  /**
+   * Partials that stopped waiting and that nothing lists any more, for the next starts. A rule
+   * like "an exec by a regular user, then a uid change to root" starts a partial for most execs
+   * and most expire: made fresh, each one outlived the young generation and was garbage in the
+   * old one, which is what made V8's scavenges slow (they copy what survives) and the old space
+   * grow between full collections.
+   */
+  private readonly spare: Waiting[] = [];
 
   constructor(
     private readonly query: CompiledQuery,
@@ -62,7 +81,11 @@ export class TwoStepMatcher implements EvictableState {
     this.first = query.steps[0]!;
     this.second = query.steps[1]!;
     this.maxspan = query.maxspanMs ?? 0;
-    this.byAge = new PartialsByAge((p) => p.alive, this.maxspan === 0);
+    this.byAge = new PartialsByAge(
+      (p) => p.alive,
+      this.maxspan === 0,
+      (p) => this.reuse(p),
+    );
     const o = options;
     this.trackAge = this.maxspan > 0 || o.maxPartials !== undefined || o.maxPartialsPerKey !== undefined || o.budget !== undefined;
     o.budget?.join(this);
@@ -105,7 +128,9 @@ export class TwoStepMatcher implements EvictableState {
     if (first.filter.test(view)) {
       const id = first.keyId !== undefined ? first.keyId(view) : undefined;
       if (id !== null) {
-        if (id !== undefined && isOwnId(id)) this.start(id, null, ev, t);
+        // One key: its id will do, and its values are read again from the first event should the
+        // partial complete (few do), rather than kept as a JoinKey by every partial.
+        if (id !== undefined) this.start(id, isOwnId(id) ? null : KEY_OF_FIRST, ev, t);
         else for (const key of expandJoinKeys(first.keys(view), first.keyNullable)) this.start(key.id, key, ev, t);
       }
     }
@@ -121,7 +146,7 @@ export class TwoStepMatcher implements EvictableState {
 
   /** The first step matched: the key's partial, replacing an older one (ES keeps only the newest). */
   private start(id: string, key: JoinKey | null, ev: EngineEvent, t: number): void {
-    const p: Waiting = { id, key, first: stable(ev), startTime: t, alive: true };
+    const p = this.newWaiting(id, key, stable(ev), t);
     const stats = this.stats;
     const budget = this.options.budget;
     stats.partialsCreated++;
@@ -132,6 +157,7 @@ export class TwoStepMatcher implements EvictableState {
       if (budget) budget.live--;
       stats.partialsReplaced++;
       letGo(old.first);
+      this.unlisted(old);
     } else stats.keysLive++;
     this.waiting.set(id, p);
     stats.partialsLive++;
@@ -152,13 +178,25 @@ export class TwoStepMatcher implements EvictableState {
     if (this.maxspan > 0 && t - p.startTime > this.maxspan) {
       this.stats.rejectedMaxspan++;
       letGo(p.first);
+      this.unlisted(p);
       return;
     }
     const second = stable(ev);
-    this.emit({ events: [p.first, second], joinKeys: p.key === null ? [p.id] : p.key.values });
+    this.emit({ events: [p.first, second], joinKeys: this.joinKeyValues(p) });
     // The result is made (alert text) during emit: nothing reads these events after it.
     letGo(p.first);
     letGo(second);
+    this.unlisted(p);
+  }
+
+  /** The values of a partial's key, for its result. */
+  private joinKeyValues(p: Waiting): Value[] {
+    if (p.key === null) return [p.id];
+    if (p.key !== KEY_OF_FIRST) return p.key.values;
+    const keys = expandJoinKeys(this.first.keys(p.first.view), this.first.keyNullable);
+    const key = keys.find((k) => k.id === p.id);
+    if (key === undefined) throw new Error(`internal: the first event of a partial no longer has its key ${p.id}`);
+    return key.values;
   }
 
   /** An `until` event of key `id`: its partial is dropped. */
@@ -168,6 +206,7 @@ export class TwoStepMatcher implements EvictableState {
     this.unpark(p);
     this.stats.partialsUntil++;
     letGo(p.first);
+    this.unlisted(p);
   }
 
   /** Takes a live partial out of `waiting` (its events are the caller's to let go). */
@@ -184,6 +223,36 @@ export class TwoStepMatcher implements EvictableState {
     letGo(p.first);
     this.stats.evictions++;
     this.stats[kind]++;
+    this.unlisted(p);
+  }
+
+  /** A partial object for a start: a spare one, or a new one. */
+  private newWaiting(id: string, key: JoinKey | null, first: EngineEvent, startTime: number): Waiting {
+    const p = this.spare.pop();
+    if (p === undefined) return { id, key, first, startTime, alive: true };
+    p.id = id;
+    p.key = key;
+    p.first = first;
+    p.startTime = startTime;
+    p.alive = true;
+    return p;
+  }
+
+  /**
+   * A partial that stopped waiting: reusable at once when partials are not listed by age (no
+   * maxspan nor caps); otherwise once the list lets it go (reuse, from PartialsByAge).
+   */
+  private unlisted(p: Waiting): void {
+    if (!this.trackAge) this.reuse(p);
+  }
+
+  /** Keeps a dead partial for the next start, holding nothing of its old key or event. */
+  private reuse(p: Waiting): void {
+    if (p.alive || this.spare.length >= MAX_SPARE_PARTIALS) return;
+    p.id = '';
+    p.key = null;
+    p.first = NO_EVENT;
+    this.spare.push(p);
   }
 
   /** Partials whose maxspan window has closed can no longer complete. */
