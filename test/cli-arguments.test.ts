@@ -82,6 +82,17 @@ describe('unusable outputs and inputs are input errors', () => {
     expect(kestrel('check', '/nonexistent').code).toBe(2);
   });
 
+  it('query and convert: a directory or a missing file as input is an input error naming it (exit 2)', () => {
+    for (const input of [dir, join(dir, 'missing.ndjson')]) {
+      for (const args of [['query', 'process where true', input], ['convert', input, join(dir, 'out.ndjson')]]) {
+        const r = kestrel(...args);
+        expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
+        expect(r.err).toContain(`${input}: input error: cannot read:`);
+        expect(r.err).not.toContain('internal error');
+      }
+    }
+  });
+
   it('-o appends: alerts are a log, a second run adds to the first', () => {
     const out = join(dir, 'alerts.ndjson');
     const once = kestrel('replay', capture, '--rules', 'rules', '--workers', '0');

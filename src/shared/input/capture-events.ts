@@ -20,6 +20,8 @@ export async function isCaptureFile(file: string): Promise<boolean> {
     const head = Buffer.alloc(FILE_MAGIC.length);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     return bytesRead === head.length && head.toString('latin1') === FILE_MAGIC;
+  } catch {
+    return false; // a directory, say: the ordinary reader reports it
   } finally {
     await fh.close();
   }
