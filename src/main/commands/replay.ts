@@ -84,7 +84,7 @@ output and exits 130/143. Rules may be EQL (.eql, .toml) or Wasm user rules (.wa
     // The profile is taken where both stages run on one thread.
     if (profile && args.values.workers !== undefined && args.values.workers !== '0') throw new UsageError('usage', '--profile runs single-threaded: give --workers 0 or leave --workers out');
     const workersOption = args.values.workers as string | undefined;
-    const workers = profile ? 0 : parseWorkers(workersOption, workersOption === undefined ? await defaultWorkers(capturePath) : 0);
+    const workers = profile ? 0 : workersOption !== undefined ? parseWorkers(workersOption, 0) : await defaultWorkers(capturePath);
     const caps = parseCaps(args.values);
     const engine = parseEngine(args.values.engine as string | undefined);
 

@@ -909,7 +909,7 @@ export function stateOnMain(opts: Pick<PipelineOptions, 'mode' | 'workers' | 'pr
 /**
  * A predicate helper's young generation (MiB). It keeps nothing from one job to the next, so its
  * scavenges find little alive; with V8's default (~32 MiB of semi-spaces, resident once
- * touched) each helper added ~30 MB of peak RSS for no speed.
+ * touched) a 500k-event replay peaked ~50 MB higher at one and at two workers, for no speed.
  */
 const HELPER_YOUNG_GENERATION_MB = Number(process.env.KESTREL_HELPER_YOUNG_MB ?? 4);
 

@@ -157,7 +157,7 @@ export class TwoStepMatcher implements EvictableState {
       if (budget) budget.live--;
       stats.partialsReplaced++;
       letGo(old.first);
-      this.unlisted(old);
+      this.retire(old);
     } else stats.keysLive++;
     this.waiting.set(id, p);
     stats.partialsLive++;
@@ -178,7 +178,7 @@ export class TwoStepMatcher implements EvictableState {
     if (this.maxspan > 0 && t - p.startTime > this.maxspan) {
       this.stats.rejectedMaxspan++;
       letGo(p.first);
-      this.unlisted(p);
+      this.retire(p);
       return;
     }
     const second = stable(ev);
@@ -186,7 +186,7 @@ export class TwoStepMatcher implements EvictableState {
     // The result is made (alert text) during emit: nothing reads these events after it.
     letGo(p.first);
     letGo(second);
-    this.unlisted(p);
+    this.retire(p);
   }
 
   /** The values of a partial's key, for its result. */
@@ -206,7 +206,7 @@ export class TwoStepMatcher implements EvictableState {
     this.unpark(p);
     this.stats.partialsUntil++;
     letGo(p.first);
-    this.unlisted(p);
+    this.retire(p);
   }
 
   /** Takes a live partial out of `waiting` (its events are the caller's to let go). */
@@ -223,7 +223,7 @@ export class TwoStepMatcher implements EvictableState {
     letGo(p.first);
     this.stats.evictions++;
     this.stats[kind]++;
-    this.unlisted(p);
+    this.retire(p);
   }
 
   /** A partial object for a start: a spare one, or a new one. */
@@ -239,10 +239,11 @@ export class TwoStepMatcher implements EvictableState {
   }
 
   /**
-   * A partial that stopped waiting: reusable at once when partials are not listed by age (no
-   * maxspan nor caps); otherwise once the list lets it go (reuse, from PartialsByAge).
+   * A partial stopped waiting (matched, replaced, dropped, evicted): reusable at once when
+   * partials are not listed by age (no maxspan nor caps); otherwise only once the list lets it
+   * go (PartialsByAge calls reuse), as the list may still hold it.
    */
-  private unlisted(p: Waiting): void {
+  private retire(p: Waiting): void {
     if (!this.trackAge) this.reuse(p);
   }
 
