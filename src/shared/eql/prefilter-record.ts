@@ -8,7 +8,7 @@
 // of wildcard patterns (prefix/suffix tables) probe the first or last L bytes for each distinct
 // literal length L; runs inside patterns (infix tables) are looked for in one pass over the value
 // (InfixTable); a presence table only reads the field's tag.
-import { RecordFlag, Storage, Tag } from '../record/frame.js';
+import { RecordFlag, Storage, Tag, popcount32 } from '../record/frame.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { ByteSpan, RecordView } from '../record/view.js';
 import { sameBytes } from '../record/same-bytes.js';
@@ -149,7 +149,6 @@ export class RecordCandidateWriter {
   private readonly span: ByteSpan = { offset: 0, length: 0 };
   /** A probe's marks on a memo miss, before they are copied into the record's words. */
   private readonly scratch: Uint32Array;
-  private readonly layout: RecordLayout;
   /** The group of each indexed layout field, and the indexed fields as a presence-bitmap mask. */
   private readonly groupOfField: FieldGroup[] = [];
   private readonly indexedMask: Uint32Array;
@@ -160,7 +159,6 @@ export class RecordCandidateWriter {
     fieldOf: (path: string) => IndexedField,
   ) {
     this.scratch = new Uint32Array(Math.ceil(index.size / 32));
-    this.layout = layout;
     const bySlot = new Map<number, FieldGroup>();
     for (const t of index.tables) {
       const f = fieldOf(t.path);
@@ -226,33 +224,47 @@ export class RecordCandidateWriter {
     for (let i = 0; i < this.decodedTables.length; i++) index.markValue(this.decodedTables[i]!, this.decodedReads[i]!(ev), words, at);
   }
 
-  /** Marks the groups whose field the record has: its presence bitmap, masked by the indexed fields. */
+  /**
+   * Marks the groups whose field the record has: its presence bitmap, masked by the indexed fields.
+   * Each field's rank (where its tag and slot are) comes from the word being walked: ranking each
+   * field from scratch read the bitmap and rank table again, twice per field (tag, then bytes).
+   */
   private markPresent(ev: RecordEvent, words: Uint32Array, at: number): void {
     const rv = ev.rv;
-    const dv = rv.dataView;
-    const bitmap = rv.base + this.layout.bitmapOffset;
     const mask = this.indexedMask;
     for (let w = 0; w < mask.length; w++) {
-      let bits = dv.getUint32(bitmap + 4 * w, true) & mask[w]!;
+      if (mask[w] === 0) continue;
+      const word = rv.presenceWord(w);
+      let bits = word & mask[w]!;
+      if (bits === 0) continue;
+      const before = rv.rankBefore(w);
       while (bits !== 0) {
         const low = bits & -bits;
         bits ^= low;
-        this.markGroup(ev, this.groupOfField[(w << 5) + 31 - Math.clz32(low)]!, words, at);
+        const g = this.groupOfField[(w << 5) + 31 - Math.clz32(low)]!;
+        if (!this.markFromBytes(rv, g, before + popcount32(word & (low - 1)), words, at)) this.markDecoded(ev, g, words, at);
       }
     }
   }
 
   private markGroup(ev: RecordEvent, g: FieldGroup, words: Uint32Array, at: number): void {
-    if (this.markFromBytes(ev.rv, g, words, at)) return;
+    if (!this.markFromBytes(ev.rv, g, ev.rv.rank(g.slot), words, at)) this.markDecoded(ev, g, words, at);
+  }
+
+  /** Marks a group's filters from its field's decoded value. */
+  private markDecoded(ev: RecordEvent, g: FieldGroup, words: Uint32Array, at: number): void {
     // Marks already made stay right: decoding marks a superset of them.
     const v = g.read(ev);
     for (const t of g.tables) this.index.markValue(t, v, words, at);
   }
 
-  /** Marks a field group's filters from the field's bytes; false when the value must be decoded. */
-  private markFromBytes(rv: RecordView, g: FieldGroup, words: Uint32Array, at: number): boolean {
+  /**
+   * Marks a field group's filters from the field's bytes (`rank`: the field's rank, -1 when it is
+   * missing); false when the value must be decoded.
+   */
+  private markFromBytes(rv: RecordView, g: FieldGroup, rank: number, words: Uint32Array, at: number): boolean {
     const id = g.slot;
-    const tag = rv.tag(id);
+    const tag = rank < 0 ? -1 : rv.tagOfRank(rank);
     // Missing here may still be in the record's extra JSON (an array holding objects): decode then.
     if (tag < 0) return (rv.flags & RecordFlag.hasExtra) === 0;
     if (tag === Tag.null) return true;
@@ -273,7 +285,7 @@ export class RecordCandidateWriter {
     }
     if (tag !== Tag.text && !(tag === Tag.native && g.strings)) return false;
     const span = this.span;
-    rv.getStringBytes(id, span);
+    rv.stringBytesOfRank(id, rank, span);
     return this.probeValue(g, rv.bytes, span.offset, span.length, words, at);
   }
 
