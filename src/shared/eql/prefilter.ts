@@ -97,8 +97,18 @@ export function discriminatorOf(e: TExpr): Discriminator[] | null {
     case 'logical': {
       const parts = e.operands.map(discriminatorOf);
       if (e.op === 'or') return parts.every((p) => p !== null) ? merge(parts.flat() as Discriminator[]) : null;
+      // Each part's cost once: a long `in` list costs a lookup per value, and start-up indexes
+      // every filter of the ruleset.
       let best: Discriminator[] | null = null;
-      for (const p of parts) if (p && (best === null || cost(p) < cost(best))) best = p;
+      let bestCost = Infinity;
+      for (const p of parts) {
+        if (p === null) continue;
+        const c = cost(p);
+        if (c < bestCost) {
+          best = p;
+          bestCost = c;
+        }
+      }
       return best;
     }
     case 'compare':
