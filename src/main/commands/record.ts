@@ -51,9 +51,12 @@ export const recordCommand: Command = {
         source: { host: source.host.hostname, kernel: source.host.kernel, startTime: new Date(started).toISOString(), kestrelVersion: KESTREL_VERSION, description: 'ebpf' },
       });
       source.sendSnapshot();
+      // Listening for SIGINT/SIGTERM before the line below says they stop the recording: a signal
+      // sent the moment it appears closes the capture instead of killing the process.
+      const stopped = untilStopped(duration);
       ctx.err.write(`recording to ${v.output}${duration === undefined ? '' : ` for ${duration} s`} (SIGINT/SIGTERM stops)\n`);
       const flusher = setInterval(() => writer!.flush(), FLUSH_EVERY_MS);
-      const why = await untilStopped(duration);
+      const why = await stopped;
       clearInterval(flusher);
       if (why !== 'duration') ctx.err.write(`${why}: stopping\n`);
     } finally {

@@ -247,6 +247,12 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
     const onHup = () => reload('SIGHUP', true);
     process.on('SIGHUP', onHup);
     let watcher = v['no-rules-watch'] === true ? undefined : watchRulePaths(rulePaths, RULES_WATCH_DEBOUNCE_MS, () => reload('rule files changed'));
+    // `run | head -1`: the reader left; shut down cleanly (capture closed, alerts released).
+    const stdoutGone = new AbortController();
+    const unregister = onStdoutClosed(() => stdoutGone.abort());
+    // Listening for SIGINT/SIGTERM before the line below says they stop the run: a signal sent
+    // the moment it appears stops cleanly instead of killing the process.
+    const stopped = untilStopped(duration, stdoutGone.signal);
     // Said once the rule watch is in place: an edit right after this line is seen.
     ctx.err.write(`watching this host with ${rules.specs.length} rule(s), ${workers} worker(s)${duration === undefined ? '' : ` for ${duration} s`} (SIGINT/SIGTERM stops)\n`);
     // The recording is sealed at least once a second, so a kill -9 loses at most the last second.
@@ -263,12 +269,9 @@ de-duplicate by kestrel.alert.id); --metrics serves Prometheus /metrics, /health
         lastRecordFlush = Date.now();
       }
     }, WATERMARK_EVERY_MS);
-    // `run | head -1`: the reader left; shut down cleanly (capture closed, alerts released).
-    const stdoutGone = new AbortController();
-    const unregister = onStdoutClosed(() => stdoutGone.abort());
     let why: string;
     try {
-      why = await untilStopped(duration, stdoutGone.signal);
+      why = await stopped;
     } finally {
       clearInterval(ticker);
       process.off('SIGHUP', onHup);
