@@ -96,10 +96,10 @@ export class RecordView {
   /** Index of a present field among present fields, or -1. */
   rank(id: number): number {
     const w = id >>> 5;
-    const word = this.dv.getUint32(this.base + this.layout.bitmapOffset + (w << 2), true);
+    const word = this.presenceWord(w);
     const bit = 1 << (id & 31);
     if ((word & bit) === 0) return -1;
-    return this.dv.getUint16(this.base + this.layout.rankOffset + (w << 1), true) + popcount32(word & (bit - 1));
+    return this.rankBefore(w) + popcount32(word & (bit - 1));
   }
 
   /**
@@ -132,7 +132,7 @@ export class RecordView {
   /** The value tag of a field (frame.ts Tag), or -1 when the field is missing. */
   tag(id: number): number {
     const r = this.rank(id);
-    return r < 0 ? -1 : this.bytes[this.base + this.layout.tagsOffset + r]!;
+    return r < 0 ? -1 : this.tagOfRank(r);
   }
 
   /** Present with an explicit null. Missing fields are not null here: use has(). */
@@ -188,12 +188,7 @@ export class RecordView {
    */
   getStringBytes(id: number, out: ByteSpan): boolean {
     const r = this.rank(id);
-    if (r < 0) return false;
-    if (!isVarTag(this.bytes[this.base + this.layout.tagsOffset + r]!, this.layout.fields[id]!.storage)) return false;
-    const off = this.slotsStart + r * SLOT_SIZE;
-    out.offset = this.base + this.dv.getUint32(off, true);
-    out.length = this.dv.getUint32(off + 4, true);
-    return true;
+    return r >= 0 && this.stringBytesOfRank(id, r, out);
   }
 
   /** True when a string field (native or text-tagged) equals the given UTF-8 bytes exactly. */
