@@ -3,7 +3,7 @@
 // one scenario's heap and JIT state never colour another's.
 import { cpus, totalmem, platform, release } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,6 +67,17 @@ export function printTable(title, rows, columns = Object.keys(rows[0] ?? {})) {
   console.log(line(columns));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of cells) console.log(line(row));
+}
+
+/**
+ * The node flags a build's bin/kestrel runs with (its `#!/usr/bin/env -S node …` line): a bench
+ * that runs the engine in a child process of its own passes them, so it measures what the
+ * `kestrel` command runs. Older builds (`#!/usr/bin/env node`) have none.
+ */
+export function cliNodeFlags(root = ROOT) {
+  const first = readFileSync(join(root, 'bin/kestrel'), 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  return m ? m[1].split(' ').filter(Boolean) : [];
 }
 
 /** Writes bench/results/<name>.json with the machine description and the data. */

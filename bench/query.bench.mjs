@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, baselineDist, printTable, writeResults } from './lib.mjs';
+import { ROOT, baselineDist, cliNodeFlags, printTable, writeResults } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -40,14 +40,16 @@ mkdirSync(work, { recursive: true });
 const ndjson = join(work, 'events.ndjson');
 if (!existsSync(ndjson)) await makeInput(ndjson);
 
+// Each build's kestrel with the node flags its command line runs with (cliNodeFlags).
+const kestrelArgv = (root) => [...cliNodeFlags(root), join(root, 'bin/kestrel')];
 const engines = [
-  { name: 'kestrel (wasm)', argv: (q) => [join(ROOT, 'bin/kestrel'), 'query', '--engine', 'wasm', q, ndjson] },
-  { name: 'kestrel (interp)', argv: (q) => [join(ROOT, 'bin/kestrel'), 'query', '--engine', 'interp', q, ndjson] },
-  { name: 'kestrel --parse-all', argv: (q) => [join(ROOT, 'bin/kestrel'), 'query', '--parse-all', q, ndjson] },
+  { name: 'kestrel (wasm)', argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'wasm', q, ndjson] },
+  { name: 'kestrel (interp)', argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'interp', q, ndjson] },
+  { name: 'kestrel --parse-all', argv: (q) => [...kestrelArgv(ROOT), 'query', '--parse-all', q, ndjson] },
 ];
 if (values.baseline !== 'none') {
   const dist = baselineDist(values.baseline);
-  engines.push({ name: `baseline ${values.baseline}`, argv: (q) => [join(dist, '../bin/kestrel'), 'query', q, ndjson] });
+  engines.push({ name: `baseline ${values.baseline}`, argv: (q) => [...kestrelArgv(join(dist, '..')), 'query', q, ndjson] });
 }
 const endgame = values.endgame && existsSync(join(values.endgame, 'eql/__init__.py')) ? values.endgame : undefined;
 if (endgame) engines.push({ name: 'Endgame eql (Python)', python: true, argv: (q) => ['-m', 'eql', 'query', '-f', ndjson, '--format', 'jsonl', q] });

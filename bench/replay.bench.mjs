@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { DIST, ROOT, peakRssMiB, percentile, printTable, writeResults } from './lib.mjs';
+import { DIST, ROOT, cliNodeFlags, peakRssMiB, percentile, printTable, writeResults } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -67,7 +67,7 @@ async function parent() {
   const rows = [];
   for (const cfg of configs) {
     process.stderr.write(`… workers=${cfg.workers} ${cfg.rate ? `open loop ${cfg.rate} ev/s` : 'closed loop'}\n`);
-    const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, capture, rules: rulePaths, engine: values.engine, rateSeconds: Number(values['rate-seconds']), progress: values['no-progress'] ? false : values.progress })], {
+    const r = spawnSync(process.execPath, [...cliNodeFlags(), new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, capture, rules: rulePaths, engine: values.engine, rateSeconds: Number(values['rate-seconds']), progress: values['no-progress'] ? false : values.progress })], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 26,

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { ROOT, baselineDist, printTable, writeResults } from './lib.mjs';
+import { ROOT, baselineDist, cliNodeFlags, printTable, writeResults } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -64,7 +64,7 @@ async function parent() {
     process.stderr.write(`… ${build.name}: ${cfg.what} workers=${cfg.workers}${cfg.engine ? ` engine=${cfg.engine}` : ''}\n`);
     const cacheDir = cfg.cacheDir ?? join(work, `cache-${rows.length}`);
     const resultFile = join(work, `result-${rows.length}.json`);
-    const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, dist: build.dist, resultFile })], {
+    const r = spawnSync(process.execPath, [...cliNodeFlags(join(build.dist, '..')), new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, dist: build.dist, resultFile })], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, KESTREL_CACHE_DIR: cacheDir, KESTREL_LOG_LEVEL: 'warn' },
     });
