@@ -40,6 +40,19 @@ const LOW_SELECTIVITY = new Set([
 ]);
 
 /**
+ * Of those, the fields one sensor sets alike on every event (the host's OS, the module, the kind;
+ * the category is gated apart from the index): a literal of them selects nothing at all, while a
+ * common `event.type` or `event.action` value still leaves out the events of other types. So a
+ * filter with nothing better is indexed by its `event.type == "start"` (63% of a host's events in
+ * the synthetic capture) or `event.action == "end"` (22%) rather than `host.os.type == "linux"`
+ * (all of them): the corpus's filters with no selective literal were candidates for every event.
+ */
+const SAME_FOR_EVERY_EVENT = new Set([
+  'host.os.type', 'host.os.name', 'host.os.family', 'host.os.platform', 'event.kind', 'event.category', 'event.module',
+  'event.dataset', 'data_stream.dataset', 'agent.type',
+]);
+
+/**
  * `event.action` is shared by most events only for its everyday values; the others (`ptrace`,
  * `load_module`, `uid_change`, `memfd_create` …) are rare events, and a literal of them selects well.
  */
@@ -57,6 +70,7 @@ const COMMON_ACTIONS = new Set([
  */
 function literalCost(path: string, value: string): number {
   if (path === 'event.action') return COMMON_ACTIONS.has(value) ? 10_000 : 20;
+  if (SAME_FOR_EVERY_EVENT.has(path)) return 100_000;
   if (LOW_SELECTIVITY.has(path)) return 10_000;
   return ROOT_IDENTITY.has(value) && IDENTITY_FIELD.test(path) ? 1_000 : 1;
 }
@@ -237,7 +251,7 @@ function cost(d: readonly Discriminator[]): number {
   for (const x of d) {
     if (x.kind === 'present') n += isCommonlyPresent(x.path) ? 100_000 : 3;
     else if (x.kind === 'equals') for (const v of x.values) n += literalCost(x.path, v);
-    else if (LOW_SELECTIVITY.has(x.path)) n += 10_000 * x.values.length;
+    else if (LOW_SELECTIVITY.has(x.path)) n += (SAME_FOR_EVERY_EVENT.has(x.path) ? 100_000 : 10_000) * x.values.length;
     // A run anywhere in the value is found more often than a head or tail of its length.
     else if (x.kind === 'infix') for (const v of x.values) n += v.length >= 6 ? 3 : v.length >= SELECTIVE_INFIX ? 25 : 500;
     // A short head or tail ("/", ".") is shared by many values.
