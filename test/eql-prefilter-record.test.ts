@@ -247,3 +247,45 @@ describe('discriminator index: runs inside wildcard patterns (infix tables)', ()
     expect(marked).toBeGreaterThan(300);
   });
 });
+
+describe('discriminator index: filters with a second condition', () => {
+  // A filter is a candidate only when the event meets both of its conditions; the second may be on
+  // another field, a pattern, case-insensitive, or a broad literal; some filters have none.
+  const queries = [
+    'process where event.type == "start" and process.name == "bash" and process.args == "-c"',
+    'process where process.name : "ba*" and process.args like~ "*-E*"',
+    'process where event.type in ("start", "change") and process.args : "/tmp/*"',
+    'process where process.name == "nc" and not process.args == "-l"',
+    'process where host.os.type == "linux" and process.name == "zsh"',
+  ];
+  const checked = queries.map((q) => checkQuery(parseQuery(q), { schema }).steps[0].filter);
+  const both = new FilterIndex(checked.map((f) => ({ where: f.where })));
+  const reads = new Map(both.paths().map((p) => [p, accessor({ path: p, segments: p.split('.'), def: schema.lookup(p) }) as (ev: RecordEvent) => Value | undefined]));
+  const bothWriter = new RecordCandidateWriter(both, layout, (p) => ({ read: reads.get(p)!, slot: slotFieldId(layout, p) }));
+  const tests = checked.map((f) => compileFilter(f, accessor).test);
+
+  it('agrees with FilterIndex, and never leaves out a filter that is true, on generated values', () => {
+    expect(both.doublyIndexed).toBe(3);
+    const name = fc.constantFrom('bash', 'Bash', 'ba', 'nc', 'zsh', null);
+    const arg = fc.constantFrom('-c', '-e', 'x-EE', '-l', '/tmp/x', '/TMP/x', null);
+    const type = fc.constantFrom('start', 'change', 'end', null);
+    let pruned = 0;
+    fc.assert(
+      fc.property(name, fc.array(arg, { maxLength: 3 }), type, (n, args, t) => {
+        const ev = new RecordEvent(layout, encodeEvent(layout, { process: { name: n, args }, event: { type: t }, host: { os: { type: 'linux' } } }, 1), 1);
+        const got = new Uint32Array(1);
+        bothWriter.write(ev, got, 0);
+        const want = new Uint32Array(1);
+        both.writeCandidates((p) => reads.get(p)!(ev), want, 0);
+        expect(got[0]).toBe(want[0]);
+        tests.forEach((test, id) => {
+          if (test(ev)) expect((got[0]! >>> id) & 1, `filter ${id} is true but not a candidate`).toBe(1);
+        });
+        // Filter 0's best condition (process.name == "bash") alone would have let it through.
+        if (n === 'bash' && ((got[0]! & 1) === 0)) pruned++;
+      }),
+      { numRuns: 1500 },
+    );
+    expect(pruned).toBeGreaterThan(50);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../src/shared/eql/parser.js';
 import { checkQuery } from '../src/shared/eql/checker.js';
-import { discriminatorOf, FilterIndex } from '../src/shared/eql/prefilter.js';
+import { discriminatorOf, FilterIndex, secondDiscriminatorOf } from '../src/shared/eql/prefilter.js';
 import { ecsLinuxSchema } from '../src/shared/schema/ecs-linux.js';
 
 const schema = ecsLinuxSchema();
@@ -86,5 +86,41 @@ describe('discriminator index', () => {
     index.select((p) => event[p] as never);
     const marked = wheres.map((_, id) => index.candidate(id));
     expect(marked.map((m, id) => (m ? id : -1)).filter((id) => id >= 0)).toEqual([3, 33, 35]);
+  });
+  it('prefers a common event.type or event.action value to a field every event of the sensor shares', () => {
+    expect(discriminatorOf(where('process where host.os.type == "linux" and event.type == "start"'))?.[0]?.path).toBe('event.type');
+    expect(discriminatorOf(where('process where event.module == "endpoint" and event.action == "end"'))?.[0]?.path).toBe('event.action');
+    expect(discriminatorOf(where('process where host.os.type == "linux" and event.type in ("start", "process_started")'))?.[0]?.path).toBe('event.type');
+  });
+  it('finds a second necessary condition in another part of the conjunction, never one that selects nothing', () => {
+    expect(secondDiscriminatorOf(where('process where event.type == "start" and process.name == "bash" and process.args == "-c"'))).toEqual([
+      { path: 'process.args', kind: 'equals', insensitive: false, values: ['-c'] },
+    ]);
+    expect(secondDiscriminatorOf(where('process where host.os.type == "linux" and event.type == "start" and process.name == "bash"'))?.[0]?.path).toBe('event.type');
+    // Only a sensor-wide literal is left besides the best one; an or has no conjunction to split.
+    expect(secondDiscriminatorOf(where('process where host.os.type == "linux" and process.name == "bash"'))).toBeNull();
+    expect(secondDiscriminatorOf(where('process where process.name == "a" or process.args == "b"'))).toBeNull();
+    expect(secondDiscriminatorOf(where('process where process.name == "a"'))).toBeNull();
+  });
+  it('makes a filter with two conditions a candidate only when the event meets both', () => {
+    const index = new FilterIndex([
+      { where: where('process where event.type == "start" and process.name == "bash" and process.args == "-c"') },
+      { where: where('process where process.name == "bash"') },
+      { where: where('process where process.name != "x"') },
+    ]);
+    expect(index.doublyIndexed).toBe(1);
+    const cases: [Record<string, unknown>, number[]][] = [
+      [{ 'process.name': 'bash', 'process.args': ['-c', 'id'], 'event.type': 'start' }, [0, 1, 2]],
+      [{ 'process.name': 'bash', 'process.args': ['-i'], 'event.type': 'start' }, [1, 2]],
+      [{ 'process.name': 'zsh', 'process.args': ['-c'], 'event.type': 'start' }, [2]],
+      [{ 'process.name': 'bash', 'event.type': 'start' }, [1, 2]],
+    ];
+    for (const [event, ids] of cases) {
+      const words = new Uint32Array(3).fill(0xdead);
+      index.writeCandidates((p) => event[p] as never, words, 1);
+      expect([...words], JSON.stringify(event)).toEqual([0xdead, ids.reduce((w, id) => w | (1 << id), 0), 0xdead]);
+      index.select((p) => event[p] as never);
+      expect([0, 1, 2].filter((id) => index.candidate(id)), JSON.stringify(event)).toEqual(ids);
+    }
   });
 });

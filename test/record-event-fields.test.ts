@@ -57,4 +57,23 @@ describe('RecordEvent decoded-field cache', () => {
     bytes.fill(0); // the transport buffer is reused after the event
     expect(IDS.map((id) => view.field(id))).toEqual(before);
   });
+
+  it('decodes the whole record once per event for the fields its slots cannot answer', () => {
+    // A field outside the schema puts the record's extra JSON in play: every indexed field the
+    // record lacks then falls back to the decoded whole.
+    const a = encodeEvent(layout, { process: { name: 'a' }, kestrel: { previous_user: { real: 1000 } } }, 1);
+    const b = encodeEvent(layout, { process: { name: 'b' }, kestrel: { previous_user: { real: 0 } } }, 2);
+    const view = new RecordEvent(layout, a, 1);
+    const first = view.decodedRecord();
+    expect(view.decodedRecord()).toBe(first);
+    expect(first).toMatchObject({ process: { name: 'a' }, kestrel: { previous_user: { real: 1000 } } });
+    view.reset(b, 0, 2);
+    const second = view.decodedRecord();
+    expect(second).not.toBe(first);
+    expect(second).toMatchObject({ process: { name: 'b' }, kestrel: { previous_user: { real: 0 } } });
+    // A kept copy decodes again if asked (its transport buffer is gone, the copy has the bytes).
+    view.detach(b.length, new RecordPool());
+    b.fill(0);
+    expect(view.decodedRecord()).toEqual(second);
+  });
 });

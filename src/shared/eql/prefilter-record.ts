@@ -74,7 +74,7 @@ interface FewLiterals {
 /** Most literals a group may have to be compared one by one (FewLiterals). */
 const FEW_LITERALS = 8;
 
-function fewLiterals(g: FieldGroup, size: number): FewLiterals | null {
+function fewLiterals(g: FieldGroup, markWords: number): FewLiterals | null {
   if (g.prefixCs || g.prefixCi || g.suffixCs || g.suffixCi || g.infixCs || g.infixCi) return null;
   if ((g.equalsCs === null) === (g.equalsCi === null)) return null;
   const table = g.tables.find((t) => t.kind === 'equals')!;
@@ -84,7 +84,7 @@ function fewLiterals(g: FieldGroup, size: number): FewLiterals | null {
     fold: table.insensitive,
     keys: literals.map(([v]) => Uint8Array.from(v, (c) => c.charCodeAt(0))),
     marks: literals.map(([, ids]) => {
-      const words = new Uint32Array(Math.ceil(size / 32));
+      const words = new Uint32Array(markWords);
       markIds(ids, words, 0);
       const pairs: number[] = [];
       words.forEach((m, w) => m !== 0 && pairs.push(w, m | 0));
@@ -147,8 +147,10 @@ export class RecordCandidateWriter {
   private readonly decodedTables: IndexTable[] = [];
   private readonly decodedReads: ((ev: RecordEvent) => Value | undefined)[] = [];
   private readonly span: ByteSpan = { offset: 0, length: 0 };
-  /** A probe's marks on a memo miss, before they are copied into the record's words. */
+  /** A probe's marks on a memo miss, before they are copied into the record's marks. */
   private readonly scratch: Uint32Array;
+  /** The record's marks (FilterIndex: both id ranges), folded into its candidate words at the end. */
+  private readonly marks: Uint32Array;
   /** The group of each indexed layout field, and the indexed fields as a presence-bitmap mask. */
   private readonly groupOfField: FieldGroup[] = [];
   private readonly indexedMask: Uint32Array;
@@ -158,7 +160,8 @@ export class RecordCandidateWriter {
     layout: RecordLayout,
     fieldOf: (path: string) => IndexedField,
   ) {
-    this.scratch = new Uint32Array(Math.ceil(index.size / 32));
+    this.scratch = new Uint32Array(index.markWords);
+    this.marks = new Uint32Array(index.markWords);
     const bySlot = new Map<number, FieldGroup>();
     for (const t of index.tables) {
       const f = fieldOf(t.path);
@@ -202,7 +205,7 @@ export class RecordCandidateWriter {
           break;
       }
     }
-    for (const g of this.groups) g.few = fewLiterals(g, index.size);
+    for (const g of this.groups) g.few = fewLiterals(g, index.markWords);
     this.indexedMask = new Uint32Array(layout.presenceWords);
     for (const g of this.groups) {
       this.groupOfField[g.slot] = g;
@@ -213,15 +216,17 @@ export class RecordCandidateWriter {
   /** The record's candidates as a bitset at word `at` (FilterIndex.writeCandidates' bits). */
   write(ev: RecordEvent, words: Uint32Array, at: number): void {
     const index = this.index;
-    index.writeAlways(words, at);
+    const marks = this.marks;
+    index.writeAlways(marks, 0);
     const rv = ev.rv;
     if ((rv.flags & RecordFlag.hasExtra) !== 0) {
       // Values may sit in the extra JSON (an array holding objects): every group, decoding as needed.
-      for (const g of this.groups) this.markGroup(ev, g, words, at);
+      for (const g of this.groups) this.markGroup(ev, g, marks, 0);
     } else {
-      this.markPresent(ev, words, at);
+      this.markPresent(ev, marks, 0);
     }
-    for (let i = 0; i < this.decodedTables.length; i++) index.markValue(this.decodedTables[i]!, this.decodedReads[i]!(ev), words, at);
+    for (let i = 0; i < this.decodedTables.length; i++) index.markValue(this.decodedTables[i]!, this.decodedReads[i]!(ev), marks, 0);
+    index.candidateWords(marks, 0, words, at);
   }
 
   /**

@@ -6,7 +6,7 @@
 // in the decoded JSON. Only the first case is common, and it decodes just the one field.
 import type { EventView, Value } from '../../engine/compiled.js';
 import { RecordFlag, Storage } from '../../record/frame.js';
-import { decodeField, decodeRecord } from '../../record/decode.js';
+import { decodeField } from '../../record/decode.js';
 import type { RecordLayout } from '../../record/layout.js';
 import type { RecordView } from '../../record/view.js';
 import { RecordEvent } from '../record-access.js';
@@ -57,24 +57,25 @@ export function recordFieldAccessor(layout: RecordLayout): FieldAccessorFactory 
 function fieldReader(layout: RecordLayout, field: FieldRef, position: (ev: EventView) => RecordView): FieldReader {
   const place = placeField(layout, field.path);
   const segments = field.segments;
-  const fromJson = (v: RecordView): Value | undefined => getField(decodeRecord(v), segments) as Value | undefined;
+  // Decoded once per event however many fields fall back to it (RecordEvent.decodedRecord).
+  const fromJson = (ev: EventView): Value | undefined => getField((ev as RecordEvent).decodedRecord(), segments) as Value | undefined;
   if (place.id < 0) {
     // Unknown to the layout and to every object field: only a record's extra JSON can hold it, and
     // a record without one is not decoded at all (a newer rule over an older capture).
     if (!place.hasChildren && place.jsonAncestors.length === 0) {
       return (ev) => {
         const v = position(ev);
-        return (v.flags & RecordFlag.hasExtra) !== 0 ? fromJson(v) : undefined;
+        return (v.flags & RecordFlag.hasExtra) !== 0 ? fromJson(ev) : undefined;
       };
     }
-    return (ev) => fromJson(position(ev));
+    return fromJson;
   }
   const id = place.id;
   return (ev) => {
     const v = position(ev);
     if (v.has(id)) return decodeField(v, id) as Value;
-    if (place.hasChildren || (v.flags & RecordFlag.hasExtra) !== 0) return fromJson(v);
-    for (const a of place.jsonAncestors) if (v.has(a)) return fromJson(v);
+    if (place.hasChildren || (v.flags & RecordFlag.hasExtra) !== 0) return fromJson(ev);
+    for (const a of place.jsonAncestors) if (v.has(a)) return fromJson(ev);
     return undefined;
   };
 }
