@@ -77,21 +77,29 @@ async function parent() {
     rows.push(row);
     return row;
   };
-  for (const build of builds) {
-    const isCurrent = build.name === 'current';
-    // Start-up first: cold (empty cache), then warm; every later run starts warm, as a user's do.
-    const cacheDir = join(work, `cache-${build.name.replace(/\W/g, '')}`);
-    run(build, { what: 'start-up cold', capture: small, rules: full, workers: 0, cacheDir });
-    run(build, { what: 'start-up warm', capture: small, rules: full, workers: 0, cacheDir });
-    run(build, { what: 'start-up 27 rules', capture: small, rules: [BUNDLED], workers: 0, cacheDir });
-    for (const w of workers) {
-      if (!isCurrent && w > 2) continue; // the baseline's scaling is known from w0–w2
-      run(build, { what: '435 rules', capture, rules: full, workers: w, cacheDir });
+  // Start-up first: cold (empty cache), then warm; every later run starts warm, as a user's do.
+  // The builds take turns at each configuration: this VM's speed drifts by a third over minutes,
+  // and running one build's whole series after the other's charged the drift to one of them.
+  const cacheDirOf = (build) => join(work, `cache-${build.name.replace(/\W/g, '')}`);
+  const configs = [
+    { what: 'start-up cold', capture: small, rules: full, workers: 0 },
+    { what: 'start-up warm', capture: small, rules: full, workers: 0 },
+    { what: 'start-up 27 rules', capture: small, rules: [BUNDLED], workers: 0 },
+    ...workers.map((w) => ({ what: '435 rules', capture, rules: full, workers: w })),
+    { what: '435 rules', capture, rules: full, workers: 0, engine: 'interp' },
+    { what: '27 rules', capture, rules: [BUNDLED], workers: 0 },
+  ];
+  for (const cfg of configs) {
+    for (const build of builds) {
+      // The baseline's scaling is known from w0–w2.
+      if (build.name !== 'current' && cfg.workers > 2) continue;
+      run(build, { ...cfg, cacheDir: cacheDirOf(build) });
     }
-    run(build, { what: '435 rules', capture, rules: full, workers: 0, engine: 'interp', cacheDir });
-    run(build, { what: '27 rules', capture, rules: [BUNDLED], workers: 0, cacheDir });
-    if (isCurrent) await runTwoAtOnce(build, { what: '435 rules', capture, rules: full, workers: 0, cacheDir });
   }
+  const current = builds.find((b) => b.name === 'current');
+  await runTwoAtOnce(current, { what: '435 rules', capture, rules: full, workers: 0, cacheDir: cacheDirOf(current) });
+  // Rows build by build, as the tables read.
+  rows.sort((a, b) => builds.findIndex((x) => x.name === a.build) - builds.findIndex((x) => x.name === b.build));
 
   /**
    * This machine's ceiling for two engines: two independent single-thread replays at once, their
