@@ -44,7 +44,7 @@ if (!existsSync(ndjson)) await makeInput(ndjson);
 const kestrelArgv = (root) => [...cliNodeFlags(root), join(root, 'bin/kestrel')];
 const engines = [
   { name: 'kestrel (wasm)', argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'wasm', q, ndjson] },
-  { name: 'kestrel (interp)', argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'interp', q, ndjson] },
+  { name: 'kestrel (interp, default)', argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'interp', q, ndjson] },
   { name: 'kestrel --parse-all', argv: (q) => [...kestrelArgv(ROOT), 'query', '--parse-all', q, ndjson] },
 ];
 if (values.baseline !== 'none') {

@@ -17,10 +17,11 @@ export const queryCommand: Command = {
 // comment lines); '-' reads stdin. Each result prints as one line: {"events":[…],"join_keys":[…]},
 or with --id-field F a JSON array of the F values of its events (null for a missing-event slot).
 Exit status: 0 success (also with no results), 1 query error, 2 input error, 64 usage error.
-With --engine wasm the query's where-clauses run in one Wasm module call per batch of 1,024
-events (encoded to binary records; results of a batch print once it is read); join keys, time and
-output use the JSON events. --engine interp evaluates each event with the interpreter as it is
-read. Both give the same results. --stats prints one JSON line of counters to stderr at the end.
+--engine interp (the default) evaluates each event with the interpreter as it is read. With
+--engine wasm the query's where-clauses run in one Wasm module call per batch of 1,024 events
+(encoded to binary records; results of a batch print once it is read); join keys, time and output
+use the JSON events. Both give the same results; encoding JSON events costs more than the module
+saves for one query's filters, hence the default. --stats prints one JSON line of counters to stderr at the end.
 After the first 10,000 events (read in full to infer the schema), an NDJSON line whose text shows
 that no filter of the query can match it is skipped without parsing: only its framing ({…}) is
 checked. --parse-all parses and validates every line; results are the same.`,
@@ -35,7 +36,7 @@ checked. --parse-all parses and validates every line; results are the same.`,
     size: { type: 'string', arg: 'N', help: 'result limit, as the Elasticsearch request parameter' },
     'max-samples-per-key': { type: 'string', arg: 'N', help: 'samples per join key (default 1)' },
     mapping: { type: 'string', arg: 'FILE', help: 'Elasticsearch index mapping (JSON): field types, aliases, null_value' },
-    engine: ENGINE_OPTION,
+    engine: { ...ENGINE_OPTION, help: 'predicate evaluation: interp (default) or wasm (one module call per batch of events encoded to records)' },
     ...CAPS_OPTIONS,
     stats: { type: 'boolean', help: 'print counters (events, results, Wasm batches, host fallbacks) to stderr' },
     'max-line-length': { type: 'string', arg: 'N', help: 'longest NDJSON line accepted, in characters (default 16777216)' },

@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import type { EngineResult, EngineStats } from '../engine/event.js';
-import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../eql/codegen/ruleset.js';
+import type { PredicateEngine } from '../eql/codegen/ruleset.js';
 import { checkQuery } from '../eql/checker.js';
 import { compileQuery } from '../eql/compile.js';
 import { parseQuery } from '../eql/parser.js';
@@ -66,8 +66,14 @@ export interface QueryOptions {
   maxPartialsPerKey?: number;
 }
 
-/** The query engine when none is asked for: the same as replay and run. */
-export const DEFAULT_QUERY_ENGINE: PredicateEngine = DEFAULT_PREDICATE_ENGINE;
+/**
+ * The query engine when none is asked for: the interpreter, unlike replay and run. A query's
+ * events arrive as JSON, and the Wasm path must first encode each one into a record, which costs
+ * more than interpreting one query's few filters saves. Measured on 500k NDJSON events (580 MB),
+ * 2 cores: a selective 2-step sequence 3.8 s interp vs 4.7 s wasm, a broad one 8.3 vs 10.8 s, one
+ * with twelve wildcard patterns and a regex 12.0 vs 12.4 s; the results are the same.
+ */
+export const DEFAULT_QUERY_ENGINE: PredicateEngine = 'interp';
 
 export interface QueryStats extends EngineStats {
   engine: PredicateEngine;
