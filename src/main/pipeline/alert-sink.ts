@@ -22,6 +22,8 @@ export interface AlertSinkOptions {
 }
 
 const BLOCK = 64 * 1024;
+/** A block buffer: a block, and the longest line that still fits beside it. */
+const BUFFER = 4 * BLOCK;
 
 /** Opens FILE for appending alerts, or reports why it cannot be (exit 2). */
 async function openOutput(path: string): Promise<FileHandle> {
@@ -42,9 +44,6 @@ async function openOutput(path: string): Promise<FileHandle> {
 
 export async function openAlertSink(path: string | undefined, stdout: NodeJS.WritableStream, opts: AlertSinkOptions = {}): Promise<AlertSink> {
   const file: FileHandle | undefined = path ? await openOutput(path) : undefined;
-  const block = opts.immediate ? 0 : BLOCK;
-  let buffer: string[] = [];
-  let size = 0;
   let count = 0;
   let pending: Promise<unknown> = Promise.resolve();
   let failure: unknown;
@@ -52,30 +51,63 @@ export async function openAlertSink(path: string | undefined, stdout: NodeJS.Wri
   if (!file) stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') broken = true;
   });
-  const spill = () => {
-    if (buffer.length === 0) return;
-    const text = buffer.join('');
-    buffer = [];
-    size = 0;
-    if (file) pending = pending.then(() => file.write(text)).catch((e: unknown) => void (failure ??= e));
-    else if (!broken) stdout.write(text);
+  /** Writes one chunk (a block's bytes or a line's text); `done` once the output has it. */
+  const emit = (chunk: Uint8Array | string, done: () => void): void => {
+    // appendFile writes all of it (write() may stop short).
+    if (file) pending = pending.then(() => file.appendFile(chunk)).then(done, (e: unknown) => void (failure ??= e));
+    else if (!broken) stdout.write(chunk, () => done());
+    else done();
+  };
+  const finish = async (): Promise<void> => {
+    await pending;
+    await file?.close();
+    // A write that failed (disk full, I/O error) lost alerts: that must not end in exit 0.
+    if (failure !== undefined) throw new InputError('output.failed', `writing alerts to ${path} failed: ${(failure as Error).message}`, { file: path, cause: failure });
+  };
+  if (opts.immediate) {
+    return {
+      write(line: string) {
+        count++;
+        emit(line + '\n', () => {});
+      },
+      get count() {
+        return count;
+      },
+      close: () => finish(),
+    };
+  }
+  // Replay: lines are encoded into one block buffer as they come, and each block is written as a
+  // copy of its bytes (an output may hold a chunk after its write returns: a stream's reader).
+  // Joining a block's strings instead made a new string of up to 128 KiB per block, which V8
+  // puts on fresh pages of its large-object space: on this VM those page faults made writing
+  // 74 MB of alerts cost ~0.8 s (0.13 s this way).
+  const buf = Buffer.allocUnsafeSlow(BUFFER);
+  let used = 0;
+  const spill = (): void => {
+    if (used === 0) return;
+    emit(Buffer.from(buf.subarray(0, used)), () => {});
+    used = 0;
   };
   return {
     write(line: string) {
-      buffer.push(line, '\n');
-      size += line.length + 1;
       count++;
-      if (size >= block) spill();
+      // Room for the line's worst case (3 bytes per UTF-16 unit) and its newline.
+      const worst = 3 * line.length + 1;
+      if (used + worst > BUFFER) spill();
+      if (worst > BUFFER) {
+        emit(line + '\n', () => {});
+        return;
+      }
+      used += buf.write(line, used);
+      buf[used++] = 0x0a;
+      if (used >= BLOCK) spill();
     },
     get count() {
       return count;
     },
     async close() {
       spill();
-      await pending;
-      await file?.close();
-      // A write that failed (disk full, I/O error) lost alerts: that must not end in exit 0.
-      if (failure !== undefined) throw new InputError('output.failed', `writing alerts to ${path} failed: ${(failure as Error).message}`, { file: path, cause: failure });
+      await finish();
     },
   };
 }
