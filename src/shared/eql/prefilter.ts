@@ -155,13 +155,18 @@ function cheapest(parts: readonly (Discriminator[] | null)[], skip: number): { d
  * match (17.5 candidates per event for 3.9 true on the synthetic capture; 9.6 with this).
  */
 export function secondDiscriminatorOf(e: TExpr): Discriminator[] | null {
-  if (e.kind !== 'logical' || e.op !== 'and') return null;
+  return discriminatorsOf(e)[1];
+}
+
+/** discriminatorOf(e) and secondDiscriminatorOf(e), the conjunction's parts looked at once. */
+export function discriminatorsOf(e: TExpr): [Discriminator[] | null, Discriminator[] | null] {
+  if (e.kind !== 'logical' || e.op !== 'and') return [discriminatorOf(e), null];
   const parts = e.operands.map(discriminatorOf);
   const first = cheapest(parts, -1);
-  if (first === null) return null;
+  if (first === null) return [null, null];
   const second = cheapest(parts, first.at);
   // A condition every event meets (a sensor-wide value, a field all events have) selects nothing.
-  return second !== null && second.cost < SELECTS_NOTHING ? second.d : null;
+  return [first.d, second !== null && second.cost < SELECTS_NOTHING ? second.d : null];
 }
 
 /** cost() from which a condition lets (nearly) every event through. */
@@ -313,8 +318,8 @@ interface MutableTable {
 
 /**
  * Index of filters by discriminator. Filter `id` is marked under two ids: `id` by the tables of its
- * discriminator, and `size + id` by those of its second discriminator (secondDiscriminatorOf), if
- * it has one. It is a candidate when both are marked (or it has no second). Marks go to a bitset
+ * discriminator, and `32 × words + id` (secondBit) by those of its second discriminator
+ * (secondDiscriminatorOf), if it has one. It is a candidate when both are marked (or it has no second). Marks go to a bitset
  * of `markWords` words, which candidateWords() folds into the filters' bitset.
  * `select(read)` marks the candidate filters of one event, reading each indexed field once
  * through `read(path)`.
@@ -328,7 +333,7 @@ export class FilterIndex {
   private readonly always: Uint8Array;
   /**
    * The marks every event starts with, as a bitset of both id ranges: the filters that are always
-   * candidates, and (from bit `size`) those without a second discriminator.
+   * candidates, and (from word `words`) those without a second discriminator.
    */
   private readonly alwaysMarks: Uint32Array;
   private generation = 0;
@@ -356,7 +361,7 @@ export class FilterIndex {
     let indexed = 0;
     let doubly = 0;
     filters.forEach((f, id) => {
-      const d = discriminatorOf(f.where);
+      const [d, second] = discriminatorsOf(f.where);
       // A low-selectivity-only condition still helps (e.g. a linux-only rule on Windows data),
       // but a filter with no condition at all is always a candidate.
       if (!d) {
@@ -367,7 +372,6 @@ export class FilterIndex {
       }
       indexed++;
       this.add(d, id);
-      const second = secondDiscriminatorOf(f.where);
       if (second) {
         doubly++;
         this.add(second, this.secondBit(id));
