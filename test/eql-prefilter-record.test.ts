@@ -175,6 +175,27 @@ describe('discriminator index: groups of a few exact literals (compared directly
   });
 });
 
+/**
+ * The index of up to 32 one-step queries' filters, their interpreted tests, and one event's
+ * candidate word both ways: from record bytes (the writer) and from decoded values (FilterIndex).
+ */
+function indexOf(queries: string[]) {
+  const checked = queries.map((q) => checkQuery(parseQuery(q), { schema }).steps[0].filter);
+  const index = new FilterIndex(checked.map((f) => ({ where: f.where })));
+  const reads = new Map(index.paths().map((p) => [p, accessor({ path: p, segments: p.split('.'), def: schema.lookup(p) }) as (ev: RecordEvent) => Value | undefined]));
+  const recordWriter = new RecordCandidateWriter(index, layout, (p) => ({ read: reads.get(p)!, slot: slotFieldId(layout, p) }));
+  const tests = checked.map((f) => compileFilter(f, accessor).test);
+  const candidatesOf = (event: Record<string, unknown>) => {
+    const ev = new RecordEvent(layout, encodeEvent(layout, event, 1), 1);
+    const got = new Uint32Array(1);
+    recordWriter.write(ev, got, 0);
+    const want = new Uint32Array(1);
+    index.writeCandidates((p) => reads.get(p)!(ev), want, 0);
+    return { ev, got: got[0]!, want: want[0]! };
+  };
+  return { index, tests, candidatesOf };
+}
+
 describe('discriminator index: runs inside wildcard patterns (infix tables)', () => {
   // Runs a value must contain, case-sensitive and folded (the Kelvin sign folds to `k`), over a
   // scalar and an array field; the long-value memo limit (128 bytes) is crossed by generated values.
@@ -185,19 +206,7 @@ describe('discriminator index: runs inside wildcard patterns (infix tables)', ()
     'process where process.args like "*ab*"',
     'process where process.name == "nc" or process.args like "*/tMp/*"',
   ];
-  const checked = queries.map((q) => checkQuery(parseQuery(q), { schema }).steps[0].filter);
-  const runs = new FilterIndex(checked.map((f) => ({ where: f.where })));
-  const reads = new Map(runs.paths().map((p) => [p, accessor({ path: p, segments: p.split('.'), def: schema.lookup(p) }) as (ev: RecordEvent) => Value | undefined]));
-  const runWriter = new RecordCandidateWriter(runs, layout, (p) => ({ read: reads.get(p)!, slot: slotFieldId(layout, p) }));
-  const tests = checked.map((f) => compileFilter(f, accessor).test);
-  const candidatesOf = (event: Record<string, unknown>) => {
-    const ev = new RecordEvent(layout, encodeEvent(layout, event, 1), 1);
-    const got = new Uint32Array(1);
-    runWriter.write(ev, got, 0);
-    const want = new Uint32Array(1);
-    runs.writeCandidates((p) => reads.get(p)!(ev), want, 0);
-    return { ev, got: got[0]!, want: want[0]! };
-  };
+  const { index: runs, tests, candidatesOf } = indexOf(queries);
 
   it('indexes the runs, and marks a filter only when its value contains one', () => {
     // Each pattern's longest run: `resource=` rather than `token`.
@@ -258,11 +267,7 @@ describe('discriminator index: filters with a second condition', () => {
     'process where process.name == "nc" and not process.args == "-l"',
     'process where host.os.type == "linux" and process.name == "zsh"',
   ];
-  const checked = queries.map((q) => checkQuery(parseQuery(q), { schema }).steps[0].filter);
-  const both = new FilterIndex(checked.map((f) => ({ where: f.where })));
-  const reads = new Map(both.paths().map((p) => [p, accessor({ path: p, segments: p.split('.'), def: schema.lookup(p) }) as (ev: RecordEvent) => Value | undefined]));
-  const bothWriter = new RecordCandidateWriter(both, layout, (p) => ({ read: reads.get(p)!, slot: slotFieldId(layout, p) }));
-  const tests = checked.map((f) => compileFilter(f, accessor).test);
+  const { index: both, tests, candidatesOf } = indexOf(queries);
 
   it('agrees with FilterIndex, and never leaves out a filter that is true, on generated values', () => {
     expect(both.doublyIndexed).toBe(3);
@@ -272,17 +277,13 @@ describe('discriminator index: filters with a second condition', () => {
     let pruned = 0;
     fc.assert(
       fc.property(name, fc.array(arg, { maxLength: 3 }), type, (n, args, t) => {
-        const ev = new RecordEvent(layout, encodeEvent(layout, { process: { name: n, args }, event: { type: t }, host: { os: { type: 'linux' } } }, 1), 1);
-        const got = new Uint32Array(1);
-        bothWriter.write(ev, got, 0);
-        const want = new Uint32Array(1);
-        both.writeCandidates((p) => reads.get(p)!(ev), want, 0);
-        expect(got[0]).toBe(want[0]);
+        const { ev, got, want } = candidatesOf({ process: { name: n, args }, event: { type: t }, host: { os: { type: 'linux' } } });
+        expect(got).toBe(want);
         tests.forEach((test, id) => {
-          if (test(ev)) expect((got[0]! >>> id) & 1, `filter ${id} is true but not a candidate`).toBe(1);
+          if (test(ev)) expect((got >>> id) & 1, `filter ${id} is true but not a candidate`).toBe(1);
         });
         // Filter 0's best condition (process.name == "bash") alone would have let it through.
-        if (n === 'bash' && ((got[0]! & 1) === 0)) pruned++;
+        if (n === 'bash' && (got & 1) === 0) pruned++;
       }),
       { numRuns: 1500 },
     );
