@@ -51,12 +51,11 @@ export async function openAlertSink(path: string | undefined, stdout: NodeJS.Wri
   if (!file) stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') broken = true;
   });
-  /** Writes one chunk (a block's bytes or a line's text); `done` once the output has it. */
-  const emit = (chunk: Uint8Array | string, done: () => void): void => {
+  /** Writes one chunk: a block's bytes or a line's text. */
+  const emit = (chunk: Uint8Array | string): void => {
     // appendFile writes all of it (write() may stop short).
-    if (file) pending = pending.then(() => file.appendFile(chunk)).then(done, (e: unknown) => void (failure ??= e));
-    else if (!broken) stdout.write(chunk, () => done());
-    else done();
+    if (file) pending = pending.then(() => file.appendFile(chunk)).catch((e: unknown) => void (failure ??= e));
+    else if (!broken) stdout.write(chunk);
   };
   const finish = async (): Promise<void> => {
     await pending;
@@ -68,7 +67,7 @@ export async function openAlertSink(path: string | undefined, stdout: NodeJS.Wri
     return {
       write(line: string) {
         count++;
-        emit(line + '\n', () => {});
+        emit(line + '\n');
       },
       get count() {
         return count;
@@ -85,7 +84,7 @@ export async function openAlertSink(path: string | undefined, stdout: NodeJS.Wri
   let used = 0;
   const spill = (): void => {
     if (used === 0) return;
-    emit(Buffer.from(buf.subarray(0, used)), () => {});
+    emit(Buffer.from(buf.subarray(0, used)));
     used = 0;
   };
   return {
@@ -95,7 +94,7 @@ export async function openAlertSink(path: string | undefined, stdout: NodeJS.Wri
       const worst = 3 * line.length + 1;
       if (used + worst > BUFFER) spill();
       if (worst > BUFFER) {
-        emit(line + '\n', () => {});
+        emit(line + '\n');
         return;
       }
       used += buf.write(line, used);

@@ -354,7 +354,8 @@ export class FilterIndex {
     this.size = n;
     this.words = Math.ceil(n / 32);
     this.markWords = 2 * this.words;
-    this.stamps = new Uint32Array(2 * n);
+    // By mark id (both ranges), like the marks' bitset.
+    this.stamps = new Uint32Array(32 * this.markWords);
     this.always = new Uint8Array(n);
     this.alwaysMarks = new Uint32Array(this.markWords);
     this.marks = new Uint32Array(this.markWords);
@@ -417,7 +418,7 @@ export class FilterIndex {
     for (const t of this.tables) {
       const v = read(t.path);
       forEachSelected(t, v, (ids) => {
-        for (const id of ids) this.stamps[id < this.size ? id : id - 32 * this.words + this.size] = gen;
+        for (const id of ids) this.stamps[id] = gen;
       });
     }
   }
@@ -458,8 +459,9 @@ export class FilterIndex {
   candidate(id: number): boolean {
     if (this.always[id] === 1) return true;
     const gen = this.generation;
-    const second = (this.alwaysMarks[(this.secondBit(id)) >>> 5]! >>> (id & 31)) & 1;
-    return this.stamps[id] === gen && (second === 1 || this.stamps[this.size + id] === gen);
+    const second = this.secondBit(id);
+    const noSecond = (this.alwaysMarks[second >>> 5]! >>> (second & 31)) & 1;
+    return this.stamps[id] === gen && (noSecond === 1 || this.stamps[second] === gen);
   }
 }
 
