@@ -2,7 +2,7 @@
 // cache that cannot be written never fails the run.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskCache, defaultCacheDir } from '../src/main/cache/disk-cache.js';
@@ -19,13 +19,33 @@ describe('DiskCache', () => {
     expect(c.counters).toMatchObject({ hits: 1, misses: 1, writes: 1, corrupt: 0 });
   });
 
-  it('drops a truncated or foreign entry as damaged', () => {
+  it('drops a truncated, altered or foreign entry as damaged', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kc-'));
     const c = new DiskCache(dir);
+    const file = join(dir, 'x', KEY);
+    const damaged = (change: (entry: Buffer) => Buffer) => {
+      c.write('x', KEY, new Uint8Array(1000).fill(7));
+      writeFileSync(file, change(readFileSync(file)));
+      return c.read('x', KEY);
+    };
+    expect(damaged((e) => e.subarray(0, e.length - 1))).toBeUndefined(); // cut short
+    expect(damaged((e) => Buffer.from(e.subarray(0, 20)))).toBeUndefined(); // cut inside the head
+    expect(damaged((e) => ((e[e.length - 500] = 6), e))).toBeUndefined(); // one byte changed
+    expect(damaged(() => Buffer.from('not a cache entry at all'))).toBeUndefined();
+    expect(c.counters.corrupt).toBe(4);
+    expect(readdirSync(join(dir, 'x'))).toEqual([]);
+    // The undamaged entry reads back whole.
     c.write('x', KEY, new Uint8Array(1000).fill(7));
-    writeFileSync(join(dir, 'x', KEY), 'KESTREL-CACHE 1\nshort');
+    expect(c.read('x', KEY)!.equals(Buffer.alloc(1000, 7))).toBe(true);
+  });
+
+  it('takes an entry of another format version for a miss, not for damage', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    const c = new DiskCache(dir);
+    c.write('x', KEY, new Uint8Array([1]));
+    writeFileSync(join(dir, 'x', KEY), Buffer.concat([Buffer.from('KESTREL-CACHE 1\n'), Buffer.alloc(32), Buffer.from([1])]));
     expect(c.read('x', KEY)).toBeUndefined();
-    expect(c.counters.corrupt).toBe(1);
+    expect(c.counters).toMatchObject({ corrupt: 0, misses: 1 });
     expect(readdirSync(join(dir, 'x'))).toEqual([]);
   });
 

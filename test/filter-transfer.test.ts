@@ -64,7 +64,20 @@ describe('checked filters across a thread boundary', () => {
   });
 
   it('refuses a declaration it does not know', () => {
-    expect(() => importFilters([{ kind: 'call', fn: { $function: 'noSuchFunction' } }])).toThrow(/unknown function noSuchFunction/);
+    const call = { kind: 'call', fn: { $function: 'noSuchFunction' } };
+    expect(() => importFilters({ tree: [call], calls: [call] })).toThrow(/unknown function noSuchFunction/);
+    expect(() => importFilters([call] as never)).toThrow(/no list of its calls/);
+  });
+
+  it('puts declarations back through the list of calls alone, once each', () => {
+    const filters = filtersOf(QUERIES);
+    const sent = exportFilters(filters);
+    expect(sent.calls).toHaveLength(calls(filters).length);
+    const received = structuredClone(sent);
+    const back = importFilters(received);
+    expect(back).toEqual(filters);
+    // Importing the same message again (a worker given the same config twice) changes nothing.
+    expect(importFilters(received)).toEqual(filters);
   });
 
   it('handedOverFilters reads the hand-over without taking it, and needs every rule in it', () => {

@@ -19,6 +19,8 @@ import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../shared/eql/co
 import { checkSchemaFor, compileRuleset, predicateFilters, type CompiledRule, type RuleSpec } from '../shared/pipeline/ruleset.js';
 import { PredicateStage } from './predicate-stage/predicate-stage.js';
 import { seedParsedQueries } from '../shared/eql/parser.js';
+import { importQueries, type CheckedTransfer } from '../shared/eql/filter-transfer.js';
+import { CheckHandOver } from '../shared/rules/compile-rule.js';
 import type { Query } from '../shared/eql/ast.js';
 import { StateStage } from './state-stage/state-stage.js';
 import { PredicateHelper } from './predicate-stage/predicate-helper.js';
@@ -48,6 +50,11 @@ export interface EqlProcessorConfig {
   idle?: SharedArrayBuffer[];
   /** The rules' queries as main parsed them (parser.ts exportParsedQueries): not parsed again here. */
   parsed?: [string, Query][];
+  /**
+   * The rules' checks as main made them (or read them from its cache), in rule order
+   * (filter-transfer.ts exportQueries): neither parsed nor checked again here.
+   */
+  checked?: CheckedTransfer;
   /** Live partial cap per join key of one rule (that key's oldest evicted first). Default: none. */
   maxPartialsPerKey?: number;
   /** Live partial cap across all rules of this partition (oldest across rules evicted). Default: none. */
@@ -60,7 +67,7 @@ export interface EqlProcessorConfig {
    * A predicate helper's step filters as main checked them (eql/filter-transfer.ts exportFilters):
    * the helper then checks nothing itself.
    */
-  filters?: unknown;
+  filters?: CheckedTransfer;
 }
 
 /** One rule's line of `kestrel replay --profile`. */
@@ -85,8 +92,15 @@ export function createProcessor(init: ProcessorInit): Promise<Processor> {
   if (config.parsed) seedParsedQueries(config.parsed);
   const schema = schemaFromDescription(config.schema);
   const layout = buildLayout(schema);
-  if (config.predicatesOnly) return PredicateHelper.create(config, layout, checkSchemaFor(schema), init.complete as Promise<EqlProcessorConfig> | undefined);
-  return EqlProcessor.create(config, layout, checkSchemaFor(schema), init.partition, init.partitions, init.complete as Promise<EqlProcessorConfig> | undefined);
+  const checkSchema = checkSchemaFor(schema);
+  if (config.checked) {
+    // compileRuleset takes these as main's hand-over (one begin per thread and schema).
+    const checks = importQueries(config.checked);
+    const handOver = CheckHandOver.begin(checkSchema);
+    config.rules.forEach((rule, i) => handOver.set(CheckHandOver.key(rule), checks[i]!));
+  }
+  if (config.predicatesOnly) return PredicateHelper.create(config, layout, checkSchema, init.complete as Promise<EqlProcessorConfig> | undefined);
+  return EqlProcessor.create(config, layout, checkSchema, init.partition, init.partitions, init.complete as Promise<EqlProcessorConfig> | undefined);
 }
 
 /**

@@ -15,7 +15,7 @@ import { checkRuleset, checkSchemaFor, predicateFilters, type RuleSpec } from '.
 import { seedParsedQueries } from '../shared/eql/parser.js';
 import type { Query } from '../shared/eql/ast.js';
 import type { CheckedFilter } from '../shared/eql/ir.js';
-import { importFilters } from '../shared/eql/filter-transfer.js';
+import { importFilters, type CheckedTransfer } from '../shared/eql/filter-transfer.js';
 
 export interface PredicateModuleTask {
   rules: RuleSpec[];
@@ -26,7 +26,7 @@ export interface PredicateModuleTask {
    * The rules' predicate filters as main checked them (filter-transfer.ts exportFilters, in
    * predicateFilters order): neither parsed nor checked again here (~0.15 s of a cold start).
    */
-  filters?: unknown;
+  filters?: CheckedTransfer;
 }
 
 export interface PredicateModuleTaskResult {
@@ -51,7 +51,7 @@ export interface StreamedBuildTask {
   schema: SchemaDescription;
 }
 
-export type StreamMessage = { filters: unknown } | { finish: true } | { abort: true };
+export type StreamMessage = { filters: CheckedTransfer } | { finish: true } | { abort: true };
 
 async function streamedBuild(task: StreamedBuildTask): Promise<PredicateModuleTaskResult | null> {
   const { PredicateModuleGenerator } = await import('../shared/eql/codegen/build-predicates.js');

@@ -23,7 +23,7 @@ import { RecordView } from '../../shared/record/view.js';
 import { buildLayout, type RecordLayout } from '../../shared/record/layout.js';
 import { schemaFromDescription, type SchemaDescription } from '../../shared/record/schema-desc.js';
 import { checkSchemaFor, handedOverFilters, type RuleSpec } from '../../shared/pipeline/ruleset.js';
-import { exportFilters } from '../../shared/eql/filter-transfer.js';
+import { exportFilters, exportQueries } from '../../shared/eql/filter-transfer.js';
 import type { CheckedFilter } from '../../shared/eql/ir.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { DEFAULT_PREDICATE_ENGINE, type PredicateEngine } from '../../shared/eql/codegen/ruleset.js';
@@ -293,10 +293,11 @@ export class DetectionPipeline {
     const checkSchema = checkSchemaFor(schema);
     const ruleset = compileRuleset(opts.rules, layout, checkSchema);
     const router = new BitRouter(ruleset, layout, checkSchema, opts.workers);
-    // Workers get the queries parsed: nearley is most of a worker's start-up otherwise.
-    const parsed = exportParsedQueries(opts.rules.map((r) => r.query));
-    const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers(), parsed });
-    // The parsed queries go with the preview only: the completed config adds the module.
+    // Workers get the queries checked: parsing (nearley) and checking is most of a worker's
+    // start-up otherwise, and a warm start has not even parsed them here (checked-rules.ts).
+    const checked = exportQueries(ruleset.map((r) => r.checked));
+    const forWorkers = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers(), checked });
+    // The checked queries go with the preview only: the completed config adds the module.
     const completed = (c: EqlProcessorConfig): EqlProcessorConfig => ({ ...c, idle: router.idleBuffers() });
     let onBits: (jobId: number, words: Uint32Array, at: number, length: number) => void = () => {};
     const runtimeOptions = {
@@ -761,7 +762,7 @@ export class DetectionPipeline {
       const up: Upstream = { router, predicates: await predicateStageFor(ruleset, this.layout, checkSchema, this.opts, complete), lineage: LineageStage.for(ruleset.map((r) => r.checked), recordFieldAccessor(this.layout)) };
       if (up.lineage && sharded.up.lineage) up.lineage.tracker.adoptFrom(sharded.up.lineage.tracker);
       up.router.continueFrom(sharded.up.router);
-      const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers(), parsed: exportParsedQueries(rules.map((r) => r.query)) };
+      const workerConfig: EqlProcessorConfig = { ...(await complete), idle: up.router.idleBuffers(), checked: exportQueries(ruleset.map((r) => r.checked)) };
       sharded.runtime.appendRuleset(workerConfig, this.lastSeq);
       sharded.up = up;
       this.userRules = nextUserRules;

@@ -7,8 +7,8 @@ import type { CheckedQuery } from '../../shared/eql/ir.js';
 import { checkSchemaFor, ruleSpecOf, type RuleSpec } from '../../shared/pipeline/ruleset.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { problemOf, problemOfRule, renderProblem } from '../rule-problems.js';
-import { EqlSyntaxError, InputError } from '../../shared/errors.js';
-import { loadParsedRules, saveParsedRules } from '../cache/parsed-rules.js';
+import { InputError } from '../../shared/errors.js';
+import { readStoredChecks, storeChecks, storedChecksKey } from '../cache/checked-rules.js';
 import { DiskRuleFileMemo } from '../cache/rule-files.js';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -83,10 +83,10 @@ export async function loadCheckedRules(
     failed++;
   }
   const specs: RuleSpec[] = [];
-  // Parsed queries from an earlier run with these exact texts, if stored (cache/parsed-rules.ts).
-  const texts = loaded.rules.map((r) => r.query);
-  const stored = loadParsedRules(texts);
-  const parses: string[] = [];
+  // Checks from an earlier run of these exact rules against this schema, if stored (cache/checked-rules.ts).
+  const key = storedChecksKey(loaded.rules, schema);
+  const stored = key === undefined ? undefined : readStoredChecks(key, loaded.rules.length);
+  const checks: (CheckedQuery | null)[] = [];
   // The single-thread pipeline that runs these rules next takes these checks instead of repeating them.
   const handOver = CheckHandOver.begin(schema);
   try {
@@ -96,14 +96,15 @@ export async function loadCheckedRules(
       // event loop), so it generates each batch of checked rules while the next are checked.
       if (i % YIELD_EVERY_RULES === YIELD_EVERY_RULES - 1) await yieldToEventLoop();
       const rule = loaded.rules[i]!;
-      const res = checkRule(rule, { schema });
+      const known = stored?.[i];
+      // A rule that failed is checked again: its error is reported every run.
+      const res = known ? ({ ok: true, rule, checked: known } as const) : checkRule(rule, { schema });
       feed?.checked(res.ok ? res.checked : null);
+      checks.push(res.ok ? res.checked : null);
       if (res.ok) {
         specs.push(ruleSpecOf(rule));
         handOver.set(CheckHandOver.key(rule), res.checked);
-        parses.push(rule.query);
       } else {
-        if (!(res.error instanceof EqlSyntaxError)) parses.push(rule.query);
         ctx.err.write(renderProblem(problemOfRule(rule, res.error)) + '\n');
         failures.push({ file: rule.file, id: rule.id });
         failed++;
@@ -112,7 +113,7 @@ export async function loadCheckedRules(
   } finally {
     feed?.end();
   }
-  if (!stored) saveParsedRules(texts, parses);
+  if (key !== undefined && stored === undefined) storeChecks(key, checks);
   // Wasm user rules, named directly or found in the folders: validated here (imports, exports,
   // memory) so a bad module is reported like a bad rule; the sandbox is built by the pipeline.
   // The validator is loaded only when there are modules to validate.

@@ -260,7 +260,7 @@ export class PartitionRuntime {
           await rt.abort();
           throw e;
         }
-        // A worker started later (a restart) gets both: what the preview carried (parsed queries)
+        // A worker started later (a restart) gets both: what the preview carried (checked queries)
         // and what completing it added; the running ones already have the preview.
         rt.currentConfig = { ...(opts.processorConfig as object), ...(config as object) };
         const message: RulesetMessage = { generation: 0, config };

@@ -1,26 +1,39 @@
-// Checked filters across a thread boundary. A predicate helper (workers/predicate-stage/
-// predicate-helper.ts) needs only the step filters of the ruleset main has already checked;
-// checking the Elastic corpus again was ~230 ms of each helper's start-up, during which main
-// evaluates the predicate jobs itself. The IR is plain data that structured clone copies, except
-// a function call's declaration (FunctionDecl: its type rule and implementation are functions).
+// Checked IR across a thread boundary or onto disk. A predicate helper (workers/predicate-stage/
+// predicate-helper.ts) needs only the step filters of the ruleset main has already checked, a
+// partition worker the checked queries, and a warm start the checks of an earlier run
+// (main/cache/checked-rules.ts): checking the Elastic corpus again was ~230 ms of each helper's
+// start-up. The IR is plain data that structured clone (and v8.serialize) copies, except a
+// function call's declaration (FunctionDecl: its type rule and implementation are functions).
 // Those are global and found by name, so they travel as their name and are looked up again.
-import type { CheckedFilter } from './ir.js';
+import type { CheckedFilter, CheckedQuery } from './ir.js';
 import { FUNCTIONS, lookupFunction } from './functions.js';
 
-/** A FunctionDecl's stand-in in exported filters. */
+/** A FunctionDecl's stand-in in exported IR. */
 interface FunctionRef {
   $function: string;
+}
+
+/**
+ * Exported IR: the tree, and the call nodes in it whose declaration became a FunctionRef. A clone
+ * keeps the identity of objects within one message, so `calls` are still nodes of the cloned
+ * `tree`, and the import puts each declaration back without walking the tree (walking the
+ * corpus's IR was ~30 ms, as long as deserializing it).
+ */
+export interface CheckedTransfer {
+  tree: unknown;
+  calls: { fn: FunctionRef }[];
 }
 
 const DECLS: ReadonlySet<unknown> = new Set(FUNCTIONS);
 
 /**
- * The filters as structured-clonable data. Only what leads to a call is copied; every other
- * sub-tree is the original object (structured clone copies it anyway), and a shared sub-tree stays
+ * `value` (checked IR) as structured-clonable data. Only what leads to a call is copied; every
+ * other sub-tree is the original object (a clone copies it anyway), and a shared sub-tree stays
  * shared. This runs on main while it starts, so it allocates as little as it can.
  */
-export function exportFilters(filters: readonly CheckedFilter[]): unknown {
+export function exportChecked(value: object): CheckedTransfer {
   const done = new Map<object, unknown>();
+  const calls: { fn: FunctionRef }[] = [];
   const copy = (v: object): unknown => {
     if (DECLS.has(v)) return { $function: (v as { name: string }).name } satisfies FunctionRef;
     const seen = done.get(v);
@@ -46,29 +59,40 @@ export function exportFilters(filters: readonly CheckedFilter[]): unknown {
         if (c !== x) (changed ??= { ...record })[k] = c;
       }
       out = changed ?? v;
+      if (changed !== undefined && DECLS.has(record.fn)) calls.push(changed as { fn: FunctionRef });
     }
     done.set(v, out);
     return out;
   };
-  return copy(filters);
+  return { tree: copy(value), calls };
 }
 
-/** exportFilters' result after a structured clone, with each declaration put back (in place). */
-export function importFilters(data: unknown): CheckedFilter[] {
-  const seen = new Set<object>();
-  const revive = (v: unknown): unknown => {
-    if (typeof v !== 'object' || v === null) return v;
-    const name = (v as Partial<FunctionRef>).$function;
-    if (typeof name === 'string') {
-      const decl = lookupFunction(name);
-      if (decl === undefined) throw new Error(`internal: transferred filters call an unknown function ${name}`);
-      return decl;
-    }
-    if (seen.has(v) || (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype)) return v;
-    seen.add(v);
-    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = revive(v[i]);
-    else for (const [k, x] of Object.entries(v)) (v as Record<string, unknown>)[k] = revive(x);
-    return v;
-  };
-  return revive(data) as CheckedFilter[];
+/** exportChecked's result after a clone, with each declaration put back (in place). */
+export function importChecked<T>(data: CheckedTransfer): T {
+  if (typeof data !== 'object' || data === null || !Array.isArray(data.calls)) throw new Error('internal: transferred IR has no list of its calls');
+  for (const call of data.calls) {
+    const name = (call.fn as Partial<FunctionRef>).$function;
+    // A node listed twice (never made so) already has its declaration back.
+    if (DECLS.has(call.fn)) continue;
+    const decl = typeof name === 'string' ? lookupFunction(name) : undefined;
+    if (decl === undefined) throw new Error(`internal: transferred IR calls an unknown function ${String(name)}`);
+    (call as { fn: unknown }).fn = decl;
+  }
+  return data.tree as T;
+}
+
+export function exportFilters(filters: readonly CheckedFilter[]): CheckedTransfer {
+  return exportChecked(filters);
+}
+
+export function importFilters(data: CheckedTransfer): CheckedFilter[] {
+  return importChecked<CheckedFilter[]>(data);
+}
+
+export function exportQueries(queries: readonly CheckedQuery[]): CheckedTransfer {
+  return exportChecked(queries);
+}
+
+export function importQueries(data: CheckedTransfer): CheckedQuery[] {
+  return importChecked<CheckedQuery[]>(data);
 }

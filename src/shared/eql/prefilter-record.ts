@@ -350,7 +350,9 @@ export class RecordCandidateWriter {
       to[j++] = m | 0;
     }
     memo.hashes[e] = h;
-    memo.keys.set(bytes.subarray(start, start + len), e * MEMO_MAX_BYTES);
+    // A loop, not keys.set(bytes.subarray(…)): a miss then allocates nothing (values are short).
+    const keys = memo.keys;
+    for (let i = 0, to = e * MEMO_MAX_BYTES; i < len; i++) keys[to + i] = bytes[start + i]!;
     memo.lengths[e] = len;
     memo.ok[e] = ok ? 1 : 0;
     return ok;
