@@ -3,7 +3,7 @@
 // travels by name: the filters must come back equal to the originals, with the very same
 // declarations, shared sub-trees still shared, and the hand-over left for main to take.
 import { describe, expect, it } from 'vitest';
-import { exportFilters, importFilters } from '../src/shared/eql/filter-transfer.js';
+import { exportFilters, importFilters, withCallsByName } from '../src/shared/eql/filter-transfer.js';
 import { lookupFunction } from '../src/shared/eql/functions.js';
 import type { CheckedFilter } from '../src/shared/eql/ir.js';
 import { CheckHandOver, checkRule } from '../src/shared/rules/compile-rule.js';
@@ -61,6 +61,25 @@ describe('checked filters across a thread boundary', () => {
     const back = importFilters(structuredClone(exportFilters(pair)));
     expect(back[0]).toBe(back[1]);
     expect(back[0]).toEqual(filter);
+  });
+
+  it('clones without a copy inside withCallsByName, and leaves the originals as they were', () => {
+    const filters = filtersOf(QUERIES);
+    const shared = [...filters, filters[0]!]; // a sub-tree reached twice is swapped once
+    const declared = calls(filters);
+    const cloned = withCallsByName(shared, (t) => {
+      expect(t.tree).toBe(shared);
+      expect(t.calls).toHaveLength(declared.length);
+      return structuredClone(t);
+    });
+    expect(calls(filters)).toEqual(declared);
+    expect(calls(filters).every((fn) => typeof (fn as { impl?: unknown }).impl === 'function')).toBe(true);
+    const back = importFilters(cloned);
+    expect(back).toEqual(shared);
+    expect(back[0]).toBe(back[filters.length]);
+    // Put back even when the use throws.
+    expect(() => withCallsByName(filters, () => { throw new Error('boom'); })).toThrow('boom');
+    expect(calls(filters)).toEqual(declared);
   });
 
   it('refuses a declaration it does not know', () => {

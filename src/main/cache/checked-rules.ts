@@ -5,11 +5,11 @@
 // text and dialect, in order: an edit to any rule makes a new entry. A rule that fails its check
 // has no check stored; it is checked (and its error reported) again each run.
 //
-// The entry is the checked IR itself (filter-transfer.ts exportQueries, v8.serialize): reading it
+// The entry is the checked IR itself (filter-transfer.ts withCallsByName, v8.serialize): reading it
 // back costs about what reading the parsed ASTs did, and the check is skipped as well.
 import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { exportQueries, importQueries, type CheckedTransfer } from '../../shared/eql/filter-transfer.js';
+import { importQueries, withCallsByName, type CheckedTransfer } from '../../shared/eql/filter-transfer.js';
 import type { CheckedQuery } from '../../shared/eql/ir.js';
 import { CheckHandOver } from '../../shared/rules/compile-rule.js';
 import type { RuleSource } from '../../shared/rules/model.js';
@@ -83,6 +83,5 @@ export function storeChecks(key: string, checks: readonly (CheckedQuery | null)[
   const failed: number[] = [];
   const good: CheckedQuery[] = [];
   checks.forEach((c, i) => (c === null ? failed.push(i) : good.push(c)));
-  const entry: Entry = { checks: exportQueries(good), failed };
-  store.write(NAMESPACE, key, serialize(entry));
+  store.write(NAMESPACE, key, withCallsByName(good, (checks) => serialize({ checks, failed } satisfies Entry)));
 }
