@@ -50,7 +50,7 @@ interface FieldGroup {
   maxTail: number;
   /**
    * Marks by whole value for values seen before; undefined until the group is first probed (most
-   * are rarely, and a memo is ~170 KB), null once it stopped paying (see ValueMemo).
+   * are rarely, and a memo is 64–192 KB), null once it stopped paying (see ValueMemo).
    */
   memo: ValueMemo | null | undefined;
   /** The group is a handful of exact literals and nothing else: compared directly (FewLiterals). */
@@ -99,23 +99,20 @@ function fewLiterals(g: FieldGroup, markWords: number): FewLiterals | null {
  * hashing every head and tail of it. A group whose values rarely repeat (random file names) drops
  * its memo after a trial, so it never costs more than a little hashing.
  *
- * Flat typed arrays, entry e at fixed strides: a hit reads a few words of three arrays instead of
- * following a key and a marks object per entry (those loads were most of the index's time).
+ * One flat Int32Array, entry e in ENTRY_INTS words at e * ENTRY_INTS: its hash, its length and
+ * result, its marks and, for a value of up to INLINE_KEY_BYTES, the value itself. A hit reads one
+ * 64-byte run of memory; with the hashes, lengths, values, marks and results in five arrays it read
+ * five, and a replay's ~17 probes per record then spent more time waiting on memory than hashing
+ * (the index took 1.75 µs per record within a replay against 1.25 µs alone).
  */
 interface ValueMemo {
-  hashes: Int32Array;
-  /** Per entry: the value's byte length, -1 when empty. */
-  lengths: Int16Array;
-  /** Entry e's value at [e * MEMO_MAX_BYTES, + its length). */
-  keys: Uint8Array;
-  /**
-   * Per entry: MEMO_MARK_PAIRS (word, mask) pairs of the marks the probe made, unused ones (0, 0);
-   * a value that marks more words has its pairs in `overflow` instead (first pair (-1, 0)).
-   */
-  marks: Int32Array;
+  entries: Int32Array;
+  /** `entries` as bytes, for the inline values. */
+  entryBytes: Uint8Array;
+  /** Values longer than INLINE_KEY_BYTES: entry e's at [e * MEMO_MAX_BYTES, + its length). */
+  longKeys: Uint8Array | null;
+  /** Marks of an entry with more than MEMO_MARK_PAIRS marked words (its first pair is (-1, 0)). */
   overflow: (Int32Array | undefined)[];
-  /** Per entry: the probe's result (1 ok, 0 the value must be decoded). */
-  ok: Uint8Array;
   lookups: number;
   hits: number;
 }
@@ -124,17 +121,27 @@ const MEMO_ENTRIES = 1024;
 const MEMO_MAX_BYTES = 128;
 /** Marked words one entry holds inline. */
 const MEMO_MARK_PAIRS = 4;
+/** Words of an entry: hash, length | result << 16, MEMO_MARK_PAIRS (word, mask) pairs, then the value. */
+const ENTRY_INTS = 16;
+const E_HASH = 0;
+const E_LENGTH = 1;
+const E_MARKS = 2;
+const E_KEY = E_MARKS + MEMO_MARK_PAIRS * 2;
+/** Values up to this long sit in their entry (most names, arguments, executables do). */
+const INLINE_KEY_BYTES = (ENTRY_INTS - E_KEY) * 4;
+/** E_LENGTH of an empty entry: no value has it. */
+const NO_ENTRY = -1;
 /** After this many lookups a memo that hit less than half the time is dropped. */
 const MEMO_TRIAL = 8192;
 
 function newMemo(): ValueMemo {
+  const entries = new Int32Array(MEMO_ENTRIES * ENTRY_INTS);
+  for (let e = 0; e < MEMO_ENTRIES; e++) entries[e * ENTRY_INTS + E_LENGTH] = NO_ENTRY;
   return {
-    hashes: new Int32Array(MEMO_ENTRIES),
-    lengths: new Int16Array(MEMO_ENTRIES).fill(-1),
-    keys: new Uint8Array(MEMO_ENTRIES * MEMO_MAX_BYTES),
-    marks: new Int32Array(MEMO_ENTRIES * MEMO_MARK_PAIRS * 2),
+    entries,
+    entryBytes: new Uint8Array(entries.buffer),
+    longKeys: null,
     overflow: new Array<Int32Array | undefined>(MEMO_ENTRIES),
-    ok: new Uint8Array(MEMO_ENTRIES),
     lookups: 0,
     hits: 0,
   };
@@ -301,11 +308,14 @@ export class RecordCandidateWriter {
     if (memo === null || len > MEMO_MAX_BYTES) return this.probe(g, bytes, start, len, words, at);
     const h = sampleHash(bytes, start, len);
     const e = (h ^ (h >>> 15)) & (MEMO_ENTRIES - 1);
+    const base = e * ENTRY_INTS;
+    const entries = memo.entries;
     memo.lookups++;
-    if (memo.hashes[e] === h && memo.lengths[e] === len && sameBytes(memo.keys, e * MEMO_MAX_BYTES, bytes, start, len)) {
+    const lengthAndResult = entries[base + E_LENGTH]!;
+    if (entries[base + E_HASH] === h && (lengthAndResult & 0xffff) === len && this.sameKey(memo, e, bytes, start, len)) {
       memo.hits++;
-      let marks = memo.marks;
-      let i = e * MEMO_MARK_PAIRS * 2;
+      let marks = entries;
+      let i = base + E_MARKS;
       let end = i + MEMO_MARK_PAIRS * 2;
       if (marks[i] === -1) {
         marks = memo.overflow[e]!;
@@ -317,7 +327,7 @@ export class RecordCandidateWriter {
         if (mask === 0) break;
         words[at + marks[i]!] = words[at + marks[i]!]! | mask;
       }
-      return memo.ok[e] === 1;
+      return lengthAndResult >>> 16 === 1;
     }
     if (memo.lookups >= MEMO_TRIAL && memo.hits * 2 < memo.lookups) {
       g.memo = null;
@@ -333,13 +343,12 @@ export class RecordCandidateWriter {
       words[at + w] = words[at + w]! | m;
       pairs++;
     }
-    const base = e * MEMO_MARK_PAIRS * 2;
-    memo.marks.fill(0, base, base + MEMO_MARK_PAIRS * 2);
+    entries.fill(0, base + E_MARKS, base + E_KEY);
     memo.overflow[e] = undefined;
-    let to = memo.marks;
-    let j = base;
+    let to = entries;
+    let j = base + E_MARKS;
     if (pairs > MEMO_MARK_PAIRS) {
-      memo.marks[base] = -1;
+      entries[j] = -1;
       to = memo.overflow[e] = new Int32Array(pairs * 2);
       j = 0;
     }
@@ -349,13 +358,23 @@ export class RecordCandidateWriter {
       to[j++] = w;
       to[j++] = m | 0;
     }
-    memo.hashes[e] = h;
-    // A loop, not keys.set(bytes.subarray(…)): a miss then allocates nothing (values are short).
-    const keys = memo.keys;
-    for (let i = 0, to = e * MEMO_MAX_BYTES; i < len; i++) keys[to + i] = bytes[start + i]!;
-    memo.lengths[e] = len;
-    memo.ok[e] = ok ? 1 : 0;
+    entries[base + E_HASH] = h;
+    entries[base + E_LENGTH] = len | ((ok ? 1 : 0) << 16);
+    // Loops, not set(bytes.subarray(…)): a miss then allocates nothing (values are short).
+    let keys = memo.entryBytes;
+    let to8 = base * 4 + E_KEY * 4;
+    if (len > INLINE_KEY_BYTES) {
+      keys = memo.longKeys ??= new Uint8Array(MEMO_ENTRIES * MEMO_MAX_BYTES);
+      to8 = e * MEMO_MAX_BYTES;
+    }
+    for (let i = 0; i < len; i++) keys[to8 + i] = bytes[start + i]!;
     return ok;
+  }
+
+  /** Whether memo entry e holds the value bytes[start, start + len) (its hash and length matched). */
+  private sameKey(memo: ValueMemo, e: number, bytes: Uint8Array, start: number, len: number): boolean {
+    if (len <= INLINE_KEY_BYTES) return sameBytes(memo.entryBytes, (e * ENTRY_INTS + E_KEY) * 4, bytes, start, len);
+    return sameBytes(memo.longKeys!, e * MEMO_MAX_BYTES, bytes, start, len);
   }
 
   /**
