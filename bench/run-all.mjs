@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { ROOT, machine } from './lib.mjs';
 
 // `--docs-only`: regenerate docs/benchmarks.md from the result files without running anything.
+// `--drop NAME`: leave section NAME out of the page (a one-off run's results that no longer apply).
 const docsOnly = process.argv.includes('--docs-only');
-const only = process.argv.slice(2).filter((a) => a !== '--docs-only');
+const dropped = new Set(process.argv.flatMap((a, i) => (process.argv[i - 1] === '--drop' ? [a] : [])));
+const only = process.argv.slice(2).filter((a, i, all) => a !== '--docs-only' && a !== '--drop' && all[i - 1] !== '--drop');
 const files = docsOnly ? [] : readdirSync(join(ROOT, 'bench')).filter((f) => f.endsWith('.bench.mjs') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
 let failed = 0;
 for (const f of files) {
@@ -37,7 +39,7 @@ if (existsSync(resultsDir)) {
     fresh.set(name, `## ${name}\n\n${when}${where}.\n\n${renderIntro(r)}${renderTables(r)}`);
   }
 }
-const names = [...new Set([...kept.keys(), ...fresh.keys()])].sort();
+const names = [...new Set([...kept.keys(), ...fresh.keys()])].filter((n) => !dropped.has(n)).sort();
 const sections = names.map((n) => fresh.get(n) ?? kept.get(n));
 const m = machine();
 writeFileSync(
