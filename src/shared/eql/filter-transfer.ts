@@ -25,6 +25,8 @@ export interface CheckedTransfer {
 }
 
 const DECLS: ReadonlySet<unknown> = new Set(FUNCTIONS);
+/** Properties whose values are never IR (a field's schema entry, a span): not entered. */
+const HOLDS_NO_CALLS: ReadonlySet<string> = new Set(['def', 'span']);
 
 /**
  * `value` (checked IR) as structured-clonable data. Only what leads to a call is copied; every
@@ -54,7 +56,7 @@ export function exportChecked(value: object): CheckedTransfer {
       const record = v as Record<string, unknown>;
       for (const k in record) {
         const x = record[k];
-        if (typeof x !== 'object' || x === null) continue;
+        if (typeof x !== 'object' || x === null || HOLDS_NO_CALLS.has(k)) continue;
         const c = copy(x);
         if (c !== x) (changed ??= { ...record })[k] = c;
       }
@@ -86,7 +88,7 @@ export function withCallsByName<R>(value: object, use: (transfer: CheckedTransfe
   }
 }
 
-/** The call nodes under `v`. A field's schema entry and a span hold none, and are not entered. */
+/** The call nodes under `v`. */
 function collectCalls(v: object, out: Set<{ fn: unknown }>): void {
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
@@ -98,7 +100,7 @@ function collectCalls(v: object, out: Set<{ fn: unknown }>): void {
   const record = v as Record<string, unknown>;
   if (record.kind === 'call' && DECLS.has(record.fn)) out.add(record as { fn: unknown });
   for (const k in record) {
-    if (k === 'fn' || k === 'def' || k === 'span') continue;
+    if (k === 'fn' || HOLDS_NO_CALLS.has(k)) continue;
     const x = record[k];
     if (typeof x === 'object' && x !== null) collectCalls(x, out);
   }
