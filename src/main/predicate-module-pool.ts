@@ -15,10 +15,10 @@ import type { CodegenStats } from '../shared/eql/codegen/expr.js';
 import { exportParsedQueries } from '../shared/eql/parser.js';
 import { exportFilters, withCallsByName } from '../shared/eql/filter-transfer.js';
 import type { CheckedFilter, CheckedQuery } from '../shared/eql/ir.js';
-import { CheckHandOver } from '../shared/rules/compile-rule.js';
 import { logger } from '../shared/log.js';
 import { DiskCache, defaultCacheDir } from './cache/disk-cache.js';
 import { buildId } from './cache/build-id.js';
+import { rulesDigest } from './cache/rules-digest.js';
 import type { RuleSpec } from '../shared/pipeline/ruleset.js';
 import type { SchemaDescription } from '../shared/record/schema-desc.js';
 import type { PredicateModuleTask, PredicateModuleTaskResult, StreamedBuildTask, StreamMessage } from '../workers/predicate-module-worker.js';
@@ -56,29 +56,20 @@ const WORKER = workerModule('predicate-module-worker.js');
 
 /**
  * Only what the generated module depends on: each rule's query and the dialect it is checked in
- * (CheckHandOver.key; Elastic Endpoint's reads missing fields as null, so the same text compiles
- * to other predicates), in order; rule metadata (names, tags …) does not count.
+ * (rulesDigest; Elastic Endpoint's reads missing fields as null, so the same text compiles to
+ * other predicates), in order; rule metadata (names, tags …) does not count.
  */
 export function predicateModuleKey(rules: readonly ModuleRule[], schema: SchemaDescription): string {
+  const digest = rulesDigest(rules);
   const last = lastKey;
-  if (last && last.schema === schema && sameModuleRules(last.rules, rules)) return last.key;
-  const key = createHash('sha256').update(JSON.stringify([buildId(), schema, rules.map(CheckHandOver.key)])).digest('hex');
-  lastKey = { schema, rules: rules.map(({ query, dialect }) => ({ query, dialect })), key };
+  if (last && last.schema === schema && last.digest === digest) return last.key;
+  const key = createHash('sha256').update(JSON.stringify([buildId(), schema, digest])).digest('hex');
+  lastKey = { schema, digest, key };
   return key;
 }
 
-/**
- * The last key made: a run asks for the same rules' key twice (prefetch or stream, then prepare),
- * and hashing ~250 KB of JSON was ~10 ms of a warm start each time. Rules compare by their query
- * and dialect strings, which are the same string objects in both asks.
- */
-let lastKey: { schema: SchemaDescription; rules: ModuleRule[]; key: string } | undefined;
-
-function sameModuleRules(a: readonly ModuleRule[], b: readonly ModuleRule[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i]!.query !== b[i]!.query || a[i]!.dialect !== b[i]!.dialect) return false;
-  return true;
-}
+/** The last key made: the schema description is the same object in every ask of a run. */
+let lastKey: { schema: SchemaDescription; digest: string; key: string } | undefined;
 
 /** What of a rule its predicate module depends on. */
 type ModuleRule = Pick<RuleSpec, 'query' | 'dialect'>;

@@ -11,12 +11,12 @@ import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { importQueries, withCallsByName, type CheckedTransfer } from '../../shared/eql/filter-transfer.js';
 import type { CheckedQuery } from '../../shared/eql/ir.js';
-import { CheckHandOver } from '../../shared/rules/compile-rule.js';
 import type { RuleSource } from '../../shared/rules/model.js';
 import { ecsLinuxSchema } from '../../shared/schema/ecs-linux.js';
 import type { BuiltSchema } from '../../shared/schema/schema.js';
 import { buildId } from './build-id.js';
 import { DiskCache, defaultCacheDir } from './disk-cache.js';
+import { rulesDigest } from './rules-digest.js';
 
 const NAMESPACE = 'checked';
 
@@ -42,12 +42,11 @@ function schemaIdentity(schema: BuiltSchema): string {
 }
 
 /**
- * The entry's key for `rules` checked against `schema` (it hashes ~250 KB of texts: made once per
- * load), or undefined when there is no cache to use.
+ * The entry's key for `rules` checked against `schema`, or undefined when there is no cache to use.
  */
 export function storedChecksKey(rules: readonly CheckedRule[], schema: BuiltSchema): string | undefined {
   if (cache() === null) return undefined;
-  return createHash('sha256').update(JSON.stringify([buildId(), schemaIdentity(schema), rules.map(CheckHandOver.key)])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([buildId(), schemaIdentity(schema), rulesDigest(rules)])).digest('hex');
 }
 
 /** Stored entry: the checks of the rules that passed, and which rules failed (checked again to be reported). */
