@@ -19,7 +19,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'kestrel-line-gate-'));
 
 // After the inference window (read in full), the gate applies to every line.
 const head = Array.from({ length: INFER_DEFAULTS.maxEvents }, (_, i) =>
-  JSON.stringify({ '@timestamp': i, event: { category: ['process'] }, id: i, host: `h${i % 3}`, s: `w${i % 5}`, n: i % 7, process: { name: 'sh', parent: { name: 'v1' } }, destination: { port: 443 } }),
+  JSON.stringify({ '@timestamp': i, event: { category: ['process'] }, id: i, host: `h${i % 3}`, s: `w${i % 5}`, n: i % 7, process: { name: 'sh', parent: { name: 'v1' } }, destination: { port: 443 }, my_key: 'w' }),
 );
 
 // Each body is one event after the window; `id` is added. Written by hand, not JSON.stringify, so
@@ -36,6 +36,8 @@ const TRICKY = [
   '"process":{"parent.name":"v1"}', '"process.parent":{"name":"v1"}', '"process" : { "name" : "v1" }', '"a":{"s":"v1"}',
   '"x":[{"s":"v1"}]', '"t":"{[:]}", "process":{"name":"v1"}', '"process":{"t":"}","name":"v1"}', '"process":{"parent":{"name":"x"},"name":"v1"}',
   '"process":{"parent":{"name":"v1"},"name":"x"}', '"destination":{"x":{"port":1},"port":4444}', '"source":{"port":4444}', '"event.category":"network", "s":"v1"',
+  // A key found by its rarest tail (`_key"`) and then checked in full (keyAnchor).
+  '"my_key":"v1"', '"your_key":"v1"', '"a.my_key":"v1"', '"my_key" :"v1"', '"xmy_key":"v1"',
 ];
 
 const BODIES = TRICKY;
@@ -55,7 +57,7 @@ function events(): string[] {
 const WHERE = [
   's == "v1"', 's : "v1"', 's : "V*"', 's like "v?"', 's like~ "*k"', 's : "i*"', 's : "s*"', 's : "?v"', 's like "a?b"', 's in ("v1", "x")',
   's in~ ("V1")', 's : "*1"', 's : "é?"', 'process.name == "v1"', 'process.parent.name == "v1"', 'n == 12', 'n in (12, 0)', 'n == 0',
-  'destination.port == 4444', 'b == true', 'extra.deep.x == 2', 'extra != null', 's == "v1" or n == 12', 's == "v1" and n == 12',
+  'destination.port == 4444', 'my_key == "v1"', 'b == true', 'extra.deep.x == 2', 'extra != null', 's == "v1" or n == 12', 's == "v1" and n == 12',
   's != "v1"', 'not s == "v1"', 'startsWith(s, "v")',
 ];
 

@@ -24,7 +24,11 @@ use the JSON events. Both give the same results; encoding JSON events costs more
 saves for one query's filters, hence the default. --stats prints one JSON line of counters to stderr at the end.
 After the first 10,000 events (read in full to infer the schema), an NDJSON line whose text shows
 that no filter of the query can match it is skipped without parsing: only its framing ({…}) is
-checked. --parse-all parses and validates every line; results are the same.`,
+checked. For a sequence or sample joined by keyword fields whose one step is rare among those first
+events, every NDJSON file (not stdin) is read twice: first for the keys of the events that match
+the rare step, then for the query, skipping unparsed every line whose join key is none of those
+keys (key_pruned in --stats). --parse-all parses and validates every line and turns both off;
+results are the same.`,
   options: {
     'id-field': { type: 'string', arg: 'F', help: 'print the F values of each result’s events' },
     'time-field': { type: 'string', arg: 'F', help: 'event time field (default @timestamp)' },
@@ -95,6 +99,7 @@ function statsLine(s: QueryStats): string {
     engine: s.engine,
     events: s.eventsSeen + s.linesSkipped,
     skipped_unparsed: s.linesSkipped,
+    key_pruned: s.linesPruned,
     results: s.results,
     predicates: s.predicates ?? null,
   });

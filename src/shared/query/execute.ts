@@ -12,7 +12,8 @@
 // in one Wasm module call, then pushes the batch's events, whose filters read their bits. A
 // batch's results therefore appear once the batch is read (at most batchSize events later).
 //
-// After the head, NDJSON lines that no filter can match are skipped unparsed (line-gate.ts).
+// After the head, NDJSON lines that no filter can match are skipped unparsed (line-gate.ts), and
+// so are lines whose join key can be in no result (key-gate.ts, key-prune.ts).
 import { LineageTracker, lineageNodes } from '../pipeline/lineage.js';
 import { compilePredicate } from '../eql/interp.js';
 import { jsonFieldAccessor } from '../eql/field-access.js';
@@ -28,11 +29,13 @@ import { compileQuery } from '../eql/compile.js';
 import { parseQuery } from '../eql/parser.js';
 import type { TimeUnit } from '../input/event-time.js';
 import { parseJsonExact } from '../input/json-exact.js';
-import type { LineFilterSlot } from '../input/read-events.js';
+import { isNdjsonFile, type LineFilterSlot } from '../input/read-events.js';
 import { sortEvents, timedEvents, type TimedEvent } from '../input/timed-events.js';
 import { INFER_DEFAULTS, inferSchema } from '../schema/infer.js';
 import { schemaFromMapping } from '../schema/mapping.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
+import type { KeyGate } from './key-gate.js';
+import { collectKeyGate, planKeyPrune } from './key-prune.js';
 import { LineGate } from './line-gate.js';
 import { DEFAULT_QUERY_BATCH, WasmQueryFilters, type QueryPredicateCounters } from './wasm-filters.js';
 
@@ -79,8 +82,10 @@ export interface QueryStats extends EngineStats {
   engine: PredicateEngine;
   /** The Wasm predicate module's counters (engine 'wasm' only). */
   predicates?: QueryPredicateCounters;
-  /** NDJSON lines skipped unparsed by the line gate (none without one). */
+  /** NDJSON lines skipped unparsed by the line gate (none without one), join-key pruning included. */
   linesSkipped: number;
+  /** Of those, the lines skipped because their join key is none that the driver step matched (key-prune.ts). */
+  linesPruned: number;
 }
 
 export const DEFAULT_QUERY_OPTIONS: QueryOptions = {
@@ -118,7 +123,17 @@ export async function executeQuery(
   });
   const compiled = compileQuery(checked, {});
   // A mapping can give missing fields a null_value, which a text condition cannot see.
-  if (options.lineGate !== false && options.mapping === undefined) lines.filter = LineGate.forQuery(checked);
+  let pruned: KeyGate | undefined;
+  if (options.lineGate !== false && options.mapping === undefined) {
+    const gate = LineGate.forQuery(checked);
+    lines.filter = gate;
+    // Join-key pruning needs a second read of every input, and Elasticsearch's dialect (Elastic
+    // Endpoint's lineage must see every event).
+    const rereadable = !exhausted && (await everyNdjsonFile(files));
+    const plan = rereadable && options.dialect !== 'endpoint' ? planKeyPrune(checked, compiled, head) : undefined;
+    pruned = plan && (await collectKeyGate(files, checked, compiled, plan, options.maxLineLength));
+    if (pruned) lines.filter = bothGates(pruned, gate);
+  }
   if (options.sort && !exhausted) {
     for await (const ev of events) head.push(ev);
     exhausted = true;
@@ -151,7 +166,20 @@ export async function executeQuery(
   }
   feed.flush();
   engine.end();
-  return { ...engine.stats, engine: engineName, predicates: filters?.counters, linesSkipped: lines.filter?.skipped ?? 0 };
+  return { ...engine.stats, engine: engineName, predicates: filters?.counters, linesSkipped: lines.filter?.skipped ?? 0, linesPruned: pruned?.skipped ?? 0 };
+}
+
+async function everyNdjsonFile(files: readonly string[]): Promise<boolean> {
+  for (const f of files) if (!(await isNdjsonFile(f))) return false;
+  return true;
+}
+
+/** A line is read when its join key may be a driver key and some filter may match it; the key first (it rejects most). */
+function bothGates(keys: KeyGate, filters: LineGate | undefined): NonNullable<LineFilterSlot['filter']> {
+  return {
+    skipped: 0,
+    mayMatch: (text, start, end) => keys.mayMatch(text, start, end) && (filters === undefined || filters.mayMatch(text, start, end)),
+  };
 }
 
 interface Feeder {

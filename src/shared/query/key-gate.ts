@@ -1,0 +1,179 @@
+// Join-key pruning for `kestrel query`: a sequence or sample whose join keys are plain keyword
+// fields can only produce results for keys that its most selective step matched. A first pass
+// over the input finds those keys (the "driver" step's), and the real pass then skips, unparsed,
+// every NDJSON line whose join key text shows it is none of them. Elasticsearch's own sequence
+// search works the same way round: it queries one criterion, then asks the others only for the
+// join keys it found.
+//
+// Why it is exact. A result holds one event per (non-missing) step, all with the same join key.
+// So every result's key is the key of some event matching the driver step's filter. An event
+// whose key is none of those cannot be in a result, and it changes no state that a result
+// depends on: partials, until and missing-event checks, samples and per-key caps are all kept
+// per join key. (The per-query cap on live partials is the exception: without pruning, partials of
+// keys that can never complete count towards it too, so pruning can only keep more partials that
+// can complete. --parse-all turns pruning off.)
+//
+// Reading a key from text. For each key position the gate knows the field's last path segment;
+// every `"segment":` or `.segment":` key in the line is a candidate for the field (a superset:
+// `process.parent.entity_id` is a candidate for `process.entity_id`), and a line is skipped when
+// every candidate holds a plain string that is not a driver key, or null. A line with a backslash
+// (an escape could spell anything), or a candidate holding a number, array or object, is kept.
+// A line with no candidate lacks the field: its key is null, which no driver key is.
+import type { CheckedFilter, CheckedQuery, CheckedStep, TExpr } from '../eql/ir.js';
+import { keyAnchor } from './line-gate.js';
+
+/** How a query's keys can be pruned: the step that finds the keys, and the usable key positions. */
+export interface KeyPrunePlan {
+  /** Index of the driver step in the query's steps. */
+  driver: number;
+  /** Key positions every step (and until) keys by a plain keyword field. */
+  positions: number[];
+}
+
+/**
+ * The key positions of `query` that pruning can use, or undefined when there are none: every
+ * step's key at the position (and the until step's) must be a keyword field of this event.
+ */
+export function prunablePositions(query: CheckedQuery): number[] | undefined {
+  if (query.kind === 'event' || query.keyCount === 0) return undefined;
+  const steps: CheckedStep[] = [...query.steps, ...(query.until ? [query.until] : [])];
+  const positions: number[] = [];
+  for (let p = 0; p < query.keyCount; p++) {
+    if (steps.every((s) => plainKeywordField(s.keys[p]))) positions.push(p);
+  }
+  return positions.length > 0 ? positions : undefined;
+}
+
+function plainKeywordField(e: TExpr | undefined): boolean {
+  return e !== undefined && e.kind === 'field' && e.step === undefined && e.type === 'string' && e.segments.length > 0;
+}
+
+/** Last path segment of each step's key field at `position` (deduplicated). */
+export function keySegments(query: CheckedQuery, position: number): string[] {
+  const steps: CheckedStep[] = [...query.steps, ...(query.until ? [query.until] : [])];
+  const out = new Set<string>();
+  for (const s of steps) {
+    const k = s.keys[position];
+    if (k?.kind === 'field') out.add(k.segments[k.segments.length - 1]!);
+  }
+  return [...out];
+}
+
+/** The filters of steps that may drive pruning: the ones a result always has an event for. */
+export function driverCandidates(query: CheckedQuery): { index: number; filter: CheckedFilter }[] {
+  return query.steps.flatMap((s, index) => (s.missing ? [] : [{ index, filter: s.filter }]));
+}
+
+/** One key position: the key segments to look for and the driver's keys there. */
+interface PositionGate {
+  needles: KeyNeedle[];
+  keys: ReadonlySet<string>;
+}
+
+/**
+ * `segment"` searched through the read buffer by its rarest tail (line-gate.ts keyAnchor), with
+ * the next match of that tail cached, as line-gate.ts's leaves do.
+ */
+interface KeyNeedle {
+  /** The tail searched for, and the text before it that must precede it. */
+  text: string;
+  prefix: string;
+  next: number;
+}
+
+const QUOTE = 0x22;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const BACKSLASH = '\\';
+
+/**
+ * Decides from a line's text that its join key is none of the driver's keys. Lines of one buffer
+ * must be asked in increasing order of `start`, as with LineGate.
+ */
+export class KeyGate {
+  /** Lines this gate skipped. */
+  skipped = 0;
+  private buffer = '';
+  private readonly positions: PositionGate[];
+  private readonly escape: KeyNeedle = { text: BACKSLASH, prefix: '', next: -1 };
+
+  constructor(positions: readonly { segments: readonly string[]; keys: ReadonlySet<string> }[]) {
+    this.positions = positions.map((p) => ({ needles: p.segments.map(keyNeedle), keys: p.keys }));
+  }
+
+  /** True when the line `text[start, end)` may hold a driver key at every position. */
+  mayMatch(text: string, start: number, end: number): boolean {
+    if (text !== this.buffer) {
+      this.buffer = text;
+      this.escape.next = -1;
+      for (const p of this.positions) for (const n of p.needles) n.next = -1;
+    }
+    if (nextAt(this.escape, text, start) < end) return true;
+    for (const p of this.positions) {
+      if (!this.positionMayMatch(p, text, start, end)) {
+        this.skipped++;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private positionMayMatch(p: PositionGate, text: string, start: number, end: number): boolean {
+    for (const needle of p.needles) {
+      for (let at = nextAt(needle, text, start + needle.prefix.length); at < end; at = nextAt(needle, text, at + 1)) {
+        const keyAt = at - needle.prefix.length;
+        if (needle.prefix.length > 0 && !text.startsWith(needle.prefix, keyAt)) continue;
+        // undefined: not a key of this name at all (a value that ends with it), so no candidate.
+        if (candidateAt(text, start, end, keyAt, needle.prefix.length + needle.text.length, p.keys) === true) return true;
+      }
+    }
+    return false;
+  }
+}
+
+function keyNeedle(segment: string): KeyNeedle {
+  const anchor = keyAnchor(segment);
+  return { text: anchor.rare, prefix: anchor.text.slice(0, anchor.rareAt), next: -1 };
+}
+
+/** Start of the needle's first match at or after `from`, or Infinity; cached per buffer. */
+function nextAt(n: KeyNeedle, text: string, from: number): number {
+  if (n.next < from) {
+    const at = text.indexOf(n.text, from);
+    n.next = at < 0 ? Infinity : at;
+  }
+  return n.next;
+}
+
+/**
+ * What the text at `at` (`segment"`, `needleLength` long) says: false when it is a key of the field whose
+ * value is a plain string not among `keys`, or null (it cannot join); true when it may join (a
+ * driver key, or a value the text cannot tell); undefined when it is not a key at all.
+ */
+function candidateAt(text: string, start: number, end: number, at: number, needleLength: number, keys: ReadonlySet<string>): boolean | undefined {
+  const before = at - 1;
+  if (before < start) return undefined;
+  const b = text.charCodeAt(before);
+  if (b !== QUOTE && b !== DOT) return undefined;
+  let i = skipSpace(text, at + needleLength, end);
+  if (text.charCodeAt(i) !== COLON) return undefined; // a string value that ends with the segment
+  i = skipSpace(text, i + 1, end);
+  const c = text.charCodeAt(i);
+  if (c === QUOTE) {
+    const close = text.indexOf('"', i + 1);
+    if (close < 0 || close >= end) return true;
+    return keys.has(text.slice(i + 1, close));
+  }
+  if (text.startsWith('null', i)) return false;
+  return true;
+}
+
+function skipSpace(text: string, from: number, end: number): number {
+  let i = from;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) break;
+    i++;
+  }
+  return i;
+}
