@@ -28,7 +28,8 @@ writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
 
 async function run(query: string, engine: PredicateEngine) {
   const ids: unknown[] = [];
-  const stats = await executeQuery(query, [file], { ...DEFAULT_QUERY_OPTIONS, engine, batchSize: 16 }, (r) => ids.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
+  // Every event must reach the encoder: the line gate would skip the lines no filter can match.
+  const stats = await executeQuery(query, [file], { ...DEFAULT_QUERY_OPTIONS, engine, batchSize: 16, lineGate: false }, (r) => ids.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
   return { ids, stats };
 }
 

@@ -52,7 +52,8 @@ const QUERIES = [
 
 async function run(query: string, file: string, engine: PredicateEngine): Promise<{ ids: string; stats: QueryStats }> {
   const results: unknown[][] = [];
-  const stats = await executeQuery(query, [file], { ...DEFAULT_QUERY_OPTIONS, engine, batchSize: 32 }, (r) => results.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
+  // Every event must reach the encoder: the line gate would skip the lines no filter can match.
+  const stats = await executeQuery(query, [file], { ...DEFAULT_QUERY_OPTIONS, engine, batchSize: 32, lineGate: false }, (r) => results.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
   return { ids: JSON.stringify(results), stats };
 }
 

@@ -31,7 +31,7 @@ import type { TimeUnit } from '../input/event-time.js';
 import { parseJsonExact } from '../input/json-exact.js';
 import { isNdjsonFile, type LineFilterSlot } from '../input/read-events.js';
 import { sortEvents, timedEvents, type TimedEvent } from '../input/timed-events.js';
-import { INFER_DEFAULTS, inferSchema } from '../schema/infer.js';
+import { INFER_DEFAULTS, SchemaInference } from '../schema/infer.js';
 import { schemaFromMapping } from '../schema/mapping.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
 import type { KeyGate } from './key-gate.js';
@@ -88,6 +88,12 @@ export interface QueryStats extends EngineStats {
   linesPruned: number;
 }
 
+/**
+ * Every how many head events one is kept for planning join-key pruning (key-prune.ts): a sample of
+ * 2,000 judges how rare a step is as well as all 10,000 would, without holding them all.
+ */
+const PLAN_SAMPLE_EVERY = 5;
+
 export const DEFAULT_QUERY_OPTIONS: QueryOptions = {
   timeField: '@timestamp',
   timeUnit: 'ms',
@@ -104,33 +110,48 @@ export async function executeQuery(
 ): Promise<QueryStats> {
   const ast = parseQuery(text);
   const lines: LineFilterSlot = { maxLineLength: options.maxLineLength };
-  const events = timedEvents(files, options, stdin, lines);
+  // NDJSON files that a line gate may skip through are read twice: the head for the schema alone
+  // (not kept: 10,000 parsed events held across collections cost more than reading them again),
+  // then from the start with the gates, which skip most head lines too.
+  const gated = options.lineGate !== false && options.mapping === undefined;
+  const reread = gated && (await everyNdjsonFile(files));
+  let events = timedEvents(files, options, stdin, lines);
   const head: TimedEvent[] = [];
+  const sample: TimedEvent[] = [];
+  const inference = new SchemaInference();
   let exhausted = true;
+  let read = 0;
   for (let next = await events.next(); !next.done; next = await events.next()) {
-    head.push(next.value);
-    if (head.length >= INFER_DEFAULTS.maxEvents) {
+    inference.add(next.value.view as Record<string, unknown>);
+    if (!reread) head.push(next.value);
+    else if (read % PLAN_SAMPLE_EVERY === 0) sample.push(next.value);
+    if (++read >= INFER_DEFAULTS.maxEvents) {
       exhausted = false;
       break;
     }
   }
 
-  // The schema is inferred from every event of the head, so the line gate starts after it.
-  const schema = await buildSchema(head, options.mapping);
+  const schema = await buildSchema(inference, options.mapping);
   const checked = checkQuery(ast, {
     schema, categoryField: options.categoryField, source: text,
     ...(options.dialect === 'endpoint' && { dialect: 'endpoint' as const, missingFields: 'null' as const }),
   });
   const compiled = compileQuery(checked, {});
-  // A mapping can give missing fields a null_value, which a text condition cannot see.
+  if (reread) {
+    await events.return(undefined);
+    events = timedEvents(files, options, stdin, lines);
+    exhausted = false;
+  }
+  // A mapping can give missing fields a null_value, which a text condition cannot see. Without a
+  // re-read the gate starts after the head, which was parsed anyway.
   let pruned: KeyGate | undefined;
-  if (options.lineGate !== false && options.mapping === undefined) {
+  if (gated) {
     const gate = LineGate.forQuery(checked);
     lines.filter = gate;
     // Join-key pruning needs a second read of every input, and Elasticsearch's dialect (Elastic
     // Endpoint's lineage must see every event).
-    const rereadable = !exhausted && (await everyNdjsonFile(files));
-    const plan = rereadable && options.dialect !== 'endpoint' ? planKeyPrune(checked, compiled, head) : undefined;
+    const worth = reread && read >= INFER_DEFAULTS.maxEvents && options.dialect !== 'endpoint';
+    const plan = worth ? planKeyPrune(checked, compiled, sample) : undefined;
     pruned = plan && (await collectKeyGate(files, checked, compiled, plan, options.maxLineLength));
     if (pruned) lines.filter = bothGates(pruned, gate);
   }
@@ -241,11 +262,8 @@ function batchFeeder(engine: Engine, filters: WasmQueryFilters, batchSize: numbe
   };
 }
 
-async function buildSchema(sample: readonly TimedEvent[], mappingPath: string | undefined): Promise<BuiltSchema> {
-  const inferred = inferSchema(
-    sample.map((e) => e.view as Record<string, unknown>),
-    'inferred from the input',
-  );
+async function buildSchema(inference: SchemaInference, mappingPath: string | undefined): Promise<BuiltSchema> {
+  const inferred = inference.build('inferred from the input');
   if (mappingPath === undefined) return inferred;
   let json: unknown;
   try {
