@@ -95,6 +95,14 @@ describe('query join-key pruning', () => {
     expect(pruned.ids).toBe((await run(QUERIES[0]!, other, false)).ids);
   });
 
+  it('does not prune when the other steps mostly share the driver keys (a key of few values)', async () => {
+    // j has 7 values in the head, and the sampled rare events hold most of them.
+    const q = 'sequence by j [process where s == "rare"] [process where true]';
+    const r = await run(q, file, true);
+    expect(r.stats.linesPruned).toBe(0);
+    expect(r.ids).toBe((await run(q, file, false)).ids);
+  });
+
   it('does not prune when the driver step is not rare in the head', async () => {
     const r = await run('sequence by k [process where s == "common"] [process where true]', file, true);
     expect(r.stats.linesPruned).toBe(0);
