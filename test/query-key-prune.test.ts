@@ -41,6 +41,12 @@ function events(rareBodies: (body: string, i: number) => boolean = (b, i) => (i 
   // Rare events for some spellings only, so other keys never get a driver event.
   KEYS.forEach((b, i) => rareBodies(b, i) && push('rare', b));
   for (let round = 0; round < 3; round++) KEYS.forEach((b) => push('common', b));
+  // A driver line whose key text differs from the other lines of its key: the first pass must read
+  // every candidate (JSON keeps the last of two equal keys), and null candidates hold no key.
+  push('rare', '"k":"yP1", "k":"P1"');
+  push('rare', '"k":null, "k":"P2"');
+  push('rare', '"k":"P3", "k":null');
+  for (const k of ['P1', 'P2', 'P3', 'yP1']) push('common', `"k":"${k}"`);
   // Plain events whose keys no driver event has: what pruning should skip.
   for (let i = 0; i < 300; i++) push('common', `"k":"other${i % 9}", "j":"j1"`);
   return out;

@@ -146,26 +146,75 @@ function nextAt(n: KeyNeedle, text: string, from: number): number {
 }
 
 /**
- * What the text at `at` (`segment"`, `needleLength` long) says: false when it is a key of the field whose
- * value is a plain string not among `keys`, or null (it cannot join); true when it may join (a
- * driver key, or a value the text cannot tell); undefined when it is not a key at all.
+ * The value of the key at `at` (`segment"`, `needleLength` long): undefined when it is not a key
+ * at all (a value that ends with the segment), null for a JSON null, the string for a plain
+ * string, true for anything the text cannot tell (a number, array, object, or a cut-off string).
  */
-function candidateAt(text: string, start: number, end: number, at: number, needleLength: number, keys: ReadonlySet<string>): boolean | undefined {
+function candidateValue(text: string, start: number, end: number, at: number, needleLength: number): string | null | true | undefined {
   const before = at - 1;
   if (before < start) return undefined;
   const b = text.charCodeAt(before);
   if (b !== QUOTE && b !== DOT) return undefined;
   let i = skipSpace(text, at + needleLength, end);
-  if (text.charCodeAt(i) !== COLON) return undefined; // a string value that ends with the segment
+  if (text.charCodeAt(i) !== COLON) return undefined;
   i = skipSpace(text, i + 1, end);
-  const c = text.charCodeAt(i);
-  if (c === QUOTE) {
+  if (text.charCodeAt(i) === QUOTE) {
     const close = text.indexOf('"', i + 1);
-    if (close < 0 || close >= end) return true;
-    return keys.has(text.slice(i + 1, close));
+    return close < 0 || close >= end ? true : text.slice(i + 1, close);
   }
-  if (text.startsWith('null', i)) return false;
-  return true;
+  return text.startsWith('null', i) ? null : true;
+}
+
+/**
+ * Whether the candidate at `at` may join: false for a plain string not among `keys` or a null,
+ * true when it is a driver key or the text cannot tell, undefined when it is not a key at all.
+ */
+function candidateAt(text: string, start: number, end: number, at: number, needleLength: number, keys: ReadonlySet<string>): boolean | undefined {
+  const v = candidateValue(text, start, end, at, needleLength);
+  if (v === undefined || v === true) return v;
+  return v !== null && keys.has(v);
+}
+
+/**
+ * Reads a driver line's join keys from its text, without parsing it: every plain string held by a
+ * key named like the key field, per position (a superset of the event's keys, which is all the
+ * key gate needs). Undefined when the text cannot tell: a backslash in the line, a candidate that
+ * is not a plain string or null, or no string at all; the line is then parsed.
+ */
+export class KeyHarvest {
+  private buffer = '';
+  private readonly needles: KeyNeedle[][];
+  private readonly escape: KeyNeedle = { text: BACKSLASH, prefix: '', next: -1 };
+
+  constructor(segments: readonly string[]) {
+    this.needles = segments.map((s) => [keyNeedle(s)]);
+  }
+
+  read(text: string, start: number, end: number): string[][] | undefined {
+    if (text !== this.buffer) {
+      this.buffer = text;
+      this.escape.next = -1;
+      for (const p of this.needles) for (const n of p) n.next = -1;
+    }
+    if (nextAt(this.escape, text, start) < end) return undefined;
+    const out: string[][] = [];
+    for (const position of this.needles) {
+      const values: string[] = [];
+      for (const needle of position) {
+        for (let at = nextAt(needle, text, start + needle.prefix.length); at < end; at = nextAt(needle, text, at + 1)) {
+          const keyAt = at - needle.prefix.length;
+          if (needle.prefix.length > 0 && !text.startsWith(needle.prefix, keyAt)) continue;
+          const v = candidateValue(text, start, end, keyAt, needle.prefix.length + needle.text.length);
+          if (v === undefined) continue;
+          if (v === true) return undefined;
+          if (v !== null) values.push(v); // a null holds no key: the others make the superset
+        }
+      }
+      if (values.length === 0) return undefined;
+      out.push(values);
+    }
+    return out;
+  }
 }
 
 function skipSpace(text: string, from: number, end: number): number {
