@@ -93,6 +93,27 @@ describe('query join-key pruning', () => {
     expect(r.stats.linesSkipped).toBeGreaterThanOrEqual(r.stats.linesPruned);
   });
 
+  it('reports bad input where it is, after the results before it, as without pruning', async () => {
+    const broken = path.join(dir, 'broken.ndjson');
+    const lines = [...head, ...events()];
+    const at = lines.length - 100;
+    lines.splice(at, 0, '{"@timestamp": 1, "s": "rare", "k": "K0", ');
+    writeFileSync(broken, lines.join('\n') + '\n');
+    const outcome = async (lineGate: boolean): Promise<{ ids: unknown[]; error: string }> => {
+      const ids: unknown[] = [];
+      try {
+        await executeQuery(QUERIES[0]!, [broken], { ...DEFAULT_QUERY_OPTIONS, engine: 'interp', lineGate }, (r) => ids.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
+      } catch (e) {
+        return { ids, error: (e as Error).message };
+      }
+      return { ids, error: 'none' };
+    };
+    const pruned = await outcome(true);
+    expect(pruned.error).toMatch(new RegExp(`line ${at + 1}: bad JSON`));
+    expect(pruned.ids.length).toBeGreaterThan(10);
+    expect(pruned).toEqual(await outcome(false));
+  });
+
   it('does not prune when a driver event has a key the text cannot compare (a number)', async () => {
     const other = path.join(dir, 'number-key.ndjson');
     writeFileSync(other, [...head, ...events((b) => b === '"k":1' || b === '"k":"K0"')].join('\n') + '\n');
