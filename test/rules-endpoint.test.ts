@@ -218,14 +218,21 @@ describe('Endpoint dialect: lineage (descendant of, child of, event of)', () => 
     start(5, 20, 'curl', 'e1'),
     { '@timestamp': at(6), event: { category: ['network'], type: ['start'], action: 'connection_attempted' }, process: { pid: 20, entity_id: 'e20', name: 'curl', parent: { entity_id: 'e1' } } },
   ];
-  function query(q: string, engine: string) {
+  function query(q: string, engine: string, before: object[] = []) {
     distModule('main/cli.js');
     const dir = mkdtempSync(join(tmpdir(), 'kestrel-lineage-'));
-    writeFileSync(join(dir, 'e.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(join(dir, 'e.ndjson'), [...before, ...events].map((e) => JSON.stringify(e)).join('\n') + '\n');
     const r = spawnSync(process.execPath, ['bin/kestrel', 'query', '--dialect', 'endpoint', '--engine', engine, '--id-field', 'process.pid', q, join(dir, 'e.ndjson')], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)[0]);
   }
+
+  it('sees every event past the schema head too: no line is skipped unparsed for a lineage term', () => {
+    // 10,000 unrelated events first, so the tree's events come after the head that is read in full.
+    const before = Array.from({ length: 10_000 }, (_, i) => ({ '@timestamp': '2026-12-06T09:00:00Z', host: { id: 'other' }, event: { category: ['file'], action: 'creation' }, file: { path: `/tmp/f${i}` }, process: { pid: 100_000 + i, entity_id: `o${i}` } }));
+    expect(query('network where descendant of [process where event.action == "exec" and process.name == "dnf"]', 'interp', before)).toEqual([12]);
+    expect(query('process where event.action == "exec" and child of [process where event.action == "exec" and process.name == "dnf"]', 'interp', before)).toEqual([11]);
+  });
 
   it('answers from the process tree seen so far, the same on both engines', () => {
     for (const engine of ['interp', 'wasm']) {
