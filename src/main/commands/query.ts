@@ -6,6 +6,7 @@ import { readPath } from '../../shared/input/field-path.js';
 import { toJsonText } from '../../shared/output/json-text.js';
 import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryOptions, type QueryStats } from '../../shared/query/execute.js';
 import { formatError } from '../format-error.js';
+import { inferredSchemaCache } from '../cache/inferred-schemas.js';
 import { CAPS_OPTIONS, ENGINE_OPTION, evictionWarning, parseCaps, parseEngine } from './options.js';
 import { KestrelError } from '../../shared/errors.js';
 
@@ -28,7 +29,9 @@ checked. For a sequence or sample joined by keyword fields whose one step is rar
 events, every NDJSON file (not stdin) is read twice: first for the keys of the events that match
 the rare step, then for the query, skipping unparsed every line whose join key is none of those
 keys (key_pruned in --stats). --parse-all parses and validates every line and turns both off;
-results are the same.`,
+results are the same. The schema inferred from an NDJSON file's first 10,000 events is kept in the
+cache folder (~/.cache/kestrel/inferred; KESTREL_CACHE=off to not) under a digest of those bytes,
+so a query over the same file again does not parse them.`,
   options: {
     'id-field': { type: 'string', arg: 'F', help: 'print the F values of each result’s events' },
     'time-field': { type: 'string', arg: 'F', help: 'event time field (default @timestamp)' },
@@ -68,6 +71,7 @@ results are the same.`,
       // One query, one engine: the per-rule and total caps are both caps on its partials.
       maxPartials: Math.min(caps.maxPartialsPerRule, caps.maxPartialsTotal),
       maxPartialsPerKey: caps.maxPartialsPerKey,
+      schemaCache: inferredSchemaCache(),
     };
     const idField = v['id-field'] as string | undefined;
     const print = (r: EngineResult): void => {

@@ -31,7 +31,8 @@ import type { TimeUnit } from '../input/event-time.js';
 import { parseJsonExact } from '../input/json-exact.js';
 import { isNdjsonFile, type LineFilterSlot } from '../input/read-events.js';
 import { sortEvents, timedEvents, type TimedEvent } from '../input/timed-events.js';
-import { INFER_DEFAULTS, SchemaInference } from '../schema/infer.js';
+import { INFER_DEFAULTS, SchemaInference, inferredSchema, type InferredFields } from '../schema/infer.js';
+import { headDigest } from './head-digest.js';
 import { schemaFromMapping } from '../schema/mapping.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
 import type { KeyGate } from './key-gate.js';
@@ -64,6 +65,11 @@ export interface QueryOptions {
   lineGate?: boolean;
   /** Longest NDJSON line accepted, in characters (read-events.ts DEFAULT_MAX_LINE_LENGTH). */
   maxLineLength?: number;
+  /**
+   * Where the schema inferred from an input's head is kept between queries, keyed by a digest of
+   * the head's bytes (head-digest.ts); only for NDJSON files read twice. Default: none.
+   */
+  schemaCache?: InferredSchemaCache;
   /** Caps on live sequence partials (oldest evicted beyond them; counted in the stats). Default: none. */
   maxPartials?: number;
   maxPartialsPerKey?: number;
@@ -78,6 +84,11 @@ export interface QueryOptions {
  */
 export const DEFAULT_QUERY_ENGINE: PredicateEngine = 'interp';
 
+export interface InferredSchemaCache {
+  read(key: string): InferredFields | undefined;
+  write(key: string, value: InferredFields): void;
+}
+
 export interface QueryStats extends EngineStats {
   engine: PredicateEngine;
   /** The Wasm predicate module's counters (engine 'wasm' only). */
@@ -89,10 +100,27 @@ export interface QueryStats extends EngineStats {
 }
 
 /**
- * Every how many head events one is kept for planning join-key pruning (key-prune.ts): a sample of
- * 2,000 judges how rare a step is as well as all 10,000 would, without holding them all.
+ * Every how many head events one is kept to plan join-key pruning (key-prune.ts): 2,000 spread
+ * over the head judge how rare a step is well enough, without holding all 10,000.
  */
 const PLAN_SAMPLE_EVERY = 5;
+
+/**
+ * The planning sample when the schema came from the cache: every `every`-th line of the head is
+ * parsed (the others are skipped unparsed), up to `count` events. The head's bytes are the ones an
+ * earlier query read in full without an error.
+ */
+async function sampleOfHead(files: readonly string[], options: QueryOptions, every: number, count: number): Promise<TimedEvent[]> {
+  let line = 0;
+  const slot: LineFilterSlot = { maxLineLength: options.maxLineLength, filter: { skipped: 0, mayMatch: () => line++ % every === 0 } };
+  const out: TimedEvent[] = [];
+  const events = timedEvents(files, options, undefined, slot);
+  for await (const ev of events) {
+    out.push(ev);
+    if (out.length >= count) break;
+  }
+  return out;
+}
 
 export const DEFAULT_QUERY_OPTIONS: QueryOptions = {
   timeField: '@timestamp',
@@ -117,21 +145,33 @@ export async function executeQuery(
   const reread = gated && (await everyNdjsonFile(files));
   let events = timedEvents(files, options, stdin, lines);
   const head: TimedEvent[] = [];
-  const sample: TimedEvent[] = [];
-  const inference = new SchemaInference();
+  let sample: TimedEvent[] = [];
   let exhausted = true;
-  let read = 0;
-  for (let next = await events.next(); !next.done; next = await events.next()) {
-    inference.add(next.value.view as Record<string, unknown>);
-    if (!reread) head.push(next.value);
-    else if (read % PLAN_SAMPLE_EVERY === 0) sample.push(next.value);
-    if (++read >= INFER_DEFAULTS.maxEvents) {
-      exhausted = false;
-      break;
+  let inferred: InferredFields | undefined;
+  // A re-read input's inferred schema may be stored from an earlier query over the same head bytes.
+  const cacheKey = reread && options.schemaCache ? headDigest(files, INFER_DEFAULTS.maxEvents) : undefined;
+  if (cacheKey !== undefined) inferred = options.schemaCache!.read(cacheKey);
+  if (inferred !== undefined) {
+    exhausted = inferred.sampled < INFER_DEFAULTS.maxEvents;
+    await events.return(undefined);
+    sample = await sampleOfHead(files, options, PLAN_SAMPLE_EVERY, INFER_DEFAULTS.maxEvents / PLAN_SAMPLE_EVERY);
+  } else {
+    const inference = new SchemaInference();
+    let seen = 0;
+    for (let next = await events.next(); !next.done; next = await events.next()) {
+      if (!reread) head.push(next.value);
+      else if (seen++ % PLAN_SAMPLE_EVERY === 0) sample.push(next.value);
+      // False once the 10,000th event is in: the head is complete.
+      if (!inference.add(next.value.view as Record<string, unknown>)) {
+        exhausted = false;
+        break;
+      }
     }
+    inferred = inference.result();
+    if (cacheKey !== undefined) options.schemaCache!.write(cacheKey, inferred);
   }
 
-  const schema = await buildSchema(inference, options.mapping);
+  const schema = await buildSchema(inferred, options.mapping);
   const checked = checkQuery(ast, {
     schema, categoryField: options.categoryField, source: text,
     ...(options.dialect === 'endpoint' && { dialect: 'endpoint' as const, missingFields: 'null' as const }),
@@ -152,7 +192,7 @@ export async function executeQuery(
     lines.filter = gate;
     // Join-key pruning needs a second read of every input, and Elasticsearch's dialect (Elastic
     // Endpoint's lineage must see every event).
-    const worth = reread && read >= INFER_DEFAULTS.maxEvents && options.dialect !== 'endpoint';
+    const worth = reread && inferred.sampled >= INFER_DEFAULTS.maxEvents && options.dialect !== 'endpoint';
     const plan = worth ? planKeyPrune(checked, compiled, sample) : undefined;
     pruned = plan && (await collectKeyGate(files, checked, compiled, plan, options.maxLineLength));
     if (pruned) lines.filter = bothGates(pruned, gate);
@@ -264,8 +304,8 @@ function batchFeeder(engine: Engine, filters: WasmQueryFilters, batchSize: numbe
   };
 }
 
-async function buildSchema(inference: SchemaInference, mappingPath: string | undefined): Promise<BuiltSchema> {
-  const inferred = inference.build('inferred from the input');
+async function buildSchema(fields: InferredFields, mappingPath: string | undefined): Promise<BuiltSchema> {
+  const inferred = inferredSchema(fields, 'inferred from the input');
   if (mappingPath === undefined) return inferred;
   let json: unknown;
   try {

@@ -223,9 +223,25 @@ export class SchemaInference {
   }
 
   build(name: string): BuiltSchema {
-    if (this.#inferrer.droppedValues > 0) {
-      logger().warn({ schema: name, maxFields: this.#maxFields, dropped: this.#inferrer.droppedValues }, 'schema inference hit the field limit; further fields are unknown');
-    }
-    return createSchema(name, this.#inferrer.fields(this.#sampled), { strict: false });
+    return inferredSchema(this.result(), name);
   }
+
+  /** What was learnt, as plain data (a cache can keep it: `kestrel query` over the same head). */
+  result(): InferredFields {
+    return { fields: this.#inferrer.fields(this.#sampled), sampled: this.#sampled, dropped: this.#inferrer.droppedValues, maxFields: this.#maxFields };
+  }
+}
+
+/** The outcome of an inference: the fields, how many events were sampled, and what the field limit dropped. */
+export interface InferredFields {
+  fields: FieldDef[];
+  sampled: number;
+  dropped: number;
+  maxFields: number;
+}
+
+/** The non-strict schema of an inference's fields (warning, as inference does, when the field limit dropped some). */
+export function inferredSchema(r: InferredFields, name: string): BuiltSchema {
+  if (r.dropped > 0) logger().warn({ schema: name, maxFields: r.maxFields, dropped: r.dropped }, 'schema inference hit the field limit; further fields are unknown');
+  return createSchema(name, r.fields, { strict: false });
 }
