@@ -42,10 +42,16 @@ if (!existsSync(ndjson)) await makeInput(ndjson);
 
 // Each build's kestrel with the node flags its command line runs with (cliNodeFlags).
 const kestrelArgv = (root) => [...cliNodeFlags(root), join(root, 'bin/kestrel')];
+// Kestrel keeps the schema inferred from a file's head in its disk cache (a query over the same
+// file again skips that work): the first run of each query starts from an empty cache folder of
+// this bench's own ("cold"), the runs after it find the schema there ("warm").
+const cacheDir = join(work, `cache-${process.pid}`);
+const cached = { KESTREL_CACHE_DIR: cacheDir };
 const engines = [
-  { name: 'kestrel (wasm)', argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'wasm', q, ndjson] },
-  { name: 'kestrel (interp, default)', argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'interp', q, ndjson] },
-  { name: 'kestrel --parse-all', argv: (q) => [...kestrelArgv(ROOT), 'query', '--parse-all', q, ndjson] },
+  { name: 'kestrel (interp, cold cache)', env: cached, argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'interp', q, ndjson] },
+  { name: 'kestrel (wasm, warm)', env: cached, argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'wasm', q, ndjson] },
+  { name: 'kestrel (interp, default, warm)', env: cached, argv: (q) => [...kestrelArgv(ROOT), 'query', '--engine', 'interp', q, ndjson] },
+  { name: 'kestrel --parse-all', env: cached, argv: (q) => [...kestrelArgv(ROOT), 'query', '--parse-all', q, ndjson] },
 ];
 if (values.baseline !== 'none') {
   const dist = baselineDist(values.baseline);
@@ -56,6 +62,7 @@ if (endgame) engines.push({ name: 'Endgame eql (Python)', python: true, argv: (q
 
 const rows = [];
 for (const q of QUERIES) {
+  rmSync(cacheDir, { recursive: true, force: true });
   let endgameSeconds;
   const qrows = [];
   for (const e of engines) {
@@ -69,6 +76,7 @@ for (const q of QUERIES) {
   rows.push(...qrows);
 }
 printTable(`kestrel query vs Endgame eql, ${values.events} NDJSON events (synth seed ${values.seed})`, rows);
+rmSync(cacheDir, { recursive: true, force: true });
 writeResults('query', {
   events: Number(values.events),
   bytes: Number(execFileSync('stat', ['-c', '%s', ndjson], { encoding: 'utf8' }).trim()),
@@ -95,7 +103,7 @@ function measure(e, q) {
     'print(json.dumps({"seconds": seconds, "lines": lines, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss}))',
   ].join('\n');
   const exe = e.python ? values.python : process.execPath;
-  const r = spawnSync(values.python, ['-c', wrapper, JSON.stringify([exe, ...e.argv(q)]), endgame ?? ROOT], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(values.python, ['-c', wrapper, JSON.stringify([exe, ...e.argv(q)]), endgame ?? ROOT], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, ...e.env } });
   if (r.status !== 0) throw new Error(`${e.name}: exit ${r.status}: ${r.stderr}`);
   const m = JSON.parse(r.stdout);
   // Kestrel prints one line per sequence; Endgame's jsonl prints each sequence's 2 events.
