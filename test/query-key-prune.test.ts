@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPath } from '../src/shared/input/field-path.js';
-import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryStats } from '../src/shared/query/execute.js';
+import { DEFAULT_QUERY_OPTIONS, executeQuery } from '../src/shared/query/execute.js';
+import { queryIds } from './helpers/query-ids.js';
 import { INFER_DEFAULTS } from '../src/shared/schema/infer.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kestrel-key-prune-'));
@@ -68,11 +69,7 @@ const QUERIES = [
   'sequence by k [process where s == "rare"] [process where true] | tail 2',
 ];
 
-async function run(query: string, file: string, lineGate: boolean): Promise<{ ids: string; stats: QueryStats }> {
-  const results: unknown[][] = [];
-  const stats = await executeQuery(query, [file], { ...DEFAULT_QUERY_OPTIONS, engine: 'interp', lineGate }, (r) => results.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
-  return { ids: JSON.stringify(results), stats };
-}
+const run = (query: string, file: string, lineGate: boolean) => queryIds(query, [file], { lineGate });
 
 describe('query join-key pruning', () => {
   const file = path.join(dir, 'keys.ndjson');
@@ -122,11 +119,7 @@ describe('query join-key pruning', () => {
     writeFileSync(first, all.slice(0, INFER_DEFAULTS.maxEvents + 30).join('\n') + '\n');
     writeFileSync(second, all.slice(INFER_DEFAULTS.maxEvents + 30).join('\n') + '\n');
     for (const sort of [false, true]) {
-      const outcome = async (lineGate: boolean): Promise<{ ids: string; stats: QueryStats }> => {
-        const results: unknown[][] = [];
-        const stats = await executeQuery(QUERIES[0]!, [first, second], { ...DEFAULT_QUERY_OPTIONS, engine: 'interp', lineGate, sort }, (r) => results.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
-        return { ids: JSON.stringify(results), stats };
-      };
+      const outcome = (lineGate: boolean) => queryIds(QUERIES[0]!, [first, second], { lineGate, sort });
       const pruned = await outcome(true);
       expect(pruned.stats.linesPruned).toBeGreaterThanOrEqual(300);
       expect(JSON.parse(pruned.ids).length).toBeGreaterThan(10);

@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readPath } from '../src/shared/input/field-path.js';
 import { hasLongDigitRun } from '../src/shared/input/json-exact.js';
-import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryStats } from '../src/shared/query/execute.js';
+import { queryIds } from './helpers/query-ids.js';
 import { INFER_DEFAULTS } from '../src/shared/schema/infer.js';
 import { spawnSync } from 'node:child_process';
 import { KESTREL_BIN } from './helpers/dist.js';
@@ -70,11 +69,7 @@ const QUERIES = [
   'process where s == "v1" | head 3',
 ];
 
-async function run(query: string, file: string, lineGate: boolean): Promise<{ ids: string; stats: QueryStats }> {
-  const results: unknown[][] = [];
-  const stats = await executeQuery(query, [file], { ...DEFAULT_QUERY_OPTIONS, engine: 'interp', lineGate }, (r) => results.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
-  return { ids: JSON.stringify(results), stats };
-}
+const run = (query: string, file: string, lineGate: boolean) => queryIds(query, [file], { lineGate });
 
 describe('query line gate', () => {
   const file = path.join(dir, 'tricky.ndjson');

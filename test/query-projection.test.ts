@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PredicateEngine } from '../src/shared/eql/codegen/ruleset.js';
-import { readPath } from '../src/shared/input/field-path.js';
-import { DEFAULT_QUERY_OPTIONS, executeQuery, type QueryStats } from '../src/shared/query/execute.js';
+import { queryIds } from './helpers/query-ids.js';
 import { INFER_DEFAULTS } from '../src/shared/schema/infer.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kestrel-query-projection-'));
@@ -50,12 +49,8 @@ const QUERIES = [
   'sample by host [process where n == 1] [network where process.args == "x2"]',
 ];
 
-async function run(query: string, file: string, engine: PredicateEngine): Promise<{ ids: string; stats: QueryStats }> {
-  const results: unknown[][] = [];
-  // Every event must reach the encoder: the line gate would skip the lines no filter can match.
-  const stats = await executeQuery(query, [file], { ...DEFAULT_QUERY_OPTIONS, engine, batchSize: 32, lineGate: false }, (r) => results.push(r.events.map((e) => (e ? readPath(e.view, 'id') : null))));
-  return { ids: JSON.stringify(results), stats };
-}
+// Every event must reach the encoder: the line gate would skip the lines no filter can match.
+const run = (query: string, file: string, engine: PredicateEngine) => queryIds(query, [file], { engine, batchSize: 32, lineGate: false });
 
 describe('query on Wasm encodes only the fields its filters read', () => {
   it('gives the same matches with and without unread fields, for the same record bytes', async () => {
