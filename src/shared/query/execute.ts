@@ -182,12 +182,10 @@ export async function executeQuery(
     events = timedEvents(files, options, stdin, lines);
     exhausted = false;
   }
-  // A mapping can give missing fields a null_value, which a text condition cannot see, and lineage
-  // terms (Elastic Endpoint) answer from a process table that every event must feed. Without a
+  // A mapping can give missing fields a null_value, which a text condition cannot see. Without a
   // re-read the gate starts after the head, which was parsed anyway.
   let pruned: KeyGate | undefined;
-  const lineageTerms = [...checked.steps, ...(checked.until ? [checked.until] : [])].some((s) => s.filter.state);
-  if (gated && !lineageTerms) {
+  if (gated) {
     const gate = LineGate.forQuery(checked);
     lines.filter = gate;
     // Join-key pruning needs a second read of every input, and Elasticsearch's dialect (Elastic

@@ -20,7 +20,7 @@
 // (an escape could spell anything), or a candidate holding a number, array or object, is kept.
 // A line with no candidate lacks the field: its key is null, which no driver key is.
 import type { CheckedFilter, CheckedQuery, CheckedStep, TExpr } from '../eql/ir.js';
-import { keyAnchor } from './line-gate.js';
+import { COLON, DOT, QUOTE, isSpace, keyAnchor } from './line-gate.js';
 
 /** How a query's keys can be pruned: the step that finds the keys, and the usable key positions. */
 export interface KeyPrunePlan {
@@ -64,12 +64,6 @@ export function driverCandidates(query: CheckedQuery): { index: number; filter: 
   return query.steps.flatMap((s, index) => (s.missing ? [] : [{ index, filter: s.filter }]));
 }
 
-/** One key position: the key segments to look for and the driver's keys there. */
-interface PositionGate {
-  needles: KeyNeedle[];
-  keys: ReadonlySet<string>;
-}
-
 /**
  * `segment"` searched through the read buffer by its rarest tail (line-gate.ts keyAnchor), with
  * the next match of that tail cached, as line-gate.ts's leaves do.
@@ -81,59 +75,108 @@ interface KeyNeedle {
   next: number;
 }
 
-const QUOTE = 0x22;
-const DOT = 0x2e;
-const COLON = 0x3a;
 const BACKSLASH = '\\';
 
+function keyNeedle(segment: string): KeyNeedle {
+  const anchor = keyAnchor(segment);
+  return { text: anchor.rare, prefix: anchor.text.slice(0, anchor.rareAt), next: -1 };
+}
+
 /**
- * Decides from a line's text that its join key is none of the driver's keys. Lines of one buffer
- * must be asked in increasing order of `start`, as with LineGate.
+ * Key needles over one read buffer at a time: the cached next matches are only valid for the
+ * buffer they were found in. Lines of one buffer must be asked in increasing order of `start`.
  */
-export class KeyGate {
-  /** Lines this gate skipped. */
-  skipped = 0;
+class KeyScan {
   private buffer = '';
-  private readonly positions: PositionGate[];
   private readonly escape: KeyNeedle = { text: BACKSLASH, prefix: '', next: -1 };
 
-  constructor(positions: readonly { segments: readonly string[]; keys: ReadonlySet<string> }[]) {
-    this.positions = positions.map((p) => ({ needles: p.segments.map(keyNeedle), keys: p.keys }));
-  }
+  constructor(protected readonly needles: readonly (readonly KeyNeedle[])[]) {}
 
-  /** True when the line `text[start, end)` may hold a driver key at every position. */
-  mayMatch(text: string, start: number, end: number): boolean {
+  /** Starts a line: false when it holds a backslash (an escape could spell any key or value). */
+  protected begin(text: string, start: number, end: number): boolean {
     if (text !== this.buffer) {
       this.buffer = text;
       this.escape.next = -1;
-      for (const p of this.positions) for (const n of p.needles) n.next = -1;
+      for (const p of this.needles) for (const n of p) n.next = -1;
     }
-    if (nextAt(this.escape, text, start) < end) return true;
-    for (const p of this.positions) {
-      if (!this.positionMayMatch(p, text, start, end)) {
-        this.skipped++;
-        return false;
-      }
-    }
-    return true;
+    return nextAt(this.escape, text, start) >= end;
   }
 
-  private positionMayMatch(p: PositionGate, text: string, start: number, end: number): boolean {
-    for (const needle of p.needles) {
+  /**
+   * Calls `visit` with the value of every key in the line named like one of `needles`
+   * (candidateValue's answers but undefined), until it returns true; whether one did.
+   */
+  protected someCandidate(needles: readonly KeyNeedle[], text: string, start: number, end: number, visit: (v: string | null | true) => boolean): boolean {
+    for (const needle of needles) {
       for (let at = nextAt(needle, text, start + needle.prefix.length); at < end; at = nextAt(needle, text, at + 1)) {
         const keyAt = at - needle.prefix.length;
         if (needle.prefix.length > 0 && !text.startsWith(needle.prefix, keyAt)) continue;
-        // undefined: not a key of this name at all (a value that ends with it), so no candidate.
-        if (candidateAt(text, start, end, keyAt, needle.prefix.length + needle.text.length, p.keys) === true) return true;
+        const v = candidateValue(text, start, end, keyAt, needle.prefix.length + needle.text.length);
+        if (v !== undefined && visit(v)) return true;
       }
     }
     return false;
   }
 }
 
-function keyNeedle(segment: string): KeyNeedle {
-  const anchor = keyAnchor(segment);
-  return { text: anchor.rare, prefix: anchor.text.slice(0, anchor.rareAt), next: -1 };
+/**
+ * Decides from a line's text that its join key is none of the driver's keys. Lines of one buffer
+ * must be asked in increasing order of `start`, as with LineGate.
+ */
+export class KeyGate extends KeyScan {
+  /** Lines this gate skipped. */
+  skipped = 0;
+  /** Per position: whether a candidate may join (a driver key, or a value the text cannot tell). */
+  private readonly joins: ((v: string | null | true) => boolean)[];
+
+  constructor(positions: readonly { segments: readonly string[]; keys: ReadonlySet<string> }[]) {
+    super(positions.map((p) => p.segments.map(keyNeedle)));
+    this.joins = positions.map((p) => (v) => v === true || (v !== null && p.keys.has(v)));
+  }
+
+  /** True when the line `text[start, end)` may hold a driver key at every position. */
+  mayMatch(text: string, start: number, end: number): boolean {
+    if (!this.begin(text, start, end)) return true;
+    for (let p = 0; p < this.needles.length; p++) {
+      // No candidate that may join (none at all: the key is missing, so null): no result needs the line.
+      if (!this.someCandidate(this.needles[p]!, text, start, end, this.joins[p]!)) {
+        this.skipped++;
+        return false;
+      }
+    }
+    return true;
+  }
+}
+
+/**
+ * Reads a driver line's join keys from its text, without parsing it: every plain string held by a
+ * key named like the key field, per position (a superset of the event's keys, which is all the
+ * key gate needs). Undefined when the text cannot tell: a backslash in the line, a candidate that
+ * is not a plain string or null, or no string at all; the line is then parsed.
+ */
+export class KeyHarvest extends KeyScan {
+  private values: string[] = [];
+  // A null holds no key: the other candidates make the superset. Anything else stops the read.
+  private readonly collect = (v: string | null | true): boolean => {
+    if (v === true) return true;
+    if (v !== null) this.values.push(v);
+    return false;
+  };
+
+  constructor(segments: readonly string[]) {
+    super(segments.map((s) => [keyNeedle(s)]));
+  }
+
+  read(text: string, start: number, end: number): string[][] | undefined {
+    if (!this.begin(text, start, end)) return undefined;
+    const out: string[][] = [];
+    for (const needles of this.needles) {
+      this.values = [];
+      if (this.someCandidate(needles, text, start, end, this.collect) || this.values.length === 0) return undefined;
+      out.push(this.values);
+    }
+    return out;
+  }
 }
 
 /** Start of the needle's first match at or after `from`, or Infinity; cached per buffer. */
@@ -165,64 +208,8 @@ function candidateValue(text: string, start: number, end: number, at: number, ne
   return text.startsWith('null', i) ? null : true;
 }
 
-/**
- * Whether the candidate at `at` may join: false for a plain string not among `keys` or a null,
- * true when it is a driver key or the text cannot tell, undefined when it is not a key at all.
- */
-function candidateAt(text: string, start: number, end: number, at: number, needleLength: number, keys: ReadonlySet<string>): boolean | undefined {
-  const v = candidateValue(text, start, end, at, needleLength);
-  if (v === undefined || v === true) return v;
-  return v !== null && keys.has(v);
-}
-
-/**
- * Reads a driver line's join keys from its text, without parsing it: every plain string held by a
- * key named like the key field, per position (a superset of the event's keys, which is all the
- * key gate needs). Undefined when the text cannot tell: a backslash in the line, a candidate that
- * is not a plain string or null, or no string at all; the line is then parsed.
- */
-export class KeyHarvest {
-  private buffer = '';
-  private readonly needles: KeyNeedle[][];
-  private readonly escape: KeyNeedle = { text: BACKSLASH, prefix: '', next: -1 };
-
-  constructor(segments: readonly string[]) {
-    this.needles = segments.map((s) => [keyNeedle(s)]);
-  }
-
-  read(text: string, start: number, end: number): string[][] | undefined {
-    if (text !== this.buffer) {
-      this.buffer = text;
-      this.escape.next = -1;
-      for (const p of this.needles) for (const n of p) n.next = -1;
-    }
-    if (nextAt(this.escape, text, start) < end) return undefined;
-    const out: string[][] = [];
-    for (const position of this.needles) {
-      const values: string[] = [];
-      for (const needle of position) {
-        for (let at = nextAt(needle, text, start + needle.prefix.length); at < end; at = nextAt(needle, text, at + 1)) {
-          const keyAt = at - needle.prefix.length;
-          if (needle.prefix.length > 0 && !text.startsWith(needle.prefix, keyAt)) continue;
-          const v = candidateValue(text, start, end, keyAt, needle.prefix.length + needle.text.length);
-          if (v === undefined) continue;
-          if (v === true) return undefined;
-          if (v !== null) values.push(v); // a null holds no key: the others make the superset
-        }
-      }
-      if (values.length === 0) return undefined;
-      out.push(values);
-    }
-    return out;
-  }
-}
-
 function skipSpace(text: string, from: number, end: number): number {
   let i = from;
-  while (i < end) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) break;
-    i++;
-  }
+  while (i < end && isSpace(text.charCodeAt(i))) i++;
   return i;
 }

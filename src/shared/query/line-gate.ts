@@ -68,8 +68,13 @@ export class LineGate {
     return LineGate.forFilters([...query.steps.map((s) => s.filter), ...(query.until ? [query.until.filter] : [])]);
   }
 
-  /** The gate for lines any of `filters` may match, or undefined when one offers no text condition. */
+  /**
+   * The gate for lines any of `filters` may match, or undefined when one offers no text condition,
+   * or has a lineage term (Elastic Endpoint): that is answered from a process table which every
+   * event must feed, so no line may go unread.
+   */
   static forFilters(filters: readonly CheckedFilter[]): LineGate | undefined {
+    if (filters.some((f) => f.state)) return undefined;
     const parts: Condition[] = [];
     for (const f of filters) {
       const c = filterCondition(f);
@@ -190,7 +195,8 @@ function keyStartOf(text: string, lineStart: number, at: number): number {
   return open < lineStart ? -1 : open;
 }
 
-const QUOTE = 0x22;
+/** Character codes of JSON's structure, and its insignificant space within a line. */
+export const QUOTE = 0x22;
 
 /**
  * Whether the object key whose opening quote is at `keyStart` (in the line starting at
@@ -252,7 +258,7 @@ function sameText(text: string, at: number, s: string, from: number, len: number
   return true;
 }
 
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
 }
 
@@ -267,8 +273,8 @@ function previousSignificant(text: string, lineStart: number, from: number): num
   return i >= lineStart ? i : -1;
 }
 
-const COLON = 0x3a;
-const DOT = 0x2e;
+export const COLON = 0x3a;
+export const DOT = 0x2e;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
