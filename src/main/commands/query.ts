@@ -23,15 +23,16 @@ Exit status: 0 success (also with no results), 1 query error, 2 input error, 64 
 (encoded to binary records; results of a batch print once it is read); join keys, time and output
 use the JSON events. Both give the same results; encoding JSON events costs more than the module
 saves for one query's filters, hence the default. --stats prints one JSON line of counters to stderr at the end.
-After the first 10,000 events (read in full to infer the schema), an NDJSON line whose text shows
-that no filter of the query can match it is skipped without parsing: only its framing ({…}) is
-checked. For a sequence or sample joined by keyword fields whose one step is rare among those first
-events, every NDJSON file (not stdin) is read twice: first for the keys of the events that match
-the rare step, then for the query, skipping unparsed every line whose join key is none of those
-keys (key_pruned in --stats). --parse-all parses and validates every line and turns both off;
-results are the same. The schema inferred from an NDJSON file's first 10,000 events is kept in the
-cache folder (~/.cache/kestrel/inferred; KESTREL_CACHE=off to not) under a digest of those bytes,
-so a query over the same file again does not parse them.`,
+The first 10,000 events are read in full to infer the schema. Past them, an NDJSON line whose text
+shows that no filter of the query can match it is skipped without parsing (only its framing {…} is
+checked); NDJSON files (not stdin) are then read again from the start, so this holds for their
+first lines too. For a sequence or sample joined by keyword fields, when one step matches far fewer
+of those first events than the others and their keys mostly differ, the files are first read for
+the join keys of the events that match that step, and the query pass skips unparsed every line
+whose join key is none of them (key_pruned in --stats). --parse-all parses and validates every
+line and turns both off; results are the same. The schema inferred from an NDJSON file's first
+10,000 events is kept in the cache folder (~/.cache/kestrel/inferred; KESTREL_CACHE=off to not)
+under a digest of those bytes, so a query over the same file again does not parse them.`,
   options: {
     'id-field': { type: 'string', arg: 'F', help: 'print the F values of each result’s events' },
     'time-field': { type: 'string', arg: 'F', help: 'event time field (default @timestamp)' },
