@@ -72,11 +72,12 @@ describe('kestrel query', () => {
       events: 3,
       skipped_unparsed: 0,
       key_pruned: 0,
+      read_selected_only: false,
       results: 1,
       predicates: { batches: 1, records: 3, fuelFallbacks: 0, trapFallbacks: 0, hostCalls: 0, hostRecords: 0, jsonFallbacks: 0, recordBytes: expect.any(Number), categoryMisses: 0 },
     });
     expect(wasmStats.predicates.recordBytes).toBeGreaterThan(0);
-    expect(JSON.parse(interp.err)).toEqual({ engine: 'interp', events: 3, skipped_unparsed: 0, key_pruned: 0, results: 1, predicates: null });
+    expect(JSON.parse(interp.err)).toEqual({ engine: 'interp', events: 3, skipped_unparsed: 0, key_pruned: 0, read_selected_only: false, results: 1, predicates: null });
     expect(JSON.parse(kestrel(['--stats', 'process where true', events]).err).engine).toBe('interp');
   });
 

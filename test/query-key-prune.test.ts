@@ -127,6 +127,40 @@ describe('query join-key pruning', () => {
     }
   });
 
+  it('reads only the selected lines of an ASCII file, where they are, with the same results', async () => {
+    // Only ASCII bodies (byte offsets are character offsets); escapes stay (those lines are always
+    // read). Blank and comment lines shift line numbers, and the last line has no newline.
+    const ascii = [...head, ...events()].filter((l) => Buffer.byteLength(l) === l.length);
+    ascii.splice(INFER_DEFAULTS.maxEvents + 7, 0, '', '// a comment', '   ');
+    const file = path.join(dir, 'ascii.ndjson');
+    writeFileSync(file, ascii.join('\n'));
+    let indexed = 0;
+    for (const q of QUERIES) {
+      const pruned = await run(q, file, true);
+      if (pruned.stats.readSelectedOnly) indexed++;
+      expect(pruned.ids, q).toBe((await run(q, file, false)).ids);
+      // Every record is seen or skipped (a `head` pipe stops reading early).
+      if (!q.includes('| head')) expect(pruned.stats.eventsSeen + pruned.stats.linesSkipped, q).toBe(ascii.filter((l) => l.startsWith('{')).length);
+    }
+    // Every single-key query with its rare driver reads selected lines.
+    expect(indexed).toBeGreaterThanOrEqual(8);
+    const first = await run(QUERIES[0]!, file, true);
+    expect(first.stats.readSelectedOnly).toBe(true);
+    expect(first.stats.linesPruned).toBeGreaterThanOrEqual(300);
+    // The last line, with no newline after it, is read and can complete a sequence.
+    const tail = path.join(dir, 'tail.ndjson');
+    writeFileSync(tail, [...ascii, '{"@timestamp": 99999, "event": {"category": ["process"]}, "id": 99999, "s": "common", "k": "K0"}'].join('\n'));
+    const withTail = await run(QUERIES[0]!, tail, true);
+    expect(withTail.stats.readSelectedOnly).toBe(true);
+    expect(withTail.ids).toBe((await run(QUERIES[0]!, tail, false)).ids);
+  });
+
+  it('reads the whole file again when it is not ASCII (offsets would not be bytes)', async () => {
+    const r = await run(QUERIES[0]!, file, true);
+    expect(r.stats.linesPruned).toBeGreaterThan(0);
+    expect(r.stats.readSelectedOnly).toBe(false);
+  });
+
   it('does not prune when a driver event has a key the text cannot compare (a number)', async () => {
     const other = path.join(dir, 'number-key.ndjson');
     writeFileSync(other, [...head, ...events((b) => b === '"k":1' || b === '"k":"K0"')].join('\n') + '\n');

@@ -105,6 +105,7 @@ function statsLine(s: QueryStats): string {
     events: s.eventsSeen + s.linesSkipped,
     skipped_unparsed: s.linesSkipped,
     key_pruned: s.linesPruned,
+    read_selected_only: s.readSelectedOnly,
     results: s.results,
     predicates: s.predicates ?? null,
   });

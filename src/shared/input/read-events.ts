@@ -2,6 +2,7 @@
 // stays bounded), a JSON array, or an Elasticsearch `.data` file (a JSON array that may contain
 // `//` comment lines). The format is detected from the first significant character.
 import { closeSync, openSync, readSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { InputError, LimitError } from '../errors.js';
 import { JsonSyntaxError, parseJsonArrayWithOffsets, parseJsonExact } from './json-exact.js';
@@ -21,13 +22,18 @@ export interface LineFilterSlot {
   };
   /** Longest NDJSON line accepted, in characters (default DEFAULT_MAX_LINE_LENGTH). */
   maxLineLength?: number;
+  /**
+   * Set by the reader when a file's bytes were not all ASCII: a line's offset in characters is
+   * then not its offset in bytes (key-index.ts relies on the two being equal).
+   */
+  nonAscii?: boolean;
 }
 
 /** 16 Mi characters: far beyond any real event, small enough that one bad line cannot exhaust memory. */
 export const DEFAULT_MAX_LINE_LENGTH = 16 * 1024 * 1024;
 
 /** Whether `text[start, end)` is one `{…}` object as far as its ends show. */
-function framedObject(text: string, start: number, end: number): boolean {
+export function framedObject(text: string, start: number, end: number): boolean {
   let s = start;
   let e = end - 1;
   while (s <= e && isSpace(text.charCodeAt(s))) s++;
@@ -72,7 +78,7 @@ function inputError(file: string, message: string, context: Record<string, unkno
 }
 
 /** Opens a file ('-' = the given stdin) as a stream of UTF-8 text chunks. */
-async function* textChunks(file: string, stdin: NodeJS.ReadableStream): AsyncGenerator<string> {
+async function* textChunks(file: string, stdin: NodeJS.ReadableStream, lines?: LineFilterSlot): AsyncGenerator<string> {
   // 64 KiB reads. Strings V8 makes for a line (and may make while parsing it) can be slices of
   // the read buffer, so an event a query keeps (a partial) can keep its buffer alive: 1 MiB reads
   // saved little time and kept ~130 MB more on a 500k-event query (bench/query.bench.mjs).
@@ -82,6 +88,7 @@ async function* textChunks(file: string, stdin: NodeJS.ReadableStream): AsyncGen
     // Node's StringDecoder: native, keeps a character split across chunks, twice TextDecoder's speed.
     const decoder = new StringDecoder('utf8');
     for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      if (lines && !lines.nonAscii && (typeof chunk === 'string' || !isAscii(chunk))) lines.nonAscii = true;
       let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
       if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
@@ -159,7 +166,7 @@ export async function* readRecords(file: string, stdin: NodeJS.ReadableStream = 
     yield* captureRecords(file);
     return;
   }
-  const chunks = textChunks(file, stdin);
+  const chunks = textChunks(file, stdin, lines);
   let head = '';
   let kind: string | undefined;
   // Pull by hand: leaving a for-await loop early would close the generator.
@@ -184,24 +191,9 @@ async function* ndjsonRecords(file: string, head: string, rest: AsyncGenerator<s
   let index = 0;
   const parseLine = (text: string): InputRecord | undefined => {
     line++;
-    const trimmed = text.trim();
-    if (trimmed === '' || trimmed.startsWith('//')) return undefined;
-    let value: unknown;
-    try {
-      value = parseJsonExact(trimmed);
-    } catch (e) {
-      throw inputError(file, `line ${line}: bad JSON: ${(e as Error).message}`, { line });
-    }
-    if (!isObject(value)) throw inputError(file, `line ${line}: expected a JSON object per line`, { line });
-    const at = line;
-    let event: JsonObject;
-    try {
-      event = normalizeEvent(value);
-    } catch (e) {
-      if (e instanceof LimitError) throw new LimitError(e.code, `line ${at}: ${e.message}`, { file, context: { line: at } });
-      throw e;
-    }
-    return { event, file, index: index++, locate: () => ({ text: `line ${at}`, context: { line: at } }) };
+    const r = parseNdjsonLine(file, text, line, index);
+    if (r) index++;
+    return r;
   };
   const drain = function* (final: boolean): Generator<InputRecord> {
     let start = 0;
@@ -270,6 +262,30 @@ async function* ndjsonRecords(file: string, head: string, rest: AsyncGenerator<s
   if (pending.length) buffer += pending.join('');
   if (buffer.length > maxLine) throw tooLong();
   yield* drain(true);
+}
+
+/**
+ * One NDJSON line as a record: undefined for a blank or `//` comment line, an input error naming
+ * the line for anything but one JSON object. `line` is 1-based, `index` the record's.
+ */
+export function parseNdjsonLine(file: string, text: string, line: number, index: number): InputRecord | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.startsWith('//')) return undefined;
+  let value: unknown;
+  try {
+    value = parseJsonExact(trimmed);
+  } catch (e) {
+    throw inputError(file, `line ${line}: bad JSON: ${(e as Error).message}`, { line });
+  }
+  if (!isObject(value)) throw inputError(file, `line ${line}: expected a JSON object per line`, { line });
+  let event: JsonObject;
+  try {
+    event = normalizeEvent(value);
+  } catch (e) {
+    if (e instanceof LimitError) throw new LimitError(e.code, `line ${line}: ${e.message}`, { file, context: { line } });
+    throw e;
+  }
+  return { event, file, index, locate: () => ({ text: `line ${line}`, context: { line } }) };
 }
 
 function* arrayRecords(file: string, raw: string): Generator<InputRecord> {

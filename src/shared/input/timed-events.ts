@@ -21,10 +21,14 @@ export interface TimedEvent extends EngineEvent {
 }
 
 /** Streams the events of the given inputs, in order, numbering them across files. */
-export async function* timedEvents(files: readonly string[], opts: TimeOptions, stdin?: NodeJS.ReadableStream, lines?: LineFilterSlot): AsyncGenerator<TimedEvent> {
+export async function* timedEvents(
+  files: readonly string[], opts: TimeOptions, stdin?: NodeJS.ReadableStream, lines?: LineFilterSlot,
+  /** Where a file's records come from (default: readRecords, the whole file). */
+  source: (file: string) => AsyncIterable<InputRecord> = (file) => readRecords(file, stdin, lines),
+): AsyncGenerator<TimedEvent> {
   let seq = 0;
   for (const file of files) {
-    for await (const record of readRecords(file, stdin, lines)) {
+    for await (const record of source(file)) {
       let time: number | null;
       try {
         time = eventTime(record.event, opts.timeField, opts.timeUnit);

@@ -36,7 +36,8 @@ import { headDigest } from './head-digest.js';
 import { schemaFromMapping } from '../schema/mapping.js';
 import { combineSchemas, type BuiltSchema } from '../schema/schema.js';
 import type { KeyGate } from './key-gate.js';
-import { collectKeyGate, planKeyPrune } from './key-prune.js';
+import { collectKeyGate, planKeyPrune, type KeyPass } from './key-prune.js';
+import { indexedRecords } from './key-index.js';
 import { LineGate } from './line-gate.js';
 import { DEFAULT_QUERY_BATCH, WasmQueryFilters, type QueryPredicateCounters } from './wasm-filters.js';
 
@@ -97,6 +98,8 @@ export interface QueryStats extends EngineStats {
   linesSkipped: number;
   /** Of those, the lines skipped because their join key is none that the driver step matched (key-prune.ts). */
   linesPruned: number;
+  /** The query pass read only the lines the first pass selected, where they are (key-index.ts), not the whole files. */
+  readSelectedOnly: boolean;
 }
 
 /**
@@ -185,6 +188,8 @@ export async function executeQuery(
   // A mapping can give missing fields a null_value, which a text condition cannot see. Without a
   // re-read the gate starts after the head, which was parsed anyway.
   let pruned: KeyGate | undefined;
+  let indexedLines: NonNullable<KeyPass['lines']> | undefined;
+  const indexedCount = { parsed: 0 };
   if (gated) {
     const gate = LineGate.forQuery(checked);
     lines.filter = gate;
@@ -192,8 +197,16 @@ export async function executeQuery(
     // Endpoint's lineage must see every event).
     const worth = reread && inferred.sampled >= INFER_DEFAULTS.maxEvents && options.dialect !== 'endpoint';
     const plan = worth ? planKeyPrune(checked, compiled, sample) : undefined;
-    pruned = plan && (await collectKeyGate(files, checked, compiled, plan, options.maxLineLength));
-    if (pruned) lines.filter = bothGates(pruned, gate);
+    const pass = plan && (await collectKeyGate(files, checked, compiled, plan, options.maxLineLength));
+    pruned = pass?.gate;
+    if (pass?.lines) {
+      // The lines to read are known: read them where they are, through the filters' gate.
+      const byFile = new Map(pass.lines.map((l) => [l.file, l]));
+      const only: LineFilterSlot = { filter: gate };
+      await events.return(undefined);
+      events = timedEvents(files, options, stdin, lines, (file) => indexedRecords(file, byFile.get(file)!.spans, byFile.get(file)!.index, only, indexedCount));
+      indexedLines = pass.lines;
+    } else if (pruned) lines.filter = bothGates(pruned, gate);
   }
   if (options.sort && !exhausted) {
     for await (const ev of events) head.push(ev);
@@ -227,7 +240,13 @@ export async function executeQuery(
   }
   feed.flush();
   engine.end();
-  return { ...engine.stats, engine: engineName, predicates: filters?.counters, linesSkipped: lines.filter?.skipped ?? 0, linesPruned: pruned?.skipped ?? 0 };
+  if (indexedLines) {
+    // Every record not read was skipped; those no driver key selected were pruned.
+    const records = indexedLines.reduce((n, l) => n + l.index.records, 0);
+    const selected = indexedLines.reduce((n, l) => n + l.spans.length, 0);
+    return { ...engine.stats, engine: engineName, predicates: filters?.counters, linesSkipped: records - indexedCount.parsed, linesPruned: records - selected, readSelectedOnly: true };
+  }
+  return { ...engine.stats, engine: engineName, predicates: filters?.counters, linesSkipped: lines.filter?.skipped ?? 0, linesPruned: pruned?.skipped ?? 0, readSelectedOnly: false };
 }
 
 async function everyNdjsonFile(files: readonly string[]): Promise<boolean> {

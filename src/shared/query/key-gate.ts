@@ -28,6 +28,11 @@ export interface KeyPrunePlan {
   driver: number;
   /** Key positions every step (and until) keys by a plain keyword field. */
   positions: number[];
+  /**
+   * Note where each line lies during the first pass, so the query pass reads only the lines a
+   * driver key selects (key-index.ts): when the driver is very rare and there is one position.
+   */
+  index: boolean;
 }
 
 /**
@@ -68,7 +73,7 @@ export function driverCandidates(query: CheckedQuery): { index: number; filter: 
  * `segment"` searched through the read buffer by its rarest tail (line-gate.ts keyAnchor), with
  * the next match of that tail cached, as line-gate.ts's leaves do.
  */
-interface KeyNeedle {
+export interface KeyNeedle {
   /** The tail searched for, and the text before it that must precede it. */
   text: string;
   prefix: string;
@@ -77,7 +82,7 @@ interface KeyNeedle {
 
 const BACKSLASH = '\\';
 
-function keyNeedle(segment: string): KeyNeedle {
+export function keyNeedle(segment: string): KeyNeedle {
   const anchor = keyAnchor(segment);
   return { text: anchor.rare, prefix: anchor.text.slice(0, anchor.rareAt), next: -1 };
 }
@@ -86,7 +91,7 @@ function keyNeedle(segment: string): KeyNeedle {
  * Key needles over one read buffer at a time: the cached next matches are only valid for the
  * buffer they were found in. Lines of one buffer must be asked in increasing order of `start`.
  */
-class KeyScan {
+export class KeyScan {
   private buffer = '';
   private readonly escape: KeyNeedle = { text: BACKSLASH, prefix: '', next: -1 };
 
@@ -106,13 +111,22 @@ class KeyScan {
    * Calls `visit` with the value of every key in the line named like one of `needles`
    * (candidateValue's answers but undefined), until it returns true; whether one did.
    */
-  protected someCandidate(needles: readonly KeyNeedle[], text: string, start: number, end: number, visit: (v: string | null | true) => boolean): boolean {
+  protected someCandidate(
+    needles: readonly KeyNeedle[], text: string, start: number, end: number,
+    visit: (v: string | null | true, from: number, to: number) => boolean,
+    /** false: a plain string is given as '' with where it lies, [from, to), not sliced out. */
+    slice = true,
+  ): boolean {
     for (const needle of needles) {
       for (let at = nextAt(needle, text, start + needle.prefix.length); at < end; at = nextAt(needle, text, at + 1)) {
         const keyAt = at - needle.prefix.length;
         if (needle.prefix.length > 0 && !text.startsWith(needle.prefix, keyAt)) continue;
         const v = candidateValue(text, start, end, keyAt, needle.prefix.length + needle.text.length);
-        if (v !== undefined && visit(v)) return true;
+        if (v === undefined) continue;
+        if (typeof v === 'number') {
+          const close = stringClose;
+          if (visit(slice ? text.slice(v, close) : '', v, close)) return true;
+        } else if (visit(v, 0, 0)) return true;
       }
     }
     return false;
@@ -190,10 +204,14 @@ function nextAt(n: KeyNeedle, text: string, from: number): number {
 
 /**
  * The value of the key at `at` (`segment"`, `needleLength` long): undefined when it is not a key
- * at all (a value that ends with the segment), null for a JSON null, the string for a plain
- * string, true for anything the text cannot tell (a number, array, object, or a cut-off string).
+ * at all (a value that ends with the segment), null for a JSON null, where a plain string's text
+ * starts (it ends at the next quote), true for anything the text cannot tell (a number, array,
+ * object, or a cut-off string).
  */
-function candidateValue(text: string, start: number, end: number, at: number, needleLength: number): string | null | true | undefined {
+/** Where the plain string candidateValue last found ends (its closing quote). */
+let stringClose = 0;
+
+function candidateValue(text: string, start: number, end: number, at: number, needleLength: number): number | null | true | undefined {
   const before = at - 1;
   if (before < start) return undefined;
   const b = text.charCodeAt(before);
@@ -203,7 +221,9 @@ function candidateValue(text: string, start: number, end: number, at: number, ne
   i = skipSpace(text, i + 1, end);
   if (text.charCodeAt(i) === QUOTE) {
     const close = text.indexOf('"', i + 1);
-    return close < 0 || close >= end ? true : text.slice(i + 1, close);
+    if (close < 0 || close >= end) return true;
+    stringClose = close;
+    return i + 1;
   }
   return text.startsWith('null', i) ? null : true;
 }

@@ -6,6 +6,7 @@ import type { CheckedQuery, TExpr } from '../eql/ir.js';
 import { readRecords, type LineFilterSlot } from '../input/read-events.js';
 import type { TimedEvent } from '../input/timed-events.js';
 import { KeyGate, KeyHarvest, driverCandidates, keySegments, prunablePositions, type KeyPrunePlan } from './key-gate.js';
+import { KeyIndex } from './key-index.js';
 import { LineGate } from './line-gate.js';
 
 /**
@@ -21,6 +22,11 @@ import { LineGate } from './line-gate.js';
 const DRIVER_SHARE = 4;
 const OTHERS_OVER_DRIVER = 2;
 const SHARED_KEYS = 0.5;
+/**
+ * A driver matching at most 1 in this many sampled events selects few lines, so the query pass
+ * reads them where they are (key-index.ts) instead of reading the files again.
+ */
+const INDEXED_DRIVER_SHARE = 100;
 
 /** The pruning plan for a query, or undefined when pruning cannot apply or would not pay. */
 export function planKeyPrune(checked: CheckedQuery, compiled: CompiledQuery, sample: readonly TimedEvent[]): KeyPrunePlan | undefined {
@@ -51,7 +57,8 @@ export function planKeyPrune(checked: CheckedQuery, compiled: CompiledQuery, sam
   }
   const driverCount = matches[driver]!.length;
   const pays = driverCount * DRIVER_SHARE <= sample.length && others.size >= Math.max(1, driverCount) * OTHERS_OVER_DRIVER && shared <= others.size * SHARED_KEYS;
-  return pays ? { driver, positions } : undefined;
+  const index = positions.length === 1 && driverCount * INDEXED_DRIVER_SHARE <= sample.length;
+  return pays ? { driver, positions, index } : undefined;
 }
 
 /**
@@ -59,7 +66,14 @@ export function planKeyPrune(checked: CheckedQuery, compiled: CompiledQuery, sam
  * undefined when a driver event has a key the text gate cannot compare (not one string per
  * position), which ends pruning for this query.
  */
-export async function collectKeyGate(files: readonly string[], checked: CheckedQuery, compiled: CompiledQuery, plan: KeyPrunePlan, maxLineLength?: number): Promise<KeyGate | undefined> {
+/** What the first pass found: the key gate, and where the lines it keeps are when they were noted. */
+export interface KeyPass {
+  gate: KeyGate;
+  /** Per file, in order: the lines to read (key-index.ts), or undefined to read every file again through the gate. */
+  lines?: { file: string; index: KeyIndex; spans: ReturnType<KeyIndex['select']> }[];
+}
+
+export async function collectKeyGate(files: readonly string[], checked: CheckedQuery, compiled: CompiledQuery, plan: KeyPrunePlan, maxLineLength?: number): Promise<KeyPass | undefined> {
   const step = compiled.steps[plan.driver]!;
   const keys = plan.positions.map(() => new Set<string>());
   const gate = LineGate.forFilters([checked.steps[plan.driver]!.filter])!;
@@ -67,11 +81,14 @@ export async function collectKeyGate(files: readonly string[], checked: CheckedQ
   // of the keys of the lines that really match, which keeps every line a result can need. Not
   // where the driver's key may be null: the text cannot show that a null key is the one it has.
   const harvest = plan.positions.every((p) => !step.keyNullable[p]) ? new KeyHarvest(plan.positions.map((p) => lastSegment(checked.steps[plan.driver]!.keys[p]!))) : undefined;
+  const indexes: KeyIndex[] = [];
+  let index: KeyIndex | undefined;
   const slot: LineFilterSlot = {
     maxLineLength,
     filter: {
       skipped: 0,
       mayMatch(text, start, end) {
+        index?.note(text, start, end);
         if (!gate.mayMatch(text, start, end)) return false;
         const found = harvest?.read(text, start, end);
         if (found === undefined) return true;
@@ -80,14 +97,23 @@ export async function collectKeyGate(files: readonly string[], checked: CheckedQ
       },
     },
   };
+  let indexed = plan.index;
   // Bad input ends pruning rather than the query: the query pass then reports it where it is,
   // after the results before it, as without pruning.
   try {
-    for (const file of files) if (!(await collectFile(file, slot, step, plan, keys))) return undefined;
+    for (const file of files) {
+      if (indexed) indexes.push((index = new KeyIndex(keySegments(checked, plan.positions[0]!))));
+      slot.nonAscii = false;
+      if (!(await collectFile(file, slot, step, plan, keys))) return undefined;
+      // Offsets in characters are bytes only in an ASCII file.
+      if (slot.nonAscii) indexed = false;
+    }
   } catch {
     return undefined;
   }
-  return new KeyGate(plan.positions.map((p, k) => ({ segments: keySegments(checked, p), keys: keys[k]! })));
+  const keyGate = new KeyGate(plan.positions.map((p, k) => ({ segments: keySegments(checked, p), keys: keys[k]! })));
+  if (!indexed) return { gate: keyGate };
+  return { gate: keyGate, lines: files.map((file, i) => ({ file, index: indexes[i]!, spans: indexes[i]!.select(keys[0]!) })) };
 }
 
 /** Adds a file's driver keys to `keys`; returns false when a driver key is one the text gate cannot compare. */
