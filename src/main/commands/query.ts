@@ -29,7 +29,9 @@ checked); NDJSON files (not stdin) are then read again from the start, so this h
 first lines too. For a sequence or sample joined by keyword fields, when one step matches far fewer
 of those first events than the others and their keys mostly differ, the files are first read for
 the join keys of the events that match that step, and the query pass skips unparsed every line
-whose join key is none of them (key_pruned in --stats). --parse-all parses and validates every
+whose join key is none of them (key_pruned in --stats); when that step is very rare and the files
+are ASCII, the first read notes where each line is, and the query reads only the lines it needs
+(read_selected_only in --stats). --parse-all parses and validates every
 line and turns both off; results are the same. The schema inferred from an NDJSON file's first
 10,000 events is kept in the cache folder (~/.cache/kestrel/inferred; KESTREL_CACHE=off to not)
 under a digest of those bytes, so a query over the same file again does not parse them.`,
