@@ -147,6 +147,10 @@ describe('query join-key pruning', () => {
     const first = await run(QUERIES[0]!, file, true);
     expect(first.stats.readSelectedOnly).toBe(true);
     expect(first.stats.linesPruned).toBeGreaterThanOrEqual(300);
+    // The same file given twice: each copy is read through its own notes.
+    const twice = await queryIds(QUERIES[0]!, [file, file], { lineGate: true });
+    expect(twice.stats.readSelectedOnly).toBe(true);
+    expect(twice.ids).toBe((await queryIds(QUERIES[0]!, [file, file], { lineGate: false })).ids);
     // The last line, with no newline after it, is read and can complete a sequence.
     const tail = path.join(dir, 'tail.ndjson');
     writeFileSync(tail, [...ascii, '{"@timestamp": 99999, "event": {"category": ["process"]}, "id": 99999, "s": "common", "k": "K0"}'].join('\n'));

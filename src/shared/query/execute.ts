@@ -200,11 +200,16 @@ export async function executeQuery(
     const pass = plan && (await collectKeyGate(files, checked, compiled, plan, options.maxLineLength));
     pruned = pass?.gate;
     if (pass?.lines) {
-      // The lines to read are known: read them where they are, through the filters' gate.
-      const byFile = new Map(pass.lines.map((l) => [l.file, l]));
+      // The lines to read are known: read them where they are, through the filters' gate. The
+      // files come in the order of pass.lines (a file given twice has two entries).
+      const perFile = pass.lines;
+      let nth = 0;
       const only: LineFilterSlot = { filter: gate };
       await events.return(undefined);
-      events = timedEvents(files, options, stdin, lines, (file) => indexedRecords(file, byFile.get(file)!.spans, byFile.get(file)!.index, only, indexedCount));
+      events = timedEvents(files, options, stdin, lines, (file) => {
+        const l = perFile[nth++]!;
+        return indexedRecords(file, l.spans, l.index, only, indexedCount);
+      });
       indexedLines = pass.lines;
     } else if (pruned) lines.filter = bothGates(pruned, gate);
   }
