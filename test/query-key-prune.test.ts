@@ -159,6 +159,17 @@ describe('query join-key pruning', () => {
     expect(withTail.ids).toBe((await run(QUERIES[0]!, tail, false)).ids);
   });
 
+  it('gives up the index past its line limit and reads the file again, with the same results', async () => {
+    const ascii = [...head, ...events()].filter((l) => Buffer.byteLength(l) === l.length);
+    const capped = path.join(dir, 'capped.ndjson');
+    writeFileSync(capped, ascii.join('\n') + '\n');
+    const r = await queryIds(QUERIES[0]!, [capped], { lineGate: true, maxNotedLines: 100 });
+    expect(r.stats.readSelectedOnly).toBe(false);
+    expect(r.stats.linesPruned).toBeGreaterThanOrEqual(300);
+    expect(r.ids).toBe((await queryIds(QUERIES[0]!, [capped], { lineGate: true })).ids);
+    expect((await queryIds(QUERIES[0]!, [capped], { lineGate: true })).stats.readSelectedOnly).toBe(true);
+  });
+
   it('reads the whole file again when it is not ASCII (offsets would not be bytes)', async () => {
     const r = await run(QUERIES[0]!, file, true);
     expect(r.stats.linesPruned).toBeGreaterThan(0);

@@ -71,6 +71,8 @@ export interface QueryOptions {
    * the head's bytes (head-digest.ts); only for NDJSON files read twice. Default: none.
    */
   schemaCache?: InferredSchemaCache;
+  /** Lines a first pass notes to read selected lines only (key-index.ts MAX_NOTED_LINES by default). */
+  maxNotedLines?: number;
   /** Caps on live sequence partials (oldest evicted beyond them; counted in the stats). Default: none. */
   maxPartials?: number;
   maxPartialsPerKey?: number;
@@ -197,7 +199,7 @@ export async function executeQuery(
     // Endpoint's lineage must see every event).
     const worth = reread && inferred.sampled >= INFER_DEFAULTS.maxEvents && options.dialect !== 'endpoint';
     const plan = worth ? planKeyPrune(checked, compiled, sample) : undefined;
-    const pass = plan && (await collectKeyGate(files, checked, compiled, plan, options.maxLineLength));
+    const pass = plan && (await collectKeyGate(files, checked, compiled, plan, options.maxLineLength, options.maxNotedLines));
     pruned = pass?.gate;
     if (pass?.lines) {
       // The lines to read are known: read them where they are, through the filters' gate. The

@@ -38,7 +38,15 @@ class Column<T extends Float64Array | Int32Array> {
 const f64 = (n: number): Float64Array => new Float64Array(n);
 const i32 = (n: number): Int32Array => new Int32Array(n);
 
+/**
+ * Lines an index notes at most (~30 bytes each: offsets, numbers, hashes): past it, the index is
+ * dropped and the query pass reads the files again, so memory does not grow with the input.
+ */
+export const MAX_NOTED_LINES = 4_000_000;
+
 export class KeyIndex extends KeyScan {
+  /** More lines than `maxNoted` needed noting: the index cannot be used. */
+  full = false;
   /** Lines noted, and records (`{…}` lines) among them. */
   lines = 0;
   records = 0;
@@ -59,12 +67,13 @@ export class KeyIndex extends KeyScan {
     return false;
   };
 
-  constructor(segments: readonly string[]) {
+  constructor(segments: readonly string[], private readonly maxNoted = MAX_NOTED_LINES) {
     super([segments.map(keyNeedle)]);
   }
 
   /** Notes the next line of the file, `text[start, end)` (its newline follows it). */
   note(text: string, start: number, end: number): void {
+    if (this.full) return;
     const offset = this.end;
     this.end += end - start + 1;
     const line = ++this.lines;
@@ -76,6 +85,10 @@ export class KeyIndex extends KeyScan {
       if (this.hashes.length === from) return; // no candidate: the key is missing
     } else {
       this.hashes.length = from; // always read
+    }
+    if (this.offsets.length >= this.maxNoted) {
+      this.full = true;
+      return;
     }
     this.offsets.push(offset);
     this.lengths.push(end - start);

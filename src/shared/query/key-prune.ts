@@ -73,7 +73,9 @@ export interface KeyPass {
   lines?: { file: string; index: KeyIndex; spans: ReturnType<KeyIndex['select']> }[];
 }
 
-export async function collectKeyGate(files: readonly string[], checked: CheckedQuery, compiled: CompiledQuery, plan: KeyPrunePlan, maxLineLength?: number): Promise<KeyPass | undefined> {
+export async function collectKeyGate(
+  files: readonly string[], checked: CheckedQuery, compiled: CompiledQuery, plan: KeyPrunePlan, maxLineLength?: number, maxNotedLines?: number,
+): Promise<KeyPass | undefined> {
   const step = compiled.steps[plan.driver]!;
   const keys = plan.positions.map(() => new Set<string>());
   const gate = LineGate.forFilters([checked.steps[plan.driver]!.filter])!;
@@ -102,11 +104,15 @@ export async function collectKeyGate(files: readonly string[], checked: CheckedQ
   // after the results before it, as without pruning.
   try {
     for (const file of files) {
-      if (indexed) indexes.push((index = new KeyIndex(keySegments(checked, plan.positions[0]!))));
+      if (indexed) indexes.push((index = new KeyIndex(keySegments(checked, plan.positions[0]!), maxNotedLines)));
       slot.nonAscii = false;
       if (!(await collectFile(file, slot, step, plan, keys))) return undefined;
-      // Offsets in characters are bytes only in an ASCII file.
-      if (slot.nonAscii) indexed = false;
+      // Offsets in characters are bytes only in an ASCII file; a full index was given up.
+      if (slot.nonAscii || index?.full) {
+        indexed = false;
+        index = undefined;
+        indexes.length = 0;
+      }
     }
   } catch {
     return undefined;
