@@ -6,7 +6,7 @@ import type { CheckedQuery, TExpr } from '../eql/ir.js';
 import { readRecords, type LineFilterSlot } from '../input/read-events.js';
 import type { TimedEvent } from '../input/timed-events.js';
 import { KeyGate, KeyHarvest, driverCandidates, keySegments, prunablePositions, type KeyPrunePlan } from './key-gate.js';
-import { KeyIndex } from './key-index.js';
+import { KeyIndex, type Span } from './key-index.js';
 import { LineGate } from './line-gate.js';
 
 /**
@@ -70,7 +70,7 @@ export function planKeyPrune(checked: CheckedQuery, compiled: CompiledQuery, sam
 export interface KeyPass {
   gate: KeyGate;
   /** Per file, in order: the lines to read (key-index.ts), or undefined to read every file again through the gate. */
-  lines?: { file: string; index: KeyIndex; spans: ReturnType<KeyIndex['select']> }[];
+  lines?: { index: KeyIndex; spans: Span[] }[];
 }
 
 export async function collectKeyGate(
@@ -119,7 +119,7 @@ export async function collectKeyGate(
   }
   const keyGate = new KeyGate(plan.positions.map((p, k) => ({ segments: keySegments(checked, p), keys: keys[k]! })));
   if (!indexed) return { gate: keyGate };
-  return { gate: keyGate, lines: files.map((file, i) => ({ file, index: indexes[i]!, spans: indexes[i]!.select(keys[0]!) })) };
+  return { gate: keyGate, lines: indexes.map((index) => ({ index, spans: index.select(keys[0]!) })) };
 }
 
 /** Adds a file's driver keys to `keys`; returns false when a driver key is one the text gate cannot compare. */
