@@ -158,7 +158,7 @@ export const logical = (op: 'and' | 'or') => (d: [A.Expr, LexToken, A.Expr]): A.
 // Parenthesised nodes are marked so `(a or b) or c` still renders with its parentheses only where
 // meaning requires; for and/or flattening they are equivalent, but we keep the user's grouping.
 const PAREN = Symbol('parenthesised');
-function isParenthesised(e: A.Expr): boolean {
+export function isParenthesised(e: A.Expr): boolean {
   return (e as unknown as Record<symbol, boolean>)[PAREN] === true;
 }
 

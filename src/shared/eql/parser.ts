@@ -1,10 +1,12 @@
 // EQL text → AST. Three passes: tokenize (moo) with limits and lexical checks, decode literal
-// values, then the nearley (Earley) parse. Every failure is an EqlSyntaxError or LimitError with
+// values, then the parse: by recursive descent (descent-parser.ts), and by nearley's Earley parser
+// where that gives up, which is where every error is found and worded. Every failure is an EqlSyntaxError or LimitError with
 // the span of the offending text; nothing else escapes (fuzz tests hold us to that).
 import nearley from 'nearley';
 import grammar from './generated/eql.js';
 import { lexer, SKIPPED } from './lexer.js';
 import { TokenArrayLexer } from './grammar-lexer.js';
+import { descend } from './descent-parser.js';
 import type { LexToken } from './build.js';
 import type { Expr, Query } from './ast.js';
 import { EqlSyntaxError, LimitError } from '../errors.js';
@@ -27,7 +29,7 @@ const exprGrammar = nearley.Grammar.fromCompiled({ ...(grammar as unknown as nea
 
 /**
  * Parsed queries by text, most recently used last. A run parses each rule's query several times
- * (checking, compiling, routing, the predicate module) and nearley is most of start-up; the AST is
+ * (checking, compiling, routing, the predicate module); the AST is
  * never mutated after parsing (the checker builds a new typed tree), so one parse serves all.
  */
 const parsed = new Map<string, Query>();
@@ -67,6 +69,41 @@ export function parseExpression(text: string): Expr {
 
 function runParser(g: nearley.Grammar, text: string): unknown {
   const tokens = tokenize(text);
+  // The fast path; what it does not accept (every error among it) nearley parses and reports.
+  if (useDescent) {
+    const fast = descend(tokens, g === exprGrammar ? 'expr' : 'main');
+    if (fast !== undefined) return fast;
+  }
+  return runEarley(g, text, tokens);
+}
+
+/**
+ * Both readings of one text, uncached, for the test that they agree: the descent parser's tree
+ * (undefined where it gives up) and the Earley parser's tree or error.
+ */
+export function parseEachWay(text: string, start: 'main' | 'expr' = 'main'): { descent: unknown; earley: unknown } {
+  const g = start === 'main' ? compiled : exprGrammar;
+  let tokens: LexToken[];
+  try {
+    tokens = tokenize(text);
+  } catch (e) {
+    return { descent: undefined, earley: e };
+  }
+  const descent = descend(tokens, start);
+  let earley: unknown;
+  try {
+    earley = runEarley(g, text, tokens);
+  } catch (e) {
+    earley = e;
+  }
+  return { descent, earley };
+}
+
+/** KESTREL_EQL_PARSER=earley: the Earley parser alone (descent-parser.ts is then never tried). */
+const useDescent = process.env.KESTREL_EQL_PARSER !== 'earley';
+
+/** The Earley parse of tokenize(text): the grammar's reference reading, and its error messages. */
+function runEarley(g: nearley.Grammar, text: string, tokens: LexToken[]): unknown {
   const parser = new nearley.Parser(g);
   (parser as unknown as { lexer: TokenArrayLexer }).lexer = new TokenArrayLexer(tokens);
   // nearley's own message walks the whole parse table; we build a shorter one ourselves.
