@@ -52,6 +52,44 @@ describe('LEB128', () => {
       }),
     );
   });
+
+  it('writes i64 constants of any size (the 32-bit ones through s32) as the reader reads them', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (big, small) => {
+        const bytes = new ByteWriter().s64(big).s64(BigInt(small)).finish();
+        // Signed LEB128 → bigint (ByteReader.signed returns a number, exact to 2^53 only).
+        let at = 0;
+        const next = (): bigint => {
+          let v = 0n;
+          let shift = 0n;
+          let b: number;
+          do {
+            b = bytes[at++]!;
+            v |= BigInt(b & 0x7f) << shift;
+            shift += 7n;
+          } while (b & 0x80);
+          return b & 0x40 ? v - (1n << shift) : v;
+        };
+        return next() === big && next() === BigInt(small) && at === bytes.length;
+      }),
+    );
+  });
+
+  it('refuses u32 values that are not integers in [0, 2^32)', () => {
+    for (const v of [-1, 0.5, 2 ** 32, Number.NaN]) expect(() => new ByteWriter().u32(v), String(v)).toThrow(RangeError);
+  });
+
+  it('finish() gives bytes that later writes leave alone, whether it shares the buffer or copies it', () => {
+    const full = new ByteWriter(4).u8(1).u8(2).u8(3); // 3 of 4: a view
+    const sparse = new ByteWriter(64).u8(1).u8(2).u8(3); // 3 of 64: a copy
+    const a = full.finish();
+    const b = sparse.finish();
+    full.u8(9).u8(9).bytes(new Uint8Array(100).fill(7));
+    sparse.bytes(new Uint8Array(100).fill(7));
+    expect([...a]).toEqual([1, 2, 3]);
+    expect([...b]).toEqual([1, 2, 3]);
+    expect([...full.finish().subarray(0, 5)]).toEqual([1, 2, 3, 9, 9]);
+  });
 });
 
 describe('parseModule', () => {

@@ -13,7 +13,7 @@ import { chargeCode } from './fuel.js';
 export type Label = number;
 
 export class FunctionEmitter {
-  private readonly code = new ByteWriter(1024);
+  private readonly code = new ByteWriter();
   private readonly extraLocals: number[] = [];
   private readonly open: Label[] = [];
   /** Per open label: whether it is a loop (its end closes a fuel region). */

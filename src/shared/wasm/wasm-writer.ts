@@ -16,27 +16,34 @@ export class ByteWriter {
 
   private reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(this.buf.length * 2, 16);
     while (cap < this.length + n) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
   }
 
+  // The emitters write one byte or LEB128 number at a time, millions of times while a corpus's
+  // predicate module is generated: each writer checks capacity once and writes through a local.
+
   u8(b: number): this {
-    this.reserve(1);
+    if (this.length === this.buf.length) this.reserve(1);
     this.buf[this.length++] = b;
     return this;
   }
 
   u32(v: number): this {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`u32 out of range: ${v}`);
-    do {
-      let b = v % 128;
-      v = Math.floor(v / 128);
-      if (v !== 0) b |= 0x80;
-      this.u8(b);
-    } while (v !== 0);
+    // (v >>> 0) === v: an integer in [0, 2^32) (not NaN, not a fraction, not negative).
+    if (v >>> 0 !== v) throw new RangeError(`u32 out of range: ${v}`);
+    this.reserve(5);
+    const buf = this.buf;
+    let at = this.length;
+    while (v >= 0x80) {
+      buf[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[at++] = v;
+    this.length = at;
     return this;
   }
 
@@ -44,15 +51,24 @@ export class ByteWriter {
   s32(v: number): this {
     if (!Number.isInteger(v) || v < -(2 ** 31) || v > 0xffffffff) throw new RangeError(`s32 out of range: ${v}`);
     v |= 0;
+    this.reserve(5);
+    const buf = this.buf;
+    let at = this.length;
     while (true) {
       const b = v & 0x7f;
       v >>= 7;
-      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return this.u8(b);
-      this.u8(b | 0x80);
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        buf[at++] = b;
+        this.length = at;
+        return this;
+      }
+      buf[at++] = b | 0x80;
     }
   }
 
   s64(v: bigint): this {
+    // Most constants fit 32 bits, whose signed LEB128 is the same bytes as s32's.
+    if (v >= -0x80000000n && v <= 0x7fffffffn) return this.s32(Number(v));
     v = BigInt.asIntN(64, v);
     while (true) {
       const b = Number(v & 0x7fn);
@@ -86,8 +102,15 @@ export class ByteWriter {
     return this.u32(payload.length).bytes(payload);
   }
 
+  /**
+   * The bytes written. A writer at least half full gives a view of its buffer rather than a copy:
+   * whole modules and sections pass through several writers, and copying each (megabytes, into
+   * fresh pages) was a sixth of a cold build. Bytes before `length` are never written again, so
+   * the view cannot change under its holder; a mostly empty buffer is copied, so a small result
+   * never keeps a large buffer alive.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    return this.length * 2 >= this.buf.length ? this.buf.subarray(0, this.length) : this.buf.slice(0, this.length);
   }
 }
 
@@ -227,8 +250,8 @@ export class ModuleBuilder {
     this.functions.push(this.type(params, results));
     // Encoded now, size prefix and all: a generator that adds functions while it waits for more
     // input (PredicateModuleGenerator) then leaves build() little more than concatenation.
-    this.bodies.push(sizedBytes(encodeFunctionBody(locals, code).body));
-    if (metered !== undefined) this.meteredBodies.push(sizedBytes(encodeFunctionBody(locals, metered).body));
+    this.bodies.push(sizedFunctionBody(locals, code));
+    if (metered !== undefined) this.meteredBodies.push(sizedFunctionBody(locals, metered));
     return this.importedFunctions + this.functions.length - 1;
   }
 
@@ -383,6 +406,18 @@ export function encodeFunctionBody(locals: readonly number[], code: Uint8Array |
   const codeStart = w.length;
   w.bytes(code);
   return { body: w.finish(), codeStart };
+}
+
+/**
+ * sizedBytes(encodeFunctionBody(locals, code).body) in one buffer: a corpus's predicate module has
+ * thousands of functions, each added twice (plain and metered).
+ */
+export function sizedFunctionBody(locals: readonly number[], code: Uint8Array | readonly number[]): Uint8Array {
+  let length = lebSize(locals.length) + code.length;
+  for (let i = 0; i < locals.length; i++) length += 2; // count 1 (one byte), then the type
+  const w = new ByteWriter(lebSize(length) + length).u32(length).u32(locals.length);
+  for (const t of locals) w.u32(1).u8(t);
+  return w.bytes(code).finish();
 }
 
 /** `payload` with its LEB128 size in front (a function body as the code section holds it). */
