@@ -11,7 +11,7 @@
 import { RecordFlag, Storage, Tag, popcount32 } from '../record/frame.js';
 import type { RecordLayout } from '../record/layout.js';
 import type { ByteSpan, RecordView } from '../record/view.js';
-import { sameBytes } from '../record/same-bytes.js';
+import { sameBytesWide } from '../record/same-bytes.js';
 import { markIds, type FilterIndex, type IndexTable } from './prefilter.js';
 import type { RecordEvent } from './record-access.js';
 import type { Value } from './values.js';
@@ -110,8 +110,11 @@ interface ValueMemo {
   entries: Int32Array;
   /** `entries` as bytes, for the inline values. */
   entryBytes: Uint8Array;
+  /** `entries` as a DataView (keys are compared four bytes at a time). */
+  entryView: DataView;
   /** Values longer than INLINE_KEY_BYTES: entry e's at [e * MEMO_MAX_BYTES, + its length). */
   longKeys: Uint8Array | null;
+  longView: DataView | null;
   /** Marks of an entry with more than MEMO_MARK_PAIRS marked words (its first pair is (-1, 0)). */
   overflow: (Int32Array | undefined)[];
   lookups: number;
@@ -141,7 +144,9 @@ function newMemo(): ValueMemo {
   return {
     entries,
     entryBytes: new Uint8Array(entries.buffer),
+    entryView: new DataView(entries.buffer),
     longKeys: null,
+    longView: null,
     overflow: new Array<Int32Array | undefined>(MEMO_ENTRIES),
     lookups: 0,
     hits: 0,
@@ -155,6 +160,8 @@ export class RecordCandidateWriter {
   private readonly decodedTables: IndexTable[] = [];
   private readonly decodedReads: ((ev: RecordEvent) => Value | undefined)[] = [];
   private readonly span: ByteSpan = { offset: 0, length: 0 };
+  /** The DataView over the bytes of the record being written (RecordView.dataView). */
+  private recordView: DataView = new DataView(new ArrayBuffer(0));
   /** A probe's marks on a memo miss, before they are copied into the record's marks. */
   private readonly scratch: Uint32Array;
   /** The record's marks (FilterIndex: both id ranges), folded into its candidate words at the end. */
@@ -227,6 +234,7 @@ export class RecordCandidateWriter {
     const marks = this.marks;
     index.writeAlways(marks, 0);
     const rv = ev.rv;
+    this.recordView = rv.dataView;
     if ((rv.flags & RecordFlag.hasExtra) !== 0) {
       // Values may sit in the extra JSON (an array holding objects): every group, decoding as needed.
       for (const g of this.groups) this.markGroup(ev, g, marks, 0);
@@ -365,7 +373,11 @@ export class RecordCandidateWriter {
     let keys = memo.entryBytes;
     let to8 = base * 4 + E_KEY * 4;
     if (len > INLINE_KEY_BYTES) {
-      keys = memo.longKeys ??= new Uint8Array(MEMO_ENTRIES * MEMO_MAX_BYTES);
+      if (memo.longKeys === null) {
+        memo.longKeys = new Uint8Array(MEMO_ENTRIES * MEMO_MAX_BYTES);
+        memo.longView = new DataView(memo.longKeys.buffer);
+      }
+      keys = memo.longKeys;
       to8 = e * MEMO_MAX_BYTES;
     }
     for (let i = 0; i < len; i++) keys[to8 + i] = bytes[start + i]!;
@@ -374,8 +386,9 @@ export class RecordCandidateWriter {
 
   /** Whether memo entry e holds the value bytes[start, start + len) (its hash and length matched). */
   private sameKey(memo: ValueMemo, e: number, bytes: Uint8Array, start: number, len: number): boolean {
-    if (len <= INLINE_KEY_BYTES) return sameBytes(memo.entryBytes, (e * ENTRY_INTS + E_KEY) * 4, bytes, start, len);
-    return sameBytes(memo.longKeys!, e * MEMO_MAX_BYTES, bytes, start, len);
+    const dv = this.recordView;
+    if (len <= INLINE_KEY_BYTES) return sameBytesWide(memo.entryBytes, memo.entryView, (e * ENTRY_INTS + E_KEY) * 4, bytes, dv, start, len);
+    return sameBytesWide(memo.longKeys!, memo.longView!, e * MEMO_MAX_BYTES, bytes, dv, start, len);
   }
 
   /**
