@@ -35,7 +35,9 @@ const anyString = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.stri
 const isoDate = fc
   .tuple(fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2200-01-01T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 999_999_999 }))
   .map(([d, digits, ns]) => d.toISOString().slice(0, 19) + (digits ? '.' + String(ns).padStart(9, '0').slice(0, digits) : '') + 'Z');
-const int64 = fc.oneof(fc.maxSafeInteger(), fc.bigInt({ min: I64_MIN, max: I64_MAX }), fc.constantFrom(I64_MIN, I64_MAX, 0n, -1n));
+// The edges of the safe range: decoding reads a safe integer as a number and the rest as BigInt.
+const SAFE_EDGES = [2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n - 1n), -(2n ** 53n), -(2n ** 53n + 1n), 2n ** 32n, -(2n ** 32n), 2n ** 32n - 1n, -(2n ** 31n)];
+const int64 = fc.oneof(fc.maxSafeInteger(), fc.bigInt({ min: I64_MIN, max: I64_MAX }), fc.constantFrom(I64_MIN, I64_MAX, 0n, -1n, ...SAFE_EDGES));
 const jsonValue = fc.jsonValue();
 // Values of the wrong type for a field must survive too (text / JSON / bigint fallbacks).
 const wrongType = fc.oneof(anyString, fc.double(), fc.boolean(), fc.bigInt(), jsonValue);
@@ -51,7 +53,7 @@ function valueFor(type: FieldType): fc.Arbitrary<unknown> {
     case 'integer':
       return fc.oneof(int64, fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }), wrongType);
     case 'unsigned_long':
-      return fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constant((1n << 64n) - 1n), fc.bigInt(), wrongType);
+      return fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom((1n << 64n) - 1n, ...SAFE_EDGES.filter((v) => v >= 0n)), fc.bigInt(), wrongType);
     case 'ip':
       return fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), wrongType);
     case 'scaled_float':

@@ -8,6 +8,7 @@ import { formatIp } from './ip.js';
 import { formatNsIso } from './date.js';
 import { readUtf8 } from './utf8.js';
 import { getOwn, setOwn } from './own.js';
+import { readInt64AsNumber, readUint64AsNumber } from './int64.js';
 
 export type DecodedEvent = { [key: string]: unknown };
 
@@ -83,10 +84,16 @@ function decodeValue(bytes: Uint8Array, dv: DataView, tag: number, f: FieldLayou
 
 function decodeNative(bytes: Uint8Array, dv: DataView, f: FieldLayout, at: number, len: number): unknown {
   switch (f.storage) {
-    case Storage.int:
-      return normaliseInt(dv.getBigInt64(at, true));
-    case Storage.uint:
-      return normaliseInt(dv.getBigUint64(at, true));
+    case Storage.int: {
+      // Two 32-bit reads, no BigInt, for the usual safe integer (pids, counts, ids); the sum
+      // rounds past 2^53 in magnitude only, where isSafeInteger fails and BigInt takes over.
+      const v = readInt64AsNumber(dv, at);
+      return Number.isSafeInteger(v) ? v : normaliseInt(dv.getBigInt64(at, true));
+    }
+    case Storage.uint: {
+      const v = readUint64AsNumber(dv, at);
+      return Number.isSafeInteger(v) ? v : normaliseInt(dv.getBigUint64(at, true));
+    }
     case Storage.float:
       return dv.getFloat64(at, true);
     case Storage.bool:
