@@ -78,6 +78,16 @@ function runParser(g: nearley.Grammar, text: string): unknown {
 }
 
 /**
+ * parseQuery without the parse cache, by the given reader ('descent' gives up to nearley as
+ * parseQuery does; 'earley' is nearley alone): for the front-end bench, which times each.
+ */
+export function parseQueryUncached(text: string, reader: 'descent' | 'earley' = 'descent'): Query {
+  const tokens = tokenize(text);
+  const fast = reader === 'descent' ? descend(tokens, 'main') : undefined;
+  return (fast ?? runEarley(compiled, text, tokens)) as Query;
+}
+
+/**
  * Both readings of one text, uncached, for the test that they agree: the descent parser's tree
  * (undefined where it gives up) and the Earley parser's tree or error.
  */
