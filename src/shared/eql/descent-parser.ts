@@ -24,6 +24,10 @@ const GIVE_UP = new Error('descent parser gives up');
 const REJECT = Symbol('reject');
 
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const ADD_OPS = new Set(['+', '-']);
+const MUL_OPS = new Set(['*', '/', '%']);
+const OR = B.logical('or');
+const AND = B.logical('and');
 const MATCH_KEYWORDS = new Set(['kw_like', 'kw_like_i', 'kw_regex', 'kw_regex_i']);
 const CATEGORY_TYPES = new Set(['kw_any', 'identifier', 'string', 'rawString', 'backquoted']);
 const LITERAL_TYPES = new Set(['string', 'rawString', 'number', 'kw_true', 'kw_false', 'kw_null']);
@@ -213,21 +217,11 @@ class Reader {
   }
 
   expr(): A.Expr {
-    let left = this.andExpr();
-    while (this.isType(this.peek(), 'kw_or')) {
-      const op = this.take();
-      left = B.logical('or')([left, op, this.andExpr()]);
-    }
-    return left;
+    return this.leftChain((t) => t.type === 'kw_or', OR, () => this.andExpr());
   }
 
   private andExpr(): A.Expr {
-    let left = this.notExpr();
-    while (this.isType(this.peek(), 'kw_and')) {
-      const op = this.take();
-      left = B.logical('and')([left, op, this.notExpr()]);
-    }
-    return left;
+    return this.leftChain((t) => t.type === 'kw_and', AND, () => this.notExpr());
   }
 
   private notExpr(): A.Expr {
@@ -247,19 +241,22 @@ class Reader {
   }
 
   private addExpr(): A.Expr {
-    let left = this.mulExpr();
-    for (let t = this.peek(); this.isOp(t, '+') || this.isOp(t, '-'); t = this.peek()) {
-      this.pos++;
-      left = B.arith([left, t!, this.mulExpr()]);
-    }
-    return left;
+    return this.leftChain((t) => t.type === 'op' && ADD_OPS.has(t.text), B.arith, () => this.mulExpr());
   }
 
   private mulExpr(): A.Expr {
-    let left = this.unaryExpr();
-    for (let t = this.peek(); this.isOp(t, '*') || this.isOp(t, '/') || this.isOp(t, '%'); t = this.peek()) {
+    return this.leftChain((t) => t.type === 'op' && MUL_OPS.has(t.text), B.arith, () => this.unaryExpr());
+  }
+
+  /**
+   * operand (operator operand)*, folded to the left through `build`: the grammar's left-recursive
+   * binary rules (or, and, + -, * / %), as a loop.
+   */
+  private leftChain(isOperator: (t: LexToken) => boolean, build: (d: [A.Expr, LexToken, A.Expr]) => A.Expr, operand: () => A.Expr): A.Expr {
+    let left = operand();
+    for (let t = this.peek(); t !== undefined && isOperator(t); t = this.peek()) {
       this.pos++;
-      left = B.arith([left, t!, this.unaryExpr()]);
+      left = build([left, t, operand()]);
     }
     return left;
   }

@@ -82,9 +82,7 @@ function runParser(g: nearley.Grammar, text: string): unknown {
  * parseQuery does; 'earley' is nearley alone): for the front-end bench, which times each.
  */
 export function parseQueryUncached(text: string, reader: 'descent' | 'earley' = 'descent'): Query {
-  const tokens = tokenize(text);
-  const fast = reader === 'descent' ? descend(tokens, 'main') : undefined;
-  return (fast ?? runEarley(compiled, text, tokens)) as Query;
+  return (reader === 'descent' ? runParser(compiled, text) : runEarley(compiled, text, tokenize(text))) as Query;
 }
 
 /**
