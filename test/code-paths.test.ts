@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { codeRoot, packageRoot, workerModule } from '../src/shared/code-paths.js';
+import { CODE_DIGEST_FILE, codeDigest } from '../src/main/cache/build-id.js';
 import { distModule, KESTREL_BIN } from './helpers/dist.js';
 
 describe('code paths', () => {
@@ -44,5 +45,10 @@ describe('code paths', () => {
     expect(bundled).toBe(readFileSync(join(dir, 'dist.ndjson'), 'utf8'));
     // The bundle built and stored its own predicate module (its build id hashes the bundle).
     expect(existsSync(join(dir, 'bundle-cache', 'predicates'))).toBe(true);
+  });
+
+  it('ships the digest of the bundle\'s code that its build id takes, fresh (the walk at start-up gives the same)', () => {
+    const root = resolve('dist/bundle');
+    expect(readFileSync(join(root, CODE_DIGEST_FILE), 'utf8').trim()).toBe(codeDigest(root));
   });
 });

@@ -2,7 +2,9 @@
 // version alone is not enough (a rebuilt development tree keeps it), so the id also hashes the
 // compiled code of the stages that shape a predicate module: the EQL front end and code generator,
 // the Wasm writer and fuel pass, and the record layout. Run from the bundle (code-paths.ts), where
-// those stages are mixed into shared chunks, it hashes the bundle's code instead.
+// those stages are mixed into shared chunks, it takes the bundle's code instead: the digest
+// scripts/bundle.mjs wrote beside it (the same walk as hashTree, done once at build time), or the
+// walk itself when that file is missing.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,9 @@ import { codeRoot } from '../../shared/code-paths.js';
 
 const INPUT_DIRS = ['eql', 'wasm', 'record', 'schema', 'pipeline', 'rules'];
 
+/** Written by scripts/bundle.mjs beside the chunks: codeDigest of the bundle. */
+export const CODE_DIGEST_FILE = 'code-digest';
+
 let cached: string | undefined;
 
 export function buildId(): string {
@@ -18,9 +23,19 @@ export function buildId(): string {
   const h = createHash('sha256').update(KESTREL_VERSION);
   const shared = join(codeRoot(), 'shared');
   if (existsSync(shared)) for (const dir of INPUT_DIRS) hashTree(h, join(shared, dir));
-  else hashTree(h, codeRoot());
+  else {
+    const stored = join(codeRoot(), CODE_DIGEST_FILE);
+    h.update(existsSync(stored) ? readFileSync(stored, 'utf8').trim() : codeDigest(codeRoot()));
+  }
   cached = h.digest('hex');
   return cached;
+}
+
+/** SHA-256 (hex) of the names and contents of every .js and .json file under `dir`, in name order. */
+export function codeDigest(dir: string): string {
+  const h = createHash('sha256');
+  hashTree(h, dir);
+  return h.digest('hex');
 }
 
 function hashTree(h: ReturnType<typeof createHash>, dir: string): void {
