@@ -1,6 +1,7 @@
-// Record → ECS JSON (nested objects), for alerts and `kestrel query` output. Not a hot path:
-// it allocates freely and uses BigInt for 64-bit values. Integers come back as numbers when they
-// are safe integers and as bigints otherwise; dates come back in the form they were given.
+// Record → ECS JSON (nested objects), for alerts and `kestrel query` output. Not a hot path: it
+// allocates freely, and uses BigInt for dates and for integers beyond the safe range. Integers
+// come back as numbers when they are safe integers and as bigints otherwise; dates come back in
+// the form they were given.
 import { ArrayLayout, BIGINT_JSON_KEY, IP_BYTES, NUMBER_JSON_KEY, Storage, Tag } from './frame.js';
 import type { FieldLayout } from './layout.js';
 import type { RecordView } from './view.js';
