@@ -35,7 +35,7 @@ export class ByteWriter {
   u32(v: number): this {
     // (v >>> 0) === v: an integer in [0, 2^32) (not NaN, not a fraction, not negative).
     if (v >>> 0 !== v) throw new RangeError(`u32 out of range: ${v}`);
-    this.reserve(5);
+    if (this.length + 5 > this.buf.length) this.reserve(5);
     const buf = this.buf;
     let at = this.length;
     while (v >= 0x80) {
@@ -51,7 +51,7 @@ export class ByteWriter {
   s32(v: number): this {
     if (!Number.isInteger(v) || v < -(2 ** 31) || v > 0xffffffff) throw new RangeError(`s32 out of range: ${v}`);
     v |= 0;
-    this.reserve(5);
+    if (this.length + 5 > this.buf.length) this.reserve(5);
     const buf = this.buf;
     let at = this.length;
     while (true) {
@@ -86,7 +86,7 @@ export class ByteWriter {
   }
 
   bytes(b: Uint8Array | readonly number[]): this {
-    this.reserve(b.length);
+    if (this.length + b.length > this.buf.length) this.reserve(b.length);
     this.buf.set(b, this.length);
     this.length += b.length;
     return this;

@@ -22,6 +22,14 @@ export class DataPool {
   private readonly chunks: Uint8Array[] = [];
   private end = DATA_BASE;
   private readonly interned = new Map<string, Bytes>();
+  /**
+   * The same constants by the string they encode: a corpus repeats its literals ("linux",
+   * "start", shell names …) across hundreds of filters, and encoding each again, copying it into
+   * a Buffer and reading it back as a key was ~10% of generating its module.
+   */
+  private readonly byString = new Map<string, Bytes>();
+  /** wordHash of an interned constant's bytes (BigInt arithmetic: worth doing once). */
+  private readonly hashes = new Map<Bytes, number>();
 
   /** Address just past the last constant. */
   get size(): number {
@@ -29,11 +37,16 @@ export class DataPool {
   }
 
   string(s: string): Bytes {
-    return this.bytes(utf8.encode(s));
+    let entry = this.byString.get(s);
+    if (entry === undefined) {
+      entry = this.bytes(utf8.encode(s));
+      this.byString.set(s, entry);
+    }
+    return entry;
   }
 
   bytes(b: Uint8Array): Bytes {
-    const key = Buffer.from(b).toString('latin1');
+    const key = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
     const found = this.interned.get(key);
     if (found) return found;
     const at = this.append(b, 1);
@@ -50,9 +63,10 @@ export class DataPool {
     const table = new Uint8Array(size * 8);
     const dv = new DataView(table.buffer);
     for (const m of unique) {
-      const b = utf8.encode(m);
-      const c = this.bytes(b);
-      let i = wordHash(b) & (size - 1);
+      const c = this.string(m);
+      let h = this.hashes.get(c);
+      if (h === undefined) this.hashes.set(c, (h = wordHash(c.value)));
+      let i = h & (size - 1);
       while (dv.getUint32(i * 8, true) !== 0) i = (i + 1) & (size - 1);
       dv.setUint32(i * 8, c.addr, true);
       dv.setUint32(i * 8 + 4, c.length, true);
