@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskCache, defaultCacheDir } from '../src/main/cache/disk-cache.js';
+import { DiskCache, RETIRED_NAMESPACES, defaultCacheDir } from '../src/main/cache/disk-cache.js';
 import { distModule } from './helpers/dist.js';
 
 const KEY = 'ab'.repeat(32);
@@ -77,6 +77,21 @@ describe('DiskCache', () => {
     expect(readdirSync(join(dir, 'ns')).sort()).toEqual([key(0), key(2), key(3)]);
     expect(cache.counters.pruned).toBe(1);
     expect(cache.read('ns', key(1))).toBeUndefined();
+  });
+
+  it('deletes the namespaces no version reads any more when it writes, and leaves the others', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-cache-'));
+    expect(RETIRED_NAMESPACES).toContain('parsed');
+    for (const ns of [...RETIRED_NAMESPACES, 'checked', 'someone-elses']) {
+      mkdirSync(join(dir, ns));
+      writeFileSync(join(dir, ns, KEY), 'old');
+    }
+    const cache = new DiskCache(dir);
+    cache.read('checked', 'cd'.repeat(32)); // reading alone removes nothing
+    expect(readdirSync(dir).sort()).toEqual([...RETIRED_NAMESPACES, 'checked', 'someone-elses'].sort());
+    cache.write('predicates', KEY, new Uint8Array([1]));
+    expect(readdirSync(dir).sort()).toEqual(['checked', 'predicates', 'someone-elses']);
+    expect(readFileSync(join(dir, 'checked', KEY), 'utf8')).toBe('old');
   });
 
   it('ignores a directory it cannot write', () => {

@@ -27,8 +27,16 @@ const HEAD_BYTES = MAGIC.length + 8;
 /** Entries kept per namespace: the most recently used; older ones are deleted when one is written. */
 export const MAX_ENTRIES_PER_NAMESPACE = 16;
 
+/**
+ * Namespaces earlier versions wrote and this one never reads: pruning only runs in a namespace
+ * being written, so without this their entries would stay for good (`parsed`, the parsed-AST
+ * cache that `checked` replaced: ~45 MB after a few builds of the corpus).
+ */
+export const RETIRED_NAMESPACES: readonly string[] = ['parsed'];
+
 export class DiskCache {
   readonly counters = { hits: 0, misses: 0, corrupt: 0, writes: 0, writeFailures: 0, pruned: 0 };
+  private retiredRemoved = false;
 
   constructor(
     readonly dir: string,
@@ -85,6 +93,7 @@ export class DiskCache {
       renameSync(tmp, file);
       this.counters.writes++;
       this.prune(namespace);
+      this.removeRetired();
     } catch (e) {
       this.counters.writeFailures++;
       removeQuietly(tmp);
@@ -112,6 +121,19 @@ export class DiskCache {
     for (const e of entries.slice(this.maxEntries)) {
       removeQuietly(e.file);
       this.counters.pruned++;
+    }
+  }
+
+  /** Deletes the retired namespaces' folders, once per cache object (on its first write). */
+  private removeRetired(): void {
+    if (this.retiredRemoved) return;
+    this.retiredRemoved = true;
+    for (const ns of RETIRED_NAMESPACES) {
+      try {
+        rmSync(join(this.dir, ns), { recursive: true, force: true });
+      } catch {
+        // Another process removed it first, or it cannot be removed: it stays, harmless.
+      }
     }
   }
 
