@@ -1,7 +1,8 @@
 // EQL text → AST. Three passes: tokenize (moo) with limits and lexical checks, decode literal
 // values, then the parse: by recursive descent (descent-parser.ts), and by nearley's Earley parser
-// where that gives up, which is where every error is found and worded. Every failure is an EqlSyntaxError or LimitError with
-// the span of the offending text; nothing else escapes (fuzz tests hold us to that).
+// where that gives up, which is where every error is found and worded. Every failure is an
+// EqlSyntaxError or LimitError with the span of the offending text; nothing else escapes (fuzz
+// tests hold us to that).
 import nearley from 'nearley';
 import grammar from './generated/eql.js';
 import { lexer, SKIPPED } from './lexer.js';
@@ -29,8 +30,8 @@ const exprGrammar = nearley.Grammar.fromCompiled({ ...(grammar as unknown as nea
 
 /**
  * Parsed queries by text, most recently used last. A run parses each rule's query several times
- * (checking, compiling, routing, the predicate module); the AST is
- * never mutated after parsing (the checker builds a new typed tree), so one parse serves all.
+ * (checking, compiling, routing, the predicate module); the AST is never mutated after parsing
+ * (the checker builds a new typed tree), so one parse serves all.
  */
 const parsed = new Map<string, Query>();
 const PARSE_CACHE_ENTRIES = 4096;
