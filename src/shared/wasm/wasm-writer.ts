@@ -397,20 +397,9 @@ export class ModuleBuilder {
 }
 
 /**
- * A function body as the code section holds it, without its size prefix: the local declarations
- * (one entry per local) and the instructions, which start at `codeStart`.
- */
-export function encodeFunctionBody(locals: readonly number[], code: Uint8Array | readonly number[]): { body: Uint8Array; codeStart: number } {
-  const w = new ByteWriter(code.length + 2 * locals.length + 8).u32(locals.length);
-  for (const t of locals) w.u32(1).u8(t);
-  const codeStart = w.length;
-  w.bytes(code);
-  return { body: w.finish(), codeStart };
-}
-
-/**
- * sizedBytes(encodeFunctionBody(locals, code).body) in one buffer: a corpus's predicate module has
- * thousands of functions, each added twice (plain and metered).
+ * A function body as the code section holds it, size prefix first, in one buffer: the local
+ * declarations (one entry per local, count 1 each) and then the instructions. A corpus's
+ * predicate module has thousands of functions, each added twice (plain and metered).
  */
 export function sizedFunctionBody(locals: readonly number[], code: Uint8Array | readonly number[]): Uint8Array {
   let length = lebSize(locals.length) + code.length;
