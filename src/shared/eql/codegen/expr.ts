@@ -255,40 +255,48 @@ function emitFieldTest(ctx: GenContext, hostId: number, f: NativeField, missing:
   em.set(l.tag);
   em.get(ctx.slots).get(l.rank).i32(SLOT_SIZE).op(Op.i32Mul).op(Op.i32Add).set(l.slot);
 
-  // Arrays: u32 count, then [u8 tag][u32 length][payload] per element.
-  em.get(l.tag).i32(Tag.array).op(Op.i32Eq);
+  // One walk for both shapes, so the test is emitted once: an array is its elements, a scalar
+  // a single element. Arrays: u32 count, then [u8 tag][u32 length][payload] per element. A
+  // scalar is the slot itself, or the (offset, length) it points to. Over the elements: any true
+  // → true, else any false → false, else null (for a scalar: its own truth).
+  const isArray = scratch(ctx, 'isArray');
+  em.get(l.tag).i32(Tag.array).op(Op.i32Eq).tee(isArray);
   em.if();
   {
     em.get(ctx.base).get(l.slot).mem(Op.i32Load).op(Op.i32Add).tee(l.pos).mem(Op.i32Load).set(l.count);
     em.get(l.pos).i32(4).op(Op.i32Add).set(l.pos);
-    em.i32(Tri.null).set(l.acc);
-    const done = em.block();
-    const next = em.loop();
-    em.get(l.count).op(Op.i32Eqz).brIf(done);
-    em.get(l.pos).mem(Op.i32Load8U).set(l.tag);
-    em.get(l.pos).mem(Op.i32Load, 1).set(l.len);
-    em.get(l.pos).i32(5).op(Op.i32Add).tee(l.ptr).get(l.len).op(Op.i32Add).set(l.pos);
-    dispatch(ctx, field.storage, test, host);
-    const t = scratch(ctx, 'element');
-    em.tee(t).i32(Tri.true).op(Op.i32Eq);
-    em.if().i32(Tri.true).br(native).end();
-    em.get(t).op(Op.i32Eqz);
-    em.if().i32(Tri.false).set(l.acc).end();
-    em.get(l.count).i32(1).op(Op.i32Sub).set(l.count).br(next);
-    em.end().end();
-    em.get(l.acc).br(native);
+  }
+  em.else();
+  {
+    em.get(l.slot).set(l.ptr).i32(8).set(l.len);
+    em.get(l.tag).i32(Tag.text).op(Op.i32Eq);
+    if (isVarStorage(field.storage)) em.get(l.tag).i32(Tag.native).op(Op.i32Eq).op(Op.i32Or);
+    em.if();
+    em.get(ctx.base).get(l.slot).mem(Op.i32Load).op(Op.i32Add).set(l.ptr);
+    em.get(l.slot).mem(Op.i32Load, 4).set(l.len);
+    em.end();
+    em.i32(1).set(l.count);
   }
   em.end();
-  // A scalar: the slot itself, or the (offset, length) it points to.
-  em.get(l.slot).set(l.ptr).i32(8).set(l.len);
-  em.get(l.tag).i32(Tag.text).op(Op.i32Eq);
-  if (isVarStorage(field.storage)) em.get(l.tag).i32(Tag.native).op(Op.i32Eq).op(Op.i32Or);
+  em.i32(Tri.null).set(l.acc);
+  const done = em.block();
+  const next = em.loop();
+  em.get(l.count).op(Op.i32Eqz).brIf(done);
+  em.get(isArray);
   em.if();
-  em.get(ctx.base).get(l.slot).mem(Op.i32Load).op(Op.i32Add).set(l.ptr);
-  em.get(l.slot).mem(Op.i32Load, 4).set(l.len);
+  em.get(l.pos).mem(Op.i32Load8U).set(l.tag);
+  em.get(l.pos).mem(Op.i32Load, 1).set(l.len);
+  em.get(l.pos).i32(5).op(Op.i32Add).tee(l.ptr).get(l.len).op(Op.i32Add).set(l.pos);
   em.end();
   dispatch(ctx, field.storage, test, host);
-  em.br(native);
+  const t = scratch(ctx, 'element');
+  em.tee(t).i32(Tri.true).op(Op.i32Eq);
+  em.if().i32(Tri.true).br(native).end();
+  em.get(t).op(Op.i32Eqz);
+  em.if().i32(Tri.false).set(l.acc).end();
+  em.get(l.count).i32(1).op(Op.i32Sub).set(l.count).br(next);
+  em.end().end();
+  em.get(l.acc).br(native);
   em.end(); // native
   if (negate) not3(ctx);
   em.br(out);
