@@ -319,11 +319,21 @@ function dispatch(ctx: GenContext, storage: number, test: ElementTest, host: Lab
     [() => em.get(tag).i32(Tag.double).op(Op.i32Eq), Kind.F64],
     [() => em.get(tag).i32(Tag.dateIso).op(Op.i32Sub).i32(10).op(Op.i32LtU), Kind.Iso],
   ];
+  // Tags of the same kind share one copy of its test (a string field's native and text tags).
+  const conds = new Map<Kind, (() => void)[]>();
   for (const [cond, kind] of cases) {
     if (kind === undefined) continue;
+    const list = conds.get(kind);
+    if (list) list.push(cond);
+    else conds.set(kind, [cond]);
+  }
+  for (const [kind, list] of conds) {
     const r = test(kind);
     if (r === NOT_HANDLED) continue;
-    cond();
+    list.forEach((cond, i) => {
+      cond();
+      if (i > 0) em.op(Op.i32Or);
+    });
     em.if();
     if (typeof r === 'number') em.i32(r);
     else r();
