@@ -10,7 +10,7 @@
 // call per chunk with --engine wasm); open loop runs the pipeline in live mode and pushes the
 // records due so far as one batch, as `kestrel run` does with each drained sensor batch.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,7 +54,10 @@ if (values.child) {
 async function parent() {
   let capture = values.capture;
   if (!capture) {
-    capture = join(mkdtempSync(join(tmpdir(), 'kestrel-bench-')), 'synth.bin');
+    const made = mkdtempSync(join(tmpdir(), 'kestrel-bench-'));
+    // The capture (~300 MB) goes when the bench exits, however it ends.
+    process.on('exit', () => rmSync(made, { recursive: true, force: true }));
+    capture = join(made, 'synth.bin');
     const r = spawnSync(process.execPath, [join(ROOT, 'bin/kestrel'), 'synth', '--events', values.events, '--seed', values.seed, '--attack-rate', values['attack-rate'], '-o', capture], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('synth failed');
   }

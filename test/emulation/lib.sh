@@ -15,6 +15,9 @@ private_overlay() {
 # An empty private tmpfs over a folder (for folders whose contents the script does not need).
 private_tmpfs() {
 	mount -t tmpfs kestrel-emulation "$1"
+	# A TMPDIR inside the mount point (a test run keeps its files in a folder of /tmp) is hidden
+	# by the new mount: the mount point itself stands in for it.
+	case "${TMPDIR:-}" in "$1"/*) export TMPDIR="$1" ;; esac
 }
 
 # The namespace's loopback interface, down when the namespace is made.
