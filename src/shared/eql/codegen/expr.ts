@@ -319,24 +319,29 @@ function dispatch(ctx: GenContext, storage: number, test: ElementTest, host: Lab
     [() => em.get(tag).i32(Tag.double).op(Op.i32Eq), Kind.F64],
     [() => em.get(tag).i32(Tag.dateIso).op(Op.i32Sub).i32(10).op(Op.i32LtU), Kind.Iso],
   ];
-  // Tags of the same kind share one copy of its test (a string field's native and text tags).
-  const conds = new Map<Kind, (() => void)[]>();
+  // Tags with the same outcome share one branch: a string field's native and text tags run one
+  // copy of its test, and tags answered by the same constant (a date or a double where a string is
+  // wanted: false) one test of their tags.
+  const branches = new Map<Kind | number, { conds: (() => void)[]; result: number | (() => void) }>();
+  const results = new Map<Kind, KindResult>();
   for (const [cond, kind] of cases) {
     if (kind === undefined) continue;
-    const list = conds.get(kind);
-    if (list) list.push(cond);
-    else conds.set(kind, [cond]);
+    let result = results.get(kind);
+    if (result === undefined) results.set(kind, (result = test(kind)));
+    if (result === NOT_HANDLED) continue;
+    const key = typeof result === 'number' ? -1 - result : kind;
+    const branch = branches.get(key);
+    if (branch) branch.conds.push(cond);
+    else branches.set(key, { conds: [cond], result });
   }
-  for (const [kind, list] of conds) {
-    const r = test(kind);
-    if (r === NOT_HANDLED) continue;
-    list.forEach((cond, i) => {
+  for (const { conds, result } of branches.values()) {
+    conds.forEach((cond, i) => {
       cond();
       if (i > 0) em.op(Op.i32Or);
     });
     em.if();
-    if (typeof r === 'number') em.i32(r);
-    else r();
+    if (typeof result === 'number') em.i32(result);
+    else result();
     em.br(out);
     em.end();
   }
