@@ -7,8 +7,13 @@
 // every worker count. Also: per-event cost with 27 vs 435 rules, wasm vs interp, and start-up with
 // the full corpus (cold: empty cache; warm: second run).
 //
+// With --repeat N (default 3) every configuration runs N times, in N rounds over the whole list
+// (each round starting from an empty cache), and a row gives the median run (by seconds) with the
+// spread of the N: this VM's speed drifts by a third over minutes, and one run per configuration
+// moved ratios such as 435 ÷ 27 rules by ±30% between bench runs.
+//
 //   node bench/throughput.bench.mjs [--capture FILE | --events N --seed S] [--baseline REF|none]
-//        [--workers 0,1,2,3,4] [--out NAME]
+//        [--workers 0,1,2,3,4] [--repeat N] [--out NAME]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,6 +30,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '11' },
     baseline: { type: 'string', default: '16c5082' },
     workers: { type: 'string', default: '0,1,2,3,4' },
+    repeat: { type: 'string', default: '3' },
     out: { type: 'string', default: 'throughput' },
     label: { type: 'string', default: 'synthetic' },
     child: { type: 'string' },
@@ -59,11 +65,14 @@ async function parent() {
   }
   const full = [BUNDLED, CORPUS];
   const workers = values.workers.split(',').map(Number);
-  const rows = [];
-  const run = (build, cfg) => {
+  const repeat = Math.max(1, Number(values.repeat));
+  /** Every run of each (build, configuration), by `${build}|${configuration index}`. */
+  const runs = new Map();
+  let runCount = 0;
+  const run = (build, cfg, key) => {
     process.stderr.write(`… ${build.name}: ${cfg.what} workers=${cfg.workers}${cfg.engine ? ` engine=${cfg.engine}` : ''}\n`);
-    const cacheDir = cfg.cacheDir ?? join(work, `cache-${rows.length}`);
-    const resultFile = join(work, `result-${rows.length}.json`);
+    const cacheDir = cfg.cacheDir ?? join(work, `cache-${runCount}`);
+    const resultFile = join(work, `result-${runCount++}.json`);
     const r = spawnSync(process.execPath, [...cliNodeFlags(join(build.dist, '..')), new URL(import.meta.url).pathname, '--child', JSON.stringify({ ...cfg, dist: build.dist, resultFile })], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, KESTREL_CACHE_DIR: cacheDir, KESTREL_LOG_LEVEL: 'warn' },
@@ -74,13 +83,15 @@ async function parent() {
     // main with 1–2 workers; older builds (the issue's baseline) always partitioned it.
     const state = cfg.workers === 0 ? 'main' : hasHelpers(build.dist) && cfg.workers <= 2 ? 'main + helpers' : 'partitioned';
     const row = { build: build.name, what: cfg.what, engine: cfg.engine ?? 'wasm', workers: cfg.workers, state, ...res };
-    rows.push(row);
+    (runs.get(key) ?? runs.set(key, []).get(key)).push(row);
     return row;
   };
   // Start-up first: cold (empty cache), then warm; every later run starts warm, as a user's do.
   // The builds take turns at each configuration: this VM's speed drifts by a third over minutes,
   // and running one build's whole series after the other's charged the drift to one of them.
-  const cacheDirOf = (build) => join(work, `cache-${build.name.replace(/\W/g, '')}`);
+  // Each round has caches of its own, so its cold start is cold.
+  let round = 0;
+  const cacheDirOf = (build) => join(work, `cache-${build.name.replace(/\W/g, '')}-${round}`);
   const configs = [
     { what: 'start-up cold', capture: small, rules: full, workers: 0 },
     { what: 'start-up warm', capture: small, rules: full, workers: 0 },
@@ -89,17 +100,25 @@ async function parent() {
     { what: '435 rules', capture, rules: full, workers: 0, engine: 'interp' },
     { what: '27 rules', capture, rules: [BUNDLED], workers: 0 },
   ];
-  for (const cfg of configs) {
-    for (const build of builds) {
-      // The baseline's scaling is known from w0–w2.
-      if (build.name !== 'current' && cfg.workers > 2) continue;
-      run(build, { ...cfg, cacheDir: cacheDirOf(build) });
-    }
-  }
   const current = builds.find((b) => b.name === 'current');
-  await runTwoAtOnce(current, { what: '435 rules', capture, rules: full, workers: 0, cacheDir: cacheDirOf(current) });
-  // Rows build by build, as the tables read.
+  for (round = 0; round < repeat; round++) {
+    if (repeat > 1) process.stderr.write(`round ${round + 1} of ${repeat}\n`);
+    configs.forEach((cfg, i) => {
+      for (const build of builds) {
+        // The baseline's scaling is known from w0–w2.
+        if (build.name !== 'current' && cfg.workers > 2) continue;
+        run(build, { ...cfg, cacheDir: cacheDirOf(build) }, `${build.name}|${i}`);
+      }
+    });
+    const pair = await runTwoAtOnce(current, { what: '435 rules', capture, rules: full, workers: 0, cacheDir: cacheDirOf(current) });
+    (runs.get('pair') ?? runs.set('pair', []).get('pair')).push(pair);
+  }
+  // Per (build, configuration): the median run, and the spread of all of them. Rows build by
+  // build, as the tables read.
+  const rows = [...runs.values()].map(medianRun);
   rows.sort((a, b) => builds.findIndex((x) => x.name === a.build) - builds.findIndex((x) => x.name === b.build));
+  // Alerts must not change between repeats either.
+  const repeatsAgree = [...runs.values()].every((list) => new Set(list.map((r) => r['alerts sha256'])).size === 1);
 
   /**
    * This machine's ceiling for two engines: two independent single-thread replays at once, their
@@ -120,7 +139,7 @@ async function parent() {
     });
     const [a, b] = await Promise.all([one(0), one(1)]);
     const seconds = Math.max(a.seconds, b.seconds);
-    rows.push({
+    return ({
       build: build.name, what: '2 × w0 at once', engine: 'wasm', workers: 0, state: 'main ×2', events: a.events + b.events, seconds,
       'events/s': Math.round((a.events + b.events) / seconds), 'CPU s': Number((a['CPU s'] + b['CPU s']).toFixed(2)),
       'peak RSS MiB': a['peak RSS MiB'] + b['peak RSS MiB'], alerts: a.alerts + b.alerts, 'alerts sha256': a['alerts sha256'] === b['alerts sha256'] ? a['alerts sha256'] : 'differ',
@@ -137,18 +156,29 @@ async function parent() {
   // Within a build, every worker count and engine must print the same alerts. Across builds they
   // may differ where detection changed on purpose (e.g. Elasticsearch's missing-field semantics).
   const hashesOf = (b) => new Set(rows.filter((r) => (r.what === '435 rules' || r.what === '2 × w0 at once') && r.build === b.name).map((r) => r['alerts sha256']));
-  const identical = builds.every((b) => hashesOf(b).size === 1);
+  const identical = repeatsAgree && builds.every((b) => hashesOf(b).size === 1);
   const sameAcrossBuilds = new Set(rows.filter((r) => r.what === '435 rules').map((r) => r['alerts sha256'])).size === 1;
   const summary = summarize(rows, builds);
-  printTable(`Replay through the CLI: ${capture} (${values.label})`, rows, [
-    'build', 'what', 'engine', 'workers', 'state', 'events', 'seconds', 'events/s', 'vs w0', 'CPU s', 'CPU vs w0', 'peak RSS MiB', 'alerts', 'alerts sha256',
+  printTable(`Replay through the CLI: ${capture} (${values.label}; median of ${repeat} run${repeat > 1 ? 's' : ''} each)`, rows, [
+    'build', 'what', 'engine', 'workers', 'state', 'events', 'seconds', 'spread s', 'events/s', 'vs w0', 'CPU s', 'CPU vs w0', 'peak RSS MiB', 'alerts', 'alerts sha256',
   ]);
   printTable('Against the issue\'s targets', summary, ['figure', ...builds.map((b) => b.name), 'target']);
-  console.log(`\nalert output identical across every 435-rule run of a build (engines, worker counts, runs at once): ${identical ? 'yes' : 'NO'}`);
+  console.log(`\nalert output identical across every 435-rule run of a build (engines, worker counts, runs at once, repeats): ${identical ? 'yes' : 'NO'}`);
   console.log(`alert output the same for every build: ${sameAcrossBuilds ? 'yes' : 'no (detection changed between the builds)'}`);
-  writeResults(values.out, { capture, label: values.label, identicalAlerts: identical, sameAcrossBuilds, runs: rows, summary });
+  writeResults(values.out, { capture, label: values.label, repeat, identicalAlerts: identical, sameAcrossBuilds, runs: rows, allRuns: Object.fromEntries(runs), summary });
   rmSync(work, { recursive: true, force: true });
   if (!identical) process.exitCode = 1;
+}
+
+/**
+ * The run of median seconds among a configuration's repeats (the lower middle for an even count),
+ * with `spread s`: the fastest and slowest of them. Its other figures are its own, so a row is
+ * one real run.
+ */
+function medianRun(list) {
+  const sorted = [...list].sort((a, b) => a.seconds - b.seconds);
+  const mid = sorted[(sorted.length - 1) >> 1];
+  return { ...mid, 'spread s': sorted.length > 1 ? `${sorted[0].seconds}–${sorted.at(-1).seconds}` : '—' };
 }
 
 function summarize(rows, builds) {
