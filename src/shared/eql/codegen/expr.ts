@@ -320,8 +320,8 @@ function dispatch(ctx: GenContext, storage: number, test: ElementTest, host: Lab
     [() => em.get(tag).i32(Tag.dateIso).op(Op.i32Sub).i32(10).op(Op.i32LtU), Kind.Iso],
   ];
   // Tags with the same outcome share one branch: a string field's native and text tags run one
-  // copy of its test, and tags answered by the same constant (a date or a double where a string is
-  // wanted: false) one test of their tags.
+  // copy of its test, and tags answered by the same constant (null, a date or a double where a
+  // string is tested: all null) one test of their tags.
   const branches = new Map<Kind | number, { conds: (() => void)[]; result: number | (() => void) }>();
   const results = new Map<Kind, KindResult>();
   for (const [cond, kind] of cases) {
