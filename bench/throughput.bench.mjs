@@ -68,6 +68,7 @@ async function parent() {
   const repeat = Math.max(1, Number(values.repeat));
   /** Every run of each (build, configuration), by `${build}|${configuration index}`. */
   const runs = new Map();
+  const keep = (key, row) => (runs.get(key) ?? runs.set(key, []).get(key)).push(row);
   let runCount = 0;
   const run = (build, cfg, key) => {
     process.stderr.write(`… ${build.name}: ${cfg.what} workers=${cfg.workers}${cfg.engine ? ` engine=${cfg.engine}` : ''}\n`);
@@ -82,16 +83,13 @@ async function parent() {
     // Where the state lives: builds with predicate helpers (detection.ts stateOnMain) keep it on
     // main with 1–2 workers; older builds (the issue's baseline) always partitioned it.
     const state = cfg.workers === 0 ? 'main' : hasHelpers(build.dist) && cfg.workers <= 2 ? 'main + helpers' : 'partitioned';
-    const row = { build: build.name, what: cfg.what, engine: cfg.engine ?? 'wasm', workers: cfg.workers, state, ...res };
-    (runs.get(key) ?? runs.set(key, []).get(key)).push(row);
-    return row;
+    keep(key, { build: build.name, what: cfg.what, engine: cfg.engine ?? 'wasm', workers: cfg.workers, state, ...res });
   };
   // Start-up first: cold (empty cache), then warm; every later run starts warm, as a user's do.
   // The builds take turns at each configuration: this VM's speed drifts by a third over minutes,
   // and running one build's whole series after the other's charged the drift to one of them.
   // Each round has caches of its own, so its cold start is cold.
-  let round = 0;
-  const cacheDirOf = (build) => join(work, `cache-${build.name.replace(/\W/g, '')}-${round}`);
+  const cacheDirOf = (build, round) => join(work, `cache-${build.name.replace(/\W/g, '')}-${round}`);
   const configs = [
     { what: 'start-up cold', capture: small, rules: full, workers: 0 },
     { what: 'start-up warm', capture: small, rules: full, workers: 0 },
@@ -101,17 +99,16 @@ async function parent() {
     { what: '27 rules', capture, rules: [BUNDLED], workers: 0 },
   ];
   const current = builds.find((b) => b.name === 'current');
-  for (round = 0; round < repeat; round++) {
+  for (let round = 0; round < repeat; round++) {
     if (repeat > 1) process.stderr.write(`round ${round + 1} of ${repeat}\n`);
     configs.forEach((cfg, i) => {
       for (const build of builds) {
         // The baseline's scaling is known from w0–w2.
         if (build.name !== 'current' && cfg.workers > 2) continue;
-        run(build, { ...cfg, cacheDir: cacheDirOf(build) }, `${build.name}|${i}`);
+        run(build, { ...cfg, cacheDir: cacheDirOf(build, round) }, `${build.name}|${i}`);
       }
     });
-    const pair = await runTwoAtOnce(current, { what: '435 rules', capture, rules: full, workers: 0, cacheDir: cacheDirOf(current) });
-    (runs.get('pair') ?? runs.set('pair', []).get('pair')).push(pair);
+    keep('pair', await runTwoAtOnce(current, { what: '435 rules', capture, rules: full, workers: 0, cacheDir: cacheDirOf(current, round) }));
   }
   // Per (build, configuration): the median run, and the spread of all of them. Rows build by
   // build, as the tables read.
@@ -139,11 +136,11 @@ async function parent() {
     });
     const [a, b] = await Promise.all([one(0), one(1)]);
     const seconds = Math.max(a.seconds, b.seconds);
-    return ({
+    return {
       build: build.name, what: '2 × w0 at once', engine: 'wasm', workers: 0, state: 'main ×2', events: a.events + b.events, seconds,
       'events/s': Math.round((a.events + b.events) / seconds), 'CPU s': Number((a['CPU s'] + b['CPU s']).toFixed(2)),
       'peak RSS MiB': a['peak RSS MiB'] + b['peak RSS MiB'], alerts: a.alerts + b.alerts, 'alerts sha256': a['alerts sha256'] === b['alerts sha256'] ? a['alerts sha256'] : 'differ',
-    });
+    };
   }
 
   // Ratios within each build, against its own single-thread run.
